@@ -1,0 +1,191 @@
+"""Web/app channel: the public intake API. Parses and validates the request, then calls the one
+intake service ``complaints.services.complaint_register``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from complaints.evidence import EvidenceRejected, evidence_check
+from complaints.idempotency import IdempotencyMismatch, idempotent
+from complaints.models import IDENTITY_FIELDS, Category
+from complaints.services import complaint_register, expected_response_date, incident_from
+from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.strict import StrictSerializer
+from occ.api.views import PublicAPIView
+from privacy.middleware import traffic_mark
+
+
+class ComplainantIn(StrictSerializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    national_id = serializers.CharField(required=False, allow_blank=True, max_length=20)
+
+
+class IncidentIn(StrictSerializer):
+    website_url = serializers.URLField(required=False, allow_blank=True, max_length=2000)
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+    amount_lost = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    other_party_account = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    other_party_phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+
+
+class ComplaintIn(StrictSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+    channel = serializers.ChoiceField(choices=["web", "app"])
+    description = serializers.CharField(max_length=10000)
+    complainant = ComplainantIn(required=False)
+    anonymous = serializers.BooleanField(default=False)
+    incident = IncidentIn(required=False)
+
+
+class IntakeAttachmentOut(serializers.Serializer):
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+
+
+class ComplaintCreatedOut(serializers.Serializer):
+    reference = serializers.CharField()
+    tracking_code = serializers.CharField(help_text="Shown once. Only its hash is stored.")
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    expected_response_date = serializers.DateField(allow_null=True)
+    attachments = IntakeAttachmentOut(many=True)
+
+
+def _multipart_payload(request) -> tuple[dict, list]:
+    extra = sorted(k for k in request.data if k not in ("data", "attachments"))
+    extra_files = sorted(k for k in request.FILES if k != "attachments")
+    if extra or extra_files:
+        raise ApiError(
+            status_code=400,
+            code="validation_error",
+            message="Unknown multipart parts.",
+            fields={k: ["Unknown part: send the complaint as JSON in 'data' and files in 'attachments'."]
+                    for k in extra + extra_files},
+        )
+    raw = request.data.get("data")
+    if not isinstance(raw, str):
+        raise ApiError(status_code=400, code="validation_error", message="The 'data' part is missing.",
+                       fields={"data": ["Send the complaint as a JSON document in the 'data' part."]})
+    try:
+        payload = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ApiError(status_code=400, code="parse_error", message=f"The 'data' part is not valid JSON: {exc.msg}.",
+                       fields={"data": [f"Not valid JSON: {exc.msg} at position {exc.pos}."]}) from exc
+    return payload, request.FILES.getlist("attachments")
+
+
+def _register(**kwargs):
+    """Call the one intake service; name identity errors by their place in the body."""
+    try:
+        return complaint_register(**kwargs)
+    except DjangoValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        raise DjangoValidationError(
+            {(f"complainant.{k}" if k in (*IDENTITY_FIELDS, "contact") else k): v for k, v in errors.items()}
+        ) from exc
+
+
+class ComplaintIntakeView(PublicAPIView):
+    throttle_scope = "intake"
+    throttle_classes = [ScopedRateThrottle]
+
+    @extend_schema(
+        operation_id="complaint_file",
+        summary="File a complaint (web or app)",
+        description=(
+            "JSON body, or multipart/form-data with the JSON in a part named `data` and files in parts "
+            "named `attachments`. Unknown fields anywhere are refused (minimum data). An "
+            "`Idempotency-Key` header makes retries safe."
+        ),
+        request=ComplaintIn,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        responses={
+            201: ComplaintCreatedOut,
+            400: ErrorResponseSerializer,
+            409: OpenApiResponse(ErrorResponseSerializer, description="Idempotency-Key reused with another body"),
+            413: ErrorResponseSerializer,
+            429: ErrorResponseSerializer,
+        },
+    )
+    def post(self, request):
+        traffic_mark(request, channel="web")
+        if request.content_type.startswith("multipart/"):
+            payload, uploads = _multipart_payload(request)
+        else:
+            payload, uploads = request.data, []
+        if not isinstance(payload, dict):
+            raise ApiError(status_code=400, code="validation_error", message="The body must be a JSON object.")
+        serializer = ComplaintIn(data=payload)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        traffic_mark(request, channel=data["channel"])
+
+        if len(uploads) > settings.OCC["ATTACHMENT_MAX_COUNT"]:
+            raise ApiError(status_code=400, code="too_many_files",
+                           message=f"At most {settings.OCC['ATTACHMENT_MAX_COUNT']} files per complaint.")
+        try:
+            files = [evidence_check(f, name=f.name) for f in uploads]
+        except EvidenceRejected as exc:
+            raise ApiError(status_code=exc.status_code, code=exc.code, message=f"The file '{exc.filename}' {exc.reason}.",
+                           fields={"attachments": [f"{exc.filename}: {exc.reason}"]}) from exc
+
+        def work() -> tuple[int, dict]:
+            registered = _register(
+                channel=data["channel"],
+                category=data["category"],
+                description=data["description"],
+                identity=dict(data.get("complainant", {})),
+                anonymous=data["anonymous"],
+                incident=incident_from(data.get("incident", {})),
+                files=files,
+            )
+            c = registered.complaint
+            body = ComplaintCreatedOut(
+                {
+                    "reference": c.reference,
+                    "tracking_code": registered.tracking_code,
+                    "status": c.status,
+                    "received_at": c.received_at,
+                    "expected_response_date": expected_response_date(c),
+                    "attachments": [
+                        {"name": f.original_name, "content_type": f.content_type, "size": f.size, "sha256": f.sha256}
+                        for f in files
+                    ],
+                }
+            ).data
+            return status.HTTP_201_CREATED, dict(body)
+
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            code, body = work()
+        else:
+            if len(key) > 200:
+                raise ApiError(status_code=400, code="validation_error", message="Idempotency-Key is too long.",
+                               fields={"Idempotency-Key": ["At most 200 characters."]})
+            fingerprint = hashlib.sha256(
+                json.dumps(payload, sort_keys=True, default=str).encode()
+                + b"".join(f.sha256.encode() for f in files)
+            ).hexdigest()
+            try:
+                outcome = idempotent(scope="complaint_file", key=key, request_hash=fingerprint, work=work)
+            except IdempotencyMismatch as exc:
+                raise ApiError(status_code=409, code="idempotency_key_reused",
+                               message="This Idempotency-Key was already used with a different request body.") from exc
+            code, body = outcome.status_code, outcome.body
+        traffic_mark(request, reference=body.get("reference", ""))
+        return Response(body, status=code)

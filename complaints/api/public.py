@@ -1,0 +1,103 @@
+"""Public endpoints of the case app: categories and citizen tracking."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from occ.api.errors import ErrorResponseSerializer
+from occ.api.strict import StrictSerializer
+from occ.api.views import PublicAPIView
+from privacy.middleware import traffic_mark
+
+from .. import selectors
+from ..models import Status, TimelineEvent
+
+
+class CategoryOut(serializers.Serializer):
+    code = serializers.CharField()
+    name_th = serializers.CharField()
+    name_en = serializers.CharField()
+    description_th = serializers.CharField()
+    description_en = serializers.CharField()
+    sla_days = serializers.IntegerField()
+    allow_anonymous = serializers.BooleanField()
+    identity_policy = serializers.DictField(child=serializers.CharField(), source="identity_policy_dict")
+
+
+class CategoryListView(PublicAPIView):
+    throttle_scope = "public"
+    throttle_classes = [ScopedRateThrottle]
+
+    @extend_schema(operation_id="category_list", responses={200: CategoryOut(many=True)})
+    def get(self, request):
+        rows = []
+        for c in selectors.category_list():
+            c.identity_policy_dict = c.identity_policy()
+            rows.append(c)
+        return Response(CategoryOut(rows, many=True).data)
+
+
+class TrackIn(StrictSerializer):
+    reference = serializers.CharField(max_length=32)
+    tracking_code = serializers.CharField(max_length=64)
+
+
+class TrackEventOut(serializers.Serializer):
+    at = serializers.DateTimeField(source="created_at")
+    kind = serializers.CharField()
+    kind_label = serializers.SerializerMethodField()
+    status = serializers.CharField(source="to_status")
+    status_label = serializers.SerializerMethodField()
+    text = serializers.CharField()
+
+    def get_kind_label(self, obj: TimelineEvent) -> str:
+        return str(TimelineEvent.Kind(obj.kind).label)
+
+    def get_status_label(self, obj: TimelineEvent) -> str:
+        return str(Status(obj.to_status).label) if obj.to_status else ""
+
+
+class TrackOut(serializers.Serializer):
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    category = serializers.CharField(allow_null=True)
+    received_at = serializers.DateTimeField()
+    expected_response_date = serializers.DateField(allow_null=True)
+    referred_to = serializers.ListField(child=serializers.CharField())
+    timeline = TrackEventOut(many=True)
+
+
+class TrackView(PublicAPIView):
+    throttle_scope = "track"
+    throttle_classes = [ScopedRateThrottle]
+
+    @extend_schema(
+        operation_id="complaint_track",
+        summary="Track a complaint with its reference and tracking code",
+        request=TrackIn,
+        responses={200: TrackOut, 404: ErrorResponseSerializer, 429: ErrorResponseSerializer},
+    )
+    def post(self, request):
+        data = TrackIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        found = selectors.complaint_track(**data.validated_data)
+        complaint = found["complaint"]
+        traffic_mark(request, reference=complaint.reference)
+        return Response(
+            TrackOut(
+                {
+                    "reference": complaint.reference,
+                    "status": complaint.status,
+                    "status_label": str(Status(complaint.status).label),
+                    "category": complaint.category.code if complaint.category else None,
+                    "received_at": complaint.received_at,
+                    "expected_response_date": found["expected_response_date"],
+                    "referred_to": found["referred_to"],
+                    "timeline": found["events"],
+                }
+            ).data
+        )

@@ -1,0 +1,224 @@
+"""Staff API: agents, supervisors and administrators work cases; reads are logged."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
+
+from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.strict import StrictSerializer
+from occ.api.views import StaffAPIView
+from privacy.minimum_data import normalise_phone
+from privacy.services import access_log_record
+
+from .. import lifecycle, selectors, services
+from ..models import Channel, Status, User
+from ..permissions import IsStaff, can_work_cases
+
+
+class ComplainantOut(serializers.Serializer):
+    is_anonymous = serializers.BooleanField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    address = serializers.CharField()
+
+
+class ComplaintRowOut(serializers.Serializer):
+    reference = serializers.CharField()
+    channel = serializers.CharField()
+    category = serializers.CharField(source="category.code", allow_null=True, default=None)
+    status = serializers.CharField()
+    priority = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    sla_due_at = serializers.DateTimeField(allow_null=True)
+    assigned_to = serializers.CharField(source="assigned_to.username", allow_null=True, default=None)
+    complainant = ComplainantOut()
+
+
+class EventOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField(source="created_at")
+    kind = serializers.CharField()
+    is_public = serializers.BooleanField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    text = serializers.CharField()
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+
+
+class AttachmentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+
+
+class ComplaintDetailOut(ComplaintRowOut):
+    description = serializers.CharField()
+    incident_url = serializers.CharField()
+    incident_at = serializers.DateTimeField(allow_null=True)
+    amount_lost = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    other_party_account = serializers.CharField()
+    other_party_phone = serializers.CharField()
+    allowed_transitions = serializers.SerializerMethodField()
+    timeline = EventOut(many=True, source="events.all")
+    attachments = AttachmentOut(many=True, source="attachments.all")
+
+    def get_allowed_transitions(self, obj) -> list[str]:
+        return lifecycle.allowed_next(obj.status)
+
+
+class ListFilters(StrictSerializer):
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    category = serializers.SlugField(required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    reference = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False)
+    email = serializers.CharField(required=False)
+    received_from = serializers.DateField(required=False)
+    received_to = serializers.DateField(required=False)
+    assigned_to_me = serializers.BooleanField(required=False, default=False)
+    q = serializers.CharField(required=False, max_length=200)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=200)
+    offset = serializers.IntegerField(required=False, min_value=0)
+
+
+class ComplaintListView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="staff_complaint_list",
+        parameters=[ListFilters],
+        responses={200: ComplaintRowOut(many=True), 400: ErrorResponseSerializer},
+    )
+    def get(self, request):
+        params = ListFilters(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        f = {k: v for k, v in params.validated_data.items() if k not in ("limit", "offset")}
+        if f.get("phone"):
+            try:
+                f["phone"] = normalise_phone(f["phone"])
+            except DjangoValidationError as exc:
+                raise ApiError(status_code=400, code="validation_error", message="Not a valid phone number.",
+                               fields={"phone": ["Not a valid phone number."]}) from exc
+        qs = selectors.complaint_list(actor=request.user, filters=selectors.ComplaintFilters(**f))
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        action = "search" if (f.get("phone") or f.get("email") or f.get("q")) else "list"
+        selectors.personal_data_read_log(actor=request.user, complaints=page, action=action)
+        return paginator.get_paginated_response(ComplaintRowOut(page, many=True).data)
+
+
+class ComplaintDetailView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="staff_complaint_get", responses={200: ComplaintDetailOut, 404: ErrorResponseSerializer})
+    def get(self, request, reference: str):
+        complaint = selectors.complaint_get(actor=request.user, reference=reference)
+        selectors.personal_data_read_log(actor=request.user, complaints=[complaint], action="view")
+        return Response(ComplaintDetailOut(complaint).data)
+
+
+def _worked_complaint(request, reference: str):
+    complaint = selectors.complaint_get(actor=request.user, reference=reference)
+    if not can_work_cases(request.user):
+        raise ApiError(status_code=403, code="permission_denied",
+                       message="Your role may read this case but not change it.")
+    return complaint
+
+
+class StatusIn(StrictSerializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class ComplaintStatusView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="staff_complaint_status_change", request=StatusIn,
+                   responses={200: ComplaintDetailOut, 404: ErrorResponseSerializer, 409: ErrorResponseSerializer})
+    def post(self, request, reference: str):
+        complaint = _worked_complaint(request, reference)
+        data = StatusIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.complaint_status_change(
+                complaint=complaint, actor=request.user, to_status=data.validated_data["status"],
+                note=data.validated_data["note"],
+            )
+        except services.TransitionRefused as exc:
+            raise ApiError(status_code=409, code="transition_not_allowed", message=str(exc),
+                           fields={"status": [str(exc)]}) from exc
+        return Response(ComplaintDetailOut(selectors.complaint_get(actor=request.user, reference=reference)).data)
+
+
+class NoteIn(StrictSerializer):
+    text = serializers.CharField(max_length=10000)
+    public = serializers.BooleanField(default=False)
+
+
+class ComplaintNoteView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="staff_complaint_note_add", request=NoteIn, responses={201: EventOut})
+    def post(self, request, reference: str):
+        complaint = _worked_complaint(request, reference)
+        data = NoteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = services.complaint_note_add(complaint=complaint, actor=request.user, **data.validated_data)
+        return Response(EventOut(event).data, status=status.HTTP_201_CREATED)
+
+
+class AssignIn(StrictSerializer):
+    assignee = serializers.CharField(allow_null=True, help_text="username, or null to unassign")
+
+
+class ComplaintAssignView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="staff_complaint_assign", request=AssignIn, responses={200: ComplaintRowOut})
+    def post(self, request, reference: str):
+        complaint = _worked_complaint(request, reference)
+        data = AssignIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        name = data.validated_data["assignee"]
+        assignee = None
+        if name:
+            assignee = User.objects.filter(username=name, is_active=True).first()
+            if assignee is None:
+                raise ApiError(status_code=400, code="validation_error", message="No such active user.",
+                               fields={"assignee": [f"No active staff user '{name}'."]})
+        services.complaint_assign(complaint=complaint, actor=request.user, assignee=assignee)
+        return Response(ComplaintRowOut(complaint).data)
+
+
+class AttachmentDownloadView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="staff_attachment_download", responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, pk: int):
+        attachment = selectors.attachment_get(actor=request.user, pk=pk)
+        access_log_record(
+            actor=request.user,
+            action="download",
+            object_type="attachment",
+            rows=[(attachment.complaint.complainant_id, attachment.complaint_id, attachment.pk)],
+            fields=["file"],
+        )
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type="application/octet-stream",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+

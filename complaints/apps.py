@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class ComplaintsConfig(AppConfig):
+    name = "complaints"
+    verbose_name = "Complaints"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from .models import Agency, Category, Complainant, Complaint
+
+        auditlog.register(
+            Complainant,
+            mask_fields=["name", "phone", "email", "address", "national_id"],
+        )
+        auditlog.register(
+            Complaint,
+            exclude_fields=["tracking_code_hash", "updated_at"],
+            mask_fields=["description", "other_party_account", "other_party_phone", "incident_url"],
+        )
+        auditlog.register(Category)
+        auditlog.register(Agency)

@@ -1,0 +1,121 @@
+"""Evidence files: checked by content (not by name), size-limited, hashed, stored by hash.
+
+Used by every channel that brings files (web/app uploads now, e-mail attachments later).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+from PIL import Image, UnidentifiedImageError
+
+# detected MIME type -> file-name extensions that may claim it
+ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
+    "image/jpeg": (".jpg", ".jpeg", ".jpe"),
+    "image/png": (".png",),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+    "application/pdf": (".pdf",),
+}
+_CHUNK = 64 * 1024
+
+
+class EvidenceRejected(Exception):
+    """A file that is not what it claims to be, or of a type the centre does not take."""
+
+    status_code = 400
+    code = "invalid_file"
+
+    def __init__(self, filename: str, reason: str):
+        self.filename = filename
+        self.reason = reason
+        super().__init__(f"{filename}: {reason}")
+
+
+class EvidenceTooLarge(EvidenceRejected):
+    status_code = 413
+    code = "file_too_large"
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    fileobj: File
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def _safe_name(name: str) -> str:
+    base = os.path.basename(name or "file").replace("\x00", "")
+    return base[:200] or "file"
+
+
+def evidence_check(fileobj: File, *, name: str | None = None, max_bytes: int | None = None) -> CheckedFile:
+    """Read the file once in chunks: size, SHA-256, type by content, and agreement with its name."""
+    original = _safe_name(name or getattr(fileobj, "name", "") or "file")
+    limit = max_bytes if max_bytes is not None else settings.OCC["ATTACHMENT_MAX_BYTES"]
+    declared_size = getattr(fileobj, "size", None)
+    if declared_size is not None and declared_size > limit:
+        raise EvidenceTooLarge(original, f"is {declared_size} bytes; the limit is {limit} bytes")
+
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    fileobj.seek(0)
+    while chunk := fileobj.read(_CHUNK):
+        if len(head) < 8192:
+            head += chunk[: 8192 - len(head)]
+        size += len(chunk)
+        if size > limit:
+            raise EvidenceTooLarge(original, f"is larger than the limit of {limit} bytes")
+        digest.update(chunk)
+    fileobj.seek(0)
+    if size == 0:
+        raise EvidenceRejected(original, "is empty")
+
+    kind = filetype.guess(head)
+    detected = kind.mime if kind else None
+    if detected not in ALLOWED_TYPES:
+        what = f"its content is {detected}" if detected else "its content is not a recognised image or PDF"
+        raise EvidenceRejected(
+            original, f"{what}; the centre accepts JPEG, PNG, GIF, WebP images and PDF documents"
+        )
+    ext = os.path.splitext(original)[1].lower()
+    if ext and ext not in ALLOWED_TYPES[detected]:
+        raise EvidenceRejected(original, f"is named '{ext}' but its content is {detected}")
+
+    if detected.startswith("image/"):
+        try:
+            with Image.open(fileobj) as img:
+                img.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise EvidenceRejected(original, f"is not a readable {detected} image") from exc
+        finally:
+            fileobj.seek(0)
+    elif detected == "application/pdf" and not head.startswith(b"%PDF-"):
+        raise EvidenceRejected(original, "is not a PDF document")
+
+    return CheckedFile(fileobj, original, detected, size, digest.hexdigest())
+
+
+def evidence_store(checked: CheckedFile) -> tuple[str, bool]:
+    """Store by content hash; evidence is never overwritten. Returns (name, newly_written)."""
+    name = f"evidence/{checked.sha256[:2]}/{checked.sha256}"
+    if default_storage.exists(name):
+        return name, False
+    checked.fileobj.seek(0)
+    saved = default_storage.save(name, checked.fileobj)
+    return saved, True
+
+
+def evidence_discard(names: list[str]) -> None:
+    """Remove files this request wrote when its transaction did not commit (no orphan files)."""
+    for name in names:
+        default_storage.delete(name)

@@ -1,0 +1,84 @@
+"""Idempotency-Key for public writes: the same key and body give the same answer and one write,
+also when the duplicates arrive at the same moment.
+
+The first request inserts its key row inside its own transaction; a concurrent duplicate blocks
+on the unique index until the first commits, then reads and replays the stored answer. The answer
+holds the tracking code, so it is stored encrypted (Fernet) with a key derived from the
+Idempotency-Key and the server secret: the database alone cannot reveal it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from .models import IdempotencyRecord
+
+
+class IdempotencyMismatch(Exception):
+    """The key was used before with another body."""
+
+
+class _Taken(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool
+
+
+def _fernet(key: str) -> Fernet:
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=settings.SECRET_KEY.encode(), info=b"occ-idempotency"
+    ).derive(key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord, key: str, request_hash: str) -> Outcome:
+    if record.request_hash != request_hash:
+        raise IdempotencyMismatch
+    body = json.loads(_fernet(key).decrypt(bytes(record.response_encrypted)))
+    return Outcome(record.status_code, body, replayed=True)
+
+
+def idempotent(*, scope: str, key: str, request_hash: str, work: Callable[[], tuple[int, dict]]) -> Outcome:
+    """Run ``work`` once per (scope, key); ``work`` returns (status, JSON-able body)."""
+    key_hash = _key_hash(key)
+    existing = IdempotencyRecord.objects.filter(scope=scope, key_hash=key_hash).first()
+    if existing is not None:
+        return _replay(existing, key, request_hash)
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        scope=scope, key_hash=key_hash, request_hash=request_hash, status_code=0,
+                        response_encrypted=b"",
+                    )
+            except IntegrityError as exc:
+                raise _Taken from exc
+            status_code, body = work()
+            record.status_code = status_code
+            record.response_encrypted = _fernet(key).encrypt(json.dumps(body, default=str).encode())
+            record.save(update_fields=["status_code", "response_encrypted"])
+    except _Taken:
+        existing = IdempotencyRecord.objects.get(scope=scope, key_hash=key_hash)
+        return _replay(existing, key, request_hash)
+    return Outcome(status_code, body, replayed=False)

@@ -1,0 +1,28 @@
+"""The complaint lifecycle: which status may follow which. Nothing else changes a status."""
+
+from __future__ import annotations
+
+from .models import Status
+
+S = Status
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.RECEIVED: frozenset({S.TRIAGED, S.REJECTED, S.DUPLICATE}),
+    S.TRIAGED: frozenset({S.REFERRED, S.IN_PROGRESS, S.RESOLVED, S.REJECTED, S.DUPLICATE}),
+    S.REFERRED: frozenset({S.IN_PROGRESS, S.RESOLVED}),
+    S.IN_PROGRESS: frozenset({S.REFERRED, S.RESOLVED}),
+    S.RESOLVED: frozenset({S.CLOSED, S.REOPENED}),
+    S.CLOSED: frozenset({S.REOPENED}),
+    S.REJECTED: frozenset({S.REOPENED}),
+    S.DUPLICATE: frozenset({S.REOPENED}),
+    S.REOPENED: frozenset({S.TRIAGED, S.IN_PROGRESS, S.REFERRED}),
+}
+# Statuses in which the case is finished for SLA purposes.
+TERMINAL = frozenset({S.RESOLVED, S.CLOSED, S.REJECTED, S.DUPLICATE})
+
+
+def allowed_next(status: str) -> list[str]:
+    return sorted(TRANSITIONS.get(status, frozenset()))
+
+
+def can_transition(current: str, new: str) -> bool:
+    return new in TRANSITIONS.get(current, frozenset())

@@ -1,0 +1,130 @@
+"""Reads, always scoped to the actor. What the actor may not see does not exist for them (404)."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from privacy.services import access_log_record
+
+from .models import Attachment, Category, Complaint, TimelineEvent
+from .permissions import can_read_cases
+from .services import tracking_code_hash
+
+PERSONAL_FIELDS = ["name", "phone", "email", "address"]
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True)
+
+
+def complaint_visible(*, actor) -> QuerySet[Complaint]:
+    """Every complaint the actor may see. Agency officers see none until routing exists."""
+    if not can_read_cases(actor):
+        return Complaint.objects.none()
+    return Complaint.objects.all()
+
+
+@dataclass(frozen=True)
+class ComplaintFilters:
+    status: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    reference: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    assigned_to_me: bool = False
+    q: str | None = None
+
+
+def complaint_list(*, actor, filters: ComplaintFilters) -> QuerySet[Complaint]:
+    qs = complaint_visible(actor=actor).select_related("category", "complainant", "assigned_to")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.category:
+        qs = qs.filter(category__code=filters.category)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.reference:
+        qs = qs.filter(reference__iexact=filters.reference.strip())
+    if filters.phone:
+        qs = qs.filter(complainant__phone=filters.phone)
+    if filters.email:
+        qs = qs.filter(complainant__email__iexact=filters.email.strip())
+    if filters.received_from:
+        qs = qs.filter(received_at__date__gte=filters.received_from)
+    if filters.received_to:
+        qs = qs.filter(received_at__date__lte=filters.received_to)
+    if filters.assigned_to_me:
+        qs = qs.filter(assigned_to=actor)
+    if filters.q:
+        qs = qs.filter(Q(description__icontains=filters.q) | Q(reference__icontains=filters.q))
+    return qs
+
+
+def complaint_get(*, actor, reference: str) -> Complaint:
+    try:
+        return (
+            complaint_visible(actor=actor)
+            .select_related("category", "complainant", "assigned_to")
+            .prefetch_related(
+                Prefetch("events", queryset=TimelineEvent.objects.select_related("actor")),
+                Prefetch("attachments", queryset=Attachment.objects.all()),
+            )
+            .get(reference=reference.strip().upper())
+        )
+    except Complaint.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def personal_data_read_log(*, actor, complaints: list[Complaint], action: str) -> None:
+    """Every staff read of a complainant's personal data is written to the access log."""
+    access_log_record(
+        actor=actor,
+        action=action,
+        object_type="complainant",
+        rows=[(c.complainant_id, c.pk, c.complainant_id) for c in complaints if not c.complainant.is_anonymous],
+        fields=PERSONAL_FIELDS,
+    )
+
+
+def attachment_get(*, actor, pk: int) -> Attachment:
+    try:
+        attachment = Attachment.objects.select_related("complaint").get(pk=pk)
+    except Attachment.DoesNotExist as exc:
+        raise Http404 from exc
+    if not complaint_visible(actor=actor).filter(pk=attachment.complaint_id).exists():
+        raise Http404
+    return attachment
+
+
+def complaint_track(*, reference: str, tracking_code: str) -> dict[str, Any]:
+    """What a citizen sees with reference + tracking code: status, public timeline, expected date.
+
+    No personal data, no internal note. Unknown reference and wrong code are the same 404.
+    Three queries whatever the case holds."""
+    ref = (reference or "").strip().upper()
+    code_hash = tracking_code_hash(tracking_code or "")
+    complaint = (
+        Complaint.objects.filter(reference=ref)
+        .select_related("category")
+        .prefetch_related(Prefetch("events", queryset=TimelineEvent.objects.filter(is_public=True)))
+        .only("id", "reference", "tracking_code_hash", "status", "received_at", "sla_due_at", "category")
+        .first()
+    )
+    if complaint is None or not hmac.compare_digest(complaint.tracking_code_hash, code_hash):
+        raise Http404
+    return {
+        "complaint": complaint,
+        "events": list(complaint.events.all()),
+        "expected_response_date": timezone.localdate(complaint.sla_due_at) if complaint.sla_due_at else None,
+        "referred_to": [],
+    }

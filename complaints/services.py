@@ -1,0 +1,251 @@
+"""Writes on cases. The one intake entry point every channel calls is ``complaint_register``."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from privacy.minimum_data import identity_check
+
+from . import lifecycle
+from .evidence import CheckedFile, evidence_discard, evidence_store
+from .models import (
+    Attachment,
+    Category,
+    Channel,
+    Complainant,
+    Complaint,
+    Priority,
+    ReferenceCounter,
+    Role,
+    Status,
+    TimelineEvent,
+    User,
+)
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+class TransitionRefused(Exception):
+    def __init__(self, current: str, requested: str):
+        self.current = current
+        self.requested = requested
+        allowed = ", ".join(lifecycle.allowed_next(current)) or "none"
+        super().__init__(
+            f"A complaint in status '{current}' cannot move to '{requested}'. Allowed next: {allowed}."
+        )
+
+
+def tracking_code_new() -> str:
+    """16 symbols of a 32-symbol alphabet (80 bits), shown as XXXX-XXXX-XXXX-XXXX."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def tracking_code_hash(code: str) -> str:
+    """The code has 80 bits of entropy, so a plain SHA-256 is enough and keeps look-ups fast."""
+    normalised = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def _reference_next(*, received_at: datetime, prefix: str) -> str:
+    year = timezone.localtime(received_at).year
+    ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last_number=0)], ignore_conflicts=True)
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{prefix}-{year}-{counter.last_number:06d}"
+
+
+def sla_due(*, category: Category | None, received_at: datetime) -> datetime | None:
+    if category is None:
+        return None
+    return received_at + timedelta(days=category.sla_days)
+
+
+@dataclass(frozen=True)
+class Registered:
+    complaint: Complaint
+    tracking_code: str
+
+
+@dataclass(frozen=True)
+class Incident:
+    url: str = ""
+    occurred_at: datetime | None = None
+    amount_lost: Decimal | None = None
+    other_party_account: str = ""
+    other_party_phone: str = ""
+
+
+def complaint_register(
+    *,
+    channel: str,
+    category: Category | None,
+    description: str,
+    identity: dict[str, str],
+    anonymous: bool = False,
+    incident: Incident | None = None,
+    files: list[CheckedFile] | tuple[CheckedFile, ...] = (),
+    actor: User | None = None,
+    received_at: datetime | None = None,
+    reference_prefix: str = "OCC",
+) -> Registered:
+    """File a complaint from any channel: minimum-data check, reference, tracking code, evidence,
+    first timeline entry, audit; all in one transaction. The acknowledgement is enqueued after
+    commit. Raises ValidationError (per-field) and leaves nothing stored on any failure."""
+    if channel not in Channel.values:
+        raise ValidationError({"channel": [f"Unknown channel '{channel}'."]})
+    if not description or not description.strip():
+        raise ValidationError({"description": ["Describe the problem."]})
+    checked_identity = identity_check(category=category, anonymous=anonymous, given=identity)
+    incident = incident or Incident()
+    received_at = received_at or timezone.now()
+    tracking_code = tracking_code_new()
+
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            complainant = Complainant.objects.create(
+                is_anonymous=checked_identity.is_anonymous,
+                name=checked_identity.name,
+                phone=checked_identity.phone,
+                email=checked_identity.email,
+                address=checked_identity.address,
+                national_id=checked_identity.national_id,
+            )
+            complaint = Complaint.objects.create(
+                reference=_reference_next(received_at=received_at, prefix=reference_prefix),
+                tracking_code_hash=tracking_code_hash(tracking_code),
+                channel=channel,
+                category=category,
+                complainant=complainant,
+                description=description.strip(),
+                incident_url=incident.url,
+                incident_at=incident.occurred_at,
+                amount_lost=incident.amount_lost,
+                other_party_account=incident.other_party_account,
+                other_party_phone=incident.other_party_phone,
+                priority=category.default_priority if category else Priority.NORMAL,
+                received_at=received_at,
+                sla_due_at=sla_due(category=category, received_at=received_at),
+            )
+            TimelineEvent.objects.create(
+                complaint=complaint,
+                kind=TimelineEvent.Kind.CREATED,
+                is_public=True,
+                to_status=Status.RECEIVED,
+                actor=actor,
+            )
+            for checked in files:
+                name, new = evidence_store(checked)
+                if new:
+                    written.append(name)
+                Attachment.objects.create(
+                    complaint=complaint,
+                    file=name,
+                    original_name=checked.original_name,
+                    content_type=checked.content_type,
+                    size=checked.size,
+                    sha256=checked.sha256,
+                )
+            from .tasks import complaint_acknowledge
+
+            transaction.on_commit(lambda: complaint_acknowledge.delay(complaint.pk))
+    except BaseException:
+        evidence_discard(written)
+        raise
+    return Registered(complaint=complaint, tracking_code=tracking_code)
+
+
+def _require_centre_staff(actor: User) -> None:
+    if not actor.is_centre_staff or actor.role == Role.PRIVACY_OFFICER:
+        raise PermissionError("Only centre agents, supervisors and administrators work cases.")
+
+
+def complaint_status_change(*, complaint: Complaint, actor: User, to_status: str, note: str = "") -> Complaint:
+    _require_centre_staff(actor)
+    with transaction.atomic():
+        locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if not lifecycle.can_transition(locked.status, to_status):
+            raise TransitionRefused(locked.status, to_status)
+        previous = locked.status
+        locked.status = to_status
+        locked.save(update_fields=["status", "updated_at"])
+        TimelineEvent.objects.create(
+            complaint=locked,
+            kind=TimelineEvent.Kind.STATUS,
+            is_public=True,
+            from_status=previous,
+            to_status=to_status,
+            text=note,
+            actor=actor,
+        )
+    return locked
+
+
+def complaint_note_add(*, complaint: Complaint, actor: User, text: str, public: bool) -> TimelineEvent:
+    _require_centre_staff(actor)
+    if not text.strip():
+        raise ValidationError({"text": ["A note cannot be empty."]})
+    return TimelineEvent.objects.create(
+        complaint=complaint,
+        kind=TimelineEvent.Kind.PUBLIC_UPDATE if public else TimelineEvent.Kind.INTERNAL_NOTE,
+        is_public=public,
+        text=text.strip(),
+        actor=actor,
+    )
+
+
+def complaint_assign(*, complaint: Complaint, actor: User, assignee: User | None) -> Complaint:
+    _require_centre_staff(actor)
+    if assignee is not None and assignee.role not in {Role.AGENT, Role.SUPERVISOR}:
+        raise ValidationError({"assignee": ["Cases are assigned to agents or supervisors."]})
+    if actor.role == Role.AGENT and assignee is not None and assignee.pk != actor.pk:
+        raise PermissionError("Agents may take a case themselves; supervisors assign to others.")
+    with transaction.atomic():
+        complaint.assigned_to = assignee
+        complaint.save(update_fields=["assigned_to", "updated_at"])
+        TimelineEvent.objects.create(
+            complaint=complaint,
+            kind=TimelineEvent.Kind.ASSIGNED,
+            is_public=False,
+            text=assignee.get_username() if assignee else "",
+            actor=actor,
+        )
+    return complaint
+
+
+def complaint_acknowledgement_claim(*, complaint_id: int) -> bool:
+    """Claim the right to send the acknowledgement exactly once; False if already claimed."""
+    return bool(
+        Complaint.objects.filter(pk=complaint_id, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now()
+        )
+    )
+
+
+def complaint_acknowledgement_release(*, complaint_id: int) -> None:
+    Complaint.objects.filter(pk=complaint_id).update(acknowledged_at=None)
+
+
+def expected_response_date(complaint: Complaint) -> date | None:
+    return timezone.localdate(complaint.sla_due_at) if complaint.sla_due_at else None
+
+
+def incident_from(data: dict[str, Any]) -> Incident:
+    return Incident(
+        url=data.get("website_url") or "",
+        occurred_at=data.get("occurred_at"),
+        amount_lost=data.get("amount_lost"),
+        other_party_account=data.get("other_party_account") or "",
+        other_party_phone=data.get("other_party_phone") or "",
+    )

@@ -1,0 +1,37 @@
+"""Thin tasks: load by id, call a service. Each is safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from . import notifications, services
+from .models import Complaint, IdempotencyRecord
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def complaint_acknowledge(self, complaint_id: int) -> bool:
+    """Send the citizen an acknowledgement once (claim first, release if sending fails)."""
+    if not services.complaint_acknowledgement_claim(complaint_id=complaint_id):
+        return False
+    complaint = Complaint.objects.select_related("complainant", "category").get(pk=complaint_id)
+    try:
+        sent = notifications.acknowledgement_send(complaint)
+    except OSError:
+        services.complaint_acknowledgement_release(complaint_id=complaint_id)
+        log.warning("acknowledgement for complaint id=%s failed; will retry", complaint_id)
+        raise
+    return sent
+
+
+@shared_task
+def idempotency_records_purge() -> int:
+    cutoff = timezone.now() - timedelta(hours=settings.OCC["IDEMPOTENCY_TTL_HOURS"])
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

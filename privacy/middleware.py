@@ -1,0 +1,70 @@
+"""Traffic log of public requests (OCC-4, DD-1, MOST-2, KC-2)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import TrafficRecord
+
+log = logging.getLogger(__name__)
+
+PUBLIC_PREFIXES = ("/api/v1/complaints/", "/api/v1/track/", "/api/v1/categories/", "/api/v1/open311/")
+
+
+def client_ip(request) -> str | None:
+    """The client address, trusting X-Forwarded-For only for as many proxies as configured."""
+    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def traffic_mark(request, *, channel: str | None = None, reference: str | None = None) -> None:
+    """Let a view tell the traffic log which channel and case a request belonged to."""
+    target = getattr(request, "_request", request)  # DRF wraps the Django request
+    if channel is not None:
+        target.occ_channel = channel
+    if reference is not None:
+        target.occ_reference = reference
+
+
+def _host(request) -> str:
+    try:
+        return request.get_host()[:255]
+    except Exception:  # noqa: BLE001 - a disallowed Host header is still recorded raw
+        return request.META.get("HTTP_HOST", "")[:255]
+
+
+class TrafficLogMiddleware:
+    """Writes one TrafficRecord per public request, after the response is produced.
+
+    A failure to log never breaks the citizen's request; it is reported in the log instead."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(PUBLIC_PREFIXES):
+            try:
+                TrafficRecord.objects.create(
+                    at=timezone.now(),
+                    ip_address=client_ip(request),
+                    user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
+                    host=_host(request),
+                    method=request.method[:10],
+                    path=request.path[:500],
+                    referrer=request.META.get("HTTP_REFERER", "")[:1000],
+                    status_code=response.status_code,
+                    channel=getattr(request, "occ_channel", ""),
+                    complaint_reference=getattr(request, "occ_reference", ""),
+                )
+            except Exception:  # noqa: BLE001 - logging must not break intake
+                log.exception("could not write traffic record")
+        return response

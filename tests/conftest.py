@@ -1,0 +1,119 @@
+import io
+
+import pytest
+from django.core.cache import cache
+from PIL import Image
+from rest_framework.test import APIClient
+
+from complaints.demo import demo_load
+from complaints.models import Agency, Category, Role, User
+
+
+def pytest_collection_modifyitems(config, items):
+    import os
+
+    if os.environ.get("CELERY_BROKER_URL"):
+        return
+    skip = pytest.mark.skip(reason="needs CELERY_BROKER_URL and a running Celery worker")
+    for item in items:
+        if "worker" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache_and_media(settings, tmp_path):
+    """Throttle counters live in the cache; evidence goes to a per-test folder."""
+    cache.clear()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def demo(db):
+    demo_load(with_users=False)
+
+
+@pytest.fixture
+def category(demo):
+    return Category.objects.get(code="online_shopping")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def make_user(role: str, username: str | None = None, agency: Agency | None = None) -> User:
+    if role == Role.AGENCY_OFFICER and agency is None:
+        agency = Agency.objects.first() or Agency.objects.create(code="x", name_th="x", name_en="x")
+    return User.objects.create_user(username=username or role, password="pw-not-used-1212", role=role, agency=agency)
+
+
+@pytest.fixture
+def user_factory(db):
+    return make_user
+
+
+@pytest.fixture
+def staff_api(db, demo):
+    """APIClient logged in as a user of the given role (force-authenticated)."""
+
+    def _client(role: str, username: str | None = None, agency: Agency | None = None):
+        user = make_user(role, username, agency)
+        client = APIClient()
+        client.force_authenticate(user)
+        client.user = user
+        return client
+
+    return _client
+
+
+def png_bytes(size=(8, 8), color=(200, 10, 10)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def pdf_bytes() -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def complaint_body(**overrides):
+    body = {
+        "category": "online_shopping",
+        "channel": "web",
+        "description": "สั่งซื้อโทรศัพท์มือถือจากเพจเฟซบุ๊กแล้วไม่ได้รับสินค้า",
+        "complainant": {"name": "สมชาย ใจดี", "phone": "081 234 5678", "email": "Somchai@Example.COM"},
+        "anonymous": False,
+        "incident": {"website_url": "https://scam-shop.example/item/1", "amount_lost": "1500.00"},
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def file_complaint(api, category):
+    """File a complaint through the public API and return the JSON answer."""
+
+    def _file(**overrides):
+        response = api.post("/api/v1/complaints/", complaint_body(**overrides), format="json")
+        assert response.status_code == 201, response.json()
+        return response.json()
+
+    return _file
+
+
+@pytest.fixture
+def throttle_rates(monkeypatch):
+    """Set per-scope throttle rates for one test (restored afterwards)."""
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import ScopedRateThrottle
+
+    def _set(**rates):
+        monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {**api_settings.DEFAULT_THROTTLE_RATES, **rates})
+
+    return _set

@@ -1,0 +1,97 @@
+"""Project-level behaviour: settings profiles, OpenAPI, demo data, acknowledgement task."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core import mail
+
+from complaints import tasks
+from complaints.demo import demo_load
+from complaints.models import Agency, Category, Complaint, User
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run_check(env_extra, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_"))}
+    env.update({"DJANGO_SETTINGS_MODULE": "occ.settings.production", **env_extra})
+    return subprocess.run([sys.executable, "manage.py", "check", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_refuses_to_start_without_its_settings():
+    r = _run_check({})
+    assert r.returncode != 0 and "DJANGO_SECRET_KEY must be set" in r.stderr
+    r = _run_check({"DJANGO_SECRET_KEY": "x" * 60, "DATABASE_URL": "sqlite:///x.db", "CELERY_BROKER_URL": "redis://h"})
+    assert r.returncode != 0 and "PostgreSQL" in r.stderr
+
+
+def test_production_passes_check_deploy():
+    r = _run_check({"DJANGO_SECRET_KEY": "k" * 30 + "Q9#x" * 10, "DATABASE_URL": "postgres://u@127.0.0.1:5432/d",
+                    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "DJANGO_ALLOWED_HOSTS": "occ.example"},
+                   "--deploy", "--fail-level", "WARNING")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_served_and_documents_the_error_shape(api):
+    r = api.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert r.status_code == 200
+    text = r.content.decode()
+    assert "/api/v1/complaints/" in text and "ErrorResponse" in text and "/api/v1/track/" in text
+    assert api.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_loader_is_idempotent_and_has_the_seed_agencies(settings):
+    demo_load()
+    demo_load()
+    assert Category.objects.count() == 7 and Agency.objects.count() == 8
+    assert User.objects.filter(username="police", agency__code="ccib").exists()
+    dd = Agency.objects.get(code="dindaeng")
+    assert dd.email == "dindaeng.bma@gmail.com" and "02 245 2658" in dd.phone
+    assert Agency.objects.get(code="most").fax == "0 2333 3833"
+    for cat in Category.objects.all():
+        assert cat.name_th and cat.name_en
+
+
+@pytest.mark.django_db
+def test_demo_users_never_in_production(settings):
+    settings.OCC_DEMO_USERS_ALLOWED = False
+    with pytest.raises(RuntimeError):
+        demo_load(with_users=True)
+    demo_load()
+    assert User.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_acknowledgement_is_sent_once_even_when_the_task_runs_twice(django_capture_on_commit_callbacks, file_complaint):
+    with django_capture_on_commit_callbacks(execute=True):
+        filed = file_complaint()
+    assert len(mail.outbox) == 1
+    msg = mail.outbox[0]
+    assert filed["reference"] in msg.subject and filed["tracking_code"] not in msg.body
+    c = Complaint.objects.get(reference=filed["reference"])
+    assert tasks.complaint_acknowledge.apply(args=[c.pk]).get() is False
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_failed_acknowledgement_is_released_for_retry(file_complaint, monkeypatch):
+    from complaints import notifications
+
+    filed = file_complaint()
+    c = Complaint.objects.get(reference=filed["reference"])
+    Complaint.objects.filter(pk=c.pk).update(acknowledged_at=None)
+
+    def down(complaint):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(notifications, "acknowledgement_send", down)
+    with pytest.raises(ConnectionRefusedError):
+        tasks.complaint_acknowledge.run(c.pk)
+    c.refresh_from_db()
+    assert c.acknowledged_at is None
