@@ -148,6 +148,8 @@ class Complainant(models.Model):
     address = models.TextField(blank=True)
     national_id = models.CharField(max_length=13, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # PDPA s.34: while set, the disclosure gate refuses every transfer of this person's data.
+    processing_restricted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -193,9 +195,19 @@ class TimelineEvent(models.Model):
         INTERNAL_NOTE = "internal_note", _("internal note")
         ASSIGNED = "assigned", _("assigned")
         EVIDENCE = "evidence", _("evidence added")
+        EVIDENCE_REJECTED = "evidence_rejected", _("evidence refused")
+        CITIZEN_MESSAGE = "citizen_message", _("message from the complainant")
+        CALL = "call", _("telephone call")
+        TRANSCRIBED = "transcribed", _("transcribed")
+        REFERRAL = "referral", _("referred to agency")
+        AGENCY_UPDATE = "agency_update", _("update from agency")
+        AGENCY_NOTE = "agency_note", _("agency internal note")
+        AGENCY_DATA = "agency_data", _("data returned by agency")
+        DATA_REQUEST = "data_request", _("data-subject request")
+        CATEGORY = "category", _("category set")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     is_public = models.BooleanField(default=False)
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from channels_intake.web import ComplaintIntakeView
@@ -27,6 +27,8 @@ api_v1 = [
 
 urlpatterns = [
     *api_v1,
+    path("", include("channels_intake.email.urls")),
+    path("", include("channels_intake.telephony.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -27,8 +27,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "auditlog",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_htmx",
     "complaints",
     "channels_intake",
+    "channels_intake.email",
+    "channels_intake.telephony",
     "privacy",
 ]
 
@@ -40,6 +45,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
@@ -233,3 +240,19 @@ LOGGING = {
 }
 AUDITLOG_MASK_CALLABLE = "occ.audit.mask_value"
 AXES_VERBOSE = False
+
+
+# --- feature areas: each keeps its settings in occ/settings/parts/<area>.py ---------------------
+def _merge_parts() -> None:
+    from importlib import import_module
+
+    for area in ("email", "telephony", "routing", "privacy_ops", "web"):
+        part = import_module(f"occ.settings.parts.{area}")
+        for name in dir(part):
+            if name == "BEAT":
+                CELERY_BEAT_SCHEDULE.update(part.BEAT)
+            elif name.isupper():
+                globals()[name] = getattr(part, name)
+
+
+_merge_parts()

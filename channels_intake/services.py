@@ -1,0 +1,118 @@
+"""Store raw input first, then process it once; quarantine what cannot be processed.
+
+Processing runs in one transaction with the item row locked: the complaint (or whatever the
+processor writes) and the item's new state commit together, so a crash mid-way leaves the item
+`received` and the next run processes it exactly once."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import IO
+
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from complaints.models import Complaint
+
+from .models import InboundItem
+from .registry import PROCESSORS
+
+_CHUNK = 64 * 1024
+
+
+class Quarantine(Exception):  # noqa: N818 - it names what happens to the item
+    """Raised by a processor: keep the item, mark it quarantined with this reason."""
+
+
+class Ignore(Exception):  # noqa: N818
+    """Raised by a processor: keep the item, take no action (auto-reply, bounce, list mail)."""
+
+
+@dataclass(frozen=True)
+class Processed:
+    complaint: Complaint | None = None
+    note: str = ""
+
+
+def _hash_stream(fileobj: IO[bytes]) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    fileobj.seek(0)
+    while chunk := fileobj.read(_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest(), size
+
+
+def inbound_store(
+    *, channel: str, kind: str, source: str, fileobj: IO[bytes], dedup_key: str | None = None,
+    metadata: dict | None = None,
+) -> tuple[InboundItem, bool]:
+    """Keep the raw input (streamed to storage, hashed). Returns (item, created).
+
+    The same dedup_key (default: the content hash) for the same kind returns the existing item."""
+    sha256, size = _hash_stream(fileobj)
+    key = (dedup_key or f"sha256:{sha256}")[:300]
+    existing = InboundItem.objects.filter(kind=kind, dedup_key=key).first()
+    if existing is not None:
+        return existing, False
+    name = f"inbound/{kind}/{sha256[:2]}/{sha256}"
+    written = False
+    if not default_storage.exists(name):
+        default_storage.save(name, File(fileobj, name=sha256))
+        written = True
+    try:
+        with transaction.atomic():
+            item = InboundItem.objects.create(
+                channel=channel, kind=kind, source=source[:200], dedup_key=key, sha256=sha256,
+                raw=name, size=size, metadata=metadata or {},
+            )
+    except IntegrityError:
+        if written and not InboundItem.objects.filter(raw=name).exists():
+            default_storage.delete(name)
+        return InboundItem.objects.get(kind=kind, dedup_key=key), False
+    return item, True
+
+
+def inbound_process(*, item_id: int, reprocess: bool = False) -> InboundItem:
+    """Run the kind's processor once. Quarantined items run again only with reprocess=True."""
+    runnable = [InboundItem.State.RECEIVED] + ([InboundItem.State.QUARANTINED] if reprocess else [])
+    try:
+        with transaction.atomic():
+            item = InboundItem.objects.select_for_update().get(pk=item_id)
+            if item.state not in runnable:
+                return item
+            fn = PROCESSORS.get(item.kind)
+            if fn is None:
+                raise Quarantine(f"no processor is registered for kind '{item.kind}'")
+            item.attempts += 1
+            result = fn(item)
+            item.state = InboundItem.State.PROCESSED
+            item.reason = result.note
+            item.complaint = result.complaint
+            item.processed_at = timezone.now()
+            item.save()
+            return item
+    except Quarantine as exc:
+        return _settle(item_id, InboundItem.State.QUARANTINED, str(exc))
+    except Ignore as exc:
+        return _settle(item_id, InboundItem.State.IGNORED, str(exc))
+
+
+def _settle(item_id: int, state: str, reason: str) -> InboundItem:
+    with transaction.atomic():
+        item = InboundItem.objects.select_for_update().get(pk=item_id)
+        item.state = state
+        item.reason = reason[:2000]
+        item.attempts += 1
+        item.processed_at = timezone.now()
+        item.save(update_fields=["state", "reason", "attempts", "processed_at"])
+    return item
+
+
+def inbound_reprocess(*, item_id: int) -> InboundItem:
+    return inbound_process(item_id=item_id, reprocess=True)

@@ -1,0 +1,3 @@
+"""URLs of this channel, mounted by occ/urls.py."""
+
+urlpatterns: list = []
