@@ -98,10 +98,12 @@ def complaint_register(
     actor: User | None = None,
     received_at: datetime | None = None,
     reference_prefix: str = "OCC",
+    acknowledge: bool = True,
 ) -> Registered:
     """File a complaint from any channel: minimum-data check, reference, tracking code, evidence,
     first timeline entry, audit; all in one transaction. The acknowledgement is enqueued after
-    commit. Raises ValidationError (per-field) and leaves nothing stored on any failure."""
+    commit (``acknowledge=False`` when the channel sends its own, e.g. e-mail replies carry the
+    tracking code). Raises ValidationError (per-field) and leaves nothing stored on any failure."""
     if channel not in Channel.values:
         raise ValidationError({"channel": [f"Unknown channel '{channel}'."]})
     if not description or not description.strip():
@@ -157,9 +159,10 @@ def complaint_register(
                     size=checked.size,
                     sha256=checked.sha256,
                 )
-            from .tasks import complaint_acknowledge
+            if acknowledge:
+                from .tasks import complaint_acknowledge
 
-            transaction.on_commit(lambda: complaint_acknowledge.delay(complaint.pk))
+                transaction.on_commit(lambda: complaint_acknowledge.delay(complaint.pk))
     except BaseException:
         evidence_discard(written)
         raise
