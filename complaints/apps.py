@@ -13,6 +13,7 @@ class ComplaintsConfig(AppConfig):
         auditlog.register(
             Complainant,
             mask_fields=["name", "phone", "email", "address", "national_id"],
+            exclude_fields=["complaint"],  # the reverse one-to-one: reading it costs a query
         )
         auditlog.register(
             Complaint,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from privacy.minimum_data import identity_check
@@ -57,12 +57,19 @@ def tracking_code_hash(code: str) -> str:
 
 
 def _reference_next(*, received_at: datetime, prefix: str) -> str:
+    """Increment this year's counter in one statement; the row stays locked until the intake
+    transaction ends, so numbers are unique, and a rollback gives the number back (gap-free)."""
     year = timezone.localtime(received_at).year
-    ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last_number=0)], ignore_conflicts=True)
-    counter = ReferenceCounter.objects.select_for_update().get(year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"{prefix}-{year}-{counter.last_number:06d}"
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    sql = f"UPDATE {table} SET last_number = last_number + 1 WHERE year = %s RETURNING last_number"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [year])
+        row = cursor.fetchone()
+        if row is None:  # first complaint of the year
+            ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last_number=0)], ignore_conflicts=True)
+            cursor.execute(sql, [year])
+            row = cursor.fetchone()
+    return f"{prefix}-{year}-{row[0]:06d}"
 
 
 def sla_due(*, category: Category | None, received_at: datetime) -> datetime | None:
