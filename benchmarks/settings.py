@@ -8,7 +8,7 @@ DEBUG = False
 ROOT_URLCONF = "benchmarks.urls"
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {k: "10000000/min" for k in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},
+    "DEFAULT_THROTTLE_RATES": dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "10000000/min"),
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from privacy.minimum_data import identity_check
+from privacy.ops.services.policy import policy_record_for_complaint
 
 from . import lifecycle
 from .evidence import CheckedFile, evidence_discard, evidence_store
@@ -147,6 +148,7 @@ def complaint_register(
                 received_at=received_at,
                 sla_due_at=sla_due(category=category, received_at=received_at),
             )
+            policy_record_for_complaint(complaint)  # the privacy policy in force at intake (OCC-12)
             TimelineEvent.objects.create(
                 complaint=complaint,
                 kind=TimelineEvent.Kind.CREATED,

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "channels_intake.email",
     "channels_intake.telephony",
     "privacy",
+    "privacy.ops",
 ]
 
 MIDDLEWARE = [

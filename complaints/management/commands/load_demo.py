@@ -10,7 +10,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-users", action="store_true", help="Load categories and agencies only.")
 
     def handle(self, *args, **options):
+        from privacy.ops.demo import demo_privacy_load
+
         counts = demo_load(with_users=False if options["no_users"] else None)
+        demo_privacy_load()
         self.stdout.write(self.style.SUCCESS(
             f"demo data: {counts['categories']} categories, {counts['agencies']} agencies, {counts['users']} users"
         ))

@@ -1,0 +1,1 @@
+"""Writes of privacy operations, one module per area."""

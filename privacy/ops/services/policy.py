@@ -1,0 +1,72 @@
+"""Privacy-policy versions and their announcements (OCC-12); cookie preferences (OCC-10)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.models import Complaint, Role
+
+from ..models import ComplaintPolicy, CookiePreference, PolicyNotice, PolicyVersion
+
+
+def policy_current(at=None) -> PolicyVersion | None:
+    at = at or timezone.now()
+    return (
+        PolicyVersion.objects.filter(published_at__isnull=False, effective_at__lte=at)
+        .order_by("-effective_at", "-id")
+        .first()
+    )
+
+
+def policy_version_publish(*, actor, policy: PolicyVersion, notice_th: str = "", notice_en: str = "") -> PolicyNotice:
+    """Publish a version: it cannot change afterwards, and a notice goes to the web and app feed."""
+    if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
+        raise PermissionError("Only the privacy officer publishes the privacy policy.")
+    if policy.published_at:
+        raise ValidationError({"policy": ["This version is already published."]})
+    with transaction.atomic():
+        policy.published_at = timezone.now()
+        policy.save(update_fields=["published_at"])
+        when_th = timezone.localdate(policy.effective_at)
+        return PolicyNotice.objects.create(
+            policy=policy,
+            text_th=notice_th or (
+                f"ปรับปรุงนโยบายการคุ้มครองข้อมูลส่วนบุคคล ฉบับ {policy.version} มีผลตั้งแต่วันที่ "
+                f"{when_th.day}/{when_th.month}/{when_th.year + 543}. {policy.change_summary_th}"
+            ).strip(),
+            text_en=notice_en or (
+                f"Privacy policy version {policy.version} takes effect on {when_th.isoformat()}. "
+                f"{policy.change_summary_en}"
+            ).strip(),
+        )
+
+
+def policy_record_for_complaint(complaint: Complaint) -> None:
+    """Remember which policy was in force at intake (called by the intake service)."""
+    current = policy_current(complaint.received_at)
+    if current is not None:
+        ComplaintPolicy.objects.create(complaint=complaint, policy=current)
+
+
+def cookie_preference_record(*, browser_id: str | None, statistics: bool) -> CookiePreference:
+    """Store (append) a browser's choice. Refusing statistics changes nothing else (OCC-10)."""
+    try:
+        bid = uuid.UUID(str(browser_id)) if browser_id else uuid.uuid4()
+    except ValueError:
+        bid = uuid.uuid4()
+    current = policy_current()
+    return CookiePreference.objects.create(
+        browser_id=bid, statistics=bool(statistics), policy_version=current.version if current else ""
+    )
+
+
+def cookie_preference_current(browser_id: str | None) -> CookiePreference | None:
+    try:
+        bid = uuid.UUID(str(browser_id))
+    except (TypeError, ValueError):
+        return None
+    return CookiePreference.objects.filter(browser_id=bid).order_by("-decided_at", "-id").first()

@@ -1,0 +1,125 @@
+"""Records for the regulator: record of processing (PDPA s.39), breach register (s.37), staff
+access report (who read whose data)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from complaints.models import Role
+from privacy.models import AccessLogEntry
+
+from ..models import BreachRecord, DataSubjectRequest, ProcessingActivity, RequestType
+
+BREACH_NOTICE_HOURS = 72
+
+
+def breach_record(*, actor, detected_at: datetime, description: str, data_categories: list[str],
+                  people_affected: int) -> BreachRecord:
+    if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR, Role.SUPERVISOR):
+        raise PermissionError("Your role may not record breaches.")
+    if not description.strip():
+        raise ValidationError({"description": ["Describe the breach."]})
+    if detected_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"detected_at": ["A breach cannot be detected in the future."]})
+    return BreachRecord.objects.create(
+        detected_at=detected_at, description=description.strip(), data_categories=list(data_categories),
+        people_affected=people_affected, notify_by=detected_at + timedelta(hours=BREACH_NOTICE_HOURS),
+        recorded_by=actor,
+    )
+
+
+def breach_mark_notified(*, actor, breach: BreachRecord, regulator: bool = True, subjects: bool = False) -> BreachRecord:
+    if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
+        raise PermissionError("Only the privacy officer records notifications.")
+    now = timezone.now()
+    if regulator and not breach.regulator_notified_at:
+        breach.regulator_notified_at = now
+    if subjects and not breach.subjects_notified_at:
+        breach.subjects_notified_at = now
+    breach.save(update_fields=["regulator_notified_at", "subjects_notified_at"])
+    return breach
+
+
+def breaches_overdue(now: datetime | None = None):
+    return BreachRecord.objects.filter(regulator_notified_at__isnull=True, notify_by__lt=now or timezone.now())
+
+
+def _disclosures_without_consent() -> list[dict[str, Any]]:
+    """Drawn from the transfer log when the routing module provides one."""
+    try:
+        model = apps.get_model("privacy", "TransferRecord")
+    except LookupError:
+        return []
+    rows = model.objects.exclude(basis="consent").values("basis").order_by("basis")
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["basis"]] = counts.get(row["basis"], 0) + 1
+    return [{"basis": k, "transfers": v} for k, v in sorted(counts.items())]
+
+
+def processing_record() -> list[dict[str, Any]]:
+    refusals = list(
+        DataSubjectRequest.objects.filter(status=DataSubjectRequest.Status.REFUSED)
+        .values("type", "refusal_ground").order_by("type", "refusal_ground")
+    )
+    objections = DataSubjectRequest.objects.filter(type=RequestType.OBJECTION).count()
+    refusal_counts: dict[str, int] = {}
+    for r in refusals:
+        key = f"{r['type']}:{r['refusal_ground']}"
+        refusal_counts[key] = refusal_counts.get(key, 0) + 1
+    disclosures = _disclosures_without_consent()
+    return [
+        {
+            "activity": a.code,
+            "name": a.name,
+            "controller": "1212 OCC",
+            "purpose": a.purpose,
+            "data_collected": a.data_collected,
+            "data_subjects": a.data_subjects,
+            "legal_basis": a.legal_basis,
+            "retention": a.retention,
+            "access": a.access,
+            "disclosures_without_consent": disclosures,
+            "refusals": refusal_counts,
+            "objections": objections,
+            "security_measures": a.security_measures,
+        }
+        for a in ProcessingActivity.objects.order_by("code")
+    ]
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    if not rows:
+        return ""
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: (v if isinstance(v, str | int | float) or v is None else str(v)) for k, v in row.items()})
+    return out.getvalue()
+
+
+def access_report(*, complainant_id: int | None = None, actor_username: str | None = None,
+                  since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
+    qs = AccessLogEntry.objects.select_related("actor").order_by("at", "id")
+    if complainant_id:
+        qs = qs.filter(complainant_id=complainant_id)
+    if actor_username:
+        qs = qs.filter(actor__username=actor_username)
+    if since:
+        qs = qs.filter(at__gte=since)
+    if until:
+        qs = qs.filter(at__lt=until)
+    return [
+        {"at": e.at.isoformat(), "actor": e.actor.username if e.actor else "", "role": e.actor_role,
+         "action": e.action, "object": e.object_type, "object_id": e.object_id, "complaint_id": e.complaint_id,
+         "complainant_id": e.complainant_id, "fields": ",".join(e.fields)}
+        for e in qs.iterator(chunk_size=2000)
+    ]

@@ -1,0 +1,329 @@
+"""Data-subject requests (PDPA s.30-36, OCC-11, MOST-5): filing, identity, decision, execution.
+
+Every step writes an append-only RequestEvidence row; values of personal data never go into it
+in clear (field names, reasons and SHA-256 fingerprints only)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from complaints.models import Complaint, Role, TimelineEvent
+from complaints.services import tracking_code_hash
+from privacy.minimum_data import identity_check
+
+from ..models import DataSubjectRequest, OneTimeCode, RefusalGround, RequestEvidence, RequestType
+from ..sms import sms_send
+from . import erasure
+from .retention import holds_covering_complaint
+
+Status = DataSubjectRequest.Status
+Evidence = RequestEvidence.Kind
+# What rectification and addition may change: the identity fields of the complainant.
+CORRECTABLE = ("name", "phone", "email", "address")
+
+
+class RequestRefused(Exception):
+    def __init__(self, ground: str, reason: str):
+        self.ground = ground
+        self.reason = reason
+        super().__init__(reason)
+
+
+class CodeRejected(Exception):
+    pass
+
+
+def fingerprint(value: Any) -> str:
+    return hashlib.sha256(str(value).encode()).hexdigest()[:16]
+
+
+def _evidence(request: DataSubjectRequest, kind: str, summary: str, actor=None, **data) -> None:
+    RequestEvidence.objects.create(request=request, kind=kind, summary=summary, actor=actor, data=data)
+
+
+def _timeline(request: DataSubjectRequest, text: str, actor=None) -> None:
+    TimelineEvent.objects.create(
+        complaint=request.complaint, kind=TimelineEvent.Kind.DATA_REQUEST, is_public=False, text=text, actor=actor
+    )
+
+
+def _complaint_by_secret(reference: str, tracking_code: str) -> Complaint:
+    complaint = Complaint.objects.select_related("complainant").filter(reference=reference.strip().upper()).first()
+    if complaint is None or not hmac.compare_digest(complaint.tracking_code_hash, tracking_code_hash(tracking_code)):
+        raise Http404
+    return complaint
+
+
+def _validate_details(type_: str, details: dict) -> dict:
+    details = dict(details or {})
+    if type_ in (RequestType.RECTIFICATION, RequestType.ADDITION):
+        changes = details.get("changes") or {}
+        if not isinstance(changes, dict) or not changes:
+            raise ValidationError({"details.changes": ["Say which data to correct or add, e.g. {\"email\": \"...\"}."]})
+        unknown = sorted(set(changes) - set(CORRECTABLE) - {"information"})
+        if unknown:
+            raise ValidationError({f"details.changes.{k}": ["This data cannot be changed by a request."] for k in unknown})
+    return details
+
+
+def _mask(contact: str) -> str:
+    if "@" in contact:
+        local, _, domain = contact.partition("@")
+        return f"{local[:1]}***@{domain}"
+    return f"***{contact[-3:]}"
+
+
+def dsr_file_by_citizen(*, reference: str, tracking_code: str, type: str, details: dict | None = None) -> tuple[
+    DataSubjectRequest, str]:
+    """The citizen proves the case with reference + tracking code, then a one-time code sent to
+    the contact on file proves they control it. Returns the request and where the code went."""
+    if type not in RequestType.values:
+        raise ValidationError({"type": [f"Unknown request type '{type}'."]})
+    details = _validate_details(type, details or {})
+    complaint = _complaint_by_secret(reference, tracking_code)
+    person = complaint.complainant
+    contact, channel = (person.email, "email") if person.email else (person.phone, "sms")
+    if not contact:
+        raise RequestRefused(
+            RefusalGround.IDENTITY_NOT_PROVEN,
+            "No contact is on file for this complaint, so no one-time code can be sent. Call 1212: an "
+            "agent can check your identity by phone and file the request for you.",
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        request = DataSubjectRequest.objects.create(
+            type=type, status=Status.AWAITING_VERIFICATION, complaint=complaint, complainant=person,
+            via=DataSubjectRequest.Via.CITIZEN, details=details,
+        )
+        OneTimeCode.objects.create(
+            request=request, code_hash=_code_hash(request, code), channel=channel,
+            expires_at=timezone.now() + timedelta(minutes=settings.OCC_DSR_CODE_TTL_MINUTES),
+        )
+        _evidence(request, Evidence.FILED, f"{type} request filed by the citizen", details_keys=sorted(details))
+        _evidence(request, Evidence.CODE_SENT, f"one-time code sent by {channel}", to=_mask(contact))
+        transaction.on_commit(lambda: _send_code(channel, contact, code, complaint.reference))
+    return request, _mask(contact)
+
+
+def _code_hash(request: DataSubjectRequest, code: str) -> str:
+    return hmac.new(str(request.public_id).encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def _send_code(channel: str, contact: str, code: str, reference: str) -> None:
+    text_th = f"รหัสยืนยันคำขอเกี่ยวกับข้อมูลส่วนบุคคล เรื่อง {reference}: {code} (ใช้ได้ {settings.OCC_DSR_CODE_TTL_MINUTES} นาที)"
+    text_en = f"Your one-time code for the data request on {reference}: {code}"
+    if channel == "email":
+        EmailMessage(subject=f"[{reference}] รหัสยืนยัน / One-time code", body=f"{text_th}\n{text_en}\n",
+                     to=[contact], headers={"Auto-Submitted": "auto-generated"}).send()
+    else:
+        sms_send(contact, text_th)
+
+
+def dsr_verify(*, public_id: str, code: str) -> DataSubjectRequest:
+    with transaction.atomic():
+        request = DataSubjectRequest.objects.select_for_update().filter(public_id=public_id).first()
+        if request is None or request.status != Status.AWAITING_VERIFICATION:
+            raise Http404
+        otp = request.codes.filter(used_at__isnull=True).order_by("-id").first()
+        now = timezone.now()
+        if otp is None or otp.expires_at < now or otp.attempts >= settings.OCC_DSR_CODE_MAX_ATTEMPTS:
+            raise CodeRejected("The code has expired or was tried too often. File the request again.")
+        otp.attempts += 1
+        if not hmac.compare_digest(otp.code_hash, _code_hash(request, (code or "").strip())):
+            otp.save(update_fields=["attempts"])
+            raise CodeRejected("The code is not right.")
+        otp.used_at = now
+        otp.save(update_fields=["attempts", "used_at"])
+        _receive(request, now, identity=f"one-time code by {otp.channel}")
+    return request
+
+
+def _receive(request: DataSubjectRequest, now, *, identity: str, actor=None) -> None:
+    request.status = Status.RECEIVED
+    request.identity_check = identity
+    request.received_at = now
+    request.due_at = now + timedelta(days=settings.OCC_DSR_DUE_DAYS)
+    request.save()
+    _evidence(request, Evidence.VERIFIED, f"identity checked: {identity}", actor=actor)
+    _timeline(request, f"data-subject request ({request.type}) received; due {request.due_at.date()}", actor)
+
+
+def dsr_file_by_agent(*, actor, complaint: Complaint, type: str, details: dict | None, identity_check: str
+                      ) -> DataSubjectRequest:
+    """An agent files for the person after checking identity by phone, and records how."""
+    if actor.role not in (Role.AGENT, Role.SUPERVISOR, Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
+        raise PermissionError("Your role may not file data-subject requests.")
+    if type not in RequestType.values:
+        raise ValidationError({"type": [f"Unknown request type '{type}'."]})
+    if not (identity_check or "").strip():
+        raise ValidationError({"identity_check": ["Record how the person's identity was checked."]})
+    details = _validate_details(type, details or {})
+    with transaction.atomic():
+        request = DataSubjectRequest.objects.create(
+            type=type, status=Status.AWAITING_VERIFICATION, complaint=complaint, complainant=complaint.complainant,
+            via=DataSubjectRequest.Via.AGENT, details=details,
+        )
+        _evidence(request, Evidence.FILED, f"{type} request filed by an agent", actor=actor,
+                  details_keys=sorted(details))
+        _receive(request, timezone.now(), identity=f"agent: {identity_check.strip()[:250]}", actor=actor)
+        if complaint.complainant.anonymised_at:
+            _refuse(request, actor, RefusalGround.ANONYMISED,
+                    "The data of this complaint was already anonymised; nothing identifies the person.")
+    return request
+
+
+def _refuse(request: DataSubjectRequest, actor, ground: str, reason: str) -> None:
+    request.status = Status.REFUSED
+    request.refusal_ground = ground
+    request.refusal_reason = reason
+    request.decided_at = timezone.now()
+    request.decided_by = actor
+    request.save()
+    _evidence(request, Evidence.REFUSED, reason, actor=actor, ground=ground)
+
+
+def dsr_refuse(*, actor, request: DataSubjectRequest, ground: str, reason: str) -> DataSubjectRequest:
+    """A refusal needs a legal ground and a reason (OCC-11: only where the law requires it or the
+    data has been anonymised, among the grounds PDPA allows)."""
+    _require_officer(actor)
+    errors = {}
+    if ground not in RefusalGround.values:
+        errors["ground"] = [f"Choose a legal ground: {', '.join(RefusalGround.values)}."]
+    if not (reason or "").strip():
+        errors["reason"] = ["Give the reason for the refusal."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        request = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
+        _open(request)
+        _refuse(request, actor, ground, reason.strip())
+    return request
+
+
+def _require_officer(actor) -> None:
+    if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
+        raise PermissionError("Only the privacy officer decides data-subject requests.")
+
+
+def _open(request: DataSubjectRequest) -> None:
+    if request.status != Status.RECEIVED:
+        raise RequestRefused("not_open", f"The request is {request.status}; only received requests can be decided.")
+
+
+def dsr_grant(*, actor, request: DataSubjectRequest, note: str = "") -> DataSubjectRequest:
+    """Grant and carry out the request. Erasure under a legal hold is refused with the reason."""
+    _require_officer(actor)
+    with transaction.atomic():
+        request = DataSubjectRequest.objects.select_for_update().select_related("complaint", "complainant").get(
+            pk=request.pk)
+        _open(request)
+        person = request.complainant
+        if person.anonymised_at and request.type != RequestType.ACCESS:
+            _refuse(request, actor, RefusalGround.ANONYMISED, "The data was already anonymised.")
+            return request
+        if request.type == RequestType.ERASURE and (holds := holds_covering_complaint(request.complaint)):
+            refs = ", ".join(h.order_reference for h in holds)
+            _refuse(request, actor, RefusalGround.LEGAL_HOLD,
+                    f"A legal hold covers this case ({refs}); its data must be kept until the hold ends.")
+            return request
+        _evidence(request, Evidence.GRANTED, note or "granted", actor=actor)
+        _EXECUTORS[request.type](request, actor)
+        request.status = Status.COMPLETED
+        request.decided_at = timezone.now()
+        request.decided_by = actor
+        request.save()
+    return request
+
+
+def _execute_access(request: DataSubjectRequest, actor) -> None:
+    from .export import person_export
+
+    document = person_export(request=request)
+    request.details = {**request.details, "export_sha256": document["sha256"]}
+    _evidence(request, Evidence.EXPORTED, "copy of the data prepared", actor=actor, sha256=document["sha256"],
+              complaints=len(document["data"]["complaints"]))
+
+
+def _execute_amend(request: DataSubjectRequest, actor) -> None:
+    person = request.complainant
+    changes = dict(request.details.get("changes", {}))
+    information = changes.pop("information", "")
+    if changes:
+        given = {f: getattr(person, f) for f in CORRECTABLE if getattr(person, f)} | changes
+        checked = identity_check(category=request.complaint.category, anonymous=False, given=given)
+        before = {f: fingerprint(getattr(person, f)) for f in changes}
+        for field in changes:
+            setattr(person, field, getattr(checked, field))
+        person.save(update_fields=list(changes))
+        _evidence(request, Evidence.AMENDED, f"{request.type}: {', '.join(sorted(changes))}", actor=actor,
+                  fields=sorted(changes), before=before, after={f: fingerprint(getattr(person, f)) for f in changes},
+                  reason=str(request.details.get("reason", ""))[:500])
+    if information:
+        TimelineEvent.objects.create(complaint=request.complaint, kind=TimelineEvent.Kind.CITIZEN_MESSAGE,
+                                     is_public=False, text=str(information)[:10000], actor=actor)
+        _evidence(request, Evidence.AMENDED, "information added to the case", actor=actor,
+                  fields=["information"], after={"information": fingerprint(information)})
+    _timeline(request, f"data amended on request ({request.type})", actor)
+
+
+def _execute_erasure(request: DataSubjectRequest, actor) -> None:
+    counts = erasure.complaint_anonymise(complaint=request.complaint, actor=actor, reason="erasure request")
+    _evidence(request, Evidence.ERASED, "personal data anonymised; statistics kept", actor=actor, **counts)
+
+
+def _execute_restriction(request: DataSubjectRequest, actor) -> None:
+    person = request.complainant
+    person.processing_restricted_at = timezone.now()
+    person.save(update_fields=["processing_restricted_at"])
+    _evidence(request, Evidence.RESTRICTED, "routing and disclosure of this person's data blocked", actor=actor)
+    _timeline(request, "processing restricted at the person's request (PDPA s.34)", actor)
+
+
+def _execute_lift(request: DataSubjectRequest, actor) -> None:
+    person = request.complainant
+    person.processing_restricted_at = None
+    person.save(update_fields=["processing_restricted_at"])
+    _evidence(request, Evidence.UNRESTRICTED, "restriction lifted", actor=actor)
+    _timeline(request, "restriction lifted", actor)
+
+
+def _execute_objection(request: DataSubjectRequest, actor) -> None:
+    # An upheld objection stops further processing beyond keeping the case: it restricts.
+    _evidence(request, Evidence.OBJECTION, str(request.details.get("reason", "objection upheld"))[:500], actor=actor)
+    _execute_restriction(request, actor)
+
+
+_EXECUTORS = {
+    RequestType.ACCESS: _execute_access,
+    RequestType.RECTIFICATION: _execute_amend,
+    RequestType.ADDITION: _execute_amend,
+    RequestType.ERASURE: _execute_erasure,
+    RequestType.RESTRICTION: _execute_restriction,
+    RequestType.LIFT_RESTRICTION: _execute_lift,
+    RequestType.OBJECTION: _execute_objection,
+}
+
+
+def dsr_citizen_export(*, public_id: str, reference: str, tracking_code: str) -> dict:
+    """The copy a citizen downloads after an access request was granted."""
+    from .export import person_export
+
+    complaint = _complaint_by_secret(reference, tracking_code)
+    request = DataSubjectRequest.objects.filter(public_id=public_id, complaint=complaint,
+                                                type=RequestType.ACCESS, status=Status.COMPLETED).first()
+    if request is None:
+        raise Http404
+    document = person_export(request=request)
+    _evidence(request, Evidence.EXPORTED, "copy downloaded by the citizen", sha256=document["sha256"])
+    return document

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from .api import public, staff
+
+p = "api/v1/privacy/"
+urlpatterns = [
+    path(f"{p}requests/", public.RequestFileView.as_view(), name="privacy-request-file"),
+    path(f"{p}requests/verify/", public.RequestVerifyView.as_view(), name="privacy-request-verify"),
+    path(f"{p}requests/status/", public.RequestStatusView.as_view(), name="privacy-request-status"),
+    path(f"{p}requests/export/", public.RequestExportView.as_view(), name="privacy-request-export"),
+    path(f"{p}policy/", public.PolicyView.as_view(), name="privacy-policy"),
+    path(f"{p}notices/", public.NoticeFeedView.as_view(), name="privacy-notices"),
+    path(f"{p}cookies/", public.CookieChoiceView.as_view(), name="privacy-cookies"),
+    path(f"{p}staff/requests/", staff.RequestListView.as_view(), name="privacy-staff-requests"),
+    path(f"{p}staff/requests/<uuid:public_id>/", staff.RequestDetailView.as_view(), name="privacy-staff-request"),
+    path(f"{p}staff/requests/<uuid:public_id>/grant/", staff.RequestGrantView.as_view()),
+    path(f"{p}staff/requests/<uuid:public_id>/refuse/", staff.RequestRefuseView.as_view()),
+    path(f"{p}staff/requests/<uuid:public_id>/export/", staff.RequestExportView.as_view()),
+    path(f"{p}staff/holds/", staff.HoldListView.as_view(), name="privacy-holds"),
+    path(f"{p}staff/holds/<int:pk>/release/", staff.HoldReleaseView.as_view()),
+    path(f"{p}staff/purge-runs/", staff.PurgeRunListView.as_view()),
+    path(f"{p}staff/breaches/", staff.BreachListView.as_view(), name="privacy-breaches"),
+    path(f"{p}staff/breaches/<int:pk>/notified/", staff.BreachNotifiedView.as_view()),
+    path(f"{p}staff/processing-record/", staff.ProcessingRecordView.as_view(), name="privacy-ropa"),
+    path(f"{p}staff/access-report/", staff.AccessReportView.as_view(), name="privacy-access-report"),
+    path(f"{p}staff/policies/", staff.PolicyDraftView.as_view()),
+    path(f"{p}staff/policies/<int:pk>/publish/", staff.PolicyPublishView.as_view()),
+]
