@@ -100,6 +100,8 @@ def demo_load(*, with_users: bool | None = None) -> dict[str, int]:
     for row in AGENCIES:
         Agency.objects.update_or_create(code=row["code"], defaults={k: v for k, v in row.items() if k != "code"})
 
+    _routing_load()
+
     users = 0
     allowed = getattr(settings, "OCC_DEMO_USERS_ALLOWED", False)
     if with_users is None:
@@ -121,3 +123,56 @@ def demo_load(*, with_users: bool | None = None) -> dict[str, int]:
             user.save()
             users += 1
     return {"categories": len(CATEGORIES), "agencies": len(AGENCIES), "users": users}
+
+
+ID_AND_CASE = ["complainant.name", "complainant.phone", "complainant.email", "complaint.description",
+               "complaint.incident", "complaint.attachments"]
+AGREEMENTS = [
+    # agency, title, legal reference, categories, purposes, field profile
+    ("ccib", "ข้อตกลงแลกเปลี่ยนข้อมูลเพื่อการสืบสวน / Investigation data-sharing agreement",
+     "พ.ร.บ.ว่าด้วยการกระทำความผิดเกี่ยวกับคอมพิวเตอร์ พ.ศ. 2550; ป.วิ.อาญา ม.131",
+     ["financial_scam", "online_shopping", "hacked_account", "illegal_website", "cyberbullying"],
+     ["investigation"], ID_AND_CASE),
+    ("ocpb", "ข้อตกลงคุ้มครองผู้บริโภค / Consumer-protection agreement", "พ.ร.บ.คุ้มครองผู้บริโภค พ.ศ. 2522",
+     ["online_shopping"], ["consumer_protection"],
+     ["complainant.name", "complainant.phone", "complaint.description", "complaint.incident"]),
+    ("nbtc", "ข้อตกลงกำกับกิจการโทรคมนาคม / Telecom regulation agreement",
+     "พ.ร.ก.มาตรการป้องกันและปราบปรามอาชญากรรมทางเทคโนโลยี พ.ศ. 2566",
+     ["financial_scam"], ["regulatory"], ["complaint.description", "complaint.incident"]),
+    ("pdpc", "ข้อตกลงคุ้มครองข้อมูลส่วนบุคคล / Personal-data protection agreement",
+     "พ.ร.บ.คุ้มครองข้อมูลส่วนบุคคล พ.ศ. 2562 ม.71-72", ["data_privacy"], ["data_protection"], ID_AND_CASE),
+    ("most", "สถิติภัยออนไลน์ (ไม่มีข้อมูลระบุตัวบุคคล) / Statistics (no identity)",
+     "มติคณะรัฐมนตรีด้านสถิติภัยออนไลน์", [c[0] for c in CATEGORIES], ["statistics"], ["complaint.incident"]),
+]
+RULES = [
+    # category, agency, priority, purpose, keywords
+    ("online_shopping", "ocpb", 10, "consumer_protection", ""),
+    ("online_shopping", "ccib", 20, "investigation", ""),
+    ("financial_scam", "ccib", 10, "investigation", ""),
+    ("financial_scam", "nbtc", 20, "regulatory", "sms,ซิม,sim,โทร,call"),
+    ("illegal_website", "ccib", 10, "investigation", ""),
+    ("data_privacy", "pdpc", 10, "data_protection", ""),
+    ("cyberbullying", "ccib", 10, "investigation", ""),
+    ("hacked_account", "ccib", 10, "investigation", ""),
+]
+
+
+def _routing_load() -> None:
+    from datetime import date
+
+    from privacy.models import DataSharingAgreement
+
+    from .models import RoutingRule
+
+    for code, title, legal_ref, cats, purposes, profile in AGREEMENTS:
+        agreement, _ = DataSharingAgreement.objects.update_or_create(
+            agency=Agency.objects.get(code=code), title=title,
+            defaults={"legal_reference": legal_ref, "purposes": purposes, "field_profile": profile,
+                      "valid_from": date(2026, 1, 1), "valid_until": date(2028, 12, 31), "is_active": True},
+        )
+        agreement.categories.set(Category.objects.filter(code__in=cats))
+    for cat, agency, prio, purpose, keywords in RULES:
+        RoutingRule.objects.update_or_create(
+            category=Category.objects.get(code=cat), agency=Agency.objects.get(code=agency),
+            defaults={"priority": prio, "purpose": purpose, "keywords": keywords, "is_active": True},
+        )

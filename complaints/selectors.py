@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from privacy.services import access_log_record
 
-from .models import Attachment, Category, Complaint, TimelineEvent
+from .models import Attachment, Category, Complaint, Referral, Role, TimelineEvent
 from .permissions import can_read_cases
 from .services import tracking_code_hash
 
@@ -25,10 +25,13 @@ def category_list() -> QuerySet[Category]:
 
 
 def complaint_visible(*, actor) -> QuerySet[Complaint]:
-    """Every complaint the actor may see. Agency officers see none until routing exists."""
-    if not can_read_cases(actor):
-        return Complaint.objects.none()
-    return Complaint.objects.all()
+    """Every complaint the actor may see: centre staff all; an agency officer only the cases
+    referred to their agency; everyone else none."""
+    if can_read_cases(actor):
+        return Complaint.objects.all()
+    if getattr(actor, "role", None) == Role.AGENCY_OFFICER and getattr(actor, "agency_id", None):
+        return Complaint.objects.filter(referrals__agency_id=actor.agency_id).distinct()
+    return Complaint.objects.none()
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,10 @@ def complaint_track(*, reference: str, tracking_code: str) -> dict[str, Any]:
     complaint = (
         Complaint.objects.filter(reference=ref)
         .select_related("category")
-        .prefetch_related(Prefetch("events", queryset=TimelineEvent.objects.filter(is_public=True)))
+        .prefetch_related(
+            Prefetch("events", queryset=TimelineEvent.objects.filter(is_public=True)),
+            Prefetch("referrals", queryset=Referral.objects.select_related("agency").order_by("created_at")),
+        )
         .only("id", "reference", "tracking_code_hash", "status", "received_at", "sla_due_at", "category")
         .first()
     )
@@ -126,5 +132,27 @@ def complaint_track(*, reference: str, tracking_code: str) -> dict[str, Any]:
         "complaint": complaint,
         "events": list(complaint.events.all()),
         "expected_response_date": timezone.localdate(complaint.sla_due_at) if complaint.sla_due_at else None,
-        "referred_to": [],
+        "referred_to": list(dict.fromkeys(f"{r.agency.name_th} ({r.agency.name_en})"
+                                          for r in complaint.referrals.all())),
     }
+
+
+def referral_for_agency(*, agency_id: int, delivery_id) -> Referral:
+    """A referral as its agency sees it; another agency's is 404 (no existence oracle)."""
+    ref = (Referral.objects.filter(agency_id=agency_id, delivery_id=delivery_id)
+           .select_related("complaint", "agency").first())
+    if ref is None:
+        raise Http404
+    return ref
+
+
+def referrals_for_agency(*, agency_id: int, state: str | None = None) -> QuerySet[Referral]:
+    qs = Referral.objects.filter(agency_id=agency_id).select_related("complaint", "complaint__category")
+    return qs.filter(state=state) if state else qs
+
+
+def referrals_for_supervision(*, actor, state: str | None = None) -> QuerySet[Referral]:
+    if getattr(actor, "role", None) not in (Role.SUPERVISOR, Role.ADMINISTRATOR, Role.AGENT):
+        return Referral.objects.none()
+    qs = Referral.objects.select_related("complaint", "agency")
+    return qs.filter(state=state) if state else qs

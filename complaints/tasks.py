@@ -35,3 +35,29 @@ def idempotency_records_purge() -> int:
     cutoff = timezone.now() - timedelta(hours=settings.OCC["IDEMPOTENCY_TTL_HOURS"])
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(bind=True, acks_late=True)
+def referral_deliver(self, referral_id: int) -> str:
+    """Deliver one referral; safe to run twice (a conditional claim; one transfer record per delivery id)."""
+    from .referrals import referral_deliver as deliver
+
+    return deliver(referral_id=referral_id)
+
+
+@shared_task
+def referrals_retry_due() -> int:
+    """Beat: enqueue deliveries whose back-off has passed, and those whose worker died mid-way."""
+    from .referrals import referrals_due
+
+    ids = referrals_due()
+    for referral_id in ids:
+        referral_deliver.delay(referral_id)
+    return len(ids)
+
+
+@shared_task
+def transfer_log_seal() -> int:
+    from privacy.transfer_log import seal
+
+    return seal().head_seq

@@ -56,3 +56,151 @@ class AccessLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("access-log entries are append-only")
+
+
+# --- disclosure: lawful bases and the transfer log (OCC-7, DD-2, KC-3, SSO-2) ------------------
+
+class Basis(models.TextChoices):
+    CONSENT = "consent", "consent of the data owner"
+    RELATED_AGENCY = "related_agency", "operation between related agencies"
+    LEGAL_ORDER = "legal_order", "law or the order of a competent official"
+
+
+class Purpose(models.TextChoices):
+    INVESTIGATION = "investigation", "investigation of the complaint"
+    CONSUMER_PROTECTION = "consumer_protection", "consumer-protection action"
+    REGULATORY = "regulatory", "regulatory action"
+    DATA_PROTECTION = "data_protection", "personal-data protection enforcement"
+    LOCAL_SERVICE = "local_service", "local public service"
+    STATISTICS = "statistics", "statistics"
+    MARKETING = "marketing", "marketing (never allowed)"
+
+
+# What a disclosure may contain. Case facts without identity always go; the rest by profile.
+DISCLOSABLE_FIELDS = (
+    "complainant.name", "complainant.phone", "complainant.email", "complainant.address",
+    "complaint.description", "complaint.incident", "complaint.attachments",
+)
+
+
+class Consent(models.Model):
+    """The data owner's consent to disclosure (scope, time, channel); withdrawable (OCC-7a, OCC-13)."""
+
+    complainant = models.ForeignKey("complaints.Complainant", on_delete=models.PROTECT, related_name="consents")
+    agency = models.ForeignKey("complaints.Agency", null=True, blank=True, on_delete=models.PROTECT,
+                               help_text="empty: any related agency", related_name="+")
+    purposes = models.JSONField(default=list)
+    fields = models.JSONField(default=list, help_text="what the person agreed to share")
+    channel = models.CharField(max_length=8, help_text="how consent was given: web, app, email, phone, fax")
+    statement = models.TextField(help_text="what the person was told and agreed to")
+    given_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-given_at"]
+
+
+class DataSharingAgreement(models.Model):
+    """What a related agency may receive, for which categories and purposes, under which law."""
+
+    agency = models.ForeignKey("complaints.Agency", on_delete=models.PROTECT, related_name="agreements")
+    title = models.CharField(max_length=300)
+    legal_reference = models.CharField(max_length=500)
+    categories = models.ManyToManyField("complaints.Category", related_name="agreements")
+    purposes = models.JSONField(default=list)
+    field_profile = models.JSONField(default=list, help_text="subset of DISCLOSABLE_FIELDS")
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LegalOrder(models.Model):
+    """A legal obligation or a competent official's order to disclose (OCC-7c, SSO-3)."""
+
+    complaint = models.ForeignKey("complaints.Complaint", on_delete=models.PROTECT, related_name="legal_orders")
+    agency = models.ForeignKey("complaints.Agency", on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=200)
+    issuing_authority = models.CharField(max_length=300)
+    issued_on = models.DateField()
+    provision = models.CharField(max_length=300, help_text="the provision of law relied on")
+    document = models.FileField(upload_to="legal_orders/", max_length=200)
+    document_sha256 = models.CharField(max_length=64)
+    fields = models.JSONField(default=list)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("the transfer log is append-only")
+
+    def delete(self):
+        raise PermissionError("the transfer log is append-only")
+
+
+class TransferRecord(models.Model):
+    """One record per disclosure and per agency read of case data; hash-chained (X-Road style)."""
+
+    class Kind(models.TextChoices):
+        DISCLOSURE = "disclosure", "disclosure"
+        AGENCY_READ = "agency_read", "agency read"
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    sender = models.CharField(max_length=100)
+    recipient = models.CharField(max_length=40, help_text="agency code", db_index=True)
+    complaint_reference = models.CharField(max_length=32, db_index=True)
+    basis = models.CharField(max_length=20, db_index=True)
+    basis_reference = models.CharField(max_length=300)
+    purpose = models.CharField(max_length=40)
+    data_categories = models.JSONField(default=list)
+    fields = models.JSONField(default=list)
+    payload_sha256 = models.CharField(max_length=64)
+    actor = models.CharField(max_length=150)
+    delivery_id = models.CharField(max_length=40, db_index=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery_id"], condition=models.Q(kind="disclosure"),
+                                    name="one_disclosure_record_per_delivery"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("the transfer log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the transfer log is append-only")
+
+
+class TransferChainHead(models.Model):
+    """A single row locked while a record is appended, so the chain never forks."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class TransferSeal(models.Model):
+    """The chain head, signed with the centre's key at a point in time."""
+
+    sealed_at = models.DateTimeField()
+    head_seq = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    signature = models.TextField()
+    public_key = models.TextField()
+
+    class Meta:
+        ordering = ["-sealed_at"]

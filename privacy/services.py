@@ -37,3 +37,70 @@ def access_log_record(
     if entries:
         AccessLogEntry.objects.bulk_create(entries)
     return len(entries)
+
+
+# --- consents and legal orders (bases of disclosure) ------------------------------------------------
+
+def consent_record(*, complainant, purposes: list[str], fields: list[str], channel: str, statement: str,
+                   agency=None, actor=None, given_at=None):
+    """Record the data owner's consent (scope: purposes, fields, agency; time; channel)."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from .models import DISCLOSABLE_FIELDS, Consent, Purpose
+
+    errors = {}
+    if not purposes or any(p not in Purpose.values for p in purposes):
+        errors["purposes"] = [f"Choose purposes from: {', '.join(p for p in Purpose.values if p != 'marketing')}."]
+    elif Purpose.MARKETING in purposes:
+        errors["purposes"] = ["Consent cannot be taken for marketing (DD-3, MOST-4)."]
+    bad = [f for f in fields if f not in DISCLOSABLE_FIELDS]
+    if bad:
+        errors["fields"] = [f"Unknown fields: {', '.join(bad)}."]
+    if not statement.strip():
+        errors["statement"] = ["Record what the person was told and agreed to."]
+    if errors:
+        raise ValidationError(errors)
+    return Consent.objects.create(complainant=complainant, agency=agency, purposes=list(purposes),
+                                  fields=list(fields), channel=channel, statement=statement.strip(),
+                                  given_at=given_at or timezone.now(), recorded_by=actor)
+
+
+def consent_withdraw(*, consent, actor=None):
+    """A withdrawal stops every later disclosure that relied on this consent."""
+    from django.utils import timezone
+
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = timezone.now()
+        consent.save(update_fields=["withdrawn_at"])
+    return consent
+
+
+def legal_order_record(*, complaint, agency, reference: str, issuing_authority: str, issued_on, provision: str,
+                       document, fields: list[str] | None, actor):
+    """Record an order of a competent official with its document (kept as evidence)."""
+    import hashlib
+
+    from django.core.exceptions import ValidationError
+
+    from .models import DISCLOSABLE_FIELDS, LegalOrder
+
+    errors = {}
+    for name, value in (("reference", reference), ("issuing_authority", issuing_authority), ("provision", provision)):
+        if not (value or "").strip():
+            errors[name] = ["Required for a disclosure under law or an official order."]
+    if document is None:
+        errors["document"] = ["Attach the order document."]
+    bad = [f for f in (fields or []) if f not in DISCLOSABLE_FIELDS]
+    if bad:
+        errors["fields"] = [f"Unknown fields: {', '.join(bad)}."]
+    if errors:
+        raise ValidationError(errors)
+    digest = hashlib.sha256()
+    for chunk in document.chunks():
+        digest.update(chunk)
+    return LegalOrder.objects.create(
+        complaint=complaint, agency=agency, reference=reference.strip(), issuing_authority=issuing_authority.strip(),
+        issued_on=issued_on, provision=provision.strip(), document=document, document_sha256=digest.hexdigest(),
+        fields=list(fields or []), recorded_by=actor,
+    )

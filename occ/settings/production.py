@@ -47,6 +47,9 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 
+# The transfer-log sealing key is mounted, never generated on a production host.
+OCC_SEAL_KEY_AUTOCREATE = env.bool("OCC_SEAL_KEY_AUTOCREATE", default=False)
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

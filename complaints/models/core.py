@@ -31,6 +31,15 @@ class Agency(models.Model):
     email = models.EmailField(blank=True)
     website = models.URLField(blank=True)
     is_active = models.BooleanField(default=True)
+    # How referrals reach the agency (see complaints.models.routing.DeliveryMethod).
+    delivery_method = models.CharField(max_length=8, default="api")
+    webhook_url = models.URLField(blank=True)
+    webhook_secret = models.CharField(max_length=128, blank=True, help_text="shared secret for HMAC signatures")
+    delivery_email = models.EmailField(blank=True, help_text="designated address for e-mail delivery")
+    # Per-agency delivery failure state, shown to supervisors.
+    failure_count = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "agencies"

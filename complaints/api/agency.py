@@ -1,0 +1,118 @@
+"""Agency API: officers (session or token) and agency systems (agency key) see only the referrals
+to their own agency; anything else is 404."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from knox.auth import TokenAuthentication
+from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from occ.api.errors import ErrorResponseSerializer
+from occ.api.strict import StrictSerializer
+from occ.api.views import StaffAPIView
+from privacy.services import access_log_record
+
+from .. import referrals, selectors
+from ..agency_auth import AgencyKeyAuthentication, agency_actor
+from ..models import Referral
+
+
+class AgencyView(StaffAPIView):
+    authentication_classes = [AgencyKeyAuthentication, TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def actor(self, request):
+        actor = agency_actor(request)
+        if actor is None:
+            raise Http404
+        return actor
+
+    def referral(self, request, delivery_id):
+        actor = self.actor(request)
+        return actor, selectors.referral_for_agency(agency_id=actor.agency.pk, delivery_id=delivery_id)
+
+
+class ReferralRowOut(serializers.Serializer):
+    delivery_id = serializers.UUIDField()
+    reference = serializers.CharField(source="complaint.reference")
+    category = serializers.CharField(source="complaint.category.code", default=None)
+    purpose = serializers.CharField()
+    basis = serializers.CharField()
+    state = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    agency_case_reference = serializers.CharField()
+
+
+class ReferralListView(AgencyView):
+    @extend_schema(operation_id="agency_referral_list",
+                   parameters=[OpenApiParameter("state", str, enum=Referral.State.values, required=False)],
+                   responses={200: ReferralRowOut(many=True)})
+    def get(self, request):
+        actor = self.actor(request)
+        rows = selectors.referrals_for_agency(agency_id=actor.agency.pk, state=request.query_params.get("state"))
+        return Response(ReferralRowOut(rows[:500], many=True).data)
+
+
+class ReferralDetailView(AgencyView):
+    @extend_schema(operation_id="agency_referral_get", responses={200: dict, 404: ErrorResponseSerializer})
+    def get(self, request, delivery_id):
+        actor, ref = self.referral(request, delivery_id)
+        payload = referrals.referral_agency_read(referral=ref, actor=actor)
+        if actor.user is not None:
+            access_log_record(actor=actor.user, action="view", object_type="referral",
+                              rows=[(ref.complaint.complainant_id, ref.complaint_id, ref.pk)], fields=ref.fields)
+        return Response({"referral": ReferralRowOut(ref).data, "case": payload})
+
+
+class AckIn(StrictSerializer):
+    agency_case_reference = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+
+
+class ReferralAckView(AgencyView):
+    @extend_schema(operation_id="agency_referral_acknowledge", request=AckIn, responses={200: ReferralRowOut})
+    def post(self, request, delivery_id):
+        actor, ref = self.referral(request, delivery_id)
+        data = AckIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(ReferralRowOut(referrals.referral_acknowledge(referral=ref, actor=actor,
+                                                                      **data.validated_data)).data)
+
+
+class UpdateIn(StrictSerializer):
+    text = serializers.CharField(max_length=10000)
+    public = serializers.BooleanField(default=True, help_text="public updates join the timeline the citizen tracks")
+    status = serializers.ChoiceField(choices=["in_progress", "resolved"], required=False, allow_null=True)
+
+
+class ReferralUpdateView(AgencyView):
+    @extend_schema(operation_id="agency_referral_update", request=UpdateIn,
+                   responses={201: dict, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer})
+    def post(self, request, delivery_id):
+        actor, ref = self.referral(request, delivery_id)
+        data = UpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = referrals.referral_agency_update(referral=ref, actor=actor, **data.validated_data)
+        return Response({"id": event.pk, "kind": event.kind, "public": event.is_public}, status=status.HTTP_201_CREATED)
+
+
+class DataIn(StrictSerializer):
+    kind = serializers.CharField(max_length=40)
+    value = serializers.CharField(max_length=500)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    legal_basis = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class ReferralDataView(AgencyView):
+    @extend_schema(operation_id="agency_referral_return_data", request=DataIn, responses={201: dict})
+    def post(self, request, delivery_id):
+        actor, ref = self.referral(request, delivery_id)
+        data = DataIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = referrals.referral_return_data(referral=ref, actor=actor, **data.validated_data)
+        return Response({"id": row.pk, "kind": row.kind, "returned_by": row.returned_by,
+                         "returned_at": row.returned_at}, status=status.HTTP_201_CREATED)

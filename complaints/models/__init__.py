@@ -1,0 +1,29 @@
+"""Case models: the complaint and its parts (core) and routing to agencies (routing)."""
+
+from .core import *  # noqa: F403
+from .core import (  # noqa: F401 - explicit names for type checkers and readers
+    IDENTITY_FIELDS,
+    Agency,
+    Attachment,
+    Category,
+    Channel,
+    Complainant,
+    Complaint,
+    FieldPolicy,
+    IdempotencyRecord,
+    Priority,
+    ReferenceCounter,
+    Role,
+    Status,
+    TimelineEvent,
+    User,
+    evidence_upload_to,
+)
+from .routing import (  # noqa: F401
+    AgencyCredential,
+    DeliveryMethod,
+    Referral,
+    ReferralAttempt,
+    ReturnedData,
+    RoutingRule,
+)

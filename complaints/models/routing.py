@@ -1,0 +1,130 @@
+"""Routing of cases to partner agencies: rules, referrals (the delivery outbox), credentials of
+agency systems, and data agencies return (OCC-7, OCC-9)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .core import Agency, Category, Complaint
+
+
+class DeliveryMethod(models.TextChoices):
+    API = "api", _("the agency pulls through the agency API")
+    WEBHOOK = "webhook", _("signed webhook push")
+    EMAIL = "email", _("e-mail to the agency's designated address")
+
+
+class AgencyCredential(models.Model):
+    """An API key of an agency's system. Only a hash is stored; keys are rotated by issuing a new
+    one and revoking the old."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="credentials")
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.agency.code}:{self.prefix}"
+
+
+class RoutingRule(models.Model):
+    """Category (and optionally keywords or province) to an agency. The system proposes, an agent
+    confirms."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="routing_rules")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="routing_rules")
+    keywords = models.CharField(max_length=500, blank=True, help_text="comma-separated; any one must appear")
+    province = models.CharField(max_length=100, blank=True)
+    priority = models.PositiveSmallIntegerField(default=100, help_text="lower first")
+    purpose = models.CharField(max_length=40, default="investigation")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.category.code} -> {self.agency.code}"
+
+
+class Referral(models.Model):
+    """A case passed to an agency, and its outbox row: created in the same transaction as the
+    disclosure decision; delivered after commit by a task; the payload never changes."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting to be sent")
+        SENDING = "sending", _("being sent")
+        RETRYING = "retrying", _("will be retried")
+        DELIVERED = "delivered", _("delivered")
+        AVAILABLE = "available", _("available to the agency")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged by the agency")
+        FAILED = "failed", _("delivery failed")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="referrals")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals")
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    delivery_method = models.CharField(max_length=8, choices=DeliveryMethod.choices)
+    purpose = models.CharField(max_length=40)
+    basis = models.CharField(max_length=20)
+    basis_reference = models.CharField(max_length=300)
+    fields = models.JSONField(default=list)
+    payload = models.TextField(help_text="the exact JSON bytes sent, on every attempt")
+    payload_sha256 = models.CharField(max_length=64)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    agency_case_reference = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["agency", "state"])]
+
+    def __str__(self) -> str:
+        return f"Referral {self.delivery_id}"
+
+
+class ReferralAttempt(models.Model):
+    """One delivery attempt or one resend by a supervisor (the resend history)."""
+
+    class Kind(models.TextChoices):
+        ATTEMPT = "attempt", "attempt"
+        RESEND = "resend", "resend"
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="attempt_log")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ATTEMPT)
+    at = models.DateTimeField(auto_now_add=True)
+    ok = models.BooleanField(default=False)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class ReturnedData(models.Model):
+    """Data an agency lawfully obtained and returned to the case, with its provenance (OCC-9)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="returned_data")
+    kind = models.CharField(max_length=40, help_text="e.g. police_case_number")
+    value = models.CharField(max_length=500)
+    note = models.TextField(blank=True)
+    legal_basis = models.CharField(max_length=300, blank=True)
+    returned_by = models.CharField(max_length=150, help_text="officer username or agency system")
+    returned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["returned_at", "id"]

@@ -1,0 +1,67 @@
+"""Auditors and the privacy officer read, filter and export the transfer log, and verify it."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+
+from complaints.models import Role
+from complaints.permissions import IsStaff
+from occ.api.views import StaffAPIView
+
+from . import transfer_log
+from .models import TransferRecord
+
+AUDIT_ROLES = {Role.AUDITOR, Role.PRIVACY_OFFICER, Role.ADMINISTRATOR}
+COLUMNS = ["seq", "at", "kind", "sender", "recipient", "complaint_reference", "basis", "basis_reference", "purpose",
+           "data_categories", "fields", "payload_sha256", "actor", "delivery_id", "prev_hash", "hash"]
+
+
+def _auditor(user) -> None:
+    if getattr(user, "role", None) not in AUDIT_ROLES:
+        raise Http404
+
+
+class TransferLogView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="audit_transfer_log", parameters=[
+        OpenApiParameter("agency", str, required=False), OpenApiParameter("case", str, required=False),
+        OpenApiParameter("basis", str, required=False), OpenApiParameter("since", str, required=False),
+        OpenApiParameter("until", str, required=False),
+        OpenApiParameter("as", str, enum=["json", "csv"], required=False)], responses={200: dict})
+    def get(self, request):
+        _auditor(request.user)
+        q = request.query_params
+        qs = TransferRecord.objects.order_by("seq")
+        if q.get("agency"):
+            qs = qs.filter(recipient=q["agency"])
+        if q.get("case"):
+            qs = qs.filter(complaint_reference=q["case"].upper())
+        if q.get("basis"):
+            qs = qs.filter(basis=q["basis"])
+        if q.get("since") and parse_datetime(q["since"]):
+            qs = qs.filter(at__gte=parse_datetime(q["since"]))
+        if q.get("until") and parse_datetime(q["until"]):
+            qs = qs.filter(at__lt=parse_datetime(q["until"]))
+        rows = [{c: (r[c].isoformat() if c == "at" else r[c]) for c in COLUMNS} for r in qs.values(*COLUMNS)[:100000]]
+        if q.get("as") == "csv":
+            from privacy.ops.services.records import to_csv
+
+            response = HttpResponse(to_csv(rows), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = 'attachment; filename="transfer-log.csv"'
+            return response
+        return Response(rows)
+
+
+class TransferLogVerifyView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="audit_transfer_log_verify", responses={200: dict})
+    def get(self, request):
+        _auditor(request.user)
+        result = transfer_log.verify()
+        return Response({"ok": result.ok, "checked": result.checked, "first_bad_seq": result.first_bad_seq,
+                         "problem": result.problem})
