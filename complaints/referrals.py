@@ -44,7 +44,8 @@ def referral_create(*, complaint: Complaint, agency: Agency, purpose: str, basis
     if getattr(actor, "role", None) not in (Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR):
         raise PermissionError("Only centre agents, supervisors and administrators route cases.")
     with transaction.atomic():
-        complaint = Complaint.objects.select_for_update().select_related("complainant", "category").get(pk=complaint.pk)
+        complaint = (Complaint.objects.select_for_update(of=("self",))
+                     .select_related("complainant", "category").get(pk=complaint.pk))
         decision: Decision = disclosure_decide(complaint=complaint, recipient=agency, purpose=purpose, basis=basis,
                                                actor=actor, consent_id=consent_id, legal_order_id=legal_order_id)
         method = agency.delivery_method

@@ -23,12 +23,12 @@ DROP FUNCTION IF EXISTS occ_transfer_log_append_only();
 def add_trigger(apps, schema_editor):
     # PostgreSQL refuses UPDATE and DELETE on the transfer log; elsewhere the model guards it.
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TRIGGER_SQL)
+        schema_editor.execute(TRIGGER_SQL, params=None)
 
 
 def drop_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_SQL)
+        schema_editor.execute(DROP_SQL, params=None)
 
 
 
