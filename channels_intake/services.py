@@ -114,5 +114,10 @@ def _settle(item_id: int, state: str, reason: str) -> InboundItem:
     return item
 
 
+def inbound_quarantine(*, item_id: int, reason: str) -> InboundItem:
+    """Quarantine an item a channel refused before processing (too large, unreadable, ...)."""
+    return _settle(item_id, InboundItem.State.QUARANTINED, reason)
+
+
 def inbound_reprocess(*, item_id: int) -> InboundItem:
     return inbound_process(item_id=item_id, reprocess=True)

@@ -1,0 +1,126 @@
+"""E-mail ingestion throughput and memory on PostgreSQL.
+
+    .venv/bin/python benchmarks/email_ingest.py [--n 10000]
+
+Generates N mixed messages (Thai and English, UTF-8 and TIS-620, some with a PNG attachment, some
+automatic replies) into a Maildir, ingests them in one process into a fresh database `occ_bench_mail`,
+prints messages/s and peak memory (tracemalloc peak and RSS growth), then ingests the same Maildir
+again and prints how many complaints the second pass created (target: 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import mailbox
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from email.header import Header
+from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formatdate
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB = "occ_bench_mail"
+
+
+def png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 32), (10, 120, 200)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def build(i: int, image: bytes) -> bytes:
+    thai = i % 2 == 0
+    body = (f"ซื้อสินค้าออนไลน์แล้วไม่ได้รับของ รายการที่ {i} โอนเงินไป {100 + i} บาท" if thai
+            else f"Paid for item {i} online and never received it.")
+    charset = "tis-620" if i % 4 == 0 else "utf-8"
+    root = MIMEMultipart("mixed")
+    text = MIMEText("", "plain")
+    text.set_payload(body.encode("cp874" if charset == "tis-620" else "utf-8"))
+    text.replace_header("Content-Type", f"text/plain; charset={charset}")
+    root.attach(text)
+    if i % 5 == 0:
+        part = MIMEImage(image, "png")
+        part.add_header("Content-Disposition", "attachment", filename=f"slip-{i}.png")
+        root.attach(part)
+    root["From"] = f"{Header('ผู้ร้อง', 'utf-8').encode()} <sender{i % 3000}@example.com>"
+    root["To"] = "1212@mdes.go.th"
+    root["Subject"] = Header(f"ร้องเรียน {i}" if thai else f"Complaint {i}", "utf-8").encode()
+    root["Date"] = formatdate()
+    if i % 10 != 0:
+        root["Message-ID"] = f"<bench-{i}@example.com>"
+    if i % 50 == 0:
+        root["Auto-Submitted"] = "auto-replied"
+    return root.as_bytes()
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=10000)
+    args = ap.parse_args()
+    subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True)
+    subprocess.run(["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {DB}"], check=True)
+    os.environ.update({"DJANGO_SETTINGS_MODULE": "benchmarks.settings", "DATABASE_URL": f"{PG}/{DB}"})
+    os.environ.pop("CELERY_BROKER_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", "--no-users", stdout=io.StringIO())
+    media = tempfile.mkdtemp(prefix="occ-bench-media-")
+    settings.MEDIA_ROOT = media
+    settings.OCC_ACK_PER_SENDER_PER_HOUR = 10**9
+
+    from channels_intake.email.sources import ingest_paths
+    from complaints.models import Complaint
+
+    folder = Path(tempfile.mkdtemp(prefix="occ-bench-maildir-")) / "Maildir"
+    box = mailbox.Maildir(str(folder))
+    image = png()
+    t0 = time.perf_counter()
+    for i in range(args.n):
+        box.add(build(i, image))
+    box.flush()
+    print(f"generated {args.n} messages into {folder} in {time.perf_counter() - t0:.1f} s")
+
+    rss0 = rss_mb()
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    counts = ingest_paths([str(folder)], mailbox_name="bench")
+    wall = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"first pass:  {args.n / wall:7.1f} messages/s ({wall:.1f} s)  states={dict(counts)}")
+    print(f"memory:      tracemalloc peak {peak / 1e6:.1f} MB, RSS growth {rss_mb() - rss0:.1f} MB")
+    before = Complaint.objects.count()
+    t0 = time.perf_counter()
+    counts = ingest_paths([str(folder)], mailbox_name="bench")
+    wall = time.perf_counter() - t0
+    print(f"second pass: {args.n / wall:7.1f} messages/s, complaints created: {Complaint.objects.count() - before}")
+    from django.db import connections
+
+    connections.close_all()
+    subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""The mail gateway endpoint: POST the raw RFC 5322 message, HMAC-signed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.parsers import BaseParser
+from rest_framework.response import Response
+
+from occ import hmac_auth
+from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.views import PublicAPIView
+
+from .processing import email_ingest, summary
+
+
+class RawParser(BaseParser):
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read() if stream else b""
+
+
+class MailGatewayView(PublicAPIView):
+    parser_classes = [RawParser]
+
+    @extend_schema(
+        operation_id="mail_gateway_deliver",
+        summary="Deliver one raw e-mail (message/rfc822), signed with the gateway secret",
+        request={"message/rfc822": {"type": "string", "format": "binary"}},
+        parameters=[OpenApiParameter("X-OCC-Timestamp", str, OpenApiParameter.HEADER, required=True),
+                    OpenApiParameter("X-OCC-Signature", str, OpenApiParameter.HEADER, required=True)],
+        responses={200: dict, 401: ErrorResponseSerializer, 413: ErrorResponseSerializer},
+    )
+    def post(self, request):
+        raw = request.body
+        hmac_auth.verify(request, secret=settings.OCC_MAIL_GATEWAY_SECRET,
+                         max_skew=settings.OCC_MAIL_GATEWAY_MAX_SKEW_SECONDS, body=raw)
+        if not raw.strip():
+            raise ApiError(status_code=400, code="empty_message", message="The body is empty; send the raw message.")
+        item = email_ingest(raw, source="gateway", mailbox="gateway")
+        return Response(summary(item))

@@ -1,0 +1,225 @@
+"""Parse real-world e-mail (stdlib ``email`` with the modern policy) into what intake needs.
+
+Thai mail arrives in UTF-8, TIS-620, windows-874 and ISO-8859-11, often with a missing or wrong
+charset label; ``decode_text`` picks the decoding that gives real text."""
+
+from __future__ import annotations
+
+import codecs
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+
+from bs4 import BeautifulSoup
+from charset_normalizer import from_bytes
+
+
+def _thai_codecs(name: str):
+    """Python knows cp874 but not every label Thai mail uses for it."""
+    if name.replace("_", "-").lower() in ("windows-874", "x-windows-874", "ms874", "x-cp874"):
+        return codecs.lookup("cp874")
+    return None
+
+
+codecs.register(_thai_codecs)
+
+THAI_CHARSETS = {"tis-620", "tis620", "iso-8859-11", "iso8859-11", "windows-874", "cp874", "x-windows-874"}
+_THAI_LETTER = re.compile(r"[\u0e01-\u0e5b]")
+
+
+def decode_text(payload: bytes, declared: str | None) -> str:
+    """Bytes of a text part or header to str, robust to missing and wrong charset labels."""
+    if not payload:
+        return ""
+    if max(payload) < 0x80:
+        return payload.decode("ascii")
+    try:
+        return payload.decode("utf-8")  # UTF-8 validates itself; Thai single-byte text almost never does
+    except UnicodeDecodeError:
+        pass
+    label = (declared or "").lower().strip()
+    thai = payload.decode("cp874", errors="replace")  # cp874 is a superset of TIS-620 and ISO-8859-11
+    high = sum(1 for b in payload if b >= 0x80)
+    thai_letters = len(_THAI_LETTER.findall(thai))
+    if label in THAI_CHARSETS or thai_letters >= 0.8 * high:
+        return thai
+    if label:
+        try:
+            return payload.decode(label)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    best = from_bytes(payload).best()
+    return str(best) if best is not None else thai
+
+
+def _header_text(msg: Message, name: str) -> str:
+    for key, raw in msg.raw_items():
+        # A raw 8-bit header (no encoded words, no label): decode its bytes like a body.
+        if key.lower() == name.lower() and isinstance(raw, str) and any("\udc80" <= ch <= "\udcff" for ch in raw):
+            return " ".join(decode_text(raw.encode("utf-8", "surrogateescape"), None).split())
+    value = msg.get(name)
+    if value is None:
+        return ""
+    text = str(value)
+    if any("\udc80" <= ch <= "\udcff" for ch in text):  # raw 8-bit header: undo surrogateescape
+        text = decode_text(text.encode("utf-8", "surrogateescape"), None)
+    return " ".join(text.split())
+
+
+def html_to_text(html: str) -> str:
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "head", "title", "meta"]):
+        tag.decompose()
+    text = soup.get_text("\n")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line).strip()
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class ParsedMail:
+    from_address: str
+    from_name: str
+    subject: str
+    message_id: str
+    in_reply_to: str
+    references: list[str]
+    recipients: list[str]
+    date: object | None
+    body: str
+    attachments: list[Attachment] = field(default_factory=list)
+    automatic: str = ""  # why the message is automatic (auto-reply, bounce, list), or ""
+    originating_ip: str | None = None
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True) or b""
+    return decode_text(payload, part.get_content_charset())
+
+
+def _body(msg: Message) -> str:
+    plain, html = [], []
+    for part in msg.walk():
+        if part.is_multipart() or part.get_content_maintype() == "message":
+            continue
+        if part.get_content_disposition() == "attachment":
+            continue
+        ctype = part.get_content_type()
+        if ctype == "text/plain":
+            plain.append(_part_text(part))
+        elif ctype == "text/html":
+            html.append(html_to_text(_part_text(part)))
+    if plain:
+        return "\n\n".join(t.strip() for t in plain if t.strip())
+    return "\n\n".join(t for t in html if t)
+
+
+def _attachments(msg: Message) -> list[Attachment]:
+    found: list[Attachment] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        disposition = part.get_content_disposition()
+        if ctype == "message/rfc822":
+            continue  # walk() descends into the attached message; its parts are handled there
+        if ctype in ("text/plain", "text/html") and disposition != "attachment":
+            continue
+        if disposition not in ("attachment", "inline") and not ctype.startswith(("image/", "application/")):
+            continue
+        data = part.get_payload(decode=True) or b""
+        name = part.get_filename() or f"part-{len(found) + 1}"
+        if any("\udc80" <= ch <= "\udcff" for ch in name):
+            name = decode_text(name.encode("utf-8", "surrogateescape"), None)
+        found.append(Attachment(filename=name, content_type=ctype, data=data))
+    return found
+
+
+def _automatic(msg: Message, sender: str) -> str:
+    auto = (msg.get("Auto-Submitted") or "").strip().lower()
+    if auto and auto != "no":
+        return f"Auto-Submitted: {auto}"
+    precedence = (msg.get("Precedence") or "").strip().lower()
+    if precedence in ("bulk", "junk", "list", "auto_reply"):
+        return f"Precedence: {precedence}"
+    if msg.get("List-Id") or msg.get("List-Unsubscribe"):
+        return "mailing-list mail"
+    if msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Auto-Response-Suppress", "").lower() == "all":
+        return "auto-responder header"
+    return_path = (msg.get("Return-Path") or "").strip()
+    if return_path == "<>":
+        return "null sender"
+    local = sender.split("@", 1)[0].lower()
+    if local in ("mailer-daemon", "postmaster"):
+        return f"{local} (bounce)"
+    if msg.get_content_type() == "multipart/report":
+        return "delivery status notification"
+    return ""
+
+
+_NON_PUBLIC = [ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8",
+    "::1/128", "fc00::/7", "fe80::/10", "::/128")]
+
+
+def _originating_ip(msg: Message) -> str | None:
+    candidates = [msg.get("X-Originating-IP", "")]
+    received = msg.get_all("Received") or []
+    if received:
+        candidates.append(str(received[-1]))  # the first hop: where the mail entered the Internet
+    for text in candidates:
+        for token in re.findall(r"\[?([0-9a-fA-F:.]{7,45})\]?", str(text)):
+            try:
+                ip = ipaddress.ip_address(token.strip("[]"))
+            except ValueError:
+                continue
+            if not any(ip in net for net in _NON_PUBLIC if ip.version == net.version):
+                return str(ip)
+    return None
+
+
+def parse_message(raw: bytes) -> ParsedMail:
+    msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[assignment]
+    name, address = parseaddr(_header_text(msg, "From"))
+    address = address.strip()
+    recipients = [a.lower() for _, a in getaddresses(
+        [_header_text(msg, h) for h in ("To", "Cc", "Delivered-To", "X-Original-To")]) if a]
+    try:
+        date = parsedate_to_datetime(_header_text(msg, "Date")) if msg.get("Date") else None
+    except (TypeError, ValueError, IndexError):
+        date = None
+    return ParsedMail(
+        from_address=address,
+        from_name=name.strip().strip('"'),
+        subject=_header_text(msg, "Subject"),
+        message_id=_header_text(msg, "Message-ID").strip("<> "),
+        in_reply_to=_header_text(msg, "In-Reply-To").strip("<> "),
+        references=[r.strip("<>") for r in _header_text(msg, "References").split() if r.strip("<>")],
+        recipients=recipients,
+        date=date,
+        body=_body(msg),
+        attachments=_attachments(msg),
+        automatic=_automatic(msg, address),
+        originating_ip=_originating_ip(msg),
+    )
+
+
+def message_id_of(raw: bytes) -> str:
+    """Only the Message-ID, cheaply (for the dedup key before full parsing)."""
+    header_end = raw.find(b"\r\n\r\n")
+    if header_end < 0:
+        header_end = raw.find(b"\n\n")
+    head = raw[: header_end if header_end > 0 else 65536]
+    msg = BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
+    value = msg.get("Message-ID")
+    return str(value).strip().strip("<>") if value else ""

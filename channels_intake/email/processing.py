@@ -1,0 +1,209 @@
+"""Which mail becomes what: a new complaint, a reply on a case, a message for an agent, or an
+automatic message kept and marked. Every message is stored raw before this runs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+import secrets
+from typing import Any
+
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.evidence import EvidenceRejected, evidence_check, evidence_store
+from complaints.models import Attachment as Evidence
+from complaints.models import Category, Channel, Complaint, TimelineEvent
+from complaints.services import complaint_register
+from privacy.models import TrafficRecord
+
+from ..models import InboundItem
+from ..registry import processor
+from ..services import Ignore, Processed, Quarantine, inbound_process, inbound_quarantine, inbound_store
+from .models import MailRule, ReplyToken
+from .parsing import ParsedMail, message_id_of, parse_message
+
+TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+TOKEN_IN_SUBJECT = re.compile(r"\[#([A-Z2-9]{12})\]")
+REFERENCE = re.compile(r"OCC-\d{4}-\d{6}", re.I)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.upper().encode()).hexdigest()
+
+
+def reply_token_new(complaint: Complaint) -> str:
+    token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(12))  # 60 bits
+    ReplyToken.objects.create(complaint=complaint, token_hash=token_hash(token))
+    return token
+
+
+def _fernet() -> Fernet:
+    key = hashlib.sha256(b"occ-email-ack|" + settings.SECRET_KEY.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal_secret(value: str) -> str:
+    """Secrets handed to a task travel encrypted (the broker never sees them in clear)."""
+    return _fernet().encrypt(value.encode()).decode()
+
+
+def open_secret(value: str) -> str:
+    return _fernet().decrypt(value.encode()).decode()
+
+
+def _tokens_in(mail: ParsedMail) -> list[str]:
+    found = TOKEN_IN_SUBJECT.findall(mail.subject.upper())
+    local_mailbox = settings.OCC_MAILBOX_ADDRESS.split("@", 1)[0].lower()
+    for address in mail.recipients:
+        local = address.split("@", 1)[0]
+        base, _, tag = local.partition("+")
+        if base == local_mailbox and tag:
+            found.append(tag.upper())
+    return found
+
+
+def _category_for(mail: ParsedMail) -> Category | None:
+    subject = mail.subject.lower()
+    for rule in MailRule.objects.filter(is_active=True).select_related("category"):
+        if rule.recipient and rule.recipient.lower() in mail.recipients:
+            return rule.category
+        if rule.subject_keyword and rule.subject_keyword.lower() in subject:
+            return rule.category
+    return None
+
+
+def _add_evidence(complaint: Complaint, mail: ParsedMail) -> list[str]:
+    """Each attachment passes the web checks on its own; a refusal is noted, the mail is kept."""
+    refused = []
+    for att in mail.attachments:
+        try:
+            checked = evidence_check(ContentFile(att.data, name=att.filename), name=att.filename)
+        except EvidenceRejected as exc:
+            refused.append(f"{exc.filename}: {exc.reason}")
+            TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.EVIDENCE_REJECTED,
+                                         is_public=False, text=f"attachment refused: {exc.filename}: {exc.reason}")
+            continue
+        name, _ = evidence_store(checked)
+        Evidence.objects.create(complaint=complaint, file=name, original_name=checked.original_name,
+                                content_type=checked.content_type, size=checked.size, sha256=checked.sha256)
+    return refused
+
+
+def _traffic(mail: ParsedMail, item: InboundItem, reference: str) -> None:
+    TrafficRecord.objects.create(
+        at=timezone.now(), ip_address=mail.originating_ip, host=mail.from_address.rpartition("@")[2][:255],
+        method="SMTP", path=item.source[:500], channel=Channel.EMAIL, complaint_reference=reference,
+        user_agent="", referrer="", status_code=None,
+    )
+
+
+def _description(mail: ParsedMail) -> str:
+    parts = [p for p in (mail.subject, mail.body) if p and p.strip()]
+    return "\n\n".join(parts) or "(ข้อความว่าง / empty message)"
+
+
+def _is_fax_server(mail: ParsedMail) -> bool:
+    return mail.from_address.lower() in {a.lower() for a in settings.OCC_FAX_TO_EMAIL_SENDERS}
+
+
+def _fax_from_email(mail: ParsedMail, item: InboundItem) -> Processed:
+    try:
+        from channels_intake.telephony.services import fax_register
+    except ImportError as exc:
+        raise Quarantine("fax-to-e-mail message, but the fax channel is not installed") from exc
+    faxes = [a for a in mail.attachments if a.content_type in ("image/tiff", "application/pdf")
+             or a.filename.lower().endswith((".tif", ".tiff", ".pdf"))]
+    if not faxes:
+        raise Quarantine("fax-to-e-mail message without a TIFF or PDF attachment")
+    number = re.search(r"\+?\d[\d -]{6,}\d", mail.subject)
+    complaint = None
+    for att in faxes:
+        complaint = fax_register(fileobj=io.BytesIO(att.data), filename=att.filename,
+                                 sender_number=number.group(0) if number else "", receiving_line=mail.recipients[0]
+                                 if mail.recipients else "", received_at=mail.date or timezone.now(),
+                                 source=f"fax-to-email:{item.pk}")
+    return Processed(complaint=complaint, note="fax-to-e-mail")
+
+
+@processor("email")
+def process_email(item: InboundItem) -> Processed:
+    raw = item.raw.open("rb").read()
+    try:
+        mail = parse_message(raw)
+    except Exception as exc:  # noqa: BLE001 - any parser failure quarantines, never drops
+        raise Quarantine(f"the message could not be parsed: {type(exc).__name__}: {exc}") from exc
+    item.metadata = {**item.metadata, "from_domain": mail.from_address.rpartition("@")[2],
+                     "message_id": mail.message_id, "automatic": mail.automatic}
+    if mail.automatic:
+        raise Ignore(f"automatic message ({mail.automatic}): no complaint, no answer")
+    if not mail.from_address or "@" not in mail.from_address:
+        raise Quarantine("no usable sender address (From)")
+    if _is_fax_server(mail):
+        return _fax_from_email(mail, item)
+
+    for token in _tokens_in(mail):
+        reply = ReplyToken.objects.select_related("complaint__complainant").filter(token_hash=token_hash(token)).first()
+        if reply is None:
+            continue
+        case = reply.complaint
+        if case.complainant.email and case.complainant.email.lower() == mail.from_address.lower():
+            TimelineEvent.objects.create(complaint=case, kind=TimelineEvent.Kind.CITIZEN_MESSAGE, is_public=False,
+                                         text=_description(mail)[:10000])
+            _add_evidence(case, mail)
+            _traffic(mail, item, case.reference)
+            return Processed(complaint=case, note=f"reply attached to {case.reference}")
+        raise Quarantine(f"carries the reply token of {case.reference} but the sender is not the case's contact; "
+                         "an agent must decide")
+
+    note = ""
+    quoted = REFERENCE.search(f"{mail.subject} {mail.body[:2000]}")
+    if quoted:
+        note = f"mentions {quoted.group(0).upper()} without its reply token: filed as a new complaint, not attached"
+    try:
+        registered = complaint_register(
+            channel=Channel.EMAIL, category=_category_for(mail), description=_description(mail)[:10000],
+            identity={"email": mail.from_address, "name": mail.from_name[:200]}, acknowledge=False,
+            received_at=timezone.now(),
+        )
+    except ValidationError as exc:
+        raise Quarantine(f"the sender's details were refused: {exc.messages}") from exc
+    complaint = registered.complaint
+    if note:
+        TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.INTERNAL_NOTE, is_public=False,
+                                     text=note)
+    _add_evidence(complaint, mail)
+    _traffic(mail, item, complaint.reference)
+    token = reply_token_new(complaint)
+    from .tasks import email_acknowledge
+
+    sealed = seal_secret(f"{registered.tracking_code}|{token}")
+    transaction.on_commit(lambda: email_acknowledge.delay(complaint.pk, sealed))
+    return Processed(complaint=complaint, note=note or "new complaint")
+
+
+def email_ingest(raw: bytes, *, source: str, mailbox: str) -> InboundItem:
+    """The one path for every source: keep the raw message, then process it once."""
+    if len(raw) > settings.OCC_EMAIL_MAX_BYTES:
+        item, created = inbound_store(channel=Channel.EMAIL, kind="email", source=source, fileobj=io.BytesIO(raw))
+        if created:
+            return inbound_quarantine(
+                item_id=item.pk,
+                reason=f"message of {len(raw)} bytes is larger than the limit of {settings.OCC_EMAIL_MAX_BYTES}")
+        return item
+    message_id = message_id_of(raw)
+    dedup = f"{mailbox}:{message_id}" if message_id else None
+    item, _ = inbound_store(channel=Channel.EMAIL, kind="email", source=source, fileobj=io.BytesIO(raw),
+                            dedup_key=dedup, metadata={"mailbox": mailbox})
+    return inbound_process(item_id=item.pk)
+
+
+def summary(item: InboundItem) -> dict[str, Any]:
+    return {"id": item.pk, "state": item.state, "reason": item.reason,
+            "complaint": item.complaint.reference if item.complaint_id else None}
