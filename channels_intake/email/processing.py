@@ -123,12 +123,17 @@ def _fax_from_email(mail: ParsedMail, item: InboundItem) -> Processed:
     if not faxes:
         raise Quarantine("fax-to-e-mail message without a TIFF or PDF attachment")
     number = re.search(r"\+?\d[\d -]{6,}\d", mail.subject)
+    from channels_intake.telephony.media import MediaRejected
+
     complaint = None
     for att in faxes:
-        complaint = fax_register(fileobj=io.BytesIO(att.data), filename=att.filename,
-                                 sender_number=number.group(0) if number else "", receiving_line=mail.recipients[0]
-                                 if mail.recipients else "", received_at=mail.date or timezone.now(),
-                                 source=f"fax-to-email:{item.pk}")
+        try:
+            complaint = fax_register(fileobj=io.BytesIO(att.data), filename=att.filename,
+                                     sender_number=number.group(0) if number else "",
+                                     receiving_line=mail.recipients[0] if mail.recipients else "",
+                                     received_at=mail.date or timezone.now(), source=f"fax-to-email:{item.pk}")
+        except MediaRejected as exc:
+            raise Quarantine(f"fax-to-e-mail attachment {exc.filename} {exc.reason}") from exc
     return Processed(complaint=complaint, note="fax-to-e-mail")
 
 
