@@ -100,6 +100,35 @@ def _register(**kwargs):
         ) from exc
 
 
+def intake_validate(payload: dict, uploads: list) -> tuple[dict, list]:
+    """Validate a web/app complaint and its files (the API and the citizen portal share this).
+    Raises DRF ValidationError or ApiError with the one error shape."""
+    serializer = ComplaintIn(data=payload)
+    serializer.is_valid(raise_exception=True)
+    if len(uploads) > settings.OCC["ATTACHMENT_MAX_COUNT"]:
+        raise ApiError(status_code=400, code="too_many_files",
+                       message=f"At most {settings.OCC['ATTACHMENT_MAX_COUNT']} files per complaint.",
+                       fields={"attachments": [f"At most {settings.OCC['ATTACHMENT_MAX_COUNT']} files."]})
+    try:
+        files = [evidence_check(f, name=f.name) for f in uploads]
+    except EvidenceRejected as exc:
+        raise ApiError(status_code=exc.status_code, code=exc.code, message=f"The file '{exc.filename}' {exc.reason}.",
+                       fields={"attachments": [f"{exc.filename}: {exc.reason}"]}) from exc
+    return serializer.validated_data, files
+
+
+def intake_register(data: dict, files: list):
+    return _register(
+        channel=data["channel"],
+        category=data["category"],
+        description=data["description"],
+        identity=dict(data.get("complainant", {})),
+        anonymous=data["anonymous"],
+        incident=incident_from(data.get("incident", {})),
+        files=files,
+    )
+
+
 class ComplaintIntakeView(PublicAPIView):
     throttle_scope = "intake"
     throttle_classes = [ScopedRateThrottle]
@@ -130,30 +159,11 @@ class ComplaintIntakeView(PublicAPIView):
             payload, uploads = request.data, []
         if not isinstance(payload, dict):
             raise ApiError(status_code=400, code="validation_error", message="The body must be a JSON object.")
-        serializer = ComplaintIn(data=payload)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data, files = intake_validate(payload, uploads)
         traffic_mark(request, channel=data["channel"])
 
-        if len(uploads) > settings.OCC["ATTACHMENT_MAX_COUNT"]:
-            raise ApiError(status_code=400, code="too_many_files",
-                           message=f"At most {settings.OCC['ATTACHMENT_MAX_COUNT']} files per complaint.")
-        try:
-            files = [evidence_check(f, name=f.name) for f in uploads]
-        except EvidenceRejected as exc:
-            raise ApiError(status_code=exc.status_code, code=exc.code, message=f"The file '{exc.filename}' {exc.reason}.",
-                           fields={"attachments": [f"{exc.filename}: {exc.reason}"]}) from exc
-
         def work() -> tuple[int, dict]:
-            registered = _register(
-                channel=data["channel"],
-                category=data["category"],
-                description=data["description"],
-                identity=dict(data.get("complainant", {})),
-                anonymous=data["anonymous"],
-                incident=incident_from(data.get("incident", {})),
-                files=files,
-            )
+            registered = intake_register(data, files)
             c = registered.complaint
             body = ComplaintCreatedOut(
                 {

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django_otp.admin import OTPAdminSite
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -56,4 +57,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("desk/privacy/", include("privacy.web.views")),
+    path("desk/", include("complaints.web.desk")),
+    path("agency/", include("complaints.web.agency")),
+    path("", include("complaints.web.portal")),
 ]
+
+# Staff reach the admin only after the second factor, like the desk.
+admin.site.__class__ = OTPAdminSite

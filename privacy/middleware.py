@@ -13,7 +13,8 @@ log = logging.getLogger(__name__)
 
 PUBLIC_PREFIXES = ("/api/v1/complaints/", "/api/v1/track/", "/api/v1/categories/", "/api/v1/open311/",
                    "/api/v1/privacy/requests/", "/api/v1/privacy/policy/", "/api/v1/privacy/notices/",
-                   "/api/v1/privacy/cookies/")
+                   "/api/v1/privacy/cookies/", "/file/", "/track/", "/my-data/", "/privacy-policy/",
+                   "/cookies/")
 
 
 def client_ip(request) -> str | None:
@@ -53,7 +54,7 @@ class TrafficLogMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith(PUBLIC_PREFIXES):
+        if request.path == "/" or request.path.startswith(PUBLIC_PREFIXES):
             try:
                 TrafficRecord.objects.create(
                     at=timezone.now(),

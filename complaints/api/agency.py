@@ -7,7 +7,7 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from knox.auth import TokenAuthentication
 from rest_framework import serializers, status
-from rest_framework.authentication import SessionAuthentication
+from occ.api.session import VerifiedSessionAuthentication as SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 

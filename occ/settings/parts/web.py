@@ -1,3 +1,11 @@
-"""Settings of one feature area; merged into base.py (UPPER-CASE names; BEAT joins the beat schedule)."""
+"""People's interfaces: citizen portal, agent desk, agency inbox, privacy desk (issue 7)."""
+
+from occ.settings.base import BASE_DIR, env
+
+STATICFILES_DIRS = [BASE_DIR / "static"]
+LOGIN_URL = "/desk/login/"
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="1212 OCC")
+# Where Playwright tests write their screenshots (make test names it; git-ignored).
+OCC_SCREENSHOT_DIR = env.str("OCC_SCREENSHOT_DIR", default=str(BASE_DIR / "test-artifacts" / "screenshots"))
 
 BEAT: dict = {}

@@ -1,0 +1,92 @@
+"""Staff log-in with a second factor (TOTP, django-otp) for every staff role; log-out (DD-5)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from functools import wraps
+
+import qrcode
+import qrcode.image.svg
+from django.contrib.auth import authenticate, login, logout
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from complaints.models import Role
+
+HOME_BY_ROLE = {Role.AGENCY_OFFICER: "agency:inbox", Role.PRIVACY_OFFICER: "privacydesk:requests",
+                Role.AUDITOR: "privacydesk:requests"}
+
+
+def staff_page(roles=None):
+    """A desk page: logged in, second factor passed, role allowed (else 404: no existence oracle)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return HttpResponseRedirect(f"{reverse('desk:login')}?next={request.path}")
+            if not user.is_verified():
+                return HttpResponseRedirect(reverse("desk:otp"))
+            if roles is not None and user.role not in roles:
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    error = ""
+    if request.method == "POST":
+        user = authenticate(request, username=request.POST.get("username", ""), password=request.POST.get("password", ""))
+        if user is not None and getattr(user, "role", None):
+            login(request, user)
+            return HttpResponseRedirect(reverse("desk:otp"))
+        error = "invalid"
+    return render(request, "desk/login.html", {"error": error}, status=400 if error else 200)
+
+
+def _qr_svg(url: str) -> str:
+    img = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buf = io.BytesIO()
+    img.save(buf)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+@require_http_methods(["GET", "POST"])
+def otp_view(request):
+    user = request.user
+    if not user.is_authenticated:
+        return HttpResponseRedirect(reverse("desk:login"))
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    enrolling = device is None
+    if enrolling:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
+            user=user, name="authenticator", confirmed=False)
+    error = ""
+    if request.method == "POST":
+        if device.verify_token(request.POST.get("token", "").strip()):
+            if enrolling:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            return HttpResponseRedirect(reverse(HOME_BY_ROLE.get(user.role, "desk:queue")))
+        error = "invalid"
+    ctx = {"enrolling": enrolling, "error": error}
+    if enrolling:
+        ctx.update(qr=_qr_svg(device.config_url), secret=base64.b32encode(device.bin_key).decode())
+    return render(request, "desk/otp.html", ctx, status=400 if error else 200)
+
+
+@require_http_methods(["POST"])
+def logout_view(request):
+    logout(request)
+    return HttpResponseRedirect(reverse("desk:login"))
