@@ -13,3 +13,11 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if callable(is_verified) and not is_verified():
             return None  # logged in with a password only: not yet a staff session
         return result
+
+
+from drf_spectacular.authentication import SessionScheme  # noqa: E402
+
+
+class VerifiedSessionScheme(SessionScheme):
+    target_class = "occ.api.session.VerifiedSessionAuthentication"
+    name = "cookieAuth"
