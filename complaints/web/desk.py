@@ -278,7 +278,8 @@ def phone(request):
             messages.success(request, f"{registered.complaint.reference} / {registered.tracking_code}")
             return _back(registered.complaint.reference)
     return render(request, "desk/phone.html", {
-        "call": call, "values": values, "category": category, "errors": errors,
+        "call": call, "values": values, "call_id": call.call_id if call else values.get("call_id", ""),
+        "category": category, "errors": errors,
         "categories": Category.objects.filter(is_active=True),
         "identity_fields": _identity_fields(category, values) if category else [],
         "live_calls": tel.calls_recent(actor=request.user, active_only=True)[:10]}, status=400 if errors else 200)

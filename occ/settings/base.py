@@ -142,7 +142,8 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 # Evidence is stored outside the web root and never under MEDIA_URL: it is only served by
 # authorised views with Content-Disposition: attachment.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
-MEDIA_URL = None
+# No view or server route serves this prefix; it exists only because some tooling requires a string.
+MEDIA_URL = "/_evidence_is_never_served_here_/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
