@@ -26,7 +26,7 @@ run: install
 # Browser tests drive Debian's Chromium (Playwright's own browser download is not used). Installed
 # here when missing and apt-get is available; without it the browser tests are skipped, not failed.
 browser:
-	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null 2>&1 && \
+	@{ test -x /usr/bin/chromium && test -d /usr/share/fonts/truetype/tlwg; } || { command -v apt-get >/dev/null 2>&1 && \
 	  { apt-get install -y -qq chromium fonts-thai-tlwg >/dev/null 2>&1 || \
 	    { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium fonts-thai-tlwg >/dev/null 2>&1; }; }; } || \
 	  echo "note: chromium is not installed; browser tests will be skipped"
