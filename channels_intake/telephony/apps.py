@@ -7,18 +7,13 @@ class TelephonyChannelConfig(AppConfig):
     verbose_name = "Telephone and fax channels"
 
     def ready(self) -> None:
-        from privacy.ops.services.export import export_section
+        from auditlog.registry import auditlog
 
-        from . import processors  # noqa: F401 - registers the pbx_recording and fax processors
-        from .models import Recording
+        from . import exports, processors  # noqa: F401 - register the export sections and inbound processors
+        from .models import AgentExtension, Call, Fax, Recording
 
-        @export_section("recordings")
-        def recordings(complaint_ids: list[int]) -> list[dict]:
-            from django.db.models import Q
-
-            return [
-                {"codec": r.codec, "duration_seconds": r.duration_seconds, "created_at": r.created_at.isoformat(),
-                 "sha256": r.sha256}
-                for r in Recording.objects.filter(Q(complaint_id__in=complaint_ids)
-                                                  | Q(call__complaint_id__in=complaint_ids)).order_by("id")
-            ]
+        auditlog.register(Call, mask_fields=["caller_number"], exclude_fields=["created_at"])
+        auditlog.register(Fax, mask_fields=["sender_number", "receiving_line"],
+                          exclude_fields=["created_at", "previews", "previews_error"])
+        auditlog.register(Recording, exclude_fields=["created_at"])
+        auditlog.register(AgentExtension)

@@ -1,47 +1,54 @@
-"""Machine input of the telephone system and the fax gateway, kept raw before it is processed;
-a corrupt or mislabelled file is quarantined with the reason and can be reprocessed."""
+"""Processors of the telephone system's and the fax gateway's raw input (registered by kind in
+``TelephonyChannelConfig.ready``). The raw input is already stored; a processor parses it once, and
+whatever it cannot take raises Quarantine (MediaRejected is one) with the reason, so the raw input
+stays in quarantine and ``manage.py reprocess_inbound`` can run it again after a fix."""
 
 from __future__ import annotations
 
 from django.utils.dateparse import parse_datetime
 
-from complaints.models import Channel
-
 from ..models import InboundItem
 from ..registry import processor
 from ..services import Processed, Quarantine
-from .media import MediaRejected
 from .models import Call, Recording
-from .services import fax_register, recording_store
+from .services import cti_event_apply, cti_event_parse, fax_register, recording_add
+
+
+@processor("cti_event")
+def process_cti_event(item: InboundItem) -> Processed:
+    with item.raw.open("rb") as fh:
+        raw = fh.read()
+    event = cti_event_parse(raw)
+    call, applied = cti_event_apply(event=event, inbound_item=item)
+    item.metadata = {**item.metadata, "call_id": call.call_id, "event": event.event, "applied": applied}
+    return Processed(complaint=call.complaint,
+                     note=f"{event.event} applied to call {call.pk}" if applied else f"{event.event}: already applied")
 
 
 @processor("pbx_recording")
 def process_pbx_recording(item: InboundItem) -> Processed:
     meta = item.metadata
-    call, _ = Call.objects.get_or_create(call_id=meta["call_id"])
+    call_id = str(meta.get("call_id") or "").strip()
+    if not call_id:
+        raise Quarantine("no call id came with the recording")
+    # A recording may arrive before the call's events: the call record starts from it.
+    call, _ = Call.objects.get_or_create(call_id=call_id)
     with item.raw.open("rb") as fh:
-        try:
-            rec, _ = recording_store(fileobj=fh, filename=meta.get("filename", "recording"),
-                                     source=Recording.Source.PBX, call=call)
-        except MediaRejected as exc:
-            raise Quarantine(f"{exc.filename} {exc.reason}") from exc
-    return Processed(complaint=call.complaint, note=f"recording {rec.pk}")
+        recording, created = recording_add(fileobj=fh, filename=meta.get("filename") or "recording",
+                                           declared_type=meta.get("content_type", ""), source=Recording.Source.PBX,
+                                           call=call, inbound_item=item)
+    return Processed(complaint=call.complaint, note=f"recording {recording.pk}" + ("" if created else " (existing)"))
 
 
 @processor("fax")
 def process_fax(item: InboundItem) -> Processed:
     meta = item.metadata
+    received = meta.get("received_at")
     with item.raw.open("rb") as fh:
-        try:
-            complaint = fax_register(
-                fileobj=fh, filename=meta.get("filename", "fax"), sender_number=meta.get("sender_number", ""),
-                receiving_line=meta.get("receiving_line", ""), page_count=meta.get("page_count"),
-                received_at=parse_datetime(meta["received_at"]) if meta.get("received_at") else None,
-                source="fax-gateway", dedup_key=f"fax-gateway:{item.sha256}",
-            )
-        except MediaRejected as exc:
-            raise Quarantine(f"{exc.filename} {exc.reason}") from exc
+        complaint = fax_register(
+            fileobj=fh, filename=meta.get("filename") or "fax", sender_number=meta.get("sender_number", ""),
+            receiving_line=meta.get("receiving_line", ""), page_count=meta.get("page_count"),
+            received_at=parse_datetime(received) if received else None, source="fax-gateway",
+            dedup_key=f"fax-gateway:{meta['fax_id']}" if meta.get("fax_id") else None, inbound_item=item,
+        )
     return Processed(complaint=complaint, note="fax")
-
-
-CHANNEL_OF = {"pbx_recording": Channel.PHONE, "fax": Channel.FAX}

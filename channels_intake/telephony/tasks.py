@@ -1,9 +1,26 @@
+"""Thin tasks: load by id, call a service. Each is safe to run twice."""
+
+from __future__ import annotations
+
 from celery import shared_task
 
-from .services import fax_previews_render
+from . import auth, services
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=6)
 def fax_previews(self, fax_id: int) -> int:
-    """PNG previews of each page; running it twice renders nothing new."""
-    return fax_previews_render(fax_id=fax_id)
+    """PNG previews of each page of a fax; running it again renders nothing new. Storage errors
+    (OSError) are retried with back-off; a page that cannot be rendered is recorded on the fax."""
+    return services.fax_previews_render(fax_id=fax_id)
+
+
+@shared_task
+def uploads_purge_expired() -> int:
+    """Beat: abort resumable uploads past their expiry and remove their chunks."""
+    return services.uploads_purge_expired()
+
+
+@shared_task
+def signed_request_nonces_purge() -> int:
+    """Beat: forget accepted signatures older than twice the allowed clock skew."""
+    return auth.nonces_purge()

@@ -1,0 +1,1 @@
+"""Telephone and fax endpoints: machines (``machine``, ``uploads``; HMAC-signed) and agents."""
