@@ -83,8 +83,8 @@ def main() -> None:
     print(f"setup: {args.traffic} traffic records in {time.perf_counter() - t0:.1f} s")
     officer = User.objects.get(role=Role.PRIVACY_OFFICER)
     # 1 % of rows: the addresses 198.51.0.x (g % 100 == 0)
-    held_ips = {r for r in TrafficRecord.objects.filter(ip_address__startswith="198.51.0.")
-                .values_list("ip_address", flat=True).distinct()[:1000]}
+    held_ips = set(TrafficRecord.objects.filter(ip_address__startswith="198.51.0.")
+                .values_list("ip_address", flat=True).distinct()[:1000])
     for ip in held_ips:
         legal_hold_place(actor=officer, scope="ip", ip_address=ip, order_reference=f"B-{ip}",
                          issuing_authority="bench", expires_at=timezone.now() + timedelta(days=300))

@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django_otp.admin import OTPAdminSite
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from channels_intake.web import ComplaintIntakeView

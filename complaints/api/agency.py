@@ -7,11 +7,11 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from knox.auth import TokenAuthentication
 from rest_framework import serializers, status
-from occ.api.session import VerifiedSessionAuthentication as SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from occ.api.errors import ErrorResponseSerializer
+from occ.api.session import VerifiedSessionAuthentication as SessionAuthentication
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
 from privacy.services import access_log_record

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import struct
-
 from pathlib import Path
 
 import pytest
@@ -202,9 +201,8 @@ def test_agent_phone_complaint_recording_routing_agency_update_citizen_sees_it(b
 
 def test_privacy_officer_answers_an_access_request(browser, site, shots, user_factory):
     """clause: OCC-11, MOST-5"""
-    from complaints.models import Role
+    from complaints.models import Category, Role
     from complaints.services import complaint_register
-    from complaints.models import Category
 
     user_factory(Role.PRIVACY_OFFICER, "dpo-b")
     reg = complaint_register(channel="web", category=Category.objects.get(code="other"), description="ทดสอบ",

@@ -14,8 +14,6 @@ from complaints.referrals import referral_create
 from complaints.templatetags.occ_tags import be_date
 from privacy.models import AccessLogEntry
 
-from .conftest import verified_client
-
 pytestmark = pytest.mark.django_db
 
 
