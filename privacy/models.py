@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from occ.append_only import AppendOnly
+
 
 class TrafficRecord(models.Model):
     """Usage data of one public request (OCC-4, DD-1, MOST-2, KC-2). Kept apart from complaints;
@@ -25,7 +27,7 @@ class TrafficRecord(models.Model):
         ordering = ["-at", "-id"]
 
 
-class AccessLogEntry(models.Model):
+class AccessLogEntry(AppendOnly):
     """One staff (or agency) read or export of a person's data. Append-only (OCC-8, DD-4)."""
 
     class Action(models.TextChoices):
@@ -48,14 +50,6 @@ class AccessLogEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise PermissionError("access-log entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("access-log entries are append-only")
 
 
 # --- disclosure: lawful bases and the transfer log (OCC-7, DD-2, KC-3, SSO-2) ------------------
@@ -135,15 +129,7 @@ class LegalOrder(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("the transfer log is append-only")
-
-    def delete(self):
-        raise PermissionError("the transfer log is append-only")
-
-
-class TransferRecord(models.Model):
+class TransferRecord(AppendOnly):
     """One record per disclosure and per agency read of case data; hash-chained (X-Road style)."""
 
     class Kind(models.TextChoices):
@@ -167,8 +153,6 @@ class TransferRecord(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["seq"]
         constraints = [
@@ -176,13 +160,6 @@ class TransferRecord(models.Model):
                                     name="one_disclosure_record_per_delivery"),
         ]
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("the transfer log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("the transfer log is append-only")
 
 
 class TransferChainHead(models.Model):

@@ -9,21 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complainant, Complaint
-
-
-class AppendOnly(models.Model):
-    """Rows are written once: an UPDATE or DELETE through the ORM is refused."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError(f"{type(self).__name__} records are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(f"{type(self).__name__} records are append-only")
+from occ.append_only import AppendOnly
 
 
 class RequestType(models.TextChoices):
