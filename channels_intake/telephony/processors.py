@@ -5,6 +5,9 @@ stays in quarantine and ``manage.py reprocess_inbound`` can run it again after a
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ..models import InboundItem
@@ -40,15 +43,34 @@ def process_pbx_recording(item: InboundItem) -> Processed:
     return Processed(complaint=call.complaint, note=f"recording {recording.pk}" + ("" if created else " (existing)"))
 
 
+def _gateway_fields(meta: dict) -> tuple[int | None, datetime | None]:
+    """The fax gateway's form fields, validated here so that a fax with bad metadata is still kept."""
+    pages_raw = str(meta.get("page_count") or "").strip()
+    if pages_raw and not pages_raw.isdigit():
+        raise Quarantine("page_count: not a whole number of pages")
+    received_raw = str(meta.get("received_at") or "").strip()
+    received = None
+    if received_raw:
+        try:
+            received = parse_datetime(received_raw)
+        except ValueError:
+            received = None
+        if received is None:
+            raise Quarantine("received_at: not an ISO 8601 date and time (e.g. 2026-11-23T09:00:00+07:00)")
+        if timezone.is_naive(received):
+            received = timezone.make_aware(received)
+    return (int(pages_raw) if pages_raw else None), received
+
+
 @processor("fax")
 def process_fax(item: InboundItem) -> Processed:
     meta = item.metadata
-    received = meta.get("received_at")
+    page_count, received_at = _gateway_fields(meta)
     with item.raw.open("rb") as fh:
         complaint = fax_register(
             fileobj=fh, filename=meta.get("filename") or "fax", sender_number=meta.get("sender_number", ""),
-            receiving_line=meta.get("receiving_line", ""), page_count=meta.get("page_count"),
-            received_at=parse_datetime(received) if received else None, source="fax-gateway",
-            dedup_key=f"fax-gateway:{meta['fax_id']}" if meta.get("fax_id") else None, inbound_item=item,
+            receiving_line=meta.get("receiving_line", ""), page_count=page_count, received_at=received_at,
+            source="fax-gateway", dedup_key=f"fax-gateway:{meta['fax_id']}" if meta.get("fax_id") else None,
+            inbound_item=item,
         )
     return Processed(complaint=complaint, note="fax")

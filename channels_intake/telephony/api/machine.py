@@ -103,19 +103,23 @@ class PbxRecordingView(PublicAPIView):
 
     @extend_schema(
         operation_id="pbx_recording_upload", summary="A call's recording from the telephone system",
-        description="multipart/form-data with `call_id` and `file`; the signature covers `call_id` and the "
-                    "file's SHA-256. A retried upload answers 200 with the recording it made the first time.",
+        description="multipart/form-data with `call_id` and `file`; the signature covers the form fields and "
+                    "the file's SHA-256. A retried upload answers 200 with the recording it made the first time.",
         request={"multipart/form-data": PbxRecordingIn}, parameters=SIGNATURE_HEADERS,
         responses={201: PbxRecordingOut, 200: PbxRecordingOut, **ERRORS},
     )
     def post(self, request):
         refuse_oversized(request, settings.OCC_RECORDING_MAX_BYTES + 1024 * 1024, "upload")
-        call_id = str(request.data.get("call_id", "")).strip()
-        declared = machine_verify(request, secrets_setting="OCC_PBX_SECRETS", fields={"call_id": call_id})
+        fields = {k: str(request.data[k]) for k in request.data if k not in request.FILES}
+        declared = machine_verify(request, secrets_setting="OCC_PBX_SECRETS", fields=fields)
+        call_id = fields.get("call_id", "").strip()
         upload = request.FILES.get("file")
-        if not call_id or upload is None:
-            raise ApiError(status_code=400, code="validation_error", message="Send call_id and the file.",
-                           fields={k: ["Required."] for k, v in (("call_id", call_id), ("file", upload)) if not v})
+        unknown = sorted(k for k in (*fields, *request.FILES) if k not in ("call_id", "file"))
+        if not call_id or upload is None or unknown:
+            errors = {k: ["Unknown field (minimum data, OCC-1)."] for k in unknown}
+            errors.update({k: ["Required."] for k, v in (("call_id", call_id), ("file", upload)) if not v})
+            raise ApiError(status_code=400, code="validation_error", message="The request has errors.",
+                           fields=errors)
         try:
             hashed = hash_stream(upload, limit=settings.OCC_RECORDING_MAX_BYTES, name=safe_name(upload.name))
         except MediaRejected as exc:
@@ -166,9 +170,9 @@ class FaxGatewayView(PublicAPIView):
     )
     def post(self, request):
         refuse_oversized(request, settings.OCC_FAX_MAX_BYTES + 1024 * 1024, "upload")
-        fields = {k: str(request.data[k]) for k in FAX_FIELDS if k in request.data}
+        fields = {k: str(request.data[k]) for k in request.data if k not in request.FILES}
         declared = machine_verify(request, secrets_setting="OCC_FAX_GATEWAY_SECRETS", fields=fields)
-        unknown = sorted(k for k in request.data if k not in (*FAX_FIELDS, "file"))
+        unknown = sorted(k for k in (*fields, *request.FILES) if k not in (*FAX_FIELDS, "file"))
         upload = request.FILES.get("file")
         if upload is None or unknown:
             errors = {k: ["Unknown field (minimum data, OCC-1)."] for k in unknown}

@@ -22,6 +22,15 @@ def machine_secrets(settings):
     settings.OCC_FAX_GATEWAY_SECRETS = [FAXGW]
 
 
+_SENT = {"n": 0}
+
+
+def fresh_timestamp() -> int:
+    """Each delivery is signed afresh with its own timestamp, as a real sender's retry is."""
+    _SENT["n"] += 1
+    return int(time.time()) - (_SENT["n"] % 200)
+
+
 def http(headers: dict) -> dict:
     return {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
 
@@ -35,17 +44,14 @@ def agent(staff_api):
 def cti(db):
     """POST a signed CTI event; returns the response. ``headers`` replays exact headers."""
 
-    sent = {"n": 0}
-
     def _send(event, call_id="c-1", caller="081-234-5678", when="2026-11-23T10:00:00+07:00", secret=PBX,
               headers=None, body=None, **extra):
         payload = {"call_id": call_id, "event": event, "occurred_at": when, "caller_number": caller,
                    "called_line": "1212", "agent_extension": "2041", **extra}
         raw = body if body is not None else json.dumps(payload).encode()
         path = "/api/v1/telephony/cti/events/"
-        sent["n"] += 1  # each delivery is signed afresh: a distinct timestamp, as a real sender's retry
         signed = headers or machine_headers(secret, method="POST", path=path, content=raw,
-                                            timestamp=int(time.time()) - sent["n"])
+                                            timestamp=fresh_timestamp())
         response = APIClient().post(path, raw, content_type="application/json", **http(signed))
         response.signed = signed
         return response
@@ -58,7 +64,7 @@ def pbx_upload(db):
     def _send(call_id, data, name="call.wav", secret=PBX, declared=None, content_type="application/octet-stream"):
         path = "/api/v1/telephony/recordings/"
         headers = machine_headers(secret, method="POST", path=path, content=data, content_sha256=declared,
-                                  fields={"call_id": call_id})
+                                  fields={"call_id": call_id}, timestamp=fresh_timestamp())
         upload = SimpleUploadedFile(name, data, content_type=content_type)
         return APIClient().post(path, {"call_id": call_id, "file": upload}, format="multipart", **http(headers))
 
@@ -76,7 +82,8 @@ def fax_send(db):
             fields["fax_id"] = fax_id
         fields.update(extra or {})
         path = "/api/v1/telephony/fax/"
-        headers = machine_headers(secret, method="POST", path=path, content=data, fields=fields)
+        headers = machine_headers(secret, method="POST", path=path, content=data, fields=fields,
+                                  timestamp=fresh_timestamp())
         return APIClient().post(path, {**fields, "file": SimpleUploadedFile(name, data)}, format="multipart",
                                 **http(headers))
 
