@@ -10,14 +10,19 @@ class ComplaintsConfig(AppConfig):
 
         from .models import Agency, Category, Complainant, Complaint
 
+        def concrete(model, skip=()):
+            # Only the model's own columns: reverse one-to-one relations (complaint, fax, reply
+            # token, policy at intake) would each cost a query on every save.
+            return [f.name for f in model._meta.concrete_fields if f.name not in skip]
+
         auditlog.register(
             Complainant,
+            include_fields=concrete(Complainant),
             mask_fields=["name", "phone", "email", "address", "national_id"],
-            exclude_fields=["complaint"],  # the reverse one-to-one: reading it costs a query
         )
         auditlog.register(
             Complaint,
-            exclude_fields=["tracking_code_hash", "updated_at"],
+            include_fields=concrete(Complaint, skip=("tracking_code_hash", "updated_at")),
             mask_fields=["description", "other_party_account", "other_party_phone", "incident_url"],
         )
         auditlog.register(Category)
