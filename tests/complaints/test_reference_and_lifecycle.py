@@ -79,3 +79,34 @@ def test_every_status_has_a_way_on_and_closed_cases_can_reopen():
     for terminal in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE):
         assert lifecycle.can_transition(terminal, Status.REOPENED)
     assert not lifecycle.can_transition(Status.RECEIVED, Status.CLOSED)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicates_with_one_idempotency_key_make_one_complaint(demo):
+    """The same Idempotency-Key sent by several clients at once: one complaint, one answer."""
+    from rest_framework.test import APIClient
+
+    from tests.conftest import complaint_body
+
+    if connection.vendor != "postgresql":
+        pytest.skip("true concurrency needs PostgreSQL; SQLite serialises writers")
+    answers, errors = [], []
+
+    def client():
+        try:
+            r = APIClient().post("/api/v1/complaints/", complaint_body(), format="json",
+                                 HTTP_IDEMPOTENCY_KEY="same-key-concurrent")
+            answers.append((r.status_code, r.json().get("reference"), r.json().get("tracking_code")))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert Complaint.objects.count() == 1
+    assert len(set(answers)) == 1 and answers[0][0] == 201
