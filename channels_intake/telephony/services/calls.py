@@ -132,7 +132,7 @@ def call_link(*, actor, call: Call, complaint: Complaint) -> Call:
     nothing; a call already on another case raises CallAlreadyLinked."""
     require_agent(actor)
     with transaction.atomic():
-        locked = Call.objects.select_for_update().select_related("complaint").get(pk=call.pk)
+        locked = Call.objects.select_for_update(of=("self",)).select_related("complaint").get(pk=call.pk)
         if locked.complaint_id == complaint.pk:
             return locked
         if locked.complaint_id is not None:

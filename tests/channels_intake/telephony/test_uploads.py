@@ -212,6 +212,8 @@ def test_a_large_upload_streams_to_storage_without_holding_the_file_in_memory(ag
     """A 24 MB recording through the real WSGI handler (multipart parsing, temporary-file upload
     handler, checks, hashing, storage): the server side allocates a small fraction of it."""
     from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
     from knox.models import AuthToken
 
     wav = media.big_wav_file(tmp_path / "big.wav", 24)
@@ -233,13 +235,19 @@ def test_a_large_upload_streams_to_storage_without_holding_the_file_in_memory(ag
             "CONTENT_TYPE": f"multipart/form-data; boundary={boundary}", "CONTENT_LENGTH": str(body_path.stat().st_size),
             "HTTP_AUTHORIZATION": f"Token {token}", "REMOTE_ADDR": "127.0.0.1", "wsgi.errors": None,
         }
+        # as Django's test client does: keep the test's database connection across the request
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
         tracemalloc.start()
         try:
             result = handler(environ, lambda s, h: status.setdefault("status", s))
             body = b"".join(result)
+            result.close()
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
     assert status["status"].startswith("201"), body[:500]
     rec = Recording.objects.get()
     assert rec.size == wav.stat().st_size and rec.duration_seconds > 1000
