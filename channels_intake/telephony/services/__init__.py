@@ -15,7 +15,13 @@ from .calls import (
     cti_event_parse,
     phone_complaint_register,
 )
-from .fax import FaxAlreadyTranscribed, fax_previews_render, fax_register, fax_transcribe
+from .fax import (
+    FaxAlreadyTranscribed,
+    complaint_telephony_erase,
+    fax_previews_render,
+    fax_register,
+    fax_transcribe,
+)
 from .recordings import recording_add, recording_store
 from .uploads import (
     UploadConflict,
@@ -27,7 +33,8 @@ from .uploads import (
 )
 
 __all__ = [
-    "CallAlreadyLinked", "CtiEvent", "FaxAlreadyTranscribed", "UploadConflict", "call_link", "cti_event_apply",
+    "CallAlreadyLinked", "CtiEvent", "FaxAlreadyTranscribed", "UploadConflict", "call_link",
+    "complaint_telephony_erase", "cti_event_apply",
     "cti_event_parse", "fax_previews_render", "fax_register", "fax_transcribe", "phone_complaint_register",
     "recording_add", "recording_store", "upload_abort", "upload_chunk", "upload_finalize", "upload_start", "uploads_purge_expired",
 ]

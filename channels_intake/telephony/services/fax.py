@@ -175,3 +175,26 @@ def fax_transcribe(*, actor, fax: Fax, category: Category, description: str,
         TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.CATEGORY, is_public=False,
                                      text=category.code, actor=actor)
     return complaint
+
+
+def complaint_telephony_erase(*, complaint: Complaint) -> dict[str, int]:
+    """What this channel holds about a person beyond the complaint's own fields, removed when the
+    complaint is anonymised (PDPA s.33): the numbers of its calls and fax, and the fax's page
+    previews (images of the paper). The fax file itself is the case's attachment and goes with the
+    attachments. Recordings are evidence and are not touched here: whether an erasure reaches them
+    is the decision of ``privacy`` (legal holds, disclosure history)."""
+    from ..models import Call
+
+    with transaction.atomic():
+        calls = Call.objects.filter(complaint=complaint).exclude(caller_number="").update(caller_number="")
+        previews = 0
+        fax = Fax.objects.filter(complaint=complaint).first()
+        if fax is not None:
+            names = list(fax.page_previews.values_list("preview", flat=True))
+            previews = fax.page_previews.all().delete()[0]
+            Fax.objects.filter(pk=fax.pk).update(sender_number="", receiving_line="", previews=Fax.Previews.FAILED,
+                                                 previews_error="removed by erasure")
+            shared = set(FaxPage.objects.filter(preview__in=names).values_list("preview", flat=True))
+            for name in set(names) - shared:
+                transaction.on_commit(lambda name=name: default_storage.delete(name))
+    return {"call_numbers_removed": calls, "fax_previews_removed": previews}

@@ -266,3 +266,23 @@ def test_fax_register_is_idempotent_when_called_directly(demo):
     again = fax_register(fileobj=io.BytesIO(data), filename="fax.pdf", sender_number="021275789",
                          receiving_line="1212@mdes.go.th")
     assert first == again and Fax.objects.get().source == "fax-to-email"
+
+
+def test_erasure_helper_removes_numbers_and_page_images(agent, cti, fax_send, after_commit,
+                                                        django_capture_on_commit_callbacks):
+    """clause: OCC-11 (deletion on request), PDPA s.33"""
+    from channels_intake.telephony.models import Call
+    from channels_intake.telephony.services import complaint_telephony_erase
+
+    r = after_commit(fax_send, media.fax_tiff(2))
+    fax = Fax.objects.get(complaint__reference=r.json()["reference"])
+    cti("started", call_id="about-the-fax")
+    agent.post("/api/v1/staff/calls/about-the-fax/link/", {"reference": fax.complaint.reference}, format="json")
+    names = list(fax.page_previews.values_list("preview", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = complaint_telephony_erase(complaint=fax.complaint)
+    assert counts == {"call_numbers_removed": 1, "fax_previews_removed": 2}
+    assert Call.objects.get(call_id="about-the-fax").caller_number == ""
+    fax.refresh_from_db()
+    assert fax.sender_number == "" and fax.page_previews.count() == 0
+    assert not any(default_storage.exists(n) for n in names)
