@@ -22,7 +22,7 @@ from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
 from channels_intake.telephony.media import MediaRejected
 from channels_intake.telephony.models import Call, Recording
-from occ.ranges import ranged_file_response
+from channels_intake.telephony.ranges import ranged_response
 from privacy.disclosure import DisclosureRefused, disclosure_decide
 from privacy.models import Basis, Purpose
 from privacy.services import access_log_record
@@ -212,13 +212,14 @@ def recording_upload(request, reference: str):
 
 @staff_page(WORKERS | {Role.PRIVACY_OFFICER})
 def recording_audio(request, pk: int):
+    """The player's source: the same Range responses and access-log entries as the API."""
     rec = tel.recording_get(actor=request.user, pk=pk)
-    complaint_id = rec.complaint_id or (rec.call.complaint_id if rec.call_id else None)
-    access_log_record(actor=request.user, action="view", object_type="recording",
-                      rows=[(None, complaint_id, rec.pk)], fields=["recording"],
-                      purpose=request.headers.get("Range", "") or "playback")
-    return ranged_file_response(request, name=rec.file.name, size=rec.size, content_type=rec.content_type,
-                                filename=rec.original_name, attachment=False)
+    if request.method != "HEAD":
+        tel.recording_access_log(actor=request.user, recording=rec, download=False,
+                                 detail=f"playback {request.headers.get('Range', '')}".strip())
+    return ranged_response(request, name=rec.file.name, size=rec.size, content_type=rec.content_type,
+                           filename=rec.original_name, etag=f'"{rec.sha256}"',
+                           last_modified=rec.created_at.timestamp(), attachment=False)
 
 
 @staff_page(WORKERS | {Role.PRIVACY_OFFICER})

@@ -69,6 +69,13 @@ def complaint_anonymise(*, complaint: Complaint, actor, reason: str) -> dict[str
         content_type=ContentType.objects.get_for_model(Complaint), object_id=complaint.pk
     ).update(remote_addr=None, remote_port=None)
 
+    # Call and fax numbers and fax page images held by the telephone channel. Recordings are evidence
+    # of what was said and stay (a recording cannot be redacted); they leave only through the gate.
+    from channels_intake.telephony.services import complaint_telephony_erase
+
+    telephony = complaint_telephony_erase(complaint=complaint)
+
     TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.DATA_REQUEST, is_public=False,
                                  text=f"personal data anonymised: {reason}", actor=actor)
-    return {"timeline_entries_redacted": events, "files_removed": files, "audit_entries_scrubbed": scrubbed}
+    return {"timeline_entries_redacted": events, "files_removed": files, "audit_entries_scrubbed": scrubbed,
+            **telephony}
