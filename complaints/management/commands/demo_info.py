@@ -15,6 +15,11 @@ class Command(BaseCommand):
         out = self.stdout.write
         out("")
         out("1212 OCC backend is starting")
+        out(f"  Citizen portal         {base}/")
+        out(f"  Agent desk             {base}/desk/   (staff log-in, then a TOTP code: enrol with any")
+        out("                         authenticator app on first log-in)")
+        out(f"  Agency inbox           {base}/agency/")
+        out(f"  Privacy desk           {base}/desk/privacy/")
         out(f"  API docs (Swagger UI)  {base}/api/docs/")
         out(f"  OpenAPI schema         {base}/api/schema/")
         out(f"  Categories             {base}/api/v1/categories/")
