@@ -87,6 +87,21 @@ def test_access_export_contains_everything_held_about_the_person(
     first = file_complaint()
     file_complaint(description="เรื่องที่สอง")
     file_complaint(complainant={"email": "someone-else@example.org"})
+    from complaints.models import Agency
+    from complaints.referrals import referral_create
+    from privacy.services import consent_record
+
+    case = Complaint.objects.get(reference=first["reference"])
+    consent_record(complainant=case.complainant, purposes=["local_service"], fields=["complainant.name"],
+                   channel="web", statement="ยินยอมส่งต่อ", agency=Agency.objects.get(code="dindaeng"))
+    ref = referral_create(complaint=case, agency=Agency.objects.get(code="ocpb"), purpose="consumer_protection",
+                          basis="related_agency", actor=officer.user.__class__.objects.create_user(
+                              username="router", password="x" * 12, role=Role.AGENT))
+    from privacy.transfer_log import transfer_append
+
+    transfer_append(kind="disclosure", recipient="ocpb", complaint_reference=case.reference, basis="related_agency",
+                    basis_reference=ref.basis_reference, purpose="consumer_protection", data_categories=["identity"],
+                    fields=ref.fields, payload_sha256=ref.payload_sha256, actor="router", delivery_id=str(ref.delivery_id))
     body = _file_and_verify(api, first, "access", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
     r = officer.post(P + f"staff/requests/{body['request_id']}/grant/", {"note": "ok"}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "completed"
@@ -97,6 +112,8 @@ def test_access_export_contains_everything_held_about_the_person(
     assert len(data["complaints"]) == 2  # both complaints with the same contact, not the stranger's
     assert data["complaints"][0]["identity"]["email"] == "Somchai@example.com"
     assert data["complaints"][0]["timeline"] and "data_requests" in data
+    assert data["consents"][0]["agency"] == "dindaeng" and data["consents"][0]["withdrawn_at"] is None
+    assert [t["recipient"] for t in data["transfers"]] == ["ocpb"] and "recordings" in data
     officer.get(P + f"staff/requests/{body['request_id']}/export/")
     assert AccessLogEntry.objects.filter(action="export", actor=officer.user).exists()
     assert RequestEvidence.objects.filter(kind="exported").count() >= 2

@@ -15,8 +15,9 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from complaints.models import Attachment, Complaint, TimelineEvent
+from privacy.models import Consent, TransferRecord
 
-from ..models import CookiePreference, DataSubjectRequest  # noqa: F401 - documented sections
+from ..models import DataSubjectRequest
 
 SECTIONS: dict[str, Callable[[list[int]], Any]] = {}
 
@@ -94,6 +95,18 @@ def person_export(*, request: DataSubjectRequest) -> dict[str, Any]:
             for r in DataSubjectRequest.objects.filter(complaint_id__in=ids).order_by("id")
         ],
     }
+    refs = [c.reference for c in complaints]
+    data["consents"] = [
+        {"purposes": c.purposes, "fields": c.fields, "agency": c.agency.code if c.agency else None,
+         "channel": c.channel, "given_at": c.given_at.isoformat(),
+         "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None}
+        for c in Consent.objects.filter(complainant__complaint__id__in=ids).select_related("agency").order_by("id")
+    ]
+    data["transfers"] = [
+        {"at": t.at.isoformat(), "kind": t.kind, "recipient": t.recipient, "case": t.complaint_reference,
+         "basis": t.basis, "basis_reference": t.basis_reference, "purpose": t.purpose, "fields": t.fields}
+        for t in TransferRecord.objects.filter(complaint_reference__in=refs).order_by("seq")
+    ]
     for name, fn in SECTIONS.items():
         data[name] = fn(ids)
     body = json.dumps(data, ensure_ascii=False, sort_keys=True)
