@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 SCREENSHOTS := test-artifacts/screenshots
 
-.PHONY: install browser run test lint fmt check worker bench clean messages
+.PHONY: install browser run test lint fmt check worker bench bench-tools bench-intake clean messages
 
 install: $(STAMP)
 
@@ -51,6 +51,22 @@ fmt: install
 check: install
 	@$(BIN)/python manage.py makemigrations --check --dry-run
 	@$(BIN)/python manage.py spectacular --validate --fail-on-warn > /dev/null
+
+# Benchmarks (PostgreSQL and Redis must be running; see docs/operations.md). The intake benchmark
+# drives gunicorn with Debian's wrk, installed here when missing.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; }; } || \
+	  { echo "wrk is needed for benchmarks/intake.py: apt-get install wrk"; exit 1; }
+
+bench-intake: install bench-tools
+	@$(BIN)/python benchmarks/intake.py
+
+bench: bench-intake
+	@$(BIN)/python benchmarks/email_ingest.py
+	@$(BIN)/python benchmarks/privacy.py
+	@$(BIN)/python benchmarks/pages.py
+	@$(BIN)/python benchmarks/media_upload.py
 
 worker: install
 	@$(BIN)/celery -A occ worker -B -l info

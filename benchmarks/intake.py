@@ -1,14 +1,18 @@
 """Intake and tracking throughput/latency against gunicorn on PostgreSQL, with a bare baseline.
 
-    .venv/bin/python benchmarks/intake.py [--n 2000] [--clients 20] [--workers 4]
+    make bench-intake            (installs Debian's wrk if missing, then runs this)
+    .venv/bin/python benchmarks/intake.py [--seconds 20] [--clients 20] [--workers 4]
 
 Creates (and drops afterwards) the database `occ_bench` on $BENCH_PG (default
-postgres://postgres@127.0.0.1:5432), starts gunicorn with benchmarks.settings, and drives:
+postgres://postgres@127.0.0.1:5432), starts gunicorn with benchmarks.settings, and drives with
+wrk (a C load generator, so the client takes little of the two cores and adds no interpreter
+lock waits to the latencies it reports):
   1. a bare Django view doing one INSERT (baseline),
-  2. POST /api/v1/complaints/ (intake),
-  3. POST /api/v1/track/ for the filed complaints (tracking),
-each from --clients concurrent clients. Prints requests/s and p50/p95/p99 latency, and the
-number of SQL queries one intake and one tracking request make (measured in-process).
+  2. POST /api/v1/complaints/ (intake), a different complainant on every request,
+  3. POST /api/v1/track/ cycling through complaints filed before the run (tracking),
+each from --clients open connections. Prints requests/s and p50/p95/p99 latency, the ratio of
+intake to bare, whether the references came out unique and gap-free, and the number of SQL
+queries one intake and one tracking request make (measured in-process).
 Figures, not pass/fail: targets are intake >= 0.5 x bare, tracking p99 < 50 ms at 20 clients.
 """
 
@@ -17,16 +21,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+WRK_DIR = Path(__file__).resolve().parent / "wrk"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = "occ_bench"
 
@@ -45,24 +52,55 @@ def body(i: int) -> dict:
     }
 
 
-def run(label: str, n: int, clients: int, fn) -> list:
-    latencies: list[float] = []
-    results: list = []
+def cpu_by_program() -> dict[str, float]:
+    """CPU seconds used so far by every process on the machine, summed per program name (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return totals
 
-    def one(i: int):
-        t0 = time.perf_counter()
-        out = fn(i)
-        latencies.append(time.perf_counter() - t0)
-        return out
 
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        results = list(pool.map(one, range(n)))
-    wall = time.perf_counter() - t0
-    q = statistics.quantiles(latencies, n=100)
-    print(f"{label:<10} {n / wall:8.1f} req/s   p50 {q[49] * 1000:6.1f} ms   p95 {q[94] * 1000:6.1f} ms   "
-          f"p99 {q[98] * 1000:6.1f} ms   ({n} requests, {clients} clients)")
-    return results
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores so far, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def cpu_share(before: dict[str, float], after: dict[str, float], requests: int) -> str:
+    """Milliseconds of CPU per request by program, over one run (processes that ended are missed)."""
+    groups = {"gunicorn": "app", "postgres": "postgres", "redis-server": "redis", "wrk": "wrk"}
+    used: dict[str, float] = {}
+    for name, seconds in after.items():
+        label = next((g for p, g in groups.items() if name.startswith(p)), "other")
+        used[label] = used.get(label, 0.0) + seconds - before.get(name, 0.0)
+    return ", ".join(f"{k} {v * 1000 / max(requests, 1):.2f}" for k, v in sorted(used.items(), key=lambda x: -x[1])
+                     if v > 0)
+
+
+def wrk(label: str, base: str, path: str, script: str, args, env_extra: dict | None = None) -> dict:
+    """Run wrk for --seconds with --clients connections; print and return its figures."""
+    env = {**os.environ, "WRK_DIR": str(WRK_DIR), **(env_extra or {})}
+    cmd = ["wrk", "-t", str(args.threads), "-c", str(args.clients), "-d", f"{args.seconds}s", "--timeout", "10s",
+           "-s", str(WRK_DIR / script), base + path]
+    before, busy0 = cpu_by_program(), machine_busy()
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    after, busy1 = cpu_by_program(), machine_busy()
+    busy = (busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1)
+    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    r = json.loads(line[len("WRKJSON "):])
+    print(f"{label:<10} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:6.1f} ms   p95 {r['p95_ms']:6.1f} ms   "
+          f"p99 {r['p99_ms']:6.1f} ms   ({r['requests']} requests in {r['seconds']:.0f} s, {args.clients} connections; "
+          f"non-2xx {r['non_2xx']}, socket errors {r['socket_errors']})")
+    print(f"{'':<10} machine CPU busy {busy:.0%}; CPU ms per request: {cpu_share(before, after, r['requests'])}")
+    return r
 
 
 def queries_per_request(env: dict) -> None:
@@ -88,11 +126,15 @@ print(f"queries    intake {len(q1.captured_queries)} per request (incl. BEGIN/CO
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--seconds", type=int, default=20, help="length of each measured run")
+    ap.add_argument("--clients", type=int, default=20, help="concurrent connections")
+    ap.add_argument("--threads", type=int, default=2, help="wrk threads")
+    ap.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    ap.add_argument("--tracked", type=int, default=500, help="complaints filed beforehand for tracking")
     ap.add_argument("--port", type=int, default=8765)
     args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: run `make bench-intake` (it installs Debian's wrk) or apt-get install wrk")
 
     psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
     psql(f"CREATE DATABASE {DB}")
@@ -100,6 +142,10 @@ def main() -> None:
            "PYTHONPATH": str(ROOT)}
     # As in production: tasks go to Redis after commit (no worker consumes them here).
     env["CELERY_BROKER_URL"] = os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/13")
+    # Throttles at their production rates on the production cache (Redis), each request from its
+    # own forwarded address (see benchmarks/settings.py).
+    env["REDIS_CACHE_URL"] = os.environ.get("BENCH_CACHE", "redis://127.0.0.1:6379/14")
+    env["BENCH_THROTTLES"] = "production"
     py = sys.executable
     subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([py, "manage.py", "load_demo", "--no-users"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -108,6 +154,7 @@ def main() -> None:
         [gunicorn, "benchmarks.wsgi:application", "-b", f"127.0.0.1:{args.port}", "-w", str(args.workers),
          "--log-level", "warning"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{args.port}"
+    work = Path(tempfile.mkdtemp(prefix="occ-bench-"))
     try:
         for _ in range(100):
             try:
@@ -115,33 +162,39 @@ def main() -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        print(f"gunicorn workers={args.workers}, PostgreSQL {PG}/{DB}, cpu cores={os.cpu_count()}")
-        client = httpx.Client(base_url=base, timeout=30, limits=httpx.Limits(max_connections=args.clients))
-        run("warm-up", 100, args.clients, lambda i: client.post("/bench/bare/"))
-        bare = run("bare", args.n, args.clients, lambda i: client.post("/bench/bare/").status_code)
-        assert set(bare) == {201}
+        print(f"gunicorn workers={args.workers}, PostgreSQL {PG}/{DB}, cpu cores={os.cpu_count()}, "
+              f"load generator wrk ({args.threads} threads) on the same machine")
+        # Warm-up, which also files the complaints the tracking run looks up.
+        client = httpx.Client(base_url=base, timeout=30)
 
-        def intake(i: int):
-            r = client.post("/api/v1/complaints/", json=body(i))
+        def file_one(i: int) -> str:
+            r = client.post("/api/v1/complaints/", json=body(i), headers={"X-Forwarded-For": f"10.255.{i // 256}.{i % 256}"})
             assert r.status_code == 201, r.text
-            return r.json()
+            return f"{r.json()['reference']} {r.json()['tracking_code']}"
 
-        filed = run("intake", args.n, args.clients, intake)
+        with ThreadPoolExecutor(4) as pool:
+            tracked = list(pool.map(file_one, range(args.tracked)))
+        (work / "track.txt").write_text("\n".join(tracked) + "\n")
+        for _ in range(200):
+            client.post("/bench/bare/")
 
-        def track(i: int):
-            f = filed[i % len(filed)]
-            r = client.post("/api/v1/track/", json={"reference": f["reference"], "tracking_code": f["tracking_code"]})
-            assert r.status_code == 200, r.text
-            return r.status_code
-
-        run("tracking", args.n, args.clients, track)
-        refs = sorted(int(f["reference"][-6:]) for f in filed)
-        print(f"references gap-free and unique: {refs == list(range(refs[0], refs[0] + len(refs)))}")
+        bare = wrk("bare", base, "/bench/bare/", "bare.lua", args)
+        intake = wrk("intake", base, "/api/v1/complaints/", "intake.lua", args)
+        tracking = wrk("tracking", base, "/api/v1/track/", "track.lua", args,
+                       {"WRK_TRACK_FILE": str(work / "track.txt")})
+        print(f"ratio      intake / bare = {intake['rps'] / bare['rps']:.2f} (target >= 0.5); "
+              f"tracking p99 {tracking['p99_ms']:.1f} ms (target < 50 ms)")
+        with psycopg.connect(f"{PG}/{DB}") as conn:
+            numbers = sorted(int(r[0][-6:]) for r in conn.execute("SELECT reference FROM complaints_complaint"))
+        gap_free = numbers == list(range(1, len(numbers) + 1))
+        print(f"references {len(numbers)} filed, unique and gap-free from 1: {gap_free}")
         queries_per_request(env)
     finally:
         server.terminate()
         server.wait()
+        shutil.rmtree(work, ignore_errors=True)
         subprocess.run([py, "-m", "celery", "-A", "occ", "purge", "-f"], cwd=ROOT, env=env, capture_output=True)
+        subprocess.run(["redis-cli", "-u", env["REDIS_CACHE_URL"], "flushdb"], capture_output=True)
         psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
 
 

@@ -109,32 +109,66 @@ def attachment_get(*, actor, pk: int) -> Attachment:
     return attachment
 
 
-def complaint_track(*, reference: str, tracking_code: str) -> dict[str, Any]:
-    """What a citizen sees with reference + tracking code: status, public timeline, expected date.
+@dataclass(frozen=True)
+class PublicEvent:
+    """A timeline entry the citizen may see."""
 
-    No personal data, no internal note. Unknown reference and wrong code are the same 404.
-    Three queries whatever the case holds."""
+    created_at: Any
+    kind: str
+    to_status: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """What a citizen sees with reference + tracking code: no personal data, no internal note."""
+
+    reference: str
+    status: str
+    category_code: str | None
+    received_at: Any
+    expected_response_date: date | None
+    referred_to: list[str]
+    events: list[PublicEvent]
+
+
+def complaint_track(*, reference: str, tracking_code: str) -> Tracked:
+    """Status, public timeline, agencies referred to and expected date for reference + code.
+
+    Unknown reference and wrong code are the same 404, after the same one query. A match takes
+    three queries whatever the case holds. Rows are read as plain values (no model instances, no
+    prefetch machinery): this is the hottest public read."""
     ref = (reference or "").strip().upper()
     code_hash = tracking_code_hash(tracking_code or "")
-    complaint = (
+    row = (
         Complaint.objects.filter(reference=ref)
-        .select_related("category")
-        .prefetch_related(
-            Prefetch("events", queryset=TimelineEvent.objects.filter(is_public=True)),
-            Prefetch("referrals", queryset=Referral.objects.select_related("agency").order_by("created_at")),
-        )
-        .only("id", "reference", "tracking_code_hash", "status", "received_at", "sla_due_at", "category")
-        .first()
+        .values_list("id", "tracking_code_hash", "reference", "status", "received_at", "sla_due_at", "category__code")
+        .order_by()[:1]
     )
-    if complaint is None or not hmac.compare_digest(complaint.tracking_code_hash, code_hash):
+    row = next(iter(row), None)
+    if row is None or not hmac.compare_digest(row[1], code_hash):
         raise Http404
-    return {
-        "complaint": complaint,
-        "events": list(complaint.events.all()),
-        "expected_response_date": timezone.localdate(complaint.sla_due_at) if complaint.sla_due_at else None,
-        "referred_to": list(dict.fromkeys(f"{r.agency.name_th} ({r.agency.name_en})"
-                                          for r in complaint.referrals.all())),
-    }
+    pk, _, reference, status, received_at, sla_due_at, category_code = row
+    events = [
+        PublicEvent(*values)
+        for values in TimelineEvent.objects.filter(complaint_id=pk, is_public=True)
+        .order_by("created_at", "id")
+        .values_list("created_at", "kind", "to_status", "text")
+    ]
+    agencies = (
+        Referral.objects.filter(complaint_id=pk)
+        .order_by("created_at", "id")
+        .values_list("agency__name_th", "agency__name_en")
+    )
+    return Tracked(
+        reference=reference,
+        status=status,
+        category_code=category_code,
+        received_at=received_at,
+        expected_response_date=timezone.localdate(sla_due_at) if sla_due_at else None,
+        referred_to=list(dict.fromkeys(f"{th} ({en})" for th, en in agencies)),
+        events=events,
+    )
 
 
 def referral_for_agency(*, agency_id: int, delivery_id) -> Referral:

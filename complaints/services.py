@@ -168,7 +168,7 @@ def complaint_register(
                     size=checked.size,
                     sha256=checked.sha256,
                 )
-            if acknowledge:
+            if acknowledge and complainant.email:  # the acknowledgement goes by e-mail
                 from .tasks import complaint_acknowledge
 
                 transaction.on_commit(lambda: complaint_acknowledge.delay(complaint.pk))

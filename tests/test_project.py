@@ -80,6 +80,18 @@ def test_acknowledgement_is_sent_once_even_when_the_task_runs_twice(django_captu
 
 
 @pytest.mark.django_db
+def test_no_acknowledgement_task_without_an_email_address(django_capture_on_commit_callbacks, file_complaint):
+    """clause: OCC-3 (contact only by the means the person gave: a phone-only complaint queues no
+    e-mail acknowledgement, one with an address queues exactly one)"""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        file_complaint(complainant={"name": "สมหญิง", "phone": "0812345678"})
+    assert callbacks == []
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        file_complaint()
+    assert len(callbacks) == 1 and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
 def test_failed_acknowledgement_is_released_for_retry(file_complaint, monkeypatch):
     from complaints import notifications
 

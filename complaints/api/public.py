@@ -53,10 +53,10 @@ class TrackEventOut(serializers.Serializer):
     status_label = serializers.SerializerMethodField()
     text = serializers.CharField()
 
-    def get_kind_label(self, obj: TimelineEvent) -> str:
+    def get_kind_label(self, obj) -> str:
         return str(TimelineEvent.Kind(obj.kind).label)
 
-    def get_status_label(self, obj: TimelineEvent) -> str:
+    def get_status_label(self, obj) -> str:
         return str(Status(obj.to_status).label) if obj.to_status else ""
 
 
@@ -85,19 +85,18 @@ class TrackView(PublicAPIView):
         data = TrackIn(data=request.data)
         data.is_valid(raise_exception=True)
         found = selectors.complaint_track(**data.validated_data)
-        complaint = found["complaint"]
-        traffic_mark(request, reference=complaint.reference)
+        traffic_mark(request, reference=found.reference)
         return Response(
             TrackOut(
                 {
-                    "reference": complaint.reference,
-                    "status": complaint.status,
-                    "status_label": str(Status(complaint.status).label),
-                    "category": complaint.category.code if complaint.category else None,
-                    "received_at": complaint.received_at,
-                    "expected_response_date": found["expected_response_date"],
-                    "referred_to": found["referred_to"],
-                    "timeline": found["events"],
+                    "reference": found.reference,
+                    "status": found.status,
+                    "status_label": str(Status(found.status).label),
+                    "category": found.category_code,
+                    "received_at": found.received_at,
+                    "expected_response_date": found.expected_response_date,
+                    "referred_to": found.referred_to,
+                    "timeline": found.events,
                 }
             ).data
         )

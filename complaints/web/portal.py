@@ -123,8 +123,7 @@ def track(request):
         except Http404:
             ctx["not_found"] = True
             return render(request, "portal/track.html", ctx, status=404)
-        ctx.update(found=found, events=_event_rows(found["events"]),
-                   status_label=Status(found["complaint"].status).label)
+        ctx.update(found=found, events=_event_rows(found.events), status_label=Status(found.status).label)
     return render(request, "portal/track.html", ctx)
 
 

@@ -72,3 +72,19 @@ def test_tracking_uses_a_constant_number_of_queries(api, file_complaint, user_fa
     for i in range(10):
         services.complaint_note_add(complaint=c, actor=agent, text=f"update {i}", public=True)
     assert count() == few
+
+
+def test_wrong_code_and_unknown_reference_cost_the_same_queries(api, file_complaint):
+    """clause: OCC-8 (a guess learns nothing: the same answer after the same single look-up, and
+    the timeline and referrals of a real case are not read for a wrong code)"""
+    filed = file_complaint()
+
+    def count(body):
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.post(URL, body, format="json").status_code == 404
+        return [q["sql"] for q in ctx.captured_queries]
+
+    wrong = count({"reference": filed["reference"], "tracking_code": "AAAA-AAAA-AAAA-AAAA"})
+    unknown = count({"reference": "OCC-1999-000001", "tracking_code": filed["tracking_code"]})
+    assert len(wrong) == len(unknown)
+    assert not [q for q in wrong if "timelineevent" in q or "referral" in q]

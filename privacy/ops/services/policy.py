@@ -13,13 +13,14 @@ from complaints.models import Complaint, Role
 from ..models import ComplaintPolicy, CookiePreference, PolicyNotice, PolicyVersion
 
 
-def policy_current(at=None) -> PolicyVersion | None:
-    at = at or timezone.now()
-    return (
-        PolicyVersion.objects.filter(published_at__isnull=False, effective_at__lte=at)
-        .order_by("-effective_at", "-id")
-        .first()
+def _in_force(at=None):
+    return PolicyVersion.objects.filter(published_at__isnull=False, effective_at__lte=at or timezone.now()).order_by(
+        "-effective_at", "-id"
     )
+
+
+def policy_current(at=None) -> PolicyVersion | None:
+    return _in_force(at).first()
 
 
 def policy_version_publish(*, actor, policy: PolicyVersion, notice_th: str = "", notice_en: str = "") -> PolicyNotice:
@@ -47,9 +48,9 @@ def policy_version_publish(*, actor, policy: PolicyVersion, notice_th: str = "",
 
 def policy_record_for_complaint(complaint: Complaint) -> None:
     """Remember which policy was in force at intake (called by the intake service)."""
-    current = policy_current(complaint.received_at)
-    if current is not None:
-        ComplaintPolicy.objects.create(complaint=complaint, policy=current)
+    current_id = _in_force(complaint.received_at).values_list("id", flat=True).first()  # not the texts
+    if current_id is not None:
+        ComplaintPolicy.objects.create(complaint=complaint, policy_id=current_id)
 
 
 def cookie_preference_record(*, browser_id: str | None, statistics: bool) -> CookiePreference:

@@ -1,0 +1,3 @@
+-- POST /bench/bare/: the one-INSERT baseline.
+dofile(os.getenv("WRK_DIR") .. "/report.lua")
+wrk.method = "POST"
