@@ -1,4 +1,6 @@
-"""Agency inbox: an officer sees only referrals to their agency (404 otherwise)."""
+"""Agency inbox (/agency/): an officer sees only referrals to their own agency (404 otherwise), reads
+the minimised payload the gate allowed (each read is a transfer-log record), acknowledges, posts
+public updates or internal notes, and returns data lawfully obtained. The agency API's services."""
 
 from __future__ import annotations
 
@@ -8,37 +10,55 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from privacy.services import access_log_record
+
 from .. import referrals, selectors
-from ..models import Role
+from ..models import Referral, Role, Status, TimelineEvent
 from ..referrals import AgencyActor
 from .auth import staff_page
+from .common import BASIS_LABELS, PURPOSE_LABELS, error_text
 
-app_name = "agency"
+OFFICER = {Role.AGENCY_OFFICER}
+AGENCY_STATUSES = [(Status.IN_PROGRESS, Status.IN_PROGRESS.label), (Status.RESOLVED, Status.RESOLVED.label)]
 
 
 def _actor(request) -> AgencyActor:
     return AgencyActor(agency=request.user.agency, user=request.user)
 
 
-@staff_page({Role.AGENCY_OFFICER})
+def _referral(request, delivery_id) -> Referral:
+    return selectors.referral_for_agency(agency_id=request.user.agency_id, delivery_id=delivery_id)
+
+
+@staff_page(OFFICER)
 def inbox(request):
-    rows = selectors.referrals_for_agency(agency_id=request.user.agency_id)[:200]
-    return render(request, "agency/inbox.html", {"rows": rows, "agency": request.user.agency})
+    state = request.GET.get("state") or None
+    if state not in Referral.State.values:
+        state = None
+    rows = list(selectors.referrals_for_agency(agency_id=request.user.agency_id, state=state)
+                .order_by("acknowledged_at", "-created_at")[:200])
+    return render(request, "agency/inbox.html", {"rows": rows, "agency": request.user.agency, "state": state,
+                                                 "basis_labels": BASIS_LABELS, "purpose_labels": PURPOSE_LABELS})
 
 
-@staff_page({Role.AGENCY_OFFICER})
+@staff_page(OFFICER)
 def detail(request, delivery_id):
-    ref = selectors.referral_for_agency(agency_id=request.user.agency_id, delivery_id=delivery_id)
-    payload = referrals.referral_agency_read(referral=ref, actor=_actor(request))
-    from privacy.services import access_log_record
-
+    ref = _referral(request, delivery_id)
+    payload = referrals.referral_agency_read(referral=ref, actor=_actor(request))  # a transfer-log record
     access_log_record(actor=request.user, action="view", object_type="referral",
                       rows=[(ref.complaint.complainant_id, ref.complaint_id, ref.pk)], fields=ref.fields)
-    return render(request, "agency/detail.html", {"ref": ref, "case": payload,
-                                                  "pretty": json.dumps(payload, ensure_ascii=False, indent=2)})
+    # What this agency itself posted on the case (never the centre's internal notes).
+    posted = list(TimelineEvent.objects.filter(complaint_id=ref.complaint_id, actor__agency_id=ref.agency_id)
+                  .select_related("actor").order_by("created_at"))
+    return render(request, "agency/detail.html", {
+        "ref": ref, "case": payload, "pretty": json.dumps(payload, ensure_ascii=False, indent=2), "posted": posted,
+        "returned": list(ref.returned_data.all()),
+        "statuses": AGENCY_STATUSES, "basis_label": BASIS_LABELS.get(ref.basis, ref.basis),
+        "purpose_label": PURPOSE_LABELS.get(ref.purpose, ref.purpose)})
 
 
 def _back(delivery_id):
@@ -46,44 +66,40 @@ def _back(delivery_id):
 
 
 @require_POST
-@staff_page({Role.AGENCY_OFFICER})
+@staff_page(OFFICER)
 def acknowledge(request, delivery_id):
-    ref = selectors.referral_for_agency(agency_id=request.user.agency_id, delivery_id=delivery_id)
+    ref = _referral(request, delivery_id)
     referrals.referral_acknowledge(referral=ref, actor=_actor(request),
                                    agency_case_reference=request.POST.get("agency_case_reference", ""))
+    messages.success(request, _("Acknowledged."))
     return _back(delivery_id)
 
 
 @require_POST
-@staff_page({Role.AGENCY_OFFICER})
+@staff_page(OFFICER)
 def update(request, delivery_id):
-    ref = selectors.referral_for_agency(agency_id=request.user.agency_id, delivery_id=delivery_id)
+    ref = _referral(request, delivery_id)
     try:
         referrals.referral_agency_update(referral=ref, actor=_actor(request), text=request.POST.get("text", ""),
                                          public=request.POST.get("public") == "1",
                                          status=request.POST.get("status") or None)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Update posted."))
     return _back(delivery_id)
 
 
 @require_POST
-@staff_page({Role.AGENCY_OFFICER})
+@staff_page(OFFICER)
 def return_data(request, delivery_id):
-    ref = selectors.referral_for_agency(agency_id=request.user.agency_id, delivery_id=delivery_id)
+    ref = _referral(request, delivery_id)
     try:
         referrals.referral_return_data(referral=ref, actor=_actor(request), kind=request.POST.get("kind", ""),
                                        value=request.POST.get("value", ""), note=request.POST.get("note", ""),
                                        legal_basis=request.POST.get("legal_basis", ""))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Sent to the centre."))
     return _back(delivery_id)
-
-
-urlpatterns = [
-    path("", inbox, name="inbox"),
-    path("<uuid:delivery_id>/", detail, name="detail"),
-    path("<uuid:delivery_id>/acknowledge/", acknowledge, name="acknowledge"),
-    path("<uuid:delivery_id>/update/", update, name="update"),
-    path("<uuid:delivery_id>/data/", return_data, name="data"),
-]

@@ -1,17 +1,21 @@
-"""Staff log-in with a second factor (TOTP, django-otp) for every staff role; log-out (DD-5)."""
+"""Staff log-in with a second factor (TOTP, django-otp) for every staff role; log-out (DD-5);
+sessions that expire after a period without activity as well as at their absolute age."""
 
 from __future__ import annotations
 
 import base64
 import io
+import time
 from functools import wraps
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -20,10 +24,28 @@ from complaints.models import Role
 
 HOME_BY_ROLE = {Role.AGENCY_OFFICER: "agency:inbox", Role.PRIVACY_OFFICER: "privacydesk:requests",
                 Role.AUDITOR: "privacydesk:requests"}
+SEEN = "desk_seen"  # session key: when the staff member last did something (epoch seconds)
+NEXT = "desk_next"  # session key: where to go after the second factor
+
+
+def _idle_limit() -> int:
+    return int(getattr(settings, "OCC_DESK_IDLE_SECONDS", 30 * 60))
+
+
+def _expired(request) -> bool:
+    """Idle too long? Refresh the mark at most once a minute (a session write per page is waste)."""
+    now = int(time.time())
+    seen = request.session.get(SEEN)
+    if seen is not None and now - int(seen) > _idle_limit():
+        return True
+    if seen is None or now - int(seen) >= 60:
+        request.session[SEEN] = now
+    return False
 
 
 def staff_page(roles=None):
-    """A desk page: logged in, second factor passed, role allowed (else 404: no existence oracle)."""
+    """A desk page: logged in, second factor passed, not idle too long, role allowed (else 404: no
+    existence oracle)."""
 
     def decorate(view):
         @wraps(view)
@@ -31,6 +53,9 @@ def staff_page(roles=None):
             user = request.user
             if not user.is_authenticated:
                 return HttpResponseRedirect(f"{reverse('desk:login')}?next={request.path}")
+            if _expired(request):
+                logout(request)
+                return HttpResponseRedirect(f"{reverse('desk:login')}?expired=1")
             if not user.is_verified():
                 return HttpResponseRedirect(reverse("desk:otp"))
             if roles is not None and user.role not in roles:
@@ -42,16 +67,28 @@ def staff_page(roles=None):
     return decorate
 
 
+def _safe_next(request, value: str) -> str:
+    if value and value.startswith("/") and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}):
+        return value
+    return ""
+
+
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     error = ""
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
     if request.method == "POST":
         user = authenticate(request, username=request.POST.get("username", ""), password=request.POST.get("password", ""))
         if user is not None and getattr(user, "role", None):
             login(request, user)
+            request.session[SEEN] = int(time.time())
+            if next_url:
+                request.session[NEXT] = next_url
             return HttpResponseRedirect(reverse("desk:otp"))
         error = "invalid"
-    return render(request, "desk/login.html", {"error": error}, status=400 if error else 200)
+    return render(request, "desk/login.html", {"error": error, "next": next_url,
+                                               "expired": request.GET.get("expired") == "1"},
+                  status=400 if error else 200)
 
 
 def _qr_svg(url: str) -> str:
@@ -78,7 +115,9 @@ def otp_view(request):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            return HttpResponseRedirect(reverse(HOME_BY_ROLE.get(user.role, "desk:queue")))
+            request.session[SEEN] = int(time.time())
+            target = request.session.pop(NEXT, "") or reverse(HOME_BY_ROLE.get(user.role, "desk:queue"))
+            return HttpResponseRedirect(target)
         error = "invalid"
     ctx = {"enrolling": enrolling, "error": error}
     if enrolling:

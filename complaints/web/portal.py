@@ -1,19 +1,21 @@
-"""Citizen portal: file, confirm, track, my data, privacy policy, cookie choice. Every rule is the
-one the API enforces: filing goes through channels_intake.web's validation and the intake service."""
+"""Citizen portal: file, confirm, track, my data, privacy policy, cookie choice. Every rule is the one
+the API enforces: filing goes through channels_intake.web's validation and the intake service,
+tracking through complaints.selectors.complaint_track, data-subject requests through privacy.ops,
+and each form counts against the public API's own rate limit."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from rest_framework import exceptions as drf_exceptions
 
 from channels_intake.web import intake_register, intake_validate
 from complaints import selectors
-from complaints.models import IDENTITY_FIELDS, Category, FieldPolicy, Status, TimelineEvent
+from complaints.models import IDENTITY_FIELDS, Status, TimelineEvent
 from complaints.services import expected_response_date
 from occ.api.errors import ApiError, flatten
 from privacy.middleware import traffic_mark
@@ -21,75 +23,63 @@ from privacy.ops.models import PolicyNotice, PolicyVersion, RequestType
 from privacy.ops.services import policy as policy_services
 from privacy.ops.services import requests as dsr
 
-app_name = "portal"
-COOKIE = "occ_cookie_choice"
-FIELD_META = {
-    "name": (_("Name and surname"), "text", "name"),
-    "phone": (_("Phone number"), "tel", "tel"),
-    "email": (_("E-mail address"), "email", "email"),
-    "address": (_("Address"), "text", "street-address"),
-    "national_id": (_("National ID number"), "text", "off"),
-}
+from .common import identity_fields, throttled, validation_errors
+
+COOKIE = "occ_cookie_choice"  # essential: remembers the choice itself (the same name as the API's)
+STATS_COOKIE = "occ_stats"  # only with the person's agreement (OCC-10)
+INCIDENT_FIELDS = ("website_url", "amount_lost")
 
 
 def _context(request, **extra):
-    return {"cookie_choice_made": bool(request.COOKIES.get(COOKIE)), "LANGUAGE_CODE": request.LANGUAGE_CODE, **extra}
+    return {"cookie_choice_made": bool(request.COOKIES.get(COOKIE)), **extra}
 
 
-def _identity_fields(category: Category | None, values: dict) -> list[dict]:
-    if category is None:
-        return []
-    policy = category.identity_policy()
-    rows = []
-    for name in IDENTITY_FIELDS:
-        if policy[name] == FieldPolicy.NOT_COLLECTED:
-            continue  # a field the category does not collect is not even shown (OCC-3)
-        label, kind, autocomplete = FIELD_META[name]
-        rows.append({"name": name, "label": label, "type": kind, "autocomplete": autocomplete,
-                     "required": policy[name] == FieldPolicy.REQUIRED, "value": values.get(name, ""),
-                     "error_key": f"complainant.{name}"})
-    return rows
+def _too_many(request, template: str, ctx: dict):
+    ctx["form_error"] = _("Too many attempts from your connection. Please wait a minute and try again.")
+    return render(request, template, _context(request, **ctx), status=429)
 
 
 def home(request):
     traffic_mark(request, channel="web")
-    return render(request, "portal/home.html", _context(request, notices=PolicyNotice.objects.select_related("policy")[:3]))
+    return render(request, "portal/home.html", _context(
+        request, notices=PolicyNotice.objects.select_related("policy").order_by("-published_at")[:3]))
 
 
 def fields(request):
-    category = Category.objects.filter(code=request.GET.get("category", ""), is_active=True).first()
+    """htmx: the identity fields the chosen category collects (OCC-3)."""
+    category = selectors.category_list().filter(code=request.GET.get("category", "")).first()
     return render(request, "portal/identity_fields.html",
-                  _context(request, category=category, identity_fields=_identity_fields(category, {}), values={},
+                  _context(request, category=category, identity_fields=identity_fields(category, {}), values={},
                            errors={}))
+
+
+def _payload(values: dict) -> dict:
+    return {"category": values.get("category", ""), "channel": "web", "description": values.get("description", ""),
+            "complainant": {k: values[k] for k in IDENTITY_FIELDS if values.get(k, "").strip()},
+            "anonymous": values.get("anonymous") == "1",
+            "incident": {k: values[k] for k in INCIDENT_FIELDS if values.get(k, "").strip()}}
 
 
 @require_http_methods(["GET", "POST"])
 def file_complaint(request):
     traffic_mark(request, channel="web")
     categories = list(selectors.category_list())
-    values = request.POST.dict() if request.method == "POST" else {}
+    values = request.POST.dict() if request.method == "POST" else {"category": request.GET.get("category", "")}
     category = next((c for c in categories if c.code == values.get("category")), None)
-    errors: dict[str, list[str]] = {}
-    form_error = ""
+    ctx = {"categories": categories, "category": category, "values": values, "errors": {}, "form_error": "",
+           "identity_fields": identity_fields(category, values), "policy": policy_services.policy_current()}
     if request.method == "POST":
-        anonymous = values.get("anonymous") == "1"
-        complainant = {k: values[k] for k in IDENTITY_FIELDS if values.get(k, "").strip()}
-        incident = {k: values[k] for k in ("website_url", "amount_lost") if values.get(k, "").strip()}
-        payload = {"category": values.get("category", ""), "channel": "web", "description": values.get("description", ""),
-                   "complainant": complainant, "anonymous": anonymous, "incident": incident}
+        if throttled(request, "intake"):
+            return _too_many(request, "portal/file.html", ctx)
         try:
-            data, files = intake_validate(payload, request.FILES.getlist("attachments"))
+            data, files = intake_validate(_payload(values), request.FILES.getlist("attachments"))
             registered = intake_register(data, files)
         except drf_exceptions.ValidationError as exc:
-            errors = flatten(exc.detail)
+            ctx["errors"] = flatten(exc.detail)
         except ApiError as exc:
-            errors, form_error = exc.fields, exc.message
-        except Exception as exc:  # Django ValidationError from the intake service
-            from django.core.exceptions import ValidationError
-
-            if not isinstance(exc, ValidationError):
-                raise
-            errors = flatten(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+            ctx["errors"], ctx["form_error"] = exc.fields, exc.message
+        except ValidationError as exc:
+            ctx["errors"] = validation_errors(exc)
         else:
             c = registered.complaint
             traffic_mark(request, reference=c.reference)
@@ -98,12 +88,10 @@ def file_complaint(request):
                 expected=expected_response_date(c)))
             response["Cache-Control"] = "no-store"
             return response
-        if errors and not form_error:
-            form_error = _("Please correct the fields marked below.")
-    return render(request, "portal/file.html", _context(
-        request, categories=categories, category=category, values=values, errors=errors, form_error=form_error,
-        identity_fields=_identity_fields(category, values), policy=policy_services.policy_current()),
-        status=400 if errors else 200)
+        if not ctx["form_error"]:
+            ctx["form_error"] = _("Please correct the fields marked below.")
+        ctx["identity_fields"] = identity_fields(category, values)
+    return render(request, "portal/file.html", _context(request, **ctx), status=400 if ctx["errors"] else 200)
 
 
 def _event_rows(events):
@@ -114,62 +102,66 @@ def _event_rows(events):
 @require_http_methods(["GET", "POST"])
 def track(request):
     traffic_mark(request, channel="web")
-    ctx = _context(request, values={}, errors={})
+    ctx = {"values": {}, "errors": {}}
     if request.method == "POST":
         ctx["values"] = {"reference": request.POST.get("reference", "")}
+        if throttled(request, "track"):
+            return _too_many(request, "portal/track.html", ctx)
         try:
             found = selectors.complaint_track(reference=request.POST.get("reference", ""),
                                               tracking_code=request.POST.get("tracking_code", ""))
         except Http404:
             ctx["not_found"] = True
-            return render(request, "portal/track.html", ctx, status=404)
+            return render(request, "portal/track.html", _context(request, **ctx), status=404)
+        traffic_mark(request, reference=found.reference)
         ctx.update(found=found, events=_event_rows(found.events), status_label=Status(found.status).label)
-    return render(request, "portal/track.html", ctx)
+    response = render(request, "portal/track.html", _context(request, **ctx))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _dsr_details(post) -> dict:
+    text = post.get("details", "").strip()
+    if post.get("type", "") in (RequestType.RECTIFICATION, RequestType.ADDITION):
+        return {"changes": {post.get("field", "information"): text}, "reason": post.get("reason", "")}
+    return {"reason": text} if text else {}
 
 
 @require_http_methods(["GET", "POST"])
 def my_data(request):
-    """File a data-subject request: reference + tracking code, then a one-time code."""
+    """File a data-subject request: reference + tracking code, then a one-time code (privacy.ops)."""
     traffic_mark(request, channel="web")
-    ctx = _context(request, types=RequestType.choices, errors={}, values={})
+    ctx = {"types": RequestType.choices, "errors": {}, "values": {}}
     if request.method == "POST":
-        ctx["values"] = request.POST.dict()
-        details = {}
-        text = request.POST.get("details", "").strip()
-        rtype = request.POST.get("type", "")
-        if rtype in (RequestType.RECTIFICATION, RequestType.ADDITION):
-            field = request.POST.get("field", "information")
-            details = {"changes": {field: text}, "reason": request.POST.get("reason", "")}
-        elif text:
-            details = {"reason": text}
+        ctx["values"] = {k: v for k, v in request.POST.dict().items() if k != "tracking_code"}
+        if throttled(request, "track"):
+            return _too_many(request, "portal/mydata.html", ctx)
         try:
             req, sent_to = dsr.dsr_file_by_citizen(reference=request.POST.get("reference", ""),
                                                    tracking_code=request.POST.get("tracking_code", ""),
-                                                   type=rtype, details=details)
+                                                   type=request.POST.get("type", ""), details=_dsr_details(request.POST))
         except Http404:
             ctx["not_found"] = True
-            return render(request, "portal/mydata.html", ctx, status=404)
+            return render(request, "portal/mydata.html", _context(request, **ctx), status=404)
         except dsr.RequestRefused as exc:
             ctx["refused"] = exc.reason
-            return render(request, "portal/mydata.html", ctx, status=409)
-        except Exception as exc:
-            from django.core.exceptions import ValidationError
-
-            if not isinstance(exc, ValidationError):
-                raise
-            ctx["errors"] = flatten(exc.message_dict if hasattr(exc, "error_dict") else {"type": exc.messages})
-            return render(request, "portal/mydata.html", ctx, status=400)
+            return render(request, "portal/mydata.html", _context(request, **ctx), status=409)
+        except ValidationError as exc:
+            ctx["errors"] = validation_errors(exc, "type")
+            return render(request, "portal/mydata.html", _context(request, **ctx), status=400)
         return render(request, "portal/mydata_verify.html", _context(request, request_id=req.public_id,
                                                                        sent_to=sent_to))
-    return render(request, "portal/mydata.html", ctx)
+    return render(request, "portal/mydata.html", _context(request, **ctx))
 
 
 @require_http_methods(["POST"])
 def my_data_verify(request):
     rid = request.POST.get("request_id", "")
+    if throttled(request, "track"):
+        return _too_many(request, "portal/mydata_verify.html", {"request_id": rid})
     try:
         req = dsr.dsr_verify(public_id=rid, code=request.POST.get("code", ""))
-    except (Http404, ValueError):
+    except (Http404, ValueError, ValidationError):
         raise Http404 from None
     except dsr.CodeRejected as exc:
         return render(request, "portal/mydata_verify.html", _context(request, request_id=rid, error=str(exc)),
@@ -182,12 +174,13 @@ def policy(request):
     return render(request, "portal/policy.html", _context(
         request, current=policy_services.policy_current(),
         history=PolicyVersion.objects.filter(published_at__isnull=False).order_by("-effective_at"),
-        notices=PolicyNotice.objects.select_related("policy")[:20]))
+        notices=PolicyNotice.objects.select_related("policy").order_by("-published_at")[:20]))
 
 
 @require_http_methods(["POST"])
 def cookies(request):
-    """Store the choice (essential cookie remembering it); no statistics cookie unless agreed."""
+    """Record the choice (privacy.ops, as the API does) in an essential cookie; the statistics cookie
+    only when agreed. Refusing changes nothing else (OCC-10)."""
     statistics = request.POST.get("statistics") == "1"
     current = request.COOKIES.get(COOKIE, "").split(":")[0] or None
     pref = policy_services.cookie_preference_record(browser_id=current, statistics=statistics)
@@ -195,21 +188,11 @@ def cookies(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
     response = HttpResponseRedirect(target)
-    response.set_cookie(COOKIE, f"{pref.browser_id}:{int(statistics)}", max_age=365 * 86400, samesite="Lax")
+    response.set_cookie(COOKIE, f"{pref.browser_id}:{int(statistics)}", max_age=365 * 86400, samesite="Lax",
+                        httponly=True, secure=request.is_secure())
     if statistics:
-        response.set_cookie("occ_stats", str(pref.browser_id), max_age=365 * 86400, samesite="Lax")
-    else:
-        response.delete_cookie("occ_stats")
+        response.set_cookie(STATS_COOKIE, str(pref.browser_id), max_age=365 * 86400, samesite="Lax",
+                            httponly=True, secure=request.is_secure())
+    elif STATS_COOKIE in request.COOKIES:
+        response.delete_cookie(STATS_COOKIE)
     return response
-
-
-urlpatterns = [
-    path("", home, name="home"),
-    path("file/", file_complaint, name="file"),
-    path("file/fields/", fields, name="fields"),
-    path("track/", track, name="track"),
-    path("my-data/", my_data, name="mydata"),
-    path("my-data/verify/", my_data_verify, name="mydata-verify"),
-    path("privacy-policy/", policy, name="policy"),
-    path("cookies/", cookies, name="cookies"),
-]

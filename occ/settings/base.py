@@ -124,6 +124,7 @@ AXES_LOCKOUT_CALLABLE = "occ.api.errors.axes_lockout_response"
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+OCC_DESK_IDLE_SECONDS = env.int("OCC_DESK_IDLE_SECONDS", default=30 * 60)  # desk log-out after inactivity
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

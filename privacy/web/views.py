@@ -1,5 +1,6 @@
-"""The privacy desk: data-subject requests, legal holds, transfer-log verification, exports,
-breach register. The same services as the privacy API."""
+"""The privacy desk (/desk/privacy/): data-subject requests (open and overdue first), decisions with a
+legal ground, legal holds and purge runs, transfer-log verification, exports, and the breach register
+with its 72-hour clock. Reads are privacy.ops selectors; writes are the services the privacy API calls."""
 
 from __future__ import annotations
 
@@ -9,37 +10,46 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from complaints.models import Complaint, Role
 from complaints.web.auth import staff_page
 from privacy import transfer_log
 from privacy.ops import selectors
-from privacy.ops.models import LegalHold, RefusalGround
+from privacy.ops.models import DataSubjectRequest, LegalHold, RefusalGround
 from privacy.ops.services import records, retention
 from privacy.ops.services import requests as dsr
 
-app_name = "privacydesk"
 READERS = {Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR}
 OFFICERS = {Role.PRIVACY_OFFICER, Role.ADMINISTRATOR}
+DECIDED_SHOWN = 50
+
+
+def _errors(request, exc: Exception) -> None:
+    messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
 
 
 @staff_page(READERS)
 def requests_list(request):
-    rows = list(selectors.request_list(actor=request.user))
-    now = timezone.now()
-    rows.sort(key=lambda r: (not (r.status == "received" and r.due_at and r.due_at < now), r.due_at or now))
-    return render(request, "privacydesk/requests.html", {"rows": rows, "now": now})
+    """Open requests by due date (overdue first), then the latest decided ones."""
+    qs = selectors.request_list(actor=request.user)
+    open_rows = list(qs.filter(status=DataSubjectRequest.Status.RECEIVED).order_by("due_at", "id")[:200])
+    decided = list(qs.exclude(status=DataSubjectRequest.Status.RECEIVED).order_by("-decided_at", "-id")
+                   [:DECIDED_SHOWN])
+    return render(request, "privacydesk/requests.html", {"open_rows": open_rows, "decided": decided,
+                                                         "now": timezone.now()})
 
 
 @staff_page(READERS)
 def request_detail(request, public_id):
     req = selectors.request_get(actor=request.user, public_id=public_id)
-    return render(request, "privacydesk/request.html", {"req": req, "grounds": RefusalGround.choices,
-                                                         "can_decide": request.user.role in OFFICERS})
+    return render(request, "privacydesk/request.html", {
+        "req": req, "grounds": RefusalGround.choices, "can_decide": request.user.role in OFFICERS,
+        "evidence": list(req.evidence.all()), "now": timezone.now()})
 
 
 @require_POST
@@ -49,14 +59,32 @@ def request_decide(request, public_id):
     try:
         if request.POST.get("decision") == "grant":
             dsr.dsr_grant(actor=request.user, request=req, note=request.POST.get("note", ""))
+            messages.success(request, _("Granted and carried out."))
         else:
             dsr.dsr_refuse(actor=request.user, request=req, ground=request.POST.get("ground", ""),
                            reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+            messages.success(request, _("Refused; the ground is recorded."))
+    except (ValidationError, PermissionError) as exc:
+        _errors(request, exc)
     except dsr.RequestRefused as exc:
         messages.error(request, exc.reason)
     return HttpResponseRedirect(reverse("privacydesk:request", args=[public_id]))
+
+
+def _hold_from(post, actor) -> dict:
+    ref = post.get("complaint", "").strip().upper()
+    complaint = Complaint.objects.filter(reference=ref).first() if ref else None
+    if ref and complaint is None:
+        raise ValidationError({"complaint": [_("No case with this reference number.")]})
+    days = post.get("days", "")
+    if not days.isdigit() or int(days) < 1:
+        raise ValidationError({"days": [_("Give the number of days to keep the data (1 or more).")]})
+    return {"actor": actor, "scope": post.get("scope", ""), "order_reference": post.get("order_reference", ""),
+            "issuing_authority": post.get("issuing_authority", ""),
+            "expires_at": timezone.now() + timedelta(days=int(days)), "ip_address": post.get("ip_address") or None,
+            "complaint": complaint,
+            "time_from": parse_datetime(post["time_from"]) if post.get("time_from") else None,
+            "time_to": parse_datetime(post["time_to"]) if post.get("time_to") else None}
 
 
 @staff_page(READERS)
@@ -64,21 +92,16 @@ def holds(request):
     if request.method == "POST":
         if request.user.role not in OFFICERS:
             raise Http404
-        complaint = Complaint.objects.filter(reference=request.POST.get("complaint", "").strip().upper()).first()
         try:
-            retention.legal_hold_place(
-                actor=request.user, scope=request.POST.get("scope", ""), order_reference=request.POST.get("order_reference", ""),
-                issuing_authority=request.POST.get("issuing_authority", ""),
-                expires_at=timezone.now() + timedelta(days=int(request.POST.get("days") or 0)),
-                ip_address=request.POST.get("ip_address") or None, complaint=complaint,
-                time_from=parse_datetime(request.POST.get("time_from", "")) if request.POST.get("time_from") else None,
-                time_to=parse_datetime(request.POST.get("time_to", "")) if request.POST.get("time_to") else None)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            retention.legal_hold_place(**_hold_from(request.POST, request.user))
+            messages.success(request, _("Legal hold recorded."))
+        except (ValidationError, PermissionError) as exc:
+            _errors(request, exc)
         return HttpResponseRedirect(reverse("privacydesk:holds"))
-    return render(request, "privacydesk/holds.html", {"rows": selectors.holds_list(actor=request.user)[:200],
-                                                      "scopes": LegalHold.Scope.choices,
-                                                      "runs": selectors.purge_runs(actor=request.user)[:20]})
+    return render(request, "privacydesk/holds.html", {
+        "rows": list(selectors.holds_list(actor=request.user).order_by("-id")[:200]),
+        "scopes": LegalHold.Scope.choices, "runs": list(selectors.purge_runs(actor=request.user).order_by("-id")[:20]),
+        "can_decide": request.user.role in OFFICERS})
 
 
 @require_POST
@@ -87,39 +110,56 @@ def hold_release(request, pk: int):
     hold = selectors.hold_get(actor=request.user, pk=pk)
     try:
         retention.legal_hold_release(actor=request.user, hold=hold, reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.success(request, _("Legal hold released."))
+    except (ValidationError, PermissionError) as exc:
+        _errors(request, exc)
     return HttpResponseRedirect(reverse("privacydesk:holds"))
 
 
 @staff_page(READERS)
 def transfers(request):
+    """Verify the hash chain of the transfer log (privacy.transfer_log.verify, as the audit API)."""
     result = transfer_log.verify() if request.method == "POST" else None
     return render(request, "privacydesk/transfers.html", {"result": result})
+
+
+@staff_page(READERS)
+def exports(request):
+    """The record of processing and the staff access report: links to the audit API's CSV exports."""
+    return render(request, "privacydesk/exports.html", {"params": request.GET})
 
 
 @staff_page(READERS | {Role.SUPERVISOR})
 def breaches(request):
     if request.method == "POST":
+        people = request.POST.get("people", "") or "0"
         try:
+            if not people.isdigit():
+                raise ValidationError({"people": [_("A whole number.")]})
             records.breach_record(actor=request.user, detected_at=parse_datetime(request.POST.get("detected_at", ""))
                                   or timezone.now(), description=request.POST.get("description", ""),
                                   data_categories=[c.strip() for c in request.POST.get("categories", "").split(",")
                                                    if c.strip()],
-                                  people_affected=int(request.POST.get("people") or 0))
+                                  people_affected=int(people))
+            messages.success(request, _("Breach recorded; the 72-hour clock runs from its detection."))
         except (ValidationError, PermissionError) as exc:
-            messages.error(request, str(exc))
+            _errors(request, exc)
         return HttpResponseRedirect(reverse("privacydesk:breaches"))
-    return render(request, "privacydesk/breaches.html", {"rows": selectors.breaches(actor=request.user),
-                                                         "now": timezone.now()})
+    now = timezone.now()
+    rows = [{"b": b, "hours_left": (b.notify_by - now).total_seconds() / 3600}
+            for b in selectors.breaches(actor=request.user).order_by("-detected_at")[:100]]
+    return render(request, "privacydesk/breaches.html", {"rows": rows, "now": now,
+                                                         "can_notify": request.user.role in OFFICERS})
 
 
-urlpatterns = [
-    path("", requests_list, name="requests"),
-    path("requests/<uuid:public_id>/", request_detail, name="request"),
-    path("requests/<uuid:public_id>/decide/", request_decide, name="decide"),
-    path("holds/", holds, name="holds"),
-    path("holds/<int:pk>/release/", hold_release, name="hold-release"),
-    path("transfers/", transfers, name="transfers"),
-    path("breaches/", breaches, name="breaches"),
-]
+@require_POST
+@staff_page(OFFICERS)
+def breach_notified(request, pk: int):
+    breach = selectors.breach_get(actor=request.user, pk=pk)
+    try:
+        records.breach_mark_notified(actor=request.user, breach=breach,
+                                     regulator=request.POST.get("regulator") == "1",
+                                     subjects=request.POST.get("subjects") == "1")
+    except PermissionError as exc:
+        _errors(request, exc)
+    return HttpResponseRedirect(reverse("privacydesk:breaches"))

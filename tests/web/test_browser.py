@@ -3,6 +3,8 @@
 The flows of issue 7, in Thai; each main screen is written as a screenshot to
 OCC_SCREENSHOT_DIR (test-artifacts/screenshots)."""
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -139,6 +141,7 @@ def test_agent_phone_complaint_recording_routing_agency_update_citizen_sees_it(b
                                                                                 user_factory):
     """clause: OCC-5, OCC-7, OCC-8 (phone with recording; routed under a basis; agency update tracked)"""
     from complaints.models import Agency, Complaint, Role
+    from privacy.disclosure import canonical
 
     user_factory(Role.AGENT, "agent-b")
     user_factory(Role.AGENCY_OFFICER, "police-b", Agency.objects.get(code="ccib"))
@@ -155,9 +158,13 @@ def test_agent_phone_complaint_recording_routing_agency_update_citizen_sees_it(b
     page.set_input_files("#recording", str(wav))
     page.screenshot(path=str(shots / "06-desk-phone-th.png"), full_page=True)
     page.click("#save-phone")
-    page.wait_for_selector("h1")
-    message = page.inner_text("main")
-    reference, code = re.search(r"(OCC-\d{4}-\d{6}) / ([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})", message).groups()
+    page.wait_for_selector("#tracking-code")
+    reference = page.inner_text("#reference").strip()
+    code = page.inner_text("#tracking-code").strip()
+    assert re.fullmatch(r"OCC-\d{4}-\d{6}", reference)
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", code)
+    page.click("#open-case")
+    page.wait_for_selector("audio")
     c = Complaint.objects.get(reference=reference)
     assert c.channel == "phone" and c.complainant.phone == "+66898765432"
     # play the recording, seeking half-way (the server answers Range requests)
@@ -168,13 +175,28 @@ def test_agent_phone_complaint_recording_routing_agency_update_citizen_sees_it(b
     page.evaluate("a => { a.currentTime = 0.5; return a.play(); }", audio.element_handle())
     page.wait_for_timeout(400)
     assert page.evaluate("a => a.currentTime", audio.element_handle()) > 0.5
-    # route under a basis: related-agency operation to the police cyber unit
-    assert "[redacted" in page.inner_text("#preview-ccib") or "description" in page.inner_text("#preview-ccib")
+    # the routing preview: what the police cyber unit would receive under the investigation agreement
+    # (identity and case data, not the address), on which basis, and the exact bytes
+    preview = page.locator("#preview-ccib")
+    sent = preview.locator("table.sent").inner_text()
+    assert "หมายเลขโทรศัพท์" in sent and "+66898765432" in sent  # the caller's number goes
+    assert "หลอกให้โอนเงิน" in sent  # the description goes
+    assert "ที่อยู่" not in sent
+    withheld = preview.locator(".withheld").inner_text()
+    assert "ที่อยู่" in withheld and "หมายเลขโทรศัพท์" not in withheld and "รายละเอียด" not in withheld
+    assert "พ.ร.บ.ว่าด้วยการกระทำความผิดเกี่ยวกับคอมพิวเตอร์ พ.ศ. 2550" in preview.locator(".basis").inner_text()
+    payload = json.loads(preview.locator("pre.payload").text_content())
+    assert payload["disclosure"]["basis"] == "related_agency" and payload["disclosure"]["recipient"] == "ccib"
+    assert "complainant.address" not in payload["disclosure"]["fields"]
+    assert "address" not in payload["complainant"] and payload["complainant"]["phone"] == "+66898765432"
+    shown_sha = preview.locator(".sha").text_content().strip()
+    assert hashlib.sha256(canonical(payload)).hexdigest() == shown_sha  # the JSON shown is the payload hashed
     page.screenshot(path=str(shots / "07-desk-case-th.png"), full_page=True)
+    # route under a basis: related-agency operation to the police cyber unit
     page.select_option("#basis-ccib", "related_agency")
     page.click("#route-ccib")
     page.wait_for_load_state()
-    assert c.referrals.filter(agency__code="ccib").exists()
+    assert c.referrals.get(agency__code="ccib").payload_sha256 == shown_sha  # what was previewed is what went
     context.close()
 
     context, page = _page(browser)

@@ -1,0 +1,267 @@
+"""The case page and its actions. Reads through complaints.selectors.complaint_get (404 for what the
+user may not see); every write is the service the staff API calls; routing asks the one disclosure
+gate (privacy.disclosure) for the exact payload each agency would receive before anything is sent."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from channels_intake.telephony import selectors as tel
+from channels_intake.telephony import services as tel_services
+from channels_intake.telephony.media import MediaRejected
+from channels_intake.telephony.models import Recording
+from privacy.disclosure import DisclosureRefused, disclosure_decide
+from privacy.models import DISCLOSABLE_FIELDS, Basis, Purpose
+from privacy.services import consent_record
+
+from ... import lifecycle, referrals, selectors, services
+from ...models import Agency, Complaint, ReferralAttempt, Role, Status, User
+from ...routing import routing_propose
+from ..auth import staff_page
+from ..common import (
+    BASIS_LABELS,
+    FIELD_LABELS,
+    INCIDENT_LABELS,
+    PURPOSE_LABELS,
+    REDACTION_LABELS,
+    SUPERVISORS,
+    WORKERS,
+    error_text,
+)
+
+PURPOSES = [p for p in Purpose.values if p != Purpose.MARKETING]  # marketing is never offered (DD-3)
+
+
+def preview_of(*, complaint: Complaint, agency: Agency, purpose: str, basis: str, actor) -> dict:
+    """What the gate would send this agency under this basis: the fields, the minimised and
+    redacted payload, or the gate's refusal. Nothing is written."""
+    try:
+        d = disclosure_decide(complaint=complaint, recipient=agency, purpose=purpose, basis=basis, actor=actor)
+    except DisclosureRefused as exc:
+        return {"refused": exc.reason, "code": exc.code}
+    rows = []
+    p = d.payload
+    for name, value in (p.get("complainant") or {}).items():
+        rows.append({"label": FIELD_LABELS.get(f"complainant.{name}", name), "value": value})
+    if "description" in p:
+        rows.append({"label": FIELD_LABELS["complaint.description"], "value": p["description"]})
+    for name, value in (p.get("incident") or {}).items():
+        if value:
+            label = INCIDENT_LABELS.get(name, name)
+            rows.append({"label": f"{FIELD_LABELS['complaint.incident']}: {label}", "value": value})
+    for a in p.get("attachments") or []:
+        rows.append({"label": FIELD_LABELS["complaint.attachments"], "value": f"{a['name']} ({a['content_type']})"})
+    withheld = [FIELD_LABELS[f] for f in DISCLOSABLE_FIELDS if f not in d.fields]
+    redactions = [(REDACTION_LABELS.get(k, k), n) for k, n in sorted(d.redactions.items())]
+    return {"rows": rows, "withheld": withheld, "redactions": redactions, "basis_reference": d.basis_reference,
+            "sha256": d.sha256, "json": json.dumps(d.payload, ensure_ascii=False, indent=2, default=str)}
+
+
+def _case(request, reference: str) -> Complaint:
+    complaint = selectors.complaint_get(actor=request.user, reference=reference)
+    if request.user.role == Role.AGENCY_OFFICER:
+        raise Http404  # agencies read cases through their inbox (the minimised payload), never here
+    return complaint
+
+
+def _case_context(request, complaint: Complaint) -> dict:
+    user = request.user
+    can_work = user.role in WORKERS
+    selectors.personal_data_read_log(actor=user, complaints=[complaint], action="view")
+    recordings = list(tel.recordings_of(complaint, actor=user))
+    fax = tel.faxes_list(actor=user, needs_transcription=None).filter(complaint=complaint).first()
+    refs = list(complaint.referrals.select_related("agency").prefetch_related(
+        Prefetch("attempt_log", queryset=ReferralAttempt.objects.order_by("at"))).order_by("created_at"))
+    ctx = {
+        "c": complaint, "events": list(complaint.events.all()), "attachments": list(complaint.attachments.all()),
+        "transitions": [(s, Status(s).label) for s in lifecycle.allowed_next(complaint.status)],
+        "recordings": recordings, "referrals": refs, "fax": fax, "can_work": can_work,
+        "is_supervisor": user.role in SUPERVISORS,
+        "categories": selectors.category_list(), "basis_labels": BASIS_LABELS, "purpose_labels": PURPOSE_LABELS,
+        "purposes": [(p, PURPOSE_LABELS[p]) for p in PURPOSES], "bases": list(BASIS_LABELS.items()),
+        "field_choices": [(f, FIELD_LABELS[f]) for f in DISCLOSABLE_FIELDS], "now": timezone.now(),
+    }
+    if can_work:
+        proposals = []
+        for p in routing_propose(complaint):
+            proposals.append({"agency": p.rule.agency, "purpose": p.rule.purpose, "reason": p.reason,
+                              "preview": preview_of(complaint=complaint, agency=p.rule.agency, purpose=p.rule.purpose,
+                                                    basis=Basis.RELATED_AGENCY, actor=user)})
+        ctx["proposals"] = proposals
+        ctx["agencies"] = list(Agency.objects.filter(is_active=True).only("code", "name_th", "name_en"))
+        if ctx["is_supervisor"]:
+            ctx["assignees"] = list(User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR], is_active=True)
+                                    .only("id", "username").order_by("username"))
+    return ctx
+
+
+@staff_page(WORKERS | {Role.PRIVACY_OFFICER, Role.AGENCY_OFFICER})
+def case(request, reference: str):
+    complaint = _case(request, reference)
+    return render(request, "desk/case.html", _case_context(request, complaint))
+
+
+@require_GET
+@staff_page(WORKERS)
+def case_preview(request, reference: str):
+    """htmx: the routing preview again for another basis or agency."""
+    complaint = _case(request, reference)
+    agency = Agency.objects.filter(code=request.GET.get("agency", ""), is_active=True).first()
+    if agency is None:
+        raise Http404
+    preview = preview_of(complaint=complaint, agency=agency, purpose=request.GET.get("purpose", ""),
+                         basis=request.GET.get("basis", ""), actor=request.user)
+    # "Another agency" has its own slot, so its preview never takes the id of a proposal's
+    slot = "other" if request.GET.get("slot") == "other" else agency.code
+    return render(request, "desk/_preview.html", {"preview": preview, "agency": agency, "slot": slot})
+
+
+def _back(reference: str, anchor: str = ""):
+    return HttpResponseRedirect(reverse("desk:case", args=[reference]) + (f"#{anchor}" if anchor else ""))
+
+
+@require_POST
+@staff_page(WORKERS)
+def case_status(request, reference: str):
+    complaint = _case(request, reference)
+    to_status = request.POST.get("status", "")
+    try:
+        services.complaint_status_change(complaint=complaint, actor=request.user, to_status=to_status,
+                                         note=request.POST.get("note", ""))
+    except services.TransitionRefused:
+        messages.error(request, _("This status cannot follow the current one."))
+    else:
+        messages.success(request, _("Status changed: %(status)s") % {"status": Status(to_status).label})
+    return _back(reference)
+
+
+@require_POST
+@staff_page(WORKERS)
+def case_note(request, reference: str):
+    complaint = _case(request, reference)
+    try:
+        services.complaint_note_add(complaint=complaint, actor=request.user, text=request.POST.get("text", ""),
+                                    public=request.POST.get("public") == "1")
+    except ValidationError:
+        messages.error(request, _("A note cannot be empty."))
+    return _back(reference, "h-timeline")
+
+
+@require_POST
+@staff_page(WORKERS)
+def case_assign(request, reference: str):
+    complaint = _case(request, reference)
+    assignee = request.user
+    if request.POST.get("assignee"):
+        wanted = request.POST["assignee"]
+        assignee = User.objects.filter(pk=wanted).first() if wanted.isdigit() else None
+        if assignee is None:
+            raise Http404
+    try:
+        services.complaint_assign(complaint=complaint, actor=request.user, assignee=assignee)
+    except (ValidationError, PermissionError) as exc:
+        messages.error(request, error_text(exc) if isinstance(exc, ValidationError) else str(exc))
+    return _back(reference)
+
+
+@require_POST
+@staff_page(WORKERS)
+def case_route(request, reference: str):
+    complaint = _case(request, reference)
+    agency = Agency.objects.filter(code=request.POST.get("agency", ""), is_active=True).first()
+    if agency is None:
+        raise Http404
+    try:
+        referrals.referral_create(complaint=complaint, agency=agency, purpose=request.POST.get("purpose", ""),
+                                  basis=request.POST.get("basis", ""), actor=request.user)
+    except DisclosureRefused as exc:
+        messages.error(request, exc.reason)
+    else:
+        name = agency.name_en if translation.get_language() == "en" else agency.name_th
+        messages.success(request, _("Sent to %(agency)s") % {"agency": name})
+    return _back(reference, "h-route")
+
+
+@require_POST
+@staff_page(WORKERS)
+def case_consent(request, reference: str):
+    """Record the data owner's consent (e.g. given on the phone) so that it can be the basis."""
+    complaint = _case(request, reference)
+    code = request.POST.get("agency", "")
+    agency = Agency.objects.filter(code=code, is_active=True).first() if code else None
+    if code and agency is None:
+        raise Http404
+    try:
+        consent_record(complainant=complaint.complainant, agency=agency, actor=request.user,
+                       purposes=request.POST.getlist("purposes"), fields=request.POST.getlist("fields"),
+                       channel=request.POST.get("channel", complaint.channel), statement=request.POST.get("statement", ""))
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Consent recorded."))
+    return _back(reference, "h-route")
+
+
+@require_POST
+@staff_page(SUPERVISORS)
+def referral_resend(request, pk: int):
+    """A failed transfer sent again (same delivery id and payload; the resend is in its history)."""
+    ref = selectors.referrals_for_supervision(actor=request.user).filter(pk=pk).first()
+    if ref is None:
+        raise Http404
+    try:
+        referrals.referral_resend(referral=ref, actor=request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The transfer will be sent again."))
+    target = request.POST.get("next", "")
+    if target == "case":
+        return _back(ref.complaint.reference, "h-route")
+    return HttpResponseRedirect(reverse("desk:supervisor"))
+
+
+@require_POST
+@staff_page(WORKERS)
+def fax_transcribe(request, reference: str):
+    complaint = _case(request, reference)
+    fax = tel.faxes_list(actor=request.user, needs_transcription=None).filter(complaint=complaint).first()
+    category = selectors.category_list().filter(code=request.POST.get("category", "")).first()
+    if fax is None:
+        raise Http404
+    if category is None:
+        messages.error(request, _("Choose a category."))
+        return _back(reference, "h-fax")
+    try:
+        tel_services.fax_transcribe(actor=request.user, fax=fax, category=category,
+                                    description=request.POST.get("description", ""))
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    return _back(reference)
+
+
+@require_POST
+@staff_page(WORKERS)
+def recording_upload(request, reference: str):
+    complaint = _case(request, reference)
+    upload = request.FILES.get("recording")
+    if upload is None:
+        messages.error(request, _("Choose the recording file."))
+    else:
+        try:
+            tel_services.recording_store(fileobj=upload, filename=upload.name, source=Recording.Source.AGENT,
+                                         complaint=complaint, uploaded_by=request.user)
+        except MediaRejected as exc:
+            messages.error(request, f"{exc.filename}: {exc.reason}")
+    return _back(reference, "h-evidence")
+
