@@ -78,11 +78,15 @@ def cpu_share(before: dict[str, float], after: dict[str, float], requests: int) 
     """Milliseconds of CPU per request by program, over one run (processes that ended are missed)."""
     groups = {"gunicorn": "app", "postgres": "postgres", "redis-server": "redis", "wrk": "wrk"}
     used: dict[str, float] = {}
+    others: dict[str, float] = {}
     for name, seconds in after.items():
         label = next((g for p, g in groups.items() if name.startswith(p)), "other")
         used[label] = used.get(label, 0.0) + seconds - before.get(name, 0.0)
+        if label == "other" and seconds > before.get(name, 0.0):
+            others[name] = seconds - before.get(name, 0.0)
+    top = ", ".join(f"{k} {v * 1000 / max(requests, 1):.2f}" for k, v in sorted(others.items(), key=lambda x: -x[1])[:3])
     return ", ".join(f"{k} {v * 1000 / max(requests, 1):.2f}" for k, v in sorted(used.items(), key=lambda x: -x[1])
-                     if v > 0)
+                     if v > 0) + (f" (other: {top})" if top else "")
 
 
 def wrk(label: str, base: str, path: str, script: str, args, env_extra: dict | None = None) -> dict:

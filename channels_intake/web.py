@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from complaints.evidence import EvidenceRejected, evidence_check
 from complaints.idempotency import IdempotencyMismatch, idempotent
@@ -19,6 +18,7 @@ from complaints.models import IDENTITY_FIELDS, Category
 from complaints.services import complaint_register, expected_response_date, incident_from
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.strict import StrictSerializer
+from occ.api.throttling import ScopedRateThrottle
 from occ.api.views import PublicAPIView
 from privacy.middleware import traffic_mark
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from occ.api.errors import ErrorResponseSerializer
 from occ.api.strict import StrictSerializer
+from occ.api.throttling import ScopedRateThrottle
 from occ.api.views import PublicAPIView
 from privacy.middleware import traffic_mark
 

@@ -96,6 +96,6 @@ class _Scope:
 def throttled(request, scope: str) -> bool:
     """The public API's own per-IP limit for this scope (same throttle class, same cache keys), so a
     page is no way around the API's limit (e.g. guessing tracking codes through /track/)."""
-    from rest_framework.throttling import ScopedRateThrottle
+    from occ.api.throttling import ScopedRateThrottle
 
     return not ScopedRateThrottle().allow_request(request, _Scope(scope))

@@ -8,10 +8,10 @@ from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from .errors import ApiError, ErrorResponseSerializer
 from .strict import StrictSerializer
+from .throttling import ScopedRateThrottle
 from .views import PublicAPIView, StaffAPIView
 
 

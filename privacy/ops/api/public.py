@@ -6,10 +6,10 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.strict import StrictSerializer
+from occ.api.throttling import ScopedRateThrottle
 from occ.api.views import PublicAPIView
 
 from ..models import DataSubjectRequest, PolicyNotice, PolicyVersion, RequestType

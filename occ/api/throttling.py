@@ -1,0 +1,74 @@
+"""Per-IP rate limits that hold under concurrency, in one round trip.
+
+DRF's ``SimpleRateThrottle`` reads a list of timestamps from the cache and writes it back: two
+round trips, and two requests arriving together both read the same list, so a script firing in
+parallel gets past the limit (for tracking codes that is exactly the guessing we throttle). On
+Redis (production, and the CI pass with REDIS_CACHE_URL) the sliding window is one Lua script: it
+drops old entries, counts, and admits or refuses atomically, and tells the client when the oldest
+entry leaves the window (Retry-After). Refused requests are not counted, as in DRF. Any other
+cache (the embedded default's local memory) keeps DRF's own behaviour.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.cache import caches
+from rest_framework import throttling
+
+_WINDOW = """
+local key, now, window, limit, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) < limit then
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, window)
+  return {1, 0}
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return {0, tonumber(oldest[2]) + window - now}
+"""
+
+_script = None
+
+
+def _window_script():
+    """The registered script on the cache's Redis, or None when the cache is not Redis."""
+    global _script
+    if _script is None:
+        try:
+            from django_redis import get_redis_connection
+            from django_redis.cache import RedisCache
+        except ImportError:  # pragma: no cover - django-redis is a pinned dependency
+            return None
+        if not isinstance(caches["default"], RedisCache):
+            return None
+        _script = get_redis_connection("default").register_script(_WINDOW)
+    return _script
+
+
+class AtomicWindowMixin(throttling.SimpleRateThrottle):
+    """Replace the read-modify-write of the timestamp list by one atomic step on Redis."""
+
+    def allow_request(self, request, view):
+        script = _window_script()
+        if script is None or self.rate is None:
+            return super().allow_request(request, view)
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        now_ms = int(self.timer() * 1000)
+        allowed, wait_ms = script(
+            keys=[caches["default"].make_key(self.key)],
+            args=[now_ms, self.duration * 1000, self.num_requests, f"{now_ms}-{secrets.token_hex(6)}"],
+        )
+        self._wait_seconds = max(int(wait_ms), 0) / 1000
+        return bool(allowed)
+
+    def wait(self):
+        if hasattr(self, "_wait_seconds"):
+            return self._wait_seconds
+        return super().wait()
+
+
+class ScopedRateThrottle(throttling.ScopedRateThrottle, AtomicWindowMixin):
+    """DRF's per-view scope and rates (settings DEFAULT_THROTTLE_RATES), atomic on Redis."""

@@ -1,0 +1,72 @@
+"""Per-IP throttles: the limit holds when a script fires requests in parallel, and Retry-After is true."""
+
+import threading
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+
+from occ.api.throttling import ScopedRateThrottle, _window_script
+
+
+class _View:
+    throttle_scope = "track"
+
+
+def _request(ip="203.0.113.7"):
+    request = RequestFactory().post("/api/v1/track/", REMOTE_ADDR=ip)
+    request.user = AnonymousUser()
+    return request
+
+
+def _fire(n: int) -> list[tuple[bool, float | None]]:
+    barrier = threading.Barrier(n)
+    out: list[tuple[bool, float | None]] = []
+    lock = threading.Lock()
+
+    def one():
+        throttle = ScopedRateThrottle()
+        barrier.wait()
+        allowed = throttle.allow_request(_request(), _View())
+        with lock:
+            out.append((allowed, None if allowed else throttle.wait()))
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+def test_parallel_guesses_get_exactly_the_limit_on_redis(throttle_rates):
+    """clause: OCC-8 (guessing tracking codes stays throttled when requests arrive together: the
+    window is checked and updated in one atomic step, and refused requests learn when to retry)"""
+    if _window_script() is None:
+        pytest.skip("needs the Redis cache (REDIS_CACHE_URL), as in production and the CI PostgreSQL pass")
+    throttle_rates(track="5/min")
+    results = _fire(24)
+    assert sum(allowed for allowed, _ in results) == 5
+    waits = [w for allowed, w in results if not allowed]
+    assert len(waits) == 19 and all(0 < w <= 60 for w in waits)
+
+
+def test_refused_requests_do_not_extend_the_window(throttle_rates, monkeypatch):
+    """clause: OCC-8 (a client that keeps knocking is refused until its oldest admitted request
+    leaves the window, then admitted again; denied knocks are not counted, as in DRF)"""
+    throttle_rates(track="2/min")
+    now = [1_000_000.0]
+    monkeypatch.setattr(ScopedRateThrottle, "timer", lambda self: now[0])
+
+    def ask():
+        return ScopedRateThrottle().allow_request(_request(), _View())
+
+    assert ask()  # t = 0
+    now[0] += 30
+    assert ask()  # t = 30: the limit is reached
+    for _ in range(5):  # t = 35 .. 55: refused, and not counted
+        now[0] += 5
+        assert not ask()
+    now[0] = 1_000_000.0 + 61  # the first request has left the window, the second has not
+    assert ask()
+    assert not ask()
