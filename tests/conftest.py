@@ -22,7 +22,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _clean_cache_and_media(settings, tmp_path):
-    """Throttle counters live in the cache; evidence goes to a per-test folder."""
+    """Throttle counters live in the cache; evidence goes to a per-test folder; process-local
+    copies (mail rules) are dropped because a rolled-back test sends no signal."""
+    from channels_intake.email.processing import rules_forget
+
+    rules_forget()
     cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     yield

@@ -8,6 +8,7 @@ import hashlib
 import io
 import re
 import secrets
+import time
 from typing import Any
 
 from cryptography.fernet import Fernet
@@ -15,6 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from complaints.evidence import EvidenceRejected, evidence_check, evidence_store
@@ -69,9 +72,31 @@ def _tokens_in(mail: ParsedMail) -> list[str]:
     return found
 
 
+_rules_cache: tuple[float, list[MailRule]] | None = None
+
+
+def _active_rules() -> list[MailRule]:
+    """The active mail rules, read at most every OCC_EMAIL_RULES_TTL seconds per process (a batch
+    of mail does not ask the database the same question per message). Saving or deleting a rule
+    clears this process's copy at once; other processes see the change within the TTL."""
+    global _rules_cache
+    now = time.monotonic()
+    if _rules_cache is None or now - _rules_cache[0] > settings.OCC_EMAIL_RULES_TTL:
+        _rules_cache = (now, list(MailRule.objects.filter(is_active=True).select_related("category")))
+    return _rules_cache[1]
+
+
+@receiver([post_save, post_delete], sender=MailRule)
+def rules_forget(**kwargs) -> None:
+    """Drop this process's copy of the rules (on every save or delete of a rule; tests call it
+    between cases, whose rolled-back rules send no signal)."""
+    global _rules_cache
+    _rules_cache = None
+
+
 def _category_for(mail: ParsedMail) -> Category | None:
     subject = mail.subject.lower()
-    for rule in MailRule.objects.filter(is_active=True).select_related("category"):
+    for rule in _active_rules():
         if rule.recipient and rule.recipient.lower() in mail.recipients:
             return rule.category
         if rule.subject_keyword and rule.subject_keyword.lower() in subject:

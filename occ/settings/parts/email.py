@@ -21,6 +21,9 @@ OCC_IMAP = {
 OCC_MAIL_GATEWAY_SECRET = env.str("OCC_MAIL_GATEWAY_SECRET", default="")
 OCC_MAIL_GATEWAY_MAX_SKEW_SECONDS = env.int("OCC_MAIL_GATEWAY_MAX_SKEW_SECONDS", default=300)
 OCC_EMAIL_MAX_BYTES = env.int("OCC_EMAIL_MAX_BYTES", default=30 * 1024 * 1024)
+# Seconds a process keeps its copy of the active mail rules (a rule saved in the admin reaches
+# ingesting processes within this time).
+OCC_EMAIL_RULES_TTL = env.int("OCC_EMAIL_RULES_TTL", default=30)
 # At most this many acknowledgements per sender per hour, so two auto-responders cannot loop.
 OCC_ACK_PER_SENDER_PER_HOUR = env.int("OCC_ACK_PER_SENDER_PER_HOUR", default=3)
 # Fax servers that mail faxes as attachments (fax-to-e-mail): their mail goes to the fax channel.

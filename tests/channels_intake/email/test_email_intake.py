@@ -70,6 +70,24 @@ def test_category_rule_by_recipient(ingest):
     assert item.complaint.category.code == "financial_scam"
 
 
+def test_rules_are_read_once_per_batch_and_a_change_applies_at_once(ingest):
+    """clause: OCC-2 (e-mail channel: a batch of mail asks for the rules once; a rule saved or
+    switched off applies to the very next message)"""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from channels_intake.email.models import MailRule
+
+    rule = MailRule.objects.create(subject_keyword="แชร์ลูกโซ่", category=Category.objects.get(code="financial_scam"))
+    with CaptureQueriesContext(connection) as ctx:
+        items = [ingest(mime(subject=f"แชร์ลูกโซ่ รายที่ {i}", body=f"เรื่องที่ {i}", message_id=f"<r{i}@example.com>")) for i in range(3)]
+    assert [i.complaint.category.code for i in items] == ["financial_scam"] * 3
+    assert sum(MailRule._meta.db_table in q["sql"] for q in ctx.captured_queries) == 1
+    rule.is_active = False
+    rule.save()
+    assert ingest(mime(subject="แชร์ลูกโซ่ อีกราย", body="เรื่องใหม่", message_id="<r9@example.com>")).complaint.category is None
+
+
 def _ack_token(django_capture_on_commit_callbacks, ingest, raw):
     outbox_mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
