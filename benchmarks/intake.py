@@ -7,7 +7,8 @@ Creates (and drops afterwards) the database `occ_bench` on $BENCH_PG (default
 postgres://postgres@127.0.0.1:5432), starts gunicorn with benchmarks.settings, and drives with
 wrk (a C load generator, so the client takes little of the two cores and adds no interpreter
 lock waits to the latencies it reports):
-  1. a bare Django view doing one INSERT (baseline),
+  1. a bare Django view doing one INSERT (baseline), and the same INSERT in a DRF view with the
+     public per-IP throttle ("drf-bare": what the framework alone costs),
   2. POST /api/v1/complaints/ (intake), a different complainant on every request,
   3. POST /api/v1/track/ cycling through complaints filed before the run (tracking),
 each from --clients open connections. Prints requests/s and p50/p95/p99 latency, the ratio of
@@ -183,6 +184,7 @@ def main() -> None:
             client.post("/bench/bare/")
 
         bare = wrk("bare", base, "/bench/bare/", "bare.lua", args)
+        wrk("drf-bare", base, "/bench/drf/", "drf.lua", args)
         intake = wrk("intake", base, "/api/v1/complaints/", "intake.lua", args)
         tracking = wrk("tracking", base, "/api/v1/track/", "track.lua", args,
                        {"WRK_TRACK_FILE": str(work / "track.txt")})

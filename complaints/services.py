@@ -73,6 +73,16 @@ def _reference_next(*, received_at: datetime, prefix: str) -> str:
     return f"{prefix}-{year}-{row[0]:06d}"
 
 
+def _complaint_id_reserve() -> int | None:
+    """On PostgreSQL, the next complaint id from the table's identity sequence (ids may have gaps;
+    references may not). Elsewhere None: the database assigns the id at the INSERT."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Complaint._meta.db_table])
+        return cursor.fetchone()[0]
+
+
 def sla_due(*, category: Category | None, received_at: datetime) -> datetime | None:
     if category is None:
         return None
@@ -122,6 +132,29 @@ def complaint_register(
     tracking_code = tracking_code_new()
 
     written: list[str] = []
+
+    def dependents(complaint: Complaint) -> None:
+        policy_record_for_complaint(complaint)  # the privacy policy in force at intake (OCC-12)
+        TimelineEvent.objects.create(
+            complaint_id=complaint.pk,
+            kind=TimelineEvent.Kind.CREATED,
+            is_public=True,
+            to_status=Status.RECEIVED,
+            actor=actor,
+        )
+        for checked in files:
+            name, new = evidence_store(checked)
+            if new:
+                written.append(name)
+            Attachment.objects.create(
+                complaint_id=complaint.pk,
+                file=name,
+                original_name=checked.original_name,
+                content_type=checked.content_type,
+                size=checked.size,
+                sha256=checked.sha256,
+            )
+
     try:
         with transaction.atomic():
             complainant = Complainant.objects.create(
@@ -132,8 +165,8 @@ def complaint_register(
                 address=checked_identity.address,
                 national_id=checked_identity.national_id,
             )
-            complaint = Complaint.objects.create(
-                reference=_reference_next(received_at=received_at, prefix=reference_prefix),
+            complaint = Complaint(
+                id=_complaint_id_reserve(),
                 tracking_code_hash=tracking_code_hash(tracking_code),
                 channel=channel,
                 category=category,
@@ -148,26 +181,16 @@ def complaint_register(
                 received_at=received_at,
                 sla_due_at=sla_due(category=category, received_at=received_at),
             )
-            policy_record_for_complaint(complaint)  # the privacy policy in force at intake (OCC-12)
-            TimelineEvent.objects.create(
-                complaint=complaint,
-                kind=TimelineEvent.Kind.CREATED,
-                is_public=True,
-                to_status=Status.RECEIVED,
-                actor=actor,
-            )
-            for checked in files:
-                name, new = evidence_store(checked)
-                if new:
-                    written.append(name)
-                Attachment.objects.create(
-                    complaint=complaint,
-                    file=name,
-                    original_name=checked.original_name,
-                    content_type=checked.content_type,
-                    size=checked.size,
-                    sha256=checked.sha256,
-                )
+            # The yearly counter stays locked from the number's allocation to the commit, and every
+            # intake waits for it: so the rows that point at the complaint are written before the
+            # number is taken when its id is known in advance (foreign keys are checked at commit).
+            reserved = complaint.pk is not None
+            if reserved:
+                dependents(complaint)
+            complaint.reference = _reference_next(received_at=received_at, prefix=reference_prefix)
+            complaint.save(force_insert=True)
+            if not reserved:
+                dependents(complaint)
             if acknowledge and complainant.email:  # the acknowledgement goes by e-mail
                 from .tasks import complaint_acknowledge
 

@@ -69,6 +69,32 @@ def test_concurrent_intake_gives_unique_gap_free_references(demo):
     assert Complaint.objects.count() == 40
 
 
+@pytest.mark.django_db
+def test_the_yearly_counter_is_locked_only_for_the_complaints_own_insert(demo):
+    """clause: OCC-2 (every channel files through one path; the gap-free counter every intake waits
+    for is held from the number's allocation only for the complaint's INSERT, its audit entry and
+    the commit: the timeline, the policy record and evidence rows are written before it)"""
+    from django.test.utils import CaptureQueriesContext
+
+    from complaints.models import Category, ReferenceCounter, TimelineEvent
+    from privacy.ops.demo import demo_privacy_load
+    from privacy.ops.models import ComplaintPolicy
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ids are reserved ahead only on PostgreSQL")
+    demo_privacy_load()  # a published privacy policy, so the policy record is written too
+    category = Category.objects.get(code="other")
+    _register(category)  # this year's counter row exists
+    with CaptureQueriesContext(connection) as ctx:
+        complaint = _register(category).complaint
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    counter = next(i for i, q in enumerate(sqls) if q.startswith("UPDATE") and ReferenceCounter._meta.db_table in q)
+    after = [q.split("(")[0].strip() for q in sqls[counter + 1 :] if not q.startswith(("RELEASE SAVEPOINT", "COMMIT"))]
+    assert after == [f'INSERT INTO "{Complaint._meta.db_table}"', 'INSERT INTO "auditlog_logentry"']
+    assert TimelineEvent.objects.filter(complaint=complaint).count() == 1
+    assert ComplaintPolicy.objects.filter(complaint=complaint).exists()
+
+
 @given(st.sampled_from(Status.values), st.sampled_from(Status.values))
 def test_can_transition_matches_the_table(a, b):
     assert lifecycle.can_transition(a, b) == (b in lifecycle.TRANSITIONS[a])
