@@ -1,7 +1,7 @@
 """Intake and tracking throughput/latency against gunicorn on PostgreSQL, with a bare baseline.
 
     make bench-intake            (installs Debian's wrk if missing, then runs this)
-    .venv/bin/python benchmarks/intake.py [--seconds 20] [--clients 20] [--workers 4]
+    .venv/bin/python benchmarks/intake.py [--rounds 3] [--seconds 10] [--clients 20] [--workers 6]
 
 Creates (and drops afterwards) the database `occ_bench` on $BENCH_PG (default
 postgres://postgres@127.0.0.1:5432), starts gunicorn with benchmarks.settings, and drives with
@@ -11,7 +11,9 @@ lock waits to the latencies it reports):
      public per-IP throttle ("drf-bare": what the framework alone costs),
   2. POST /api/v1/complaints/ (intake), a different complainant on every request,
   3. POST /api/v1/track/ cycling through complaints filed before the run (tracking),
-each from --clients open connections. Prints requests/s and p50/p95/p99 latency, the ratio of
+each from --clients open connections, in --rounds rounds (the four runs one after the other in each
+round, so a slow spell of a shared machine hits every path alike). Prints per run and, at the end,
+the median over rounds of requests/s and p50/p95/p99 latency, the ratio of
 intake to bare, whether the references came out unique and gap-free, and the number of SQL
 queries one intake and one tracking request make (measured in-process).
 Figures, not pass/fail: targets are intake >= 0.5 x bare, tracking p99 < 50 ms at 20 clients.
@@ -23,6 +25,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -131,10 +134,11 @@ print(f"queries    intake {len(q1.captured_queries)} per request (incl. BEGIN/CO
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=int, default=20, help="length of each measured run")
+    ap.add_argument("--seconds", type=int, default=10, help="length of each measured run")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of the four runs; medians are reported")
     ap.add_argument("--clients", type=int, default=20, help="concurrent connections")
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
-    ap.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    ap.add_argument("--workers", type=int, default=6, help="gunicorn worker processes (3 per core)")
     ap.add_argument("--tracked", type=int, default=500, help="complaints filed beforehand for tracking")
     ap.add_argument("--port", type=int, default=8765)
     args = ap.parse_args()
@@ -183,13 +187,23 @@ def main() -> None:
         for _ in range(200):
             client.post("/bench/bare/")
 
-        bare = wrk("bare", base, "/bench/bare/", "bare.lua", args)
-        wrk("drf-bare", base, "/bench/drf/", "drf.lua", args)
-        intake = wrk("intake", base, "/api/v1/complaints/", "intake.lua", args)
-        tracking = wrk("tracking", base, "/api/v1/track/", "track.lua", args,
-                       {"WRK_TRACK_FILE": str(work / "track.txt")})
-        print(f"ratio      intake / bare = {intake['rps'] / bare['rps']:.2f} (target >= 0.5); "
-              f"tracking p99 {tracking['p99_ms']:.1f} ms (target < 50 ms)")
+        runs: dict[str, list[dict]] = {"bare": [], "drf-bare": [], "intake": [], "tracking": []}
+        for n in range(1, args.rounds + 1):
+            print(f"-- round {n} of {args.rounds}")
+            runs["bare"].append(wrk("bare", base, "/bench/bare/", "bare.lua", args))
+            runs["drf-bare"].append(wrk("drf-bare", base, "/bench/drf/", "drf.lua", args))
+            runs["intake"].append(wrk("intake", base, "/api/v1/complaints/", "intake.lua", args))
+            runs["tracking"].append(wrk("tracking", base, "/api/v1/track/", "track.lua", args,
+                                        {"WRK_TRACK_FILE": str(work / "track.txt")}))
+        print(f"-- medians over {args.rounds} rounds")
+        med = {k: {m: statistics.median(r[m] for r in v) for m in ("rps", "p50_ms", "p95_ms", "p99_ms")}
+               for k, v in runs.items()}
+        for k, m in med.items():
+            print(f"{k:<10} {m['rps']:8.1f} req/s   p50 {m['p50_ms']:6.1f} ms   p95 {m['p95_ms']:6.1f} ms   "
+                  f"p99 {m['p99_ms']:6.1f} ms")
+        print(f"ratio      intake / bare = {med['intake']['rps'] / med['bare']['rps']:.2f} (target >= 0.5), "
+              f"intake / drf-bare = {med['intake']['rps'] / med['drf-bare']['rps']:.2f}; "
+              f"tracking p99 {med['tracking']['p99_ms']:.1f} ms (target < 50 ms)")
         with psycopg.connect(f"{PG}/{DB}") as conn:
             numbers = sorted(int(r[0][-6:]) for r in conn.execute("SELECT reference FROM complaints_complaint"))
         gap_free = numbers == list(range(1, len(numbers) + 1))
