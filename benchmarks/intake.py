@@ -56,10 +56,10 @@ def body(i: int) -> dict:
     }
 
 
-def cpu_by_program() -> dict[str, float]:
-    """CPU seconds used so far by every process on the machine, summed per program name (Linux)."""
+def cpu_by_process() -> dict[int, tuple[str, float]]:
+    """(program name, CPU seconds used so far) of every process on the machine (Linux /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
-    totals: dict[str, float] = {}
+    seen: dict[int, tuple[str, float]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             raw = stat.read_text()
@@ -67,8 +67,8 @@ def cpu_by_program() -> dict[str, float]:
             continue
         name = raw[raw.index("(") + 1 : raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2 :].split()
-        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
-    return totals
+        seen[int(stat.parent.name)] = (name, (int(fields[11]) + int(fields[12])) / tick)
+    return seen
 
 
 def machine_busy() -> tuple[int, int]:
@@ -78,19 +78,23 @@ def machine_busy() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def cpu_share(before: dict[str, float], after: dict[str, float], requests: int) -> str:
-    """Milliseconds of CPU per request by program, over one run (processes that ended are missed)."""
+def cpu_share(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]], requests: int) -> str:
+    """Milliseconds of CPU per request by program over one run: the growth of every process alive
+    at the end (processes that ended during the run, e.g. autovacuum workers, are missed)."""
     groups = {"gunicorn": "app", "postgres": "postgres", "redis-server": "redis", "wrk": "wrk"}
     used: dict[str, float] = {}
     others: dict[str, float] = {}
-    for name, seconds in after.items():
+    for pid, (name, seconds) in after.items():
+        grown = seconds - before.get(pid, (name, 0.0))[1]
+        if grown <= 0:
+            continue
         label = next((g for p, g in groups.items() if name.startswith(p)), "other")
-        used[label] = used.get(label, 0.0) + seconds - before.get(name, 0.0)
-        if label == "other" and seconds > before.get(name, 0.0):
-            others[name] = seconds - before.get(name, 0.0)
+        used[label] = used.get(label, 0.0) + grown
+        if label == "other":
+            others[name] = others.get(name, 0.0) + grown
     top = ", ".join(f"{k} {v * 1000 / max(requests, 1):.2f}" for k, v in sorted(others.items(), key=lambda x: -x[1])[:3])
     return ", ".join(f"{k} {v * 1000 / max(requests, 1):.2f}" for k, v in sorted(used.items(), key=lambda x: -x[1])
-                     if v > 0) + (f" (other: {top})" if top else "")
+                     ) + (f" (other: {top})" if top else "")
 
 
 def wrk(label: str, base: str, path: str, script: str, args, env_extra: dict | None = None) -> dict:
@@ -98,9 +102,9 @@ def wrk(label: str, base: str, path: str, script: str, args, env_extra: dict | N
     env = {**os.environ, "WRK_DIR": str(WRK_DIR), **(env_extra or {})}
     cmd = ["wrk", "-t", str(args.threads), "-c", str(args.clients), "-d", f"{args.seconds}s", "--timeout", "10s",
            "-s", str(WRK_DIR / script), base + path]
-    before, busy0 = cpu_by_program(), machine_busy()
+    before, busy0 = cpu_by_process(), machine_busy()
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-    after, busy1 = cpu_by_program(), machine_busy()
+    after, busy1 = cpu_by_process(), machine_busy()
     busy = (busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1)
     line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
     r = json.loads(line[len("WRKJSON "):])

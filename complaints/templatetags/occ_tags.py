@@ -73,6 +73,15 @@ def status_label(value) -> str:
 
 
 @register.filter
+def overdue(complaint, now) -> bool:
+    """Past its SLA date and not yet in a finished status (resolved, closed, rejected, duplicate)."""
+    from complaints.lifecycle import TERMINAL
+
+    due = getattr(complaint, "sla_due_at", None)
+    return bool(due and now and due < now and complaint.status not in TERMINAL)
+
+
+@register.filter
 def get_item(mapping, key):
     """{{ labels|get_item:code }}: a translated label for a code, else the code."""
     try:

@@ -252,3 +252,23 @@ def test_privacy_desk_exports_and_form_errors(desk, case):
     r = dpo.post("/desk/privacy/breaches/", {"description": "x", "people": "-3"}, follow=True)
     assert "จำนวนเต็ม" in r.content.decode() or "whole number" in r.content.decode()
     assert not BreachRecord.objects.exists()
+
+
+def test_overdue_badge_only_for_unfinished_cases_past_their_date():
+    """clause: OCC-11 (a citizen's case past its promised date is flagged to agents until it is
+    finished; finished ones are not)"""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from complaints.templatetags.occ_tags import overdue
+
+    now = timezone.now()
+    past, future = now - timedelta(days=1), now + timedelta(days=1)
+    assert overdue(SimpleNamespace(sla_due_at=past, status="received"), now)
+    assert overdue(SimpleNamespace(sla_due_at=past, status="reopened"), now)
+    for status in ("resolved", "closed", "rejected", "duplicate"):
+        assert not overdue(SimpleNamespace(sla_due_at=past, status=status), now)
+    assert not overdue(SimpleNamespace(sla_due_at=future, status="received"), now)
+    assert not overdue(SimpleNamespace(sla_due_at=None, status="received"), now)
