@@ -46,8 +46,11 @@ def png() -> bytes:
 
 def build(i: int, image: bytes) -> bytes:
     thai = i % 2 == 0
-    body = (f"ซื้อสินค้าออนไลน์แล้วไม่ได้รับของ รายการที่ {i} โอนเงินไป {100 + i} บาท" if thai
-            else f"Paid for item {i} online and never received it.")
+    body = (
+        f"ซื้อสินค้าออนไลน์แล้วไม่ได้รับของ รายการที่ {i} โอนเงินไป {100 + i} บาท"
+        if thai
+        else f"Paid for item {i} online and never received it."
+    )
     charset = "tis-620" if i % 4 == 0 else "utf-8"
     root = MIMEMultipart("mixed")
     text = MIMEText("", "plain")
@@ -79,11 +82,18 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10000)
     args = ap.parse_args()
-    subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True)
+    subprocess.run(
+        ["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True
+    )
     subprocess.run(["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {DB}"], check=True)
     # As in production: acknowledgements are tasks for the worker (Redis), not work of the ingester.
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "benchmarks.settings", "DATABASE_URL": f"{PG}/{DB}",
-                       "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/13")})
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+            "DATABASE_URL": f"{PG}/{DB}",
+            "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/13"),
+        }
+    )
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -130,8 +140,10 @@ def main() -> None:
     def rss_at(fraction: float) -> float:
         return next((mb for at, mb in samples if at - t0 >= fraction * wall), samples[-1][1])
 
-    print(f"memory:      RSS {rss_at(0.1):.1f} MB at 10 %, {rss_at(0.5):.1f} MB at 50 %, {rss_at(1.0):.1f} MB at the end "
-          f"(max {max(mb for _, mb in samples):.1f} MB)")
+    print(
+        f"memory:      RSS {rss_at(0.1):.1f} MB at 10 %, {rss_at(0.5):.1f} MB at 50 %, {rss_at(1.0):.1f} MB at the end "
+        f"(max {max(mb for _, mb in samples):.1f} MB)"
+    )
     extra = Path(tempfile.mkdtemp(prefix="occ-bench-maildir-")) / "Maildir"
     box2 = mailbox.Maildir(str(extra))
     for i in range(args.n, args.n + 1000):
@@ -146,14 +158,18 @@ def main() -> None:
     t0 = time.perf_counter()
     counts = ingest_paths([str(folder)], mailbox_name="bench")
     wall = time.perf_counter() - t0
-    print(f"second pass: {args.n / wall:7.1f} messages/s, complaints created: {Complaint.objects.count() - before}")
+    print(
+        f"second pass: {args.n / wall:7.1f} messages/s, complaints created: {Complaint.objects.count() - before}"
+    )
     from django.db import connections
 
     from occ.celery import app
 
     app.control.purge()
     connections.close_all()
-    subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True)
+    subprocess.run(
+        ["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True
+    )
 
 
 if __name__ == "__main__":

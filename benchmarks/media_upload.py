@@ -80,8 +80,10 @@ def sha256_of(path: Path) -> str:
 
 
 def report(label: str, mb: float, wall: float, peak: Peak) -> None:
-    print(f"{label:<28} {mb:6.0f} MB in {wall:6.2f} s = {mb / wall:7.1f} MB/s   web worker RSS "
-          f"{peak.before / 1024:6.1f} MB, peak {peak.peak / 1024:6.1f} MB, growth {peak.growth_mb:5.1f} MB")
+    print(
+        f"{label:<28} {mb:6.0f} MB in {wall:6.2f} s = {mb / wall:7.1f} MB/s   web worker RSS "
+        f"{peak.before / 1024:6.1f} MB, peak {peak.peak / 1024:6.1f} MB, growth {peak.growth_mb:5.1f} MB"
+    )
 
 
 def fax_tiff(pages: int, seed: int) -> bytes:
@@ -110,10 +112,18 @@ def main() -> None:  # noqa: C901 - a script that runs its steps in order
     from tests.channels_intake.telephony.media import big_wav_file
 
     work = Path(tempfile.mkdtemp(prefix="occ-bench-media-"))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.settings", "DATABASE_URL": f"{PG}/{DB}",
-           "MEDIA_ROOT": str(work / "media"), "CELERY_BROKER_URL": BROKER, "PYTHONPATH": str(ROOT),
-           "OCC_PBX_SECRETS": PBX_SECRET, "OCC_FAX_GATEWAY_SECRETS": FAX_SECRET, "DATABASE_CONN_MAX_AGE": "0",
-           "OCC_RECORDING_MAX_BYTES": str(max(200, args.mb + 10) * 1024 * 1024)}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+        "DATABASE_URL": f"{PG}/{DB}",
+        "MEDIA_ROOT": str(work / "media"),
+        "CELERY_BROKER_URL": BROKER,
+        "PYTHONPATH": str(ROOT),
+        "OCC_PBX_SECRETS": PBX_SECRET,
+        "OCC_FAX_GATEWAY_SECRETS": FAX_SECRET,
+        "DATABASE_CONN_MAX_AGE": "0",
+        "OCC_RECORDING_MAX_BYTES": str(max(200, args.mb + 10) * 1024 * 1024),
+    }
     py = sys.executable
     psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
     psql(f"CREATE DATABASE {DB}")
@@ -121,8 +131,21 @@ def main() -> None:  # noqa: C901 - a script that runs its steps in order
     subprocess.run([py, "manage.py", "load_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([py, "-m", "celery", "-A", "occ", "purge", "-f"], cwd=ROOT, env=env, capture_output=True)
     server = subprocess.Popen(
-        [str(Path(py).parent / "gunicorn"), "benchmarks.wsgi:application", "-b", f"127.0.0.1:{args.port}",
-         "-w", "1", "--timeout", "900", "--log-level", "warning"], cwd=ROOT, env=env)
+        [
+            str(Path(py).parent / "gunicorn"),
+            "benchmarks.wsgi:application",
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "-w",
+            "1",
+            "--timeout",
+            "900",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     worker_proc = None
     base = f"http://127.0.0.1:{args.port}"
     try:
@@ -132,13 +155,21 @@ def main() -> None:  # noqa: C901 - a script that runs its steps in order
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        web = int(subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()[0])
+        web = int(
+            subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()[0]
+        )
         client = httpx.Client(base_url=base, timeout=900)
         login = client.post("/api/v1/auth/login/", json={"username": "agent", "password": "agent-demo-1212"})
         auth = {"Authorization": f"Token {login.json()['token']}"}
-        ref = client.post("/api/v1/complaints/", json={
-            "category": "financial_scam", "channel": "web", "description": "benchmark case",
-            "complainant": {"phone": "0812345678"}}).json()["reference"]
+        ref = client.post(
+            "/api/v1/complaints/",
+            json={
+                "category": "financial_scam",
+                "channel": "web",
+                "description": "benchmark case",
+                "complainant": {"phone": "0812345678"},
+            },
+        ).json()["reference"]
         os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
         import django
 
@@ -152,8 +183,11 @@ def main() -> None:  # noqa: C901 - a script that runs its steps in order
         wav = big_wav_file(work / "big.wav", args.mb)
         with Peak(web) as peak, wav.open("rb") as fh:
             t0 = time.perf_counter()
-            r = client.post(f"/api/v1/staff/complaints/{ref}/recordings/", headers=auth,
-                            files={"file": ("big.wav", fh, "audio/wav")})
+            r = client.post(
+                f"/api/v1/staff/complaints/{ref}/recordings/",
+                headers=auth,
+                files={"file": ("big.wav", fh, "audio/wav")},
+            )
             wall = time.perf_counter() - t0
         assert r.status_code == 201, r.text
         report("agent upload (multipart)", args.mb, wall, peak)
@@ -163,14 +197,29 @@ def main() -> None:  # noqa: C901 - a script that runs its steps in order
         size = wav2.stat().st_size
         with Peak(web) as peak:
             t0 = time.perf_counter()
-            session = client.post("/api/v1/staff/recording-uploads/", headers=auth, json={
-                "reference": ref, "filename": "big2.wav", "total_size": size, "sha256": sha256_of(wav2)})
+            session = client.post(
+                "/api/v1/staff/recording-uploads/",
+                headers=auth,
+                json={
+                    "reference": ref,
+                    "filename": "big2.wav",
+                    "total_size": size,
+                    "sha256": sha256_of(wav2),
+                },
+            )
             url = session.headers["Location"]
             with wav2.open("rb") as fh:
                 offset = 0
                 while piece := fh.read(CHUNK):
-                    r = client.patch(url, content=piece, headers={**auth, "Upload-Offset": str(offset),
-                                                                  "Content-Type": "application/offset+octet-stream"})
+                    r = client.patch(
+                        url,
+                        content=piece,
+                        headers={
+                            **auth,
+                            "Upload-Offset": str(offset),
+                            "Content-Type": "application/offset+octet-stream",
+                        },
+                    )
                     assert r.status_code == 200, r.text
                     offset += len(piece)
             r = client.post(url + "finalize/", headers=auth)
@@ -181,12 +230,21 @@ def main() -> None:  # noqa: C901 - a script that runs its steps in order
         # 3. the telephone system, signed
         wav3 = big_wav_file(work / "big3.wav", args.mb, rate=11025)
         path = "/api/v1/telephony/recordings/"
-        headers = machine_headers(PBX_SECRET, method="POST", path=path, content_sha256=sha256_of(wav3),
-                                  fields={"call_id": "bench-call-1"})
+        headers = machine_headers(
+            PBX_SECRET,
+            method="POST",
+            path=path,
+            content_sha256=sha256_of(wav3),
+            fields={"call_id": "bench-call-1"},
+        )
         with Peak(web) as peak, wav3.open("rb") as fh:
             t0 = time.perf_counter()
-            r = client.post(path, headers=headers, data={"call_id": "bench-call-1"},
-                            files={"file": ("bench-call-1.wav", fh, "audio/wav")})
+            r = client.post(
+                path,
+                headers=headers,
+                data={"call_id": "bench-call-1"},
+                files={"file": ("bench-call-1.wav", fh, "audio/wav")},
+            )
             wall = time.perf_counter() - t0
         assert r.status_code == 201, r.text
         report("PBX upload (signed, kept raw)", args.mb, wall, peak)
@@ -200,25 +258,52 @@ def main() -> None:  # noqa: C901 - a script that runs its steps in order
             for i in range(args.faxes):
                 blob = blobs[i % len(blobs)] + f"\n{i}".encode()  # distinct bytes per fax
                 total_bytes += len(blob)
-                fields = {"sender_number": "021275789", "receiving_line": "021275789",
-                          "page_count": str(args.pages), "fax_id": f"bench-{i}"}
+                fields = {
+                    "sender_number": "021275789",
+                    "receiving_line": "021275789",
+                    "page_count": str(args.pages),
+                    "fax_id": f"bench-{i}",
+                }
                 headers = machine_headers(FAX_SECRET, method="POST", path=path, content=blob, fields=fields)
-                r = client.post(path, headers=headers, data=fields, files={"file": ("fax.tif", blob, "image/tiff")})
+                r = client.post(
+                    path, headers=headers, data=fields, files={"file": ("fax.tif", blob, "image/tiff")}
+                )
                 assert r.status_code == 201, r.text
             wall = time.perf_counter() - t0
-        print(f"{'fax gateway intake':<28} {args.faxes} faxes x {args.pages} pages "
-              f"({total_bytes / args.faxes / 1024:.0f} KB each) in {wall:.2f} s = {args.faxes / wall:.1f} faxes/s, "
-              f"{args.faxes * args.pages / wall:.0f} pages/s checked; web growth {peak.growth_mb:.1f} MB")
+        print(
+            f"{'fax gateway intake':<28} {args.faxes} faxes x {args.pages} pages "
+            f"({total_bytes / args.faxes / 1024:.0f} KB each) in {wall:.2f} s = {args.faxes / wall:.1f} faxes/s, "
+            f"{args.faxes * args.pages / wall:.0f} pages/s checked; web growth {peak.growth_mb:.1f} MB"
+        )
 
         # 5. previews in a Celery worker (the web process only enqueued them)
         from channels_intake.telephony.models import Fax, FaxPage
         from channels_intake.telephony.tasks import fax_previews
 
-        subprocess.run([py, "-m", "celery", "-A", "occ", "purge", "-f"], cwd=ROOT, env=env, capture_output=True)
+        subprocess.run(
+            [py, "-m", "celery", "-A", "occ", "purge", "-f"], cwd=ROOT, env=env, capture_output=True
+        )
         worker_log = (work / "worker.log").open("w")
-        worker_proc = subprocess.Popen([py, "-m", "celery", "-A", "occ", "worker", "-l", "warning", "-c", "1",
-                                        "--without-gossip", "--without-mingle"], cwd=ROOT, env=env,
-                                       stdout=worker_log, stderr=subprocess.STDOUT)
+        worker_proc = subprocess.Popen(
+            [
+                py,
+                "-m",
+                "celery",
+                "-A",
+                "occ",
+                "worker",
+                "-l",
+                "warning",
+                "-c",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
+        )
         from occ.celery import app
 
         for _ in range(100):
@@ -234,7 +319,9 @@ def main() -> None:  # noqa: C901 - a script that runs its steps in order
                 raise SystemExit("a preview failed")
             time.sleep(0.2)
         wall = time.perf_counter() - t0
-        print(f"{'previews (1 Celery worker)':<28} {pages} pages in {wall:.2f} s = {pages / wall:.1f} pages/s")
+        print(
+            f"{'previews (1 Celery worker)':<28} {pages} pages in {wall:.2f} s = {pages / wall:.1f} pages/s"
+        )
         from django.db import connections
 
         connections.close_all()
@@ -244,7 +331,9 @@ def main() -> None:  # noqa: C901 - a script that runs its steps in order
             worker_proc.wait()
         server.terminate()
         server.wait()
-        subprocess.run([py, "-m", "celery", "-A", "occ", "purge", "-f"], cwd=ROOT, env=env, capture_output=True)
+        subprocess.run(
+            [py, "-m", "celery", "-A", "occ", "purge", "-f"], cwd=ROOT, env=env, capture_output=True
+        )
         psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
         subprocess.run(["rm", "-rf", str(work)], check=False)
 

@@ -28,7 +28,9 @@ def main() -> None:
     ap.add_argument("--complaints", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
-    subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True)
+    subprocess.run(
+        ["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True
+    )
     subprocess.run(["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {DB}"], check=True)
     os.environ.update({"DJANGO_SETTINGS_MODULE": "benchmarks.settings", "DATABASE_URL": f"{PG}/{DB}"})
     os.environ.pop("CELERY_BROKER_URL", None)
@@ -54,7 +56,9 @@ def main() -> None:
         cur.execute(
             "INSERT INTO complaints_complainant (is_anonymous, name, phone, email, address, national_id, created_at) "
             "SELECT false, 'ผู้ทดสอบ ' || g, '+6681' || lpad((g %% 10000000)::text, 7, '0'), "
-            "'p' || g || '@example.com', '', '', now() FROM generate_series(1, %s) g", [args.complaints])
+            "'p' || g || '@example.com', '', '', now() FROM generate_series(1, %s) g",
+            [args.complaints],
+        )
         cur.execute(
             "INSERT INTO complaints_complaint (reference, tracking_code_hash, channel, category_id, complainant_id, "
             "description, incident_url, other_party_account, other_party_phone, status, priority, received_at, "
@@ -62,10 +66,17 @@ def main() -> None:
             "(ARRAY['web','app','email','phone','fax'])[1 + c.id %% 5], %s, c.id, 'รายละเอียดเรื่องร้องเรียน ' || c.id, "
             "'', '', '', (ARRAY['received','triaged','in_progress','resolved'])[1 + c.id %% 4], 'normal', "
             "now() - (c.id || ' minutes')::interval, now() + ((c.id %% 30) - 10 || ' days')::interval, now() "
-            "FROM complaints_complainant c", [cat.pk])
+            "FROM complaints_complainant c",
+            [cat.pk],
+        )
         cur.execute("ANALYZE")
-    case = complaint_register(channel="web", category=cat, description="เรื่องที่ใช้วัดหน้า", acknowledge=False,
-                              identity={"phone": "0812345678"}).complaint
+    case = complaint_register(
+        channel="web",
+        category=cat,
+        description="เรื่องที่ใช้วัดหน้า",
+        acknowledge=False,
+        identity={"phone": "0812345678"},
+    ).complaint
     print(f"setup: {args.complaints} complaints in {time.perf_counter() - t0:.1f} s")
 
     from django_otp.oath import totp
@@ -77,9 +88,12 @@ def main() -> None:
     device = TOTPDevice.objects.get(user__username="agent")
     client.post("/desk/login/otp/", {"token": f"{totp(device.bin_key):06d}"})
 
-    for label, url in [("queue (triage)", "/desk/"), ("queue (overdue)", "/desk/?tab=overdue"),
-                       ("search by phone", "/desk/search/?phone=0812345678"),
-                       ("case page", f"/desk/case/{case.reference}/")]:
+    for label, url in [
+        ("queue (triage)", "/desk/"),
+        ("queue (overdue)", "/desk/?tab=overdue"),
+        ("search by phone", "/desk/search/?phone=0812345678"),
+        ("case page", f"/desk/case/{case.reference}/"),
+    ]:
         client.get(url)  # warm
         times = []
         for _ in range(args.repeat):
@@ -88,10 +102,14 @@ def main() -> None:
                 r = client.get(url)
             times.append((time.perf_counter() - t) * 1000)
             assert r.status_code == 200, (url, r.status_code)
-        print(f"{label:<16} median {statistics.median(times):6.1f} ms  max {max(times):6.1f} ms  "
-              f"queries {len(ctx.captured_queries)}")
+        print(
+            f"{label:<16} median {statistics.median(times):6.1f} ms  max {max(times):6.1f} ms  "
+            f"queries {len(ctx.captured_queries)}"
+        )
     connection.close()
-    subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True)
+    subprocess.run(
+        ["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True
+    )
 
 
 if __name__ == "__main__":

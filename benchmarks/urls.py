@@ -25,8 +25,14 @@ class FrameworkInsert(PublicAPIView):
     throttle_classes = [ScopedRateThrottle]
 
     def post(self, request):
-        row = TrafficRecord.objects.create(at=timezone.now(), method="POST", path=str(request.data.get("p", ""))[:10])
+        row = TrafficRecord.objects.create(
+            at=timezone.now(), method="POST", path=str(request.data.get("p", ""))[:10]
+        )
         return Response({"id": row.pk}, status=201)
 
 
-urlpatterns = [path("bench/bare/", bare_insert), path("bench/drf/", FrameworkInsert.as_view()), *occ_urlpatterns]
+urlpatterns = [
+    path("bench/bare/", bare_insert),
+    path("bench/drf/", FrameworkInsert.as_view()),
+    *occ_urlpatterns,
+]

@@ -25,7 +25,9 @@ class InboundItem(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices)
     kind = models.CharField(max_length=30, help_text="email, cti_event, recording, fax, ...")
     source = models.CharField(max_length=200, help_text="where it came from: imap:INBOX, file, gateway, pbx")
-    dedup_key = models.CharField(max_length=300, help_text="unique per kind: the same input twice is one item")
+    dedup_key = models.CharField(
+        max_length=300, help_text="unique per kind: the same input twice is one item"
+    )
     sha256 = models.CharField(max_length=64)
     raw = models.FileField(upload_to=inbound_upload_to, max_length=300)
     size = models.PositiveBigIntegerField()
@@ -35,7 +37,9 @@ class InboundItem(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
-    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -49,7 +49,12 @@ def _hash_stream(fileobj: IO[bytes]) -> tuple[str, int]:
 
 
 def inbound_store(
-    *, channel: str, kind: str, source: str, fileobj: IO[bytes], dedup_key: str | None = None,
+    *,
+    channel: str,
+    kind: str,
+    source: str,
+    fileobj: IO[bytes],
+    dedup_key: str | None = None,
     metadata: dict | None = None,
 ) -> tuple[InboundItem, bool]:
     """Keep the raw input (streamed to storage, hashed). Returns (item, created).
@@ -68,8 +73,14 @@ def inbound_store(
     try:
         with transaction.atomic():
             item = InboundItem.objects.create(
-                channel=channel, kind=kind, source=source[:200], dedup_key=key, sha256=sha256,
-                raw=name, size=size, metadata=metadata or {},
+                channel=channel,
+                kind=kind,
+                source=source[:200],
+                dedup_key=key,
+                sha256=sha256,
+                raw=name,
+                size=size,
+                metadata=metadata or {},
             )
     except IntegrityError:
         if written and not InboundItem.objects.filter(raw=name).exists():

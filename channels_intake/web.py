@@ -42,7 +42,9 @@ class IncidentIn(StrictSerializer):
 
 
 class ComplaintIn(StrictSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(is_active=True)
+    )
     channel = serializers.ChoiceField(choices=["web", "app"])
     description = serializers.CharField(max_length=10000)
     complainant = ComplainantIn(required=False)
@@ -74,18 +76,28 @@ def _multipart_payload(request) -> tuple[dict, list]:
             status_code=400,
             code="validation_error",
             message="Unknown multipart parts.",
-            fields={k: ["Unknown part: send the complaint as JSON in 'data' and files in 'attachments'."]
-                    for k in extra + extra_files},
+            fields={
+                k: ["Unknown part: send the complaint as JSON in 'data' and files in 'attachments'."]
+                for k in extra + extra_files
+            },
         )
     raw = request.data.get("data")
     if not isinstance(raw, str):
-        raise ApiError(status_code=400, code="validation_error", message="The 'data' part is missing.",
-                       fields={"data": ["Send the complaint as a JSON document in the 'data' part."]})
+        raise ApiError(
+            status_code=400,
+            code="validation_error",
+            message="The 'data' part is missing.",
+            fields={"data": ["Send the complaint as a JSON document in the 'data' part."]},
+        )
     try:
         payload = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise ApiError(status_code=400, code="parse_error", message=f"The 'data' part is not valid JSON: {exc.msg}.",
-                       fields={"data": [f"Not valid JSON: {exc.msg} at position {exc.pos}."]}) from exc
+        raise ApiError(
+            status_code=400,
+            code="parse_error",
+            message=f"The 'data' part is not valid JSON: {exc.msg}.",
+            fields={"data": [f"Not valid JSON: {exc.msg} at position {exc.pos}."]},
+        ) from exc
     return payload, request.FILES.getlist("attachments")
 
 
@@ -106,14 +118,21 @@ def intake_validate(payload: dict, uploads: list) -> tuple[dict, list]:
     serializer = ComplaintIn(data=payload)
     serializer.is_valid(raise_exception=True)
     if len(uploads) > settings.OCC["ATTACHMENT_MAX_COUNT"]:
-        raise ApiError(status_code=400, code="too_many_files",
-                       message=f"At most {settings.OCC['ATTACHMENT_MAX_COUNT']} files per complaint.",
-                       fields={"attachments": [f"At most {settings.OCC['ATTACHMENT_MAX_COUNT']} files."]})
+        raise ApiError(
+            status_code=400,
+            code="too_many_files",
+            message=f"At most {settings.OCC['ATTACHMENT_MAX_COUNT']} files per complaint.",
+            fields={"attachments": [f"At most {settings.OCC['ATTACHMENT_MAX_COUNT']} files."]},
+        )
     try:
         files = [evidence_check(f, name=f.name) for f in uploads]
     except EvidenceRejected as exc:
-        raise ApiError(status_code=exc.status_code, code=exc.code, message=f"The file '{exc.filename}' {exc.reason}.",
-                       fields={"attachments": [f"{exc.filename}: {exc.reason}"]}) from exc
+        raise ApiError(
+            status_code=exc.status_code,
+            code=exc.code,
+            message=f"The file '{exc.filename}' {exc.reason}.",
+            fields={"attachments": [f"{exc.filename}: {exc.reason}"]},
+        ) from exc
     return serializer.validated_data, files
 
 
@@ -146,7 +165,9 @@ class ComplaintIntakeView(PublicAPIView):
         responses={
             201: ComplaintCreatedOut,
             400: ErrorResponseSerializer,
-            409: OpenApiResponse(ErrorResponseSerializer, description="Idempotency-Key reused with another body"),
+            409: OpenApiResponse(
+                ErrorResponseSerializer, description="Idempotency-Key reused with another body"
+            ),
             413: ErrorResponseSerializer,
             429: ErrorResponseSerializer,
         },
@@ -158,7 +179,9 @@ class ComplaintIntakeView(PublicAPIView):
         else:
             payload, uploads = request.data, []
         if not isinstance(payload, dict):
-            raise ApiError(status_code=400, code="validation_error", message="The body must be a JSON object.")
+            raise ApiError(
+                status_code=400, code="validation_error", message="The body must be a JSON object."
+            )
         data, files = intake_validate(payload, uploads)
         traffic_mark(request, channel=data["channel"])
 
@@ -173,7 +196,12 @@ class ComplaintIntakeView(PublicAPIView):
                     "received_at": c.received_at,
                     "expected_response_date": expected_response_date(c),
                     "attachments": [
-                        {"name": f.original_name, "content_type": f.content_type, "size": f.size, "sha256": f.sha256}
+                        {
+                            "name": f.original_name,
+                            "content_type": f.content_type,
+                            "size": f.size,
+                            "sha256": f.sha256,
+                        }
                         for f in files
                     ],
                 }
@@ -185,8 +213,12 @@ class ComplaintIntakeView(PublicAPIView):
             code, body = work()
         else:
             if len(key) > 200:
-                raise ApiError(status_code=400, code="validation_error", message="Idempotency-Key is too long.",
-                               fields={"Idempotency-Key": ["At most 200 characters."]})
+                raise ApiError(
+                    status_code=400,
+                    code="validation_error",
+                    message="Idempotency-Key is too long.",
+                    fields={"Idempotency-Key": ["At most 200 characters."]},
+                )
             fingerprint = hashlib.sha256(
                 json.dumps(payload, sort_keys=True, default=str).encode()
                 + b"".join(f.sha256.encode() for f in files)
@@ -194,8 +226,11 @@ class ComplaintIntakeView(PublicAPIView):
             try:
                 outcome = idempotent(scope="complaint_file", key=key, request_hash=fingerprint, work=work)
             except IdempotencyMismatch as exc:
-                raise ApiError(status_code=409, code="idempotency_key_reused",
-                               message="This Idempotency-Key was already used with a different request body.") from exc
+                raise ApiError(
+                    status_code=409,
+                    code="idempotency_key_reused",
+                    message="This Idempotency-Key was already used with a different request body.",
+                ) from exc
             code, body = outcome.status_code, outcome.body
         traffic_mark(request, reference=body.get("reference", ""))
         return Response(body, status=code)

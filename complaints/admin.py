@@ -93,7 +93,16 @@ class ComplaintAdmin(admin.ModelAdmin):
     list_display = ("reference", "channel", "category", "status", "priority", "received_at", "assigned_to")
     list_filter = ("status", "channel", "category")
     search_fields = ("reference",)
-    fields = ("reference", "channel", "category", "status", "priority", "received_at", "sla_due_at", "assigned_to")
+    fields = (
+        "reference",
+        "channel",
+        "category",
+        "status",
+        "priority",
+        "received_at",
+        "sla_due_at",
+        "assigned_to",
+    )
     readonly_fields = ("reference", "channel", "category", "status", "received_at", "sla_due_at")
     inlines = [TimelineInline, AttachmentInline]
 

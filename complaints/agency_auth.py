@@ -21,7 +21,9 @@ def agency_credential_issue(*, agency: Agency, label: str = "") -> tuple[AgencyC
     """Returns the credential and the key, shown once. Rotation: issue a new key, then revoke the old."""
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
-    cred = AgencyCredential.objects.create(agency=agency, prefix=prefix, key_hash=_hash(secret), label=label[:100])
+    cred = AgencyCredential.objects.create(
+        agency=agency, prefix=prefix, key_hash=_hash(secret), label=label[:100]
+    )
     return cred, f"{prefix}.{secret}"
 
 
@@ -57,11 +59,19 @@ class AgencyKeyAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode(errors="replace")
         if not header.startswith(f"{self.keyword} "):
             return None
-        token = header[len(self.keyword) + 1:].strip()
+        token = header[len(self.keyword) + 1 :].strip()
         prefix, _, secret = token.partition(".")
-        cred = AgencyCredential.objects.select_related("agency").filter(prefix=prefix, revoked_at__isnull=True).first()
-        if cred is None or not secret or not hmac.compare_digest(cred.key_hash, _hash(secret)) \
-                or not cred.agency.is_active:
+        cred = (
+            AgencyCredential.objects.select_related("agency")
+            .filter(prefix=prefix, revoked_at__isnull=True)
+            .first()
+        )
+        if (
+            cred is None
+            or not secret
+            or not hmac.compare_digest(cred.key_hash, _hash(secret))
+            or not cred.agency.is_active
+        ):
             raise exceptions.AuthenticationFailed("Invalid or revoked agency key.")
         AgencyCredential.objects.filter(pk=cred.pk).update(last_used_at=timezone.now())
         return AgencySystem(cred), cred
@@ -74,7 +84,11 @@ def agency_actor(request) -> AgencyActor | None:
     user = request.user
     if isinstance(user, AgencySystem):
         return AgencyActor(agency=user.agency, label=user.username)
-    if getattr(user, "is_authenticated", False) and getattr(user, "role", None) == "agency_officer" and user.agency_id:
+    if (
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "role", None) == "agency_officer"
+        and user.agency_id
+    ):
         return AgencyActor(agency=user.agency, user=user)
     return None
 
@@ -87,5 +101,9 @@ class AgencyKeyScheme(OpenApiAuthenticationExtension):
     name = "agencyKey"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "`Agency <prefix>.<secret>` issued with `manage.py agency_key issue <agency>`"}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Agency <prefix>.<secret>` issued with `manage.py agency_key issue <agency>`",
+        }

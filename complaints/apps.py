@@ -26,4 +26,6 @@ class ComplaintsConfig(AppConfig):
             mask_fields=["description", "other_party_account", "other_party_phone", "incident_url"],
         )
         auditlog.register(Category)
-        auditlog.register(Agency, exclude_fields=["webhook_secret", "failure_count", "last_error", "next_attempt_at"])
+        auditlog.register(
+            Agency, exclude_fields=["webhook_secret", "failure_count", "last_error", "next_attempt_at"]
+        )

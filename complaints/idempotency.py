@@ -69,7 +69,10 @@ def idempotent(*, scope: str, key: str, request_hash: str, work: Callable[[], tu
             try:
                 with transaction.atomic():
                     record = IdempotencyRecord.objects.create(
-                        scope=scope, key_hash=key_hash, request_hash=request_hash, status_code=0,
+                        scope=scope,
+                        key_hash=key_hash,
+                        request_hash=request_hash,
+                        status_code=0,
                         response_encrypted=b"",
                     )
             except IntegrityError as exc:

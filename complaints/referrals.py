@@ -36,33 +36,69 @@ def _actor_label(actor: Any) -> str:
     return getattr(actor, "username", None) or str(actor)
 
 
-def referral_create(*, complaint: Complaint, agency: Agency, purpose: str, basis: str, actor: Any,
-                    consent_id: int | None = None, legal_order_id: int | None = None) -> Referral:
+def referral_create(
+    *,
+    complaint: Complaint,
+    agency: Agency,
+    purpose: str,
+    basis: str,
+    actor: Any,
+    consent_id: int | None = None,
+    legal_order_id: int | None = None,
+) -> Referral:
     """Ask the gate, then write the referral (the outbox row) and its timeline entry in one
     transaction; delivery is enqueued after commit. A refusal raises DisclosureRefused and writes
     nothing."""
     if getattr(actor, "role", None) not in (Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR):
         raise PermissionError("Only centre agents, supervisors and administrators route cases.")
     with transaction.atomic():
-        complaint = (Complaint.objects.select_for_update(of=("self",))
-                     .select_related("complainant", "category").get(pk=complaint.pk))
-        decision: Decision = disclosure_decide(complaint=complaint, recipient=agency, purpose=purpose, basis=basis,
-                                               actor=actor, consent_id=consent_id, legal_order_id=legal_order_id)
+        complaint = (
+            Complaint.objects.select_for_update(of=("self",))
+            .select_related("complainant", "category")
+            .get(pk=complaint.pk)
+        )
+        decision: Decision = disclosure_decide(
+            complaint=complaint,
+            recipient=agency,
+            purpose=purpose,
+            basis=basis,
+            actor=actor,
+            consent_id=consent_id,
+            legal_order_id=legal_order_id,
+        )
         method = agency.delivery_method
         referral = Referral.objects.create(
-            complaint=complaint, agency=agency, delivery_method=method, purpose=purpose, basis=basis,
-            basis_reference=decision.basis_reference[:300], fields=decision.fields,
-            payload=decision.body.decode(), payload_sha256=decision.sha256, created_by=actor,
+            complaint=complaint,
+            agency=agency,
+            delivery_method=method,
+            purpose=purpose,
+            basis=basis,
+            basis_reference=decision.basis_reference[:300],
+            fields=decision.fields,
+            payload=decision.body.decode(),
+            payload_sha256=decision.sha256,
+            created_by=actor,
             state=State.AVAILABLE if method == "api" else State.PENDING,
         )
-        TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.REFERRAL, is_public=True,
-                                     text=f"{agency.name_th} / {agency.name_en}", actor=actor)
+        TimelineEvent.objects.create(
+            complaint=complaint,
+            kind=TimelineEvent.Kind.REFERRAL,
+            is_public=True,
+            text=f"{agency.name_th} / {agency.name_en}",
+            actor=actor,
+        )
         if lifecycle.can_transition(complaint.status, Status.REFERRED):
             previous = complaint.status
             complaint.status = Status.REFERRED
             complaint.save(update_fields=["status", "updated_at"])
-            TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.STATUS, is_public=True,
-                                         from_status=previous, to_status=Status.REFERRED, actor=actor)
+            TimelineEvent.objects.create(
+                complaint=complaint,
+                kind=TimelineEvent.Kind.STATUS,
+                is_public=True,
+                from_status=previous,
+                to_status=Status.REFERRED,
+                actor=actor,
+            )
         if method != "api":
             from .tasks import referral_deliver
 
@@ -88,7 +124,9 @@ class PermanentDeliveryError(Exception):
     pass
 
 
-def webhook_headers(*, secret: str, delivery_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+def webhook_headers(
+    *, secret: str, delivery_id: str, body: bytes, timestamp: int | None = None
+) -> dict[str, str]:
     ts = str(timestamp if timestamp is not None else int(time.time()))
     signature = hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
     return {
@@ -158,17 +196,25 @@ def referral_deliver(*, referral_id: int) -> str:
         return _failed(referral, str(exc), permanent=True)
     with transaction.atomic():
         transfer_log.transfer_append(
-            kind=TransferRecord.Kind.DISCLOSURE, recipient=referral.agency.code,
-            complaint_reference=referral.complaint.reference, basis=referral.basis,
-            basis_reference=referral.basis_reference, purpose=referral.purpose,
-            data_categories=_categories(referral.fields), fields=referral.fields,
-            payload_sha256=referral.payload_sha256, actor=_actor_label(referral.created_by),
+            kind=TransferRecord.Kind.DISCLOSURE,
+            recipient=referral.agency.code,
+            complaint_reference=referral.complaint.reference,
+            basis=referral.basis,
+            basis_reference=referral.basis_reference,
+            purpose=referral.purpose,
+            data_categories=_categories(referral.fields),
+            fields=referral.fields,
+            payload_sha256=referral.payload_sha256,
+            actor=_actor_label(referral.created_by),
             delivery_id=str(referral.delivery_id),
         )
-        Referral.objects.filter(pk=referral.pk).update(state=State.DELIVERED, delivered_at=timezone.now(),
-                                                       last_error="", next_attempt_at=None)
+        Referral.objects.filter(pk=referral.pk).update(
+            state=State.DELIVERED, delivered_at=timezone.now(), last_error="", next_attempt_at=None
+        )
         ReferralAttempt.objects.create(referral=referral, ok=True, status_code=code)
-        Agency.objects.filter(pk=referral.agency_id).update(failure_count=0, last_error="", next_attempt_at=None)
+        Agency.objects.filter(pk=referral.agency_id).update(
+            failure_count=0, last_error="", next_attempt_at=None
+        )
     return "delivered"
 
 
@@ -186,12 +232,19 @@ def _failed(referral: Referral, error: str, *, permanent: bool) -> str:
     next_at = None if final else timezone.now() + timedelta(seconds=delay)
     with transaction.atomic():
         Referral.objects.filter(pk=referral.pk, state=State.SENDING).update(
-            state=State.FAILED if final else State.RETRYING, last_error=error[:500], next_attempt_at=next_at)
+            state=State.FAILED if final else State.RETRYING, last_error=error[:500], next_attempt_at=next_at
+        )
         ReferralAttempt.objects.create(referral=referral, ok=False, error=error[:500])
         Agency.objects.filter(pk=referral.agency_id).update(
-            failure_count=F("failure_count") + 1, last_error=error[:500], next_attempt_at=next_at)
-    log.warning("referral %s delivery failed (%s, attempt %s): %s", referral.delivery_id,
-                "final" if final else "will retry", attempts, error)
+            failure_count=F("failure_count") + 1, last_error=error[:500], next_attempt_at=next_at
+        )
+    log.warning(
+        "referral %s delivery failed (%s, attempt %s): %s",
+        referral.delivery_id,
+        "final" if final else "will retry",
+        attempts,
+        error,
+    )
     return "failed" if final else "retrying"
 
 
@@ -201,7 +254,8 @@ def referrals_due(now=None) -> list[int]:
     lease = now - timedelta(seconds=settings.OCC_DELIVERY_LEASE_SECONDS)
     return list(
         Referral.objects.filter(
-            Q(state=State.RETRYING, next_attempt_at__lte=now) | Q(state=State.SENDING, claimed_at__lt=lease)
+            Q(state=State.RETRYING, next_attempt_at__lte=now)
+            | Q(state=State.SENDING, claimed_at__lt=lease)
             | Q(state=State.PENDING, created_at__lt=lease)
         ).values_list("id", flat=True)[:500]
     )
@@ -213,7 +267,8 @@ def referral_resend(*, referral: Referral, actor: Any) -> Referral:
         raise PermissionError("Only supervisors resend failed referrals.")
     with transaction.atomic():
         changed = Referral.objects.filter(pk=referral.pk, state=State.FAILED).update(
-            state=State.PENDING, attempts=0, next_attempt_at=None)
+            state=State.PENDING, attempts=0, next_attempt_at=None
+        )
         if not changed:
             raise ValueError(f"Only failed referrals can be resent; this one is {referral.state}.")
         ReferralAttempt.objects.create(referral=referral, kind=ReferralAttempt.Kind.RESEND, actor=actor)
@@ -225,6 +280,7 @@ def referral_resend(*, referral: Referral, actor: Any) -> Referral:
 
 
 # --- the agency's side ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AgencyActor:
@@ -244,16 +300,24 @@ def referral_agency_read(*, referral: Referral, actor: AgencyActor) -> dict[str,
     import json
 
     transfer_log.transfer_append(
-        kind=TransferRecord.Kind.AGENCY_READ, recipient=actor.agency.code,
-        complaint_reference=referral.complaint.reference, basis=referral.basis,
-        basis_reference=referral.basis_reference, purpose=referral.purpose,
-        data_categories=_categories(referral.fields), fields=referral.fields,
-        payload_sha256=referral.payload_sha256, actor=actor.name, delivery_id=str(referral.delivery_id),
+        kind=TransferRecord.Kind.AGENCY_READ,
+        recipient=actor.agency.code,
+        complaint_reference=referral.complaint.reference,
+        basis=referral.basis,
+        basis_reference=referral.basis_reference,
+        purpose=referral.purpose,
+        data_categories=_categories(referral.fields),
+        fields=referral.fields,
+        payload_sha256=referral.payload_sha256,
+        actor=actor.name,
+        delivery_id=str(referral.delivery_id),
     )
     return json.loads(referral.payload)
 
 
-def referral_acknowledge(*, referral: Referral, actor: AgencyActor, agency_case_reference: str = "") -> Referral:
+def referral_acknowledge(
+    *, referral: Referral, actor: AgencyActor, agency_case_reference: str = ""
+) -> Referral:
     with transaction.atomic():
         ref = Referral.objects.select_for_update().get(pk=referral.pk)
         if ref.acknowledged_at is None:
@@ -263,14 +327,18 @@ def referral_acknowledge(*, referral: Referral, actor: AgencyActor, agency_case_
                 ref.agency_case_reference = agency_case_reference[:100]
             ref.save(update_fields=["acknowledged_at", "state", "agency_case_reference"])
             TimelineEvent.objects.create(
-                complaint=ref.complaint, kind=TimelineEvent.Kind.AGENCY_UPDATE, is_public=True,
+                complaint=ref.complaint,
+                kind=TimelineEvent.Kind.AGENCY_UPDATE,
+                is_public=True,
                 text=f"{ref.agency.name_th} รับเรื่องแล้ว / {ref.agency.name_en} acknowledged the case",
-                actor=actor.user)
+                actor=actor.user,
+            )
     return ref
 
 
-def referral_agency_update(*, referral: Referral, actor: AgencyActor, text: str, public: bool,
-                           status: str | None = None) -> TimelineEvent:
+def referral_agency_update(
+    *, referral: Referral, actor: AgencyActor, text: str, public: bool, status: str | None = None
+) -> TimelineEvent:
     """A status update or note from the agency joins the case timeline (public ones the citizen sees)."""
     from django.core.exceptions import ValidationError
 
@@ -282,32 +350,53 @@ def referral_agency_update(*, referral: Referral, actor: AgencyActor, text: str,
             if status not in (Status.IN_PROGRESS, Status.RESOLVED):
                 raise ValidationError({"status": ["An agency may set in_progress or resolved."]})
             if not lifecycle.can_transition(complaint.status, status) and complaint.status != status:
-                raise ValidationError({"status": [
-                    f"The case is {complaint.status}; it cannot move to {status}."]})
+                raise ValidationError(
+                    {"status": [f"The case is {complaint.status}; it cannot move to {status}."]}
+                )
             if complaint.status != status:
                 previous = complaint.status
                 complaint.status = status
                 complaint.save(update_fields=["status", "updated_at"])
-                TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.STATUS, is_public=True,
-                                             from_status=previous, to_status=status, actor=actor.user,
-                                             text=f"{referral.agency.short_name or referral.agency.code}")
+                TimelineEvent.objects.create(
+                    complaint=complaint,
+                    kind=TimelineEvent.Kind.STATUS,
+                    is_public=True,
+                    from_status=previous,
+                    to_status=status,
+                    actor=actor.user,
+                    text=f"{referral.agency.short_name or referral.agency.code}",
+                )
         return TimelineEvent.objects.create(
             complaint=complaint,
             kind=TimelineEvent.Kind.AGENCY_UPDATE if public else TimelineEvent.Kind.AGENCY_NOTE,
-            is_public=public, text=text.strip(), actor=actor.user)
+            is_public=public,
+            text=text.strip(),
+            actor=actor.user,
+        )
 
 
-def referral_return_data(*, referral: Referral, actor: AgencyActor, kind: str, value: str, note: str = "",
-                         legal_basis: str = "") -> ReturnedData:
+def referral_return_data(
+    *, referral: Referral, actor: AgencyActor, kind: str, value: str, note: str = "", legal_basis: str = ""
+) -> ReturnedData:
     """Data the agency lawfully obtained joins the case with its provenance (OCC-9)."""
     from django.core.exceptions import ValidationError
 
     if not kind.strip() or not value.strip():
         raise ValidationError({"value": ["Give the kind and the value of the data returned."]})
     with transaction.atomic():
-        row = ReturnedData.objects.create(referral=referral, kind=kind.strip()[:40], value=value.strip()[:500],
-                                          note=note, legal_basis=legal_basis[:300], returned_by=actor.name)
+        row = ReturnedData.objects.create(
+            referral=referral,
+            kind=kind.strip()[:40],
+            value=value.strip()[:500],
+            note=note,
+            legal_basis=legal_basis[:300],
+            returned_by=actor.name,
+        )
         TimelineEvent.objects.create(
-            complaint=referral.complaint, kind=TimelineEvent.Kind.AGENCY_DATA, is_public=False,
-            text=f"{referral.agency.code} returned {row.kind}: {row.value}", actor=actor.user)
+            complaint=referral.complaint,
+            kind=TimelineEvent.Kind.AGENCY_DATA,
+            is_public=False,
+            text=f"{referral.agency.code} returned {row.kind}: {row.value}",
+            actor=actor.user,
+        )
     return row

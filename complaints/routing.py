@@ -19,8 +19,11 @@ def routing_propose(complaint: Complaint) -> list[Proposal]:
     text = f"{complaint.description} {complaint.incident_url}".lower()
     proposals: list[Proposal] = []
     seen: set[int] = set()
-    rules = RoutingRule.objects.filter(category_id=complaint.category_id, is_active=True,
-                                       agency__is_active=True).select_related("agency").order_by("priority", "id")
+    rules = (
+        RoutingRule.objects.filter(category_id=complaint.category_id, is_active=True, agency__is_active=True)
+        .select_related("agency")
+        .order_by("priority", "id")
+    )
     for rule in rules:
         if rule.agency_id in seen:
             continue

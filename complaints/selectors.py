@@ -94,7 +94,9 @@ def personal_data_read_log(*, actor, complaints: list[Complaint], action: str) -
         actor=actor,
         action=action,
         object_type="complainant",
-        rows=[(c.complainant_id, c.pk, c.complainant_id) for c in complaints if not c.complainant.is_anonymous],
+        rows=[
+            (c.complainant_id, c.pk, c.complainant_id) for c in complaints if not c.complainant.is_anonymous
+        ],
         fields=PERSONAL_FIELDS,
     )
 
@@ -142,7 +144,9 @@ def complaint_track(*, reference: str, tracking_code: str) -> Tracked:
     code_hash = tracking_code_hash(tracking_code or "")
     row = (
         Complaint.objects.filter(reference=ref)
-        .values_list("id", "tracking_code_hash", "reference", "status", "received_at", "sla_due_at", "category__code")
+        .values_list(
+            "id", "tracking_code_hash", "reference", "status", "received_at", "sla_due_at", "category__code"
+        )
         .order_by()[:1]
     )
     row = next(iter(row), None)
@@ -173,8 +177,11 @@ def complaint_track(*, reference: str, tracking_code: str) -> Tracked:
 
 def referral_for_agency(*, agency_id: int, delivery_id) -> Referral:
     """A referral as its agency sees it; another agency's is 404 (no existence oracle)."""
-    ref = (Referral.objects.filter(agency_id=agency_id, delivery_id=delivery_id)
-           .select_related("complaint", "agency").first())
+    ref = (
+        Referral.objects.filter(agency_id=agency_id, delivery_id=delivery_id)
+        .select_related("complaint", "agency")
+        .first()
+    )
     if ref is None:
         raise Http404
     return ref

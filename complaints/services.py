@@ -67,7 +67,9 @@ def _reference_next(*, received_at: datetime, prefix: str) -> str:
         cursor.execute(sql, [year])
         row = cursor.fetchone()
         if row is None:  # first complaint of the year
-            ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last_number=0)], ignore_conflicts=True)
+            ReferenceCounter.objects.bulk_create(
+                [ReferenceCounter(year=year, last_number=0)], ignore_conflicts=True
+            )
             cursor.execute(sql, [year])
             row = cursor.fetchone()
     return f"{prefix}-{year}-{row[0]:06d}"
@@ -206,7 +208,9 @@ def _require_centre_staff(actor: User) -> None:
         raise PermissionError("Only centre agents, supervisors and administrators work cases.")
 
 
-def complaint_status_change(*, complaint: Complaint, actor: User, to_status: str, note: str = "") -> Complaint:
+def complaint_status_change(
+    *, complaint: Complaint, actor: User, to_status: str, note: str = ""
+) -> Complaint:
     _require_centre_staff(actor)
     with transaction.atomic():
         locked = Complaint.objects.select_for_update().get(pk=complaint.pk)

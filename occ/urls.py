@@ -16,37 +16,90 @@ api_v1 = [
     path("api/v1/auth/logout/", auth.LogoutView.as_view(), name="auth-logout"),
     path("api/v1/auth/me/", auth.MeView.as_view(), name="auth-me"),
     path("api/v1/staff/complaints/", staff.ComplaintListView.as_view(), name="staff-complaint-list"),
-    path("api/v1/staff/complaints/<str:reference>/", staff.ComplaintDetailView.as_view(), name="staff-complaint"),
-    path("api/v1/staff/complaints/<str:reference>/status/", staff.ComplaintStatusView.as_view(),
-         name="staff-complaint-status"),
-    path("api/v1/staff/complaints/<str:reference>/notes/", staff.ComplaintNoteView.as_view(),
-         name="staff-complaint-notes"),
-    path("api/v1/staff/complaints/<str:reference>/assign/", staff.ComplaintAssignView.as_view(),
-         name="staff-complaint-assign"),
-    path("api/v1/staff/attachments/<int:pk>/download/", staff.AttachmentDownloadView.as_view(),
-         name="staff-attachment-download"),
+    path(
+        "api/v1/staff/complaints/<str:reference>/",
+        staff.ComplaintDetailView.as_view(),
+        name="staff-complaint",
+    ),
+    path(
+        "api/v1/staff/complaints/<str:reference>/status/",
+        staff.ComplaintStatusView.as_view(),
+        name="staff-complaint-status",
+    ),
+    path(
+        "api/v1/staff/complaints/<str:reference>/notes/",
+        staff.ComplaintNoteView.as_view(),
+        name="staff-complaint-notes",
+    ),
+    path(
+        "api/v1/staff/complaints/<str:reference>/assign/",
+        staff.ComplaintAssignView.as_view(),
+        name="staff-complaint-assign",
+    ),
+    path(
+        "api/v1/staff/attachments/<int:pk>/download/",
+        staff.AttachmentDownloadView.as_view(),
+        name="staff-attachment-download",
+    ),
     # routing and referrals (staff)
-    path("api/v1/staff/complaints/<str:reference>/routing/", routing.RoutingView.as_view(), name="staff-routing"),
-    path("api/v1/staff/complaints/<str:reference>/referrals/", routing.ReferView.as_view(), name="staff-refer"),
-    path("api/v1/staff/complaints/<str:reference>/consents/", routing.ConsentView.as_view(), name="staff-consent"),
-    path("api/v1/staff/complaints/<str:reference>/consents/<int:pk>/withdraw/", routing.ConsentWithdrawView.as_view(),
-         name="staff-consent-withdraw"),
-    path("api/v1/staff/complaints/<str:reference>/legal-orders/", routing.LegalOrderView.as_view(),
-         name="staff-legal-order"),
+    path(
+        "api/v1/staff/complaints/<str:reference>/routing/",
+        routing.RoutingView.as_view(),
+        name="staff-routing",
+    ),
+    path(
+        "api/v1/staff/complaints/<str:reference>/referrals/", routing.ReferView.as_view(), name="staff-refer"
+    ),
+    path(
+        "api/v1/staff/complaints/<str:reference>/consents/",
+        routing.ConsentView.as_view(),
+        name="staff-consent",
+    ),
+    path(
+        "api/v1/staff/complaints/<str:reference>/consents/<int:pk>/withdraw/",
+        routing.ConsentWithdrawView.as_view(),
+        name="staff-consent-withdraw",
+    ),
+    path(
+        "api/v1/staff/complaints/<str:reference>/legal-orders/",
+        routing.LegalOrderView.as_view(),
+        name="staff-legal-order",
+    ),
     path("api/v1/staff/referrals/", routing.ReferralQueueView.as_view(), name="staff-referral-queue"),
-    path("api/v1/staff/referrals/<int:pk>/resend/", routing.ReferralResendView.as_view(), name="staff-referral-resend"),
+    path(
+        "api/v1/staff/referrals/<int:pk>/resend/",
+        routing.ReferralResendView.as_view(),
+        name="staff-referral-resend",
+    ),
     # agency API (officers and agency systems)
     path("api/v1/agency/referrals/", agency.ReferralListView.as_view(), name="agency-referrals"),
-    path("api/v1/agency/referrals/<uuid:delivery_id>/", agency.ReferralDetailView.as_view(), name="agency-referral"),
-    path("api/v1/agency/referrals/<uuid:delivery_id>/acknowledge/", agency.ReferralAckView.as_view(),
-         name="agency-referral-ack"),
-    path("api/v1/agency/referrals/<uuid:delivery_id>/updates/", agency.ReferralUpdateView.as_view(),
-         name="agency-referral-update"),
-    path("api/v1/agency/referrals/<uuid:delivery_id>/data/", agency.ReferralDataView.as_view(),
-         name="agency-referral-data"),
+    path(
+        "api/v1/agency/referrals/<uuid:delivery_id>/",
+        agency.ReferralDetailView.as_view(),
+        name="agency-referral",
+    ),
+    path(
+        "api/v1/agency/referrals/<uuid:delivery_id>/acknowledge/",
+        agency.ReferralAckView.as_view(),
+        name="agency-referral-ack",
+    ),
+    path(
+        "api/v1/agency/referrals/<uuid:delivery_id>/updates/",
+        agency.ReferralUpdateView.as_view(),
+        name="agency-referral-update",
+    ),
+    path(
+        "api/v1/agency/referrals/<uuid:delivery_id>/data/",
+        agency.ReferralDataView.as_view(),
+        name="agency-referral-data",
+    ),
     # transfer log (auditors)
     path("api/v1/audit/transfers/", privacy_api.TransferLogView.as_view(), name="audit-transfers"),
-    path("api/v1/audit/transfers/verify/", privacy_api.TransferLogVerifyView.as_view(), name="audit-transfers-verify"),
+    path(
+        "api/v1/audit/transfers/verify/",
+        privacy_api.TransferLogVerifyView.as_view(),
+        name="audit-transfers-verify",
+    ),
 ]
 
 urlpatterns = [

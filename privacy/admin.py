@@ -33,7 +33,16 @@ from .models import Consent, DataSharingAgreement, LegalOrder, TransferRecord, T
 
 @admin.register(TransferRecord)
 class TransferRecordAdmin(ReadOnlyAdmin):
-    list_display = ("seq", "at", "kind", "recipient", "complaint_reference", "basis", "purpose", "delivery_id")
+    list_display = (
+        "seq",
+        "at",
+        "kind",
+        "recipient",
+        "complaint_reference",
+        "basis",
+        "purpose",
+        "delivery_id",
+    )
     list_filter = ("kind", "basis", "recipient")
 
 

@@ -15,8 +15,24 @@ from . import transfer_log
 from .models import TransferRecord
 
 AUDIT_ROLES = {Role.AUDITOR, Role.PRIVACY_OFFICER, Role.ADMINISTRATOR}
-COLUMNS = ["seq", "at", "kind", "sender", "recipient", "complaint_reference", "basis", "basis_reference", "purpose",
-           "data_categories", "fields", "payload_sha256", "actor", "delivery_id", "prev_hash", "hash"]
+COLUMNS = [
+    "seq",
+    "at",
+    "kind",
+    "sender",
+    "recipient",
+    "complaint_reference",
+    "basis",
+    "basis_reference",
+    "purpose",
+    "data_categories",
+    "fields",
+    "payload_sha256",
+    "actor",
+    "delivery_id",
+    "prev_hash",
+    "hash",
+]
 
 
 def _auditor(user) -> None:
@@ -27,11 +43,18 @@ def _auditor(user) -> None:
 class TransferLogView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="audit_transfer_log", parameters=[
-        OpenApiParameter("agency", str, required=False), OpenApiParameter("case", str, required=False),
-        OpenApiParameter("basis", str, required=False), OpenApiParameter("since", str, required=False),
-        OpenApiParameter("until", str, required=False),
-        OpenApiParameter("as", str, enum=["json", "csv"], required=False)], responses={200: dict})
+    @extend_schema(
+        operation_id="audit_transfer_log",
+        parameters=[
+            OpenApiParameter("agency", str, required=False),
+            OpenApiParameter("case", str, required=False),
+            OpenApiParameter("basis", str, required=False),
+            OpenApiParameter("since", str, required=False),
+            OpenApiParameter("until", str, required=False),
+            OpenApiParameter("as", str, enum=["json", "csv"], required=False),
+        ],
+        responses={200: dict},
+    )
     def get(self, request):
         _auditor(request.user)
         q = request.query_params
@@ -46,7 +69,10 @@ class TransferLogView(StaffAPIView):
             qs = qs.filter(at__gte=parse_datetime(q["since"]))
         if q.get("until") and parse_datetime(q["until"]):
             qs = qs.filter(at__lt=parse_datetime(q["until"]))
-        rows = [{c: (r[c].isoformat() if c == "at" else r[c]) for c in COLUMNS} for r in qs.values(*COLUMNS)[:100000]]
+        rows = [
+            {c: (r[c].isoformat() if c == "at" else r[c]) for c in COLUMNS}
+            for r in qs.values(*COLUMNS)[:100000]
+        ]
         if q.get("as") == "csv":
             from privacy.ops.services.records import to_csv
 
@@ -63,5 +89,11 @@ class TransferLogVerifyView(StaffAPIView):
     def get(self, request):
         _auditor(request.user)
         result = transfer_log.verify()
-        return Response({"ok": result.ok, "checked": result.checked, "first_bad_seq": result.first_bad_seq,
-                         "problem": result.problem})
+        return Response(
+            {
+                "ok": result.ok,
+                "checked": result.checked,
+                "first_bad_seq": result.first_bad_seq,
+                "problem": result.problem,
+            }
+        )

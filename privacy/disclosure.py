@@ -52,7 +52,9 @@ class Decision:
 
 
 def canonical(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return json.dumps(
+        payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+    ).encode()
 
 
 def _keep_kinds(fields: list[str]) -> set[str]:
@@ -107,7 +109,12 @@ def minimised_payload(complaint: Complaint, fields: list[str]) -> tuple[dict[str
         }
     if "complaint.attachments" in fields:
         payload["attachments"] = [
-            {"name": clean(a.original_name), "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
+            {
+                "name": clean(a.original_name),
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
             for a in complaint.attachments.all()
         ]
     if redactions:
@@ -131,7 +138,9 @@ def _consent(complaint: Complaint, agency: Agency, purpose: str, consent_id: int
 def _agreement(complaint: Complaint, agency: Agency, purpose: str) -> DataSharingAgreement:
     today = timezone.localdate()
     category_id = complaint.category_id
-    for agreement in DataSharingAgreement.objects.filter(agency=agency, is_active=True, valid_from__lte=today):
+    for agreement in DataSharingAgreement.objects.filter(
+        agency=agency, is_active=True, valid_from__lte=today
+    ):
         if agreement.valid_until and agreement.valid_until < today:
             continue
         if purpose not in agreement.purposes:
@@ -147,8 +156,11 @@ def _agreement(complaint: Complaint, agency: Agency, purpose: str) -> DataSharin
 
 
 def _legal_order(complaint: Complaint, agency: Agency, legal_order_id: int | None) -> LegalOrder:
-    order = LegalOrder.objects.filter(pk=legal_order_id, complaint=complaint, agency=agency).first() \
-        if legal_order_id else None
+    order = (
+        LegalOrder.objects.filter(pk=legal_order_id, complaint=complaint, agency=agency).first()
+        if legal_order_id
+        else None
+    )
     if order is None:
         raise DisclosureRefused(
             "no_legal_order",
@@ -159,19 +171,29 @@ def _legal_order(complaint: Complaint, agency: Agency, legal_order_id: int | Non
 
 
 def disclosure_decide(
-    *, complaint: Complaint, recipient: Agency, purpose: str, basis: str, actor: Any = None,
-    consent_id: int | None = None, legal_order_id: int | None = None,
+    *,
+    complaint: Complaint,
+    recipient: Agency,
+    purpose: str,
+    basis: str,
+    actor: Any = None,
+    consent_id: int | None = None,
+    legal_order_id: int | None = None,
 ) -> Decision:
     """Decide whether the case may go to the recipient, and what exactly goes."""
     if purpose in NEVER:
-        raise DisclosureRefused("marketing_refused",
-                                "Personal data is never disclosed for marketing (DD-3, MOST-4).")
+        raise DisclosureRefused(
+            "marketing_refused", "Personal data is never disclosed for marketing (DD-3, MOST-4)."
+        )
     if purpose not in Purpose.values:
         raise DisclosureRefused("unknown_purpose", f"Unknown purpose '{purpose}'.")
     if complaint.complainant.processing_restricted_at:
         raise DisclosureRefused(
-            "restricted", "The data subject has restricted processing of their data (PDPA s.34); nothing may be "
-                          "disclosed until the restriction is lifted.", status=409)
+            "restricted",
+            "The data subject has restricted processing of their data (PDPA s.34); nothing may be "
+            "disclosed until the restriction is lifted.",
+            status=409,
+        )
     if not recipient.is_active:
         raise DisclosureRefused("agency_inactive", f"The agency {recipient.code} is not active.")
 
@@ -186,14 +208,31 @@ def disclosure_decide(
     elif basis == Basis.LEGAL_ORDER:
         order = _legal_order(complaint, recipient, legal_order_id)
         fields = [f for f in (order.fields or DISCLOSABLE_FIELDS) if f in DISCLOSABLE_FIELDS]
-        reference = (f"order {order.reference} of {order.issuing_authority}, {order.issued_on.isoformat()}, "
-                     f"{order.provision}")
+        reference = (
+            f"order {order.reference} of {order.issuing_authority}, {order.issued_on.isoformat()}, "
+            f"{order.provision}"
+        )
     else:
-        raise DisclosureRefused("unknown_basis", f"Unknown basis '{basis}'; use consent, related_agency or legal_order.")
+        raise DisclosureRefused(
+            "unknown_basis", f"Unknown basis '{basis}'; use consent, related_agency or legal_order."
+        )
 
     payload, redactions = minimised_payload(complaint, fields)
-    payload["disclosure"] = {"basis": basis, "basis_reference": reference, "purpose": purpose,
-                             "recipient": recipient.code, "fields": fields}
+    payload["disclosure"] = {
+        "basis": basis,
+        "basis_reference": reference,
+        "purpose": purpose,
+        "recipient": recipient.code,
+        "fields": fields,
+    }
     body = canonical(payload)
-    return Decision(basis=basis, basis_reference=reference, purpose=purpose, fields=fields, payload=payload,
-                    body=body, sha256=hashlib.sha256(body).hexdigest(), redactions=redactions)
+    return Decision(
+        basis=basis,
+        basis_reference=reference,
+        purpose=purpose,
+        fields=fields,
+        payload=payload,
+        body=body,
+        sha256=hashlib.sha256(body).hexdigest(),
+        redactions=redactions,
+    )

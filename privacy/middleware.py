@@ -11,10 +11,21 @@ from .models import TrafficRecord
 
 log = logging.getLogger(__name__)
 
-PUBLIC_PREFIXES = ("/api/v1/complaints/", "/api/v1/track/", "/api/v1/categories/", "/api/v1/open311/",
-                   "/api/v1/privacy/requests/", "/api/v1/privacy/policy/", "/api/v1/privacy/notices/",
-                   "/api/v1/privacy/cookies/", "/file/", "/track/", "/my-data/", "/privacy-policy/",
-                   "/cookies/")
+PUBLIC_PREFIXES = (
+    "/api/v1/complaints/",
+    "/api/v1/track/",
+    "/api/v1/categories/",
+    "/api/v1/open311/",
+    "/api/v1/privacy/requests/",
+    "/api/v1/privacy/policy/",
+    "/api/v1/privacy/notices/",
+    "/api/v1/privacy/cookies/",
+    "/file/",
+    "/track/",
+    "/my-data/",
+    "/privacy-policy/",
+    "/cookies/",
+)
 
 
 def client_ip(request) -> str | None:

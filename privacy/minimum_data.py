@@ -49,7 +49,9 @@ def thai_national_id_is_valid(digits: str) -> bool:
 
 
 # Used when a channel cannot know the category yet (e-mail, fax): agents triage it later.
-UNTRIAGED_POLICY = dict.fromkeys(IDENTITY_FIELDS, FieldPolicy.OPTIONAL) | {"national_id": FieldPolicy.NOT_COLLECTED}
+UNTRIAGED_POLICY = dict.fromkeys(IDENTITY_FIELDS, FieldPolicy.OPTIONAL) | {
+    "national_id": FieldPolicy.NOT_COLLECTED
+}
 
 
 def identity_check(*, category: Category | None, anonymous: bool, given: dict[str, str]) -> Identity:

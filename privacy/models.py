@@ -54,6 +54,7 @@ class AccessLogEntry(AppendOnly):
 
 # --- disclosure: lawful bases and the transfer log (OCC-7, DD-2, KC-3, SSO-2) ------------------
 
+
 class Basis(models.TextChoices):
     CONSENT = "consent", "consent of the data owner"
     RELATED_AGENCY = "related_agency", "operation between related agencies"
@@ -72,24 +73,38 @@ class Purpose(models.TextChoices):
 
 # What a disclosure may contain. Case facts without identity always go; the rest by profile.
 DISCLOSABLE_FIELDS = (
-    "complainant.name", "complainant.phone", "complainant.email", "complainant.address",
-    "complaint.description", "complaint.incident", "complaint.attachments",
+    "complainant.name",
+    "complainant.phone",
+    "complainant.email",
+    "complainant.address",
+    "complaint.description",
+    "complaint.incident",
+    "complaint.attachments",
 )
 
 
 class Consent(models.Model):
     """The data owner's consent to disclosure (scope, time, channel); withdrawable (OCC-7a, OCC-13)."""
 
-    complainant = models.ForeignKey("complaints.Complainant", on_delete=models.PROTECT, related_name="consents")
-    agency = models.ForeignKey("complaints.Agency", null=True, blank=True, on_delete=models.PROTECT,
-                               help_text="empty: any related agency", related_name="+")
+    complainant = models.ForeignKey(
+        "complaints.Complainant", on_delete=models.PROTECT, related_name="consents"
+    )
+    agency = models.ForeignKey(
+        "complaints.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="empty: any related agency",
+        related_name="+",
+    )
     purposes = models.JSONField(default=list)
     fields = models.JSONField(default=list, help_text="what the person agreed to share")
     channel = models.CharField(max_length=8, help_text="how consent was given: web, app, email, phone, fax")
     statement = models.TextField(help_text="what the person was told and agreed to")
     given_at = models.DateTimeField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -116,7 +131,9 @@ class DataSharingAgreement(models.Model):
 class LegalOrder(models.Model):
     """A legal obligation or a competent official's order to disclose (OCC-7c, SSO-3)."""
 
-    complaint = models.ForeignKey("complaints.Complaint", on_delete=models.PROTECT, related_name="legal_orders")
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.PROTECT, related_name="legal_orders"
+    )
     agency = models.ForeignKey("complaints.Agency", on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(max_length=200)
     issuing_authority = models.CharField(max_length=300)
@@ -156,10 +173,12 @@ class TransferRecord(AppendOnly):
     class Meta:
         ordering = ["seq"]
         constraints = [
-            models.UniqueConstraint(fields=["delivery_id"], condition=models.Q(kind="disclosure"),
-                                    name="one_disclosure_record_per_delivery"),
+            models.UniqueConstraint(
+                fields=["delivery_id"],
+                condition=models.Q(kind="disclosure"),
+                name="one_disclosure_record_per_delivery",
+            ),
         ]
-
 
 
 class TransferChainHead(models.Model):

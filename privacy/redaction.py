@@ -44,6 +44,7 @@ def redact(text: str, *, keep: frozenset[str] | set[str] = frozenset(), region: 
         return Redacted(text or "", found)
 
     if NATIONAL_ID not in keep:
+
         def national(m: re.Match) -> str:
             digits = re.sub(r"\D", "", m.group(1))
             if thai_national_id_is_valid(digits):
@@ -54,6 +55,7 @@ def redact(text: str, *, keep: frozenset[str] | set[str] = frozenset(), region: 
         text = _NATIONAL_ID_RE.sub(national, text)
 
     if EMAIL not in keep:
+
         def email(m: re.Match) -> str:
             _count(found, EMAIL)
             return marker(EMAIL)
@@ -65,7 +67,7 @@ def redact(text: str, *, keep: frozenset[str] | set[str] = frozenset(), region: 
     pieces: list[str] = []
     last = 0
     for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
-        pieces.append(text[last:match.start])
+        pieces.append(text[last : match.start])
         if PHONE in keep:
             pieces.append(f"\x00{len(kept_phones)}\x00")
             kept_phones.append(match.raw_string)
@@ -77,6 +79,7 @@ def redact(text: str, *, keep: frozenset[str] | set[str] = frozenset(), region: 
     text = "".join(pieces)
 
     if BANK_ACCOUNT not in keep:
+
         def account(m: re.Match) -> str:
             _count(found, BANK_ACCOUNT)
             return marker(BANK_ACCOUNT)

@@ -41,8 +41,18 @@ def access_log_record(
 
 # --- consents and legal orders (bases of disclosure) ------------------------------------------------
 
-def consent_record(*, complainant, purposes: list[str], fields: list[str], channel: str, statement: str,
-                   agency=None, actor=None, given_at=None):
+
+def consent_record(
+    *,
+    complainant,
+    purposes: list[str],
+    fields: list[str],
+    channel: str,
+    statement: str,
+    agency=None,
+    actor=None,
+    given_at=None,
+):
     """Record the data owner's consent (scope: purposes, fields, agency; time; channel)."""
     from django.core.exceptions import ValidationError
     from django.utils import timezone
@@ -51,7 +61,9 @@ def consent_record(*, complainant, purposes: list[str], fields: list[str], chann
 
     errors = {}
     if not purposes or any(p not in Purpose.values for p in purposes):
-        errors["purposes"] = [f"Choose purposes from: {', '.join(p for p in Purpose.values if p != 'marketing')}."]
+        errors["purposes"] = [
+            f"Choose purposes from: {', '.join(p for p in Purpose.values if p != 'marketing')}."
+        ]
     elif Purpose.MARKETING in purposes:
         errors["purposes"] = ["Consent cannot be taken for marketing (DD-3, MOST-4)."]
     bad = [f for f in fields if f not in DISCLOSABLE_FIELDS]
@@ -61,9 +73,16 @@ def consent_record(*, complainant, purposes: list[str], fields: list[str], chann
         errors["statement"] = ["Record what the person was told and agreed to."]
     if errors:
         raise ValidationError(errors)
-    return Consent.objects.create(complainant=complainant, agency=agency, purposes=list(purposes),
-                                  fields=list(fields), channel=channel, statement=statement.strip(),
-                                  given_at=given_at or timezone.now(), recorded_by=actor)
+    return Consent.objects.create(
+        complainant=complainant,
+        agency=agency,
+        purposes=list(purposes),
+        fields=list(fields),
+        channel=channel,
+        statement=statement.strip(),
+        given_at=given_at or timezone.now(),
+        recorded_by=actor,
+    )
 
 
 def consent_withdraw(*, consent, actor=None):
@@ -76,8 +95,18 @@ def consent_withdraw(*, consent, actor=None):
     return consent
 
 
-def legal_order_record(*, complaint, agency, reference: str, issuing_authority: str, issued_on, provision: str,
-                       document, fields: list[str] | None, actor):
+def legal_order_record(
+    *,
+    complaint,
+    agency,
+    reference: str,
+    issuing_authority: str,
+    issued_on,
+    provision: str,
+    document,
+    fields: list[str] | None,
+    actor,
+):
     """Record an order of a competent official with its document (kept as evidence)."""
     import hashlib
 
@@ -86,7 +115,11 @@ def legal_order_record(*, complaint, agency, reference: str, issuing_authority: 
     from .models import DISCLOSABLE_FIELDS, LegalOrder
 
     errors = {}
-    for name, value in (("reference", reference), ("issuing_authority", issuing_authority), ("provision", provision)):
+    for name, value in (
+        ("reference", reference),
+        ("issuing_authority", issuing_authority),
+        ("provision", provision),
+    ):
         if not (value or "").strip():
             errors[name] = ["Required for a disclosure under law or an official order."]
     if document is None:
@@ -100,7 +133,14 @@ def legal_order_record(*, complaint, agency, reference: str, issuing_authority: 
     for chunk in document.chunks():
         digest.update(chunk)
     return LegalOrder.objects.create(
-        complaint=complaint, agency=agency, reference=reference.strip(), issuing_authority=issuing_authority.strip(),
-        issued_on=issued_on, provision=provision.strip(), document=document, document_sha256=digest.hexdigest(),
-        fields=list(fields or []), recorded_by=actor,
+        complaint=complaint,
+        agency=agency,
+        reference=reference.strip(),
+        issuing_authority=issuing_authority.strip(),
+        issued_on=issued_on,
+        provision=provision.strip(),
+        document=document,
+        document_sha256=digest.hexdigest(),
+        fields=list(fields or []),
+        recorded_by=actor,
     )

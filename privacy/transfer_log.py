@@ -21,20 +21,47 @@ from .models import TransferChainHead, TransferRecord, TransferSeal
 
 GENESIS = "0" * 64
 SENDER = "1212 OCC"
-HASHED_FIELDS = ("seq", "at", "kind", "sender", "recipient", "complaint_reference", "basis", "basis_reference",
-                 "purpose", "data_categories", "fields", "payload_sha256", "actor", "delivery_id", "prev_hash")
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "kind",
+    "sender",
+    "recipient",
+    "complaint_reference",
+    "basis",
+    "basis_reference",
+    "purpose",
+    "data_categories",
+    "fields",
+    "payload_sha256",
+    "actor",
+    "delivery_id",
+    "prev_hash",
+)
 
 
 def record_hash(values: dict) -> str:
     doc = {k: values[k] for k in HASHED_FIELDS}
     doc["at"] = doc["at"].isoformat() if hasattr(doc["at"], "isoformat") else doc["at"]
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-                          ).hexdigest()
+    return hashlib.sha256(
+        json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
-def transfer_append(*, kind: str, recipient: str, complaint_reference: str, basis: str, basis_reference: str,
-                    purpose: str, data_categories: list[str], fields: list[str], payload_sha256: str, actor: str,
-                    delivery_id: str) -> TransferRecord:
+def transfer_append(
+    *,
+    kind: str,
+    recipient: str,
+    complaint_reference: str,
+    basis: str,
+    basis_reference: str,
+    purpose: str,
+    data_categories: list[str],
+    fields: list[str],
+    payload_sha256: str,
+    actor: str,
+    delivery_id: str,
+) -> TransferRecord:
     """Append one record. A second disclosure record for the same delivery id returns the first."""
     if kind == TransferRecord.Kind.DISCLOSURE:
         existing = TransferRecord.objects.filter(kind=kind, delivery_id=delivery_id).first()
@@ -45,10 +72,20 @@ def transfer_append(*, kind: str, recipient: str, complaint_reference: str, basi
             TransferChainHead.objects.get_or_create(id=1)
             head = TransferChainHead.objects.select_for_update().get(id=1)
             values = {
-                "seq": head.seq + 1, "at": timezone.now(), "kind": kind, "sender": SENDER, "recipient": recipient,
-                "complaint_reference": complaint_reference, "basis": basis, "basis_reference": basis_reference[:300],
-                "purpose": purpose, "data_categories": list(data_categories), "fields": list(fields),
-                "payload_sha256": payload_sha256, "actor": actor[:150], "delivery_id": str(delivery_id),
+                "seq": head.seq + 1,
+                "at": timezone.now(),
+                "kind": kind,
+                "sender": SENDER,
+                "recipient": recipient,
+                "complaint_reference": complaint_reference,
+                "basis": basis,
+                "basis_reference": basis_reference[:300],
+                "purpose": purpose,
+                "data_categories": list(data_categories),
+                "fields": list(fields),
+                "payload_sha256": payload_sha256,
+                "actor": actor[:150],
+                "delivery_id": str(delivery_id),
                 "prev_hash": head.hash,
             }
             values["hash"] = record_hash(values)
@@ -85,17 +122,22 @@ def verify(batch: int = 5000) -> Verification:
             if row["seq"] != expected_seq:
                 return Verification(False, checked, expected_seq, f"record {expected_seq} is missing")
             if row["prev_hash"] != expected_prev:
-                return Verification(False, checked, row["seq"], f"record {row['seq']} does not link to the one before")
+                return Verification(
+                    False, checked, row["seq"], f"record {row['seq']} does not link to the one before"
+                )
             if record_hash(row) != row["hash"]:
-                return Verification(False, checked, row["seq"], f"record {row['seq']} was altered (hash mismatch)")
+                return Verification(
+                    False, checked, row["seq"], f"record {row['seq']} was altered (hash mismatch)"
+                )
             expected_prev = row["hash"]
             expected_seq += 1
             checked += 1
             last_seq = row["seq"]
     head = TransferChainHead.objects.filter(id=1).first()
     if head and head.seq != last_seq:
-        return Verification(False, checked, last_seq + 1,
-                            f"the chain head says {head.seq} records but {last_seq} are present")
+        return Verification(
+            False, checked, last_seq + 1, f"the chain head says {head.seq} records but {last_seq} are present"
+        )
     return Verification(True, checked)
 
 
@@ -106,8 +148,11 @@ def _private_key() -> Ed25519PrivateKey:
             raise RuntimeError(f"The sealing key {path} does not exist (set OCC_SEAL_KEY_PATH).")
         path.parent.mkdir(parents=True, exist_ok=True)
         key = Ed25519PrivateKey.generate()
-        path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
         path.chmod(0o600)
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(loaded, Ed25519PrivateKey)
@@ -123,9 +168,16 @@ def seal() -> TransferSeal:
     key = _private_key()
     at = timezone.now()
     signature = key.sign(_seal_message(head.seq, head.hash, at.isoformat()))
-    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return TransferSeal.objects.create(sealed_at=at, head_seq=head.seq, head_hash=head.hash,
-                                       signature=base64.b64encode(signature).decode(), public_key=public.decode())
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return TransferSeal.objects.create(
+        sealed_at=at,
+        head_seq=head.seq,
+        head_hash=head.hash,
+        signature=base64.b64encode(signature).decode(),
+        public_key=public.decode(),
+    )
 
 
 def seal_check(seal_row: TransferSeal) -> str:
@@ -133,8 +185,10 @@ def seal_check(seal_row: TransferSeal) -> str:
     public = serialization.load_pem_public_key(seal_row.public_key.encode())
     assert isinstance(public, Ed25519PublicKey)
     try:
-        public.verify(base64.b64decode(seal_row.signature),
-                      _seal_message(seal_row.head_seq, seal_row.head_hash, seal_row.sealed_at.isoformat()))
+        public.verify(
+            base64.b64decode(seal_row.signature),
+            _seal_message(seal_row.head_seq, seal_row.head_hash, seal_row.sealed_at.isoformat()),
+        )
     except Exception:  # noqa: BLE001 - any failure means the seal is not genuine
         return f"seal of {seal_row.sealed_at.isoformat()} has an invalid signature"
     if seal_row.head_seq == 0:

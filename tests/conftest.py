@@ -51,7 +51,9 @@ def api():
 def make_user(role: str, username: str | None = None, agency: Agency | None = None) -> User:
     if role == Role.AGENCY_OFFICER and agency is None:
         agency = Agency.objects.first() or Agency.objects.create(code="x", name_th="x", name_en="x")
-    return User.objects.create_user(username=username or role, password="pw-not-used-1212", role=role, agency=agency)
+    return User.objects.create_user(
+        username=username or role, password="pw-not-used-1212", role=role, agency=agency
+    )
 
 
 @pytest.fixture
@@ -118,6 +120,8 @@ def throttle_rates(monkeypatch):
     from rest_framework.throttling import ScopedRateThrottle
 
     def _set(**rates):
-        monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {**api_settings.DEFAULT_THROTTLE_RATES, **rates})
+        monkeypatch.setattr(
+            ScopedRateThrottle, "THROTTLE_RATES", {**api_settings.DEFAULT_THROTTLE_RATES, **rates}
+        )
 
     return _set

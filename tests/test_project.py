@@ -18,21 +18,37 @@ ROOT = Path(__file__).resolve().parent.parent
 def _run_check(env_extra, *args):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_"))}
     env.update({"DJANGO_SETTINGS_MODULE": "occ.settings.production", **env_extra})
-    return subprocess.run([sys.executable, "manage.py", "check", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_production_refuses_to_start_without_its_settings():
     r = _run_check({})
     assert r.returncode != 0 and "DJANGO_SECRET_KEY must be set" in r.stderr
-    r = _run_check({"DJANGO_SECRET_KEY": "x" * 60, "DATABASE_URL": "sqlite:///x.db", "CELERY_BROKER_URL": "redis://h"})
+    r = _run_check(
+        {"DJANGO_SECRET_KEY": "x" * 60, "DATABASE_URL": "sqlite:///x.db", "CELERY_BROKER_URL": "redis://h"}
+    )
     assert r.returncode != 0 and "PostgreSQL" in r.stderr
 
 
 def test_production_passes_check_deploy():
-    r = _run_check({"DJANGO_SECRET_KEY": "k" * 30 + "Q9#x" * 10, "DATABASE_URL": "postgres://u@127.0.0.1:5432/d",
-                    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "DJANGO_ALLOWED_HOSTS": "occ.example"},
-                   "--deploy", "--fail-level", "WARNING")
+    r = _run_check(
+        {
+            "DJANGO_SECRET_KEY": "k" * 30 + "Q9#x" * 10,
+            "DATABASE_URL": "postgres://u@127.0.0.1:5432/d",
+            "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+            "DJANGO_ALLOWED_HOSTS": "occ.example",
+        },
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
 
@@ -68,7 +84,9 @@ def test_demo_users_never_in_production(settings):
 
 
 @pytest.mark.django_db
-def test_acknowledgement_is_sent_once_even_when_the_task_runs_twice(django_capture_on_commit_callbacks, file_complaint):
+def test_acknowledgement_is_sent_once_even_when_the_task_runs_twice(
+    django_capture_on_commit_callbacks, file_complaint
+):
     with django_capture_on_commit_callbacks(execute=True):
         filed = file_complaint()
     assert len(mail.outbox) == 1

@@ -21,8 +21,9 @@ def real_worker(settings):
 
 def test_acknowledgement_runs_in_the_worker_after_commit(real_worker, demo):
     category = Category.objects.get(code="other")
-    registered = complaint_register(channel="web", category=category, description="worker test",
-                                    identity={"email": "w@example.com"})
+    registered = complaint_register(
+        channel="web", category=category, description="worker test", identity={"email": "w@example.com"}
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if Complaint.objects.filter(pk=registered.complaint.pk, acknowledged_at__isnull=False).exists():

@@ -26,8 +26,9 @@ def acknowledgement_send(*, complaint_id: int, tracking_code: str, token: str) -
     if not address:
         return "no-address"
     sender = _sender_hash(address)
-    recent = Acknowledgement.objects.filter(sender_hash=sender,
-                                            sent_at__gte=timezone.now() - timedelta(hours=1)).count()
+    recent = Acknowledgement.objects.filter(
+        sender_hash=sender, sent_at__gte=timezone.now() - timedelta(hours=1)
+    ).count()
     if recent >= settings.OCC_ACK_PER_SENDER_PER_HOUR:
         return "rate-limited"
     if not complaint_acknowledgement_claim(complaint_id=complaint_id):
@@ -49,7 +50,9 @@ def acknowledgement_send(*, complaint_id: int, tracking_code: str, token: str) -
     )
     message = EmailMessage(
         subject=f"[{complaint.reference}] [#{token}] รับเรื่องร้องเรียนแล้ว / Complaint received",
-        body=body, to=[address], reply_to=[reply_to],
+        body=body,
+        to=[address],
+        reply_to=[reply_to],
         headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
     )
     try:

@@ -28,15 +28,23 @@ class MailGatewayView(PublicAPIView):
         operation_id="mail_gateway_deliver",
         summary="Deliver one raw e-mail (message/rfc822), signed with the gateway secret",
         request={"message/rfc822": {"type": "string", "format": "binary"}},
-        parameters=[OpenApiParameter("X-OCC-Timestamp", str, OpenApiParameter.HEADER, required=True),
-                    OpenApiParameter("X-OCC-Signature", str, OpenApiParameter.HEADER, required=True)],
+        parameters=[
+            OpenApiParameter("X-OCC-Timestamp", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-OCC-Signature", str, OpenApiParameter.HEADER, required=True),
+        ],
         responses={200: dict, 401: ErrorResponseSerializer, 413: ErrorResponseSerializer},
     )
     def post(self, request):
         raw = request.body
-        hmac_auth.verify(request, secret=settings.OCC_MAIL_GATEWAY_SECRET,
-                         max_skew=settings.OCC_MAIL_GATEWAY_MAX_SKEW_SECONDS, body=raw)
+        hmac_auth.verify(
+            request,
+            secret=settings.OCC_MAIL_GATEWAY_SECRET,
+            max_skew=settings.OCC_MAIL_GATEWAY_MAX_SKEW_SECONDS,
+            body=raw,
+        )
         if not raw.strip():
-            raise ApiError(status_code=400, code="empty_message", message="The body is empty; send the raw message.")
+            raise ApiError(
+                status_code=400, code="empty_message", message="The body is empty; send the raw message."
+            )
         item = email_ingest(raw, source="gateway", mailbox="gateway")
         return Response(summary(item))

@@ -19,7 +19,9 @@ class ReplyToken(models.Model):
 class MailRule(models.Model):
     """Maps a recipient address or a subject keyword to a category (else agents triage)."""
 
-    recipient = models.CharField(max_length=254, blank=True, help_text="exact recipient address, e.g. scam@...")
+    recipient = models.CharField(
+        max_length=254, blank=True, help_text="exact recipient address, e.g. scam@..."
+    )
     subject_keyword = models.CharField(max_length=100, blank=True)
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
     priority = models.PositiveSmallIntegerField(default=100)

@@ -164,7 +164,11 @@ def _automatic(msg: Message, sender: str) -> str:
         return f"Precedence: {precedence}"
     if msg.get("List-Id") or msg.get("List-Unsubscribe"):
         return "mailing-list mail"
-    if msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Auto-Response-Suppress", "").lower() == "all":
+    if (
+        msg.get("X-Autoreply")
+        or msg.get("X-Autorespond")
+        or msg.get("X-Auto-Response-Suppress", "").lower() == "all"
+    ):
         return "auto-responder header"
     return_path = (msg.get("Return-Path") or "").strip()
     if return_path == "<>":
@@ -177,9 +181,22 @@ def _automatic(msg: Message, sender: str) -> str:
     return ""
 
 
-_NON_PUBLIC = [ipaddress.ip_network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8",
-    "::1/128", "fc00::/7", "fe80::/10", "::/128")]
+_NON_PUBLIC = [
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "0.0.0.0/8",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+        "::/128",
+    )
+]
 
 
 def _originating_ip(msg: Message) -> str | None:
@@ -202,8 +219,13 @@ def parse_message(raw: bytes) -> ParsedMail:
     msg = BytesParser(policy=policy.compat32).parsebytes(raw)
     name, address = parseaddr(_header_text(msg, "From"))
     address = address.strip()
-    recipients = [a.lower() for _, a in getaddresses(
-        [_header_text(msg, h) for h in ("To", "Cc", "Delivered-To", "X-Original-To")]) if a]
+    recipients = [
+        a.lower()
+        for _, a in getaddresses(
+            [_header_text(msg, h) for h in ("To", "Cc", "Delivered-To", "X-Original-To")]
+        )
+        if a
+    ]
     try:
         date = parsedate_to_datetime(_header_text(msg, "Date")) if msg.get("Date") else None
     except (TypeError, ValueError, IndexError):

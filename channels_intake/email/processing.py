@@ -112,20 +112,37 @@ def _add_evidence(complaint: Complaint, mail: ParsedMail) -> list[str]:
             checked = evidence_check(ContentFile(att.data, name=att.filename), name=att.filename)
         except EvidenceRejected as exc:
             refused.append(f"{exc.filename}: {exc.reason}")
-            TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.EVIDENCE_REJECTED,
-                                         is_public=False, text=f"attachment refused: {exc.filename}: {exc.reason}")
+            TimelineEvent.objects.create(
+                complaint=complaint,
+                kind=TimelineEvent.Kind.EVIDENCE_REJECTED,
+                is_public=False,
+                text=f"attachment refused: {exc.filename}: {exc.reason}",
+            )
             continue
         name, _ = evidence_store(checked)
-        Evidence.objects.create(complaint=complaint, file=name, original_name=checked.original_name,
-                                content_type=checked.content_type, size=checked.size, sha256=checked.sha256)
+        Evidence.objects.create(
+            complaint=complaint,
+            file=name,
+            original_name=checked.original_name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+        )
     return refused
 
 
 def _traffic(mail: ParsedMail, item: InboundItem, reference: str) -> None:
     TrafficRecord.objects.create(
-        at=timezone.now(), ip_address=mail.originating_ip, host=mail.from_address.rpartition("@")[2][:255],
-        method="SMTP", path=item.source[:500], channel=Channel.EMAIL, complaint_reference=reference,
-        user_agent="", referrer="", status_code=None,
+        at=timezone.now(),
+        ip_address=mail.originating_ip,
+        host=mail.from_address.rpartition("@")[2][:255],
+        method="SMTP",
+        path=item.source[:500],
+        channel=Channel.EMAIL,
+        complaint_reference=reference,
+        user_agent="",
+        referrer="",
+        status_code=None,
     )
 
 
@@ -143,8 +160,12 @@ def _fax_from_email(mail: ParsedMail, item: InboundItem) -> Processed:
         from channels_intake.telephony.services import fax_register
     except ImportError as exc:
         raise Quarantine("fax-to-e-mail message, but the fax channel is not installed") from exc
-    faxes = [a for a in mail.attachments if a.content_type in ("image/tiff", "application/pdf")
-             or a.filename.lower().endswith((".tif", ".tiff", ".pdf"))]
+    faxes = [
+        a
+        for a in mail.attachments
+        if a.content_type in ("image/tiff", "application/pdf")
+        or a.filename.lower().endswith((".tif", ".tiff", ".pdf"))
+    ]
     if not faxes:
         raise Quarantine("fax-to-e-mail message without a TIFF or PDF attachment")
     number = re.search(r"\+?\d[\d -]{6,}\d", mail.subject)
@@ -153,10 +174,14 @@ def _fax_from_email(mail: ParsedMail, item: InboundItem) -> Processed:
     complaint = None
     for att in faxes:
         try:
-            complaint = fax_register(fileobj=io.BytesIO(att.data), filename=att.filename,
-                                     sender_number=number.group(0) if number else "",
-                                     receiving_line=mail.recipients[0] if mail.recipients else "",
-                                     received_at=mail.date or timezone.now(), source=f"fax-to-email:{item.pk}")
+            complaint = fax_register(
+                fileobj=io.BytesIO(att.data),
+                filename=att.filename,
+                sender_number=number.group(0) if number else "",
+                receiving_line=mail.recipients[0] if mail.recipients else "",
+                received_at=mail.date or timezone.now(),
+                source=f"fax-to-email:{item.pk}",
+            )
         except MediaRejected as exc:
             raise Quarantine(f"fax-to-e-mail attachment {exc.filename} {exc.reason}") from exc
     return Processed(complaint=complaint, note="fax-to-e-mail")
@@ -169,8 +194,12 @@ def process_email(item: InboundItem) -> Processed:
         mail = parse_message(raw)
     except Exception as exc:  # noqa: BLE001 - any parser failure quarantines, never drops
         raise Quarantine(f"the message could not be parsed: {type(exc).__name__}: {exc}") from exc
-    item.metadata = {**item.metadata, "from_domain": mail.from_address.rpartition("@")[2],
-                     "message_id": mail.message_id, "automatic": mail.automatic}
+    item.metadata = {
+        **item.metadata,
+        "from_domain": mail.from_address.rpartition("@")[2],
+        "message_id": mail.message_id,
+        "automatic": mail.automatic,
+    }
     if mail.automatic:
         raise Ignore(f"automatic message ({mail.automatic}): no complaint, no answer")
     if not mail.from_address or "@" not in mail.from_address:
@@ -179,18 +208,28 @@ def process_email(item: InboundItem) -> Processed:
         return _fax_from_email(mail, item)
 
     for token in _tokens_in(mail):
-        reply = ReplyToken.objects.select_related("complaint__complainant").filter(token_hash=token_hash(token)).first()
+        reply = (
+            ReplyToken.objects.select_related("complaint__complainant")
+            .filter(token_hash=token_hash(token))
+            .first()
+        )
         if reply is None:
             continue
         case = reply.complaint
         if case.complainant.email and case.complainant.email.lower() == mail.from_address.lower():
-            TimelineEvent.objects.create(complaint=case, kind=TimelineEvent.Kind.CITIZEN_MESSAGE, is_public=False,
-                                         text=_description(mail)[:10000])
+            TimelineEvent.objects.create(
+                complaint=case,
+                kind=TimelineEvent.Kind.CITIZEN_MESSAGE,
+                is_public=False,
+                text=_description(mail)[:10000],
+            )
             _add_evidence(case, mail)
             _traffic(mail, item, case.reference)
             return Processed(complaint=case, note=f"reply attached to {case.reference}")
-        raise Quarantine(f"carries the reply token of {case.reference} but the sender is not the case's contact; "
-                         "an agent must decide")
+        raise Quarantine(
+            f"carries the reply token of {case.reference} but the sender is not the case's contact; "
+            "an agent must decide"
+        )
 
     note = ""
     quoted = REFERENCE.search(f"{mail.subject} {mail.body[:2000]}")
@@ -198,16 +237,20 @@ def process_email(item: InboundItem) -> Processed:
         note = f"mentions {quoted.group(0).upper()} without its reply token: filed as a new complaint, not attached"
     try:
         registered = complaint_register(
-            channel=Channel.EMAIL, category=_category_for(mail), description=_description(mail)[:10000],
-            identity={"email": mail.from_address, "name": mail.from_name[:200]}, acknowledge=False,
+            channel=Channel.EMAIL,
+            category=_category_for(mail),
+            description=_description(mail)[:10000],
+            identity={"email": mail.from_address, "name": mail.from_name[:200]},
+            acknowledge=False,
             received_at=timezone.now(),
         )
     except ValidationError as exc:
         raise Quarantine(f"the sender's details were refused: {exc.messages}") from exc
     complaint = registered.complaint
     if note:
-        TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.INTERNAL_NOTE, is_public=False,
-                                     text=note)
+        TimelineEvent.objects.create(
+            complaint=complaint, kind=TimelineEvent.Kind.INTERNAL_NOTE, is_public=False, text=note
+        )
     _add_evidence(complaint, mail)
     _traffic(mail, item, complaint.reference)
     token = reply_token_new(complaint)
@@ -221,19 +264,32 @@ def process_email(item: InboundItem) -> Processed:
 def email_ingest(raw: bytes, *, source: str, mailbox: str) -> InboundItem:
     """The one path for every source: keep the raw message, then process it once."""
     if len(raw) > settings.OCC_EMAIL_MAX_BYTES:
-        item, created = inbound_store(channel=Channel.EMAIL, kind="email", source=source, fileobj=io.BytesIO(raw))
+        item, created = inbound_store(
+            channel=Channel.EMAIL, kind="email", source=source, fileobj=io.BytesIO(raw)
+        )
         if created:
             return inbound_quarantine(
                 item_id=item.pk,
-                reason=f"message of {len(raw)} bytes is larger than the limit of {settings.OCC_EMAIL_MAX_BYTES}")
+                reason=f"message of {len(raw)} bytes is larger than the limit of {settings.OCC_EMAIL_MAX_BYTES}",
+            )
         return item
     message_id = message_id_of(raw)
     dedup = f"{mailbox}:{message_id}" if message_id else None
-    item, _ = inbound_store(channel=Channel.EMAIL, kind="email", source=source, fileobj=io.BytesIO(raw),
-                            dedup_key=dedup, metadata={"mailbox": mailbox})
+    item, _ = inbound_store(
+        channel=Channel.EMAIL,
+        kind="email",
+        source=source,
+        fileobj=io.BytesIO(raw),
+        dedup_key=dedup,
+        metadata={"mailbox": mailbox},
+    )
     return inbound_process(item_id=item.pk)
 
 
 def summary(item: InboundItem) -> dict[str, Any]:
-    return {"id": item.pk, "state": item.state, "reason": item.reason,
-            "complaint": item.complaint.reference if item.complaint_id else None}
+    return {
+        "id": item.pk,
+        "state": item.state,
+        "reason": item.reason,
+        "complaint": item.complaint.reference if item.complaint_id else None,
+    }

@@ -54,11 +54,13 @@ def imap_poll(connect: Callable[[], imaplib.IMAP4] | None = None) -> Counter:
     the rest unflagged for the next run; messages already stored are not stored twice."""
     conf = settings.OCC_IMAP
     if connect is None:
+
         def connect() -> imaplib.IMAP4:
             cls = imaplib.IMAP4_SSL if conf["TLS"] else imaplib.IMAP4
             client = cls(conf["HOST"], conf["PORT"], timeout=30)
             client.login(conf["USER"], conf["PASSWORD"])
             return client
+
     counts: Counter = Counter()
     client = connect()
     try:

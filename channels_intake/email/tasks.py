@@ -9,7 +9,9 @@ from .processing import open_secret
 def email_acknowledge(self, complaint_id: int, sealed: str) -> str:
     """Safe to run twice: the complaint's acknowledgement is claimed once."""
     tracking_code, token = open_secret(sealed).split("|", 1)
-    return acknowledgement.acknowledgement_send(complaint_id=complaint_id, tracking_code=tracking_code, token=token)
+    return acknowledgement.acknowledgement_send(
+        complaint_id=complaint_id, tracking_code=tracking_code, token=token
+    )
 
 
 @shared_task

@@ -13,7 +13,10 @@ class TelephonyChannelConfig(AppConfig):
         from .models import AgentExtension, Call, Fax, Recording
 
         auditlog.register(Call, mask_fields=["caller_number"], exclude_fields=["created_at"])
-        auditlog.register(Fax, mask_fields=["sender_number", "receiving_line"],
-                          exclude_fields=["created_at", "previews", "previews_error"])
+        auditlog.register(
+            Fax,
+            mask_fields=["sender_number", "receiving_line"],
+            exclude_fields=["created_at", "previews", "previews_error"],
+        )
         auditlog.register(Recording, exclude_fields=["created_at"])
         auditlog.register(AgentExtension)

@@ -33,15 +33,23 @@ from occ.api.errors import ApiError
 from .models import SignedRequestNonce
 
 
-def signing_message(*, timestamp: str, method: str, path: str, content_sha256: str,
-                    fields: Mapping[str, object] | None = None) -> bytes:
+def signing_message(
+    *, timestamp: str, method: str, path: str, content_sha256: str, fields: Mapping[str, object] | None = None
+) -> bytes:
     canonical = urlencode(sorted((k, "" if v is None else str(v)) for k, v in (fields or {}).items()))
     return "\n".join([timestamp, method.upper(), path, content_sha256.lower(), canonical]).encode()
 
 
-def machine_headers(secret: str, *, method: str, path: str, content: bytes | None = None,
-                    content_sha256: str | None = None, fields: Mapping[str, object] | None = None,
-                    timestamp: int | None = None) -> dict[str, str]:
+def machine_headers(
+    secret: str,
+    *,
+    method: str,
+    path: str,
+    content: bytes | None = None,
+    content_sha256: str | None = None,
+    fields: Mapping[str, object] | None = None,
+    timestamp: int | None = None,
+) -> dict[str, str]:
     """The headers a PBX or fax gateway sends (used by tests, the benchmark and integrators)."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     digest = content_sha256 or hashlib.sha256(content or b"").hexdigest()
@@ -63,32 +71,49 @@ def machine_verify(request, *, secrets_setting: str, fields: Mapping[str, object
     Returns the signed content SHA-256, which the caller compares with what actually arrived."""
     secrets = _secrets(secrets_setting)
     if not secrets:
-        raise ApiError(status_code=503, code="not_configured",
-                       message=f"This machine endpoint is not configured ({secrets_setting} is empty).")
+        raise ApiError(
+            status_code=503,
+            code="not_configured",
+            message=f"This machine endpoint is not configured ({secrets_setting} is empty).",
+        )
     ts = request.headers.get("X-OCC-Timestamp", "")
     declared = request.headers.get("X-OCC-Content-SHA256", "").lower()
     signature = request.headers.get("X-OCC-Signature", "")
     if not ts.isdigit() or len(declared) != 64 or not signature.startswith("sha256="):
-        raise ApiError(status_code=401, code="not_authenticated",
-                       message="Send X-OCC-Timestamp, X-OCC-Content-SHA256 and X-OCC-Signature: sha256=<HMAC>.")
+        raise ApiError(
+            status_code=401,
+            code="not_authenticated",
+            message="Send X-OCC-Timestamp, X-OCC-Content-SHA256 and X-OCC-Signature: sha256=<HMAC>.",
+        )
     skew = settings.OCC_MACHINE_MAX_SKEW_SECONDS
     if abs(time.time() - int(ts)) > skew:
-        raise ApiError(status_code=401, code="stale_request",
-                       message=f"The timestamp is more than {skew} seconds away from the server's clock.")
-    message = signing_message(timestamp=ts, method=request.method, path=request.path, content_sha256=declared,
-                              fields=fields)
-    given = signature[len("sha256="):].lower()
-    if not any(hmac.compare_digest(hmac.new(s.encode(), message, hashlib.sha256).hexdigest(), given)
-               for s in secrets):
-        raise ApiError(status_code=401, code="bad_signature",
-                       message="The signature does not match the request (timestamp, method, path, content hash, "
-                               "fields).")
+        raise ApiError(
+            status_code=401,
+            code="stale_request",
+            message=f"The timestamp is more than {skew} seconds away from the server's clock.",
+        )
+    message = signing_message(
+        timestamp=ts, method=request.method, path=request.path, content_sha256=declared, fields=fields
+    )
+    given = signature[len("sha256=") :].lower()
+    if not any(
+        hmac.compare_digest(hmac.new(s.encode(), message, hashlib.sha256).hexdigest(), given) for s in secrets
+    ):
+        raise ApiError(
+            status_code=401,
+            code="bad_signature",
+            message="The signature does not match the request (timestamp, method, path, content hash, "
+            "fields).",
+        )
     try:
         with transaction.atomic():
             SignedRequestNonce.objects.create(digest=hashlib.sha256(given.encode()).hexdigest())
     except IntegrityError as exc:
-        raise ApiError(status_code=401, code="replayed_request",
-                       message="This signed request was already received; sign every delivery afresh.") from exc
+        raise ApiError(
+            status_code=401,
+            code="replayed_request",
+            message="This signed request was already received; sign every delivery afresh.",
+        ) from exc
     return declared
 
 

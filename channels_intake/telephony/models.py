@@ -44,15 +44,19 @@ class Call(models.Model):
     caller_withheld = models.BooleanField(default=False)
     called_line = models.CharField(max_length=40, blank=True)
     agent_extension = models.CharField(max_length=20, blank=True)
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="calls")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=40, blank=True)
-    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls")
-    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     linked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -91,7 +95,9 @@ class CallEvent(models.Model):
     type = models.CharField(max_length=10, choices=Type.choices)
     occurred_at = models.DateTimeField()
     received_at = models.DateTimeField(auto_now_add=True)
-    inbound_item = models.ForeignKey(InboundItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    inbound_item = models.ForeignKey(
+        InboundItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -112,7 +118,9 @@ class Recording(models.Model):
         PBX = "pbx", _("telephone system")
         AGENT = "agent", _("agent upload")
 
-    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="recordings")
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="recordings"
+    )
     call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.PROTECT, related_name="recordings")
     file = models.FileField(max_length=200)
     original_name = models.CharField(max_length=255)
@@ -125,19 +133,27 @@ class Recording(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     source = models.CharField(max_length=8, choices=Source.choices)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    inbound_item = models.ForeignKey(InboundItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    inbound_item = models.ForeignKey(
+        InboundItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["call", "sha256"], name="one_recording_per_call_and_content"),
-            models.UniqueConstraint(fields=["complaint", "sha256"], condition=Q(call__isnull=True),
-                                    name="one_recording_per_complaint_and_content"),
-            models.CheckConstraint(condition=Q(call__isnull=False) | Q(complaint__isnull=False),
-                                   name="recording_of_a_call_or_a_complaint"),
+            models.UniqueConstraint(
+                fields=["complaint", "sha256"],
+                condition=Q(call__isnull=True),
+                name="one_recording_per_complaint_and_content",
+            ),
+            models.CheckConstraint(
+                condition=Q(call__isnull=False) | Q(complaint__isnull=False),
+                name="recording_of_a_call_or_a_complaint",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -165,7 +181,9 @@ class UploadSession(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     source = models.CharField(max_length=8, choices=Recording.Source.choices, default=Recording.Source.AGENT)
-    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     pbx_call_id = models.CharField(max_length=100, blank=True, help_text="PBX sessions: the call's id")
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100, blank=True)
@@ -175,13 +193,18 @@ class UploadSession(models.Model):
     parts = models.JSONField(default=list, blank=True, help_text="[[offset, size, storage name], ...]")
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     error = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    recording = models.ForeignKey(Recording, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    inbound_item = models.ForeignKey(InboundItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recording = models.ForeignKey(
+        Recording, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    inbound_item = models.ForeignKey(
+        InboundItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"Upload {self.pk}"
@@ -197,7 +220,9 @@ class Fax(models.Model):
         FAILED = "failed", _("previews failed")
 
     complaint = models.OneToOneField(Complaint, on_delete=models.PROTECT, related_name="fax")
-    attachment = models.ForeignKey(Attachment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    attachment = models.ForeignKey(
+        Attachment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=40)
     size = models.PositiveBigIntegerField()
@@ -209,12 +234,15 @@ class Fax(models.Model):
     received_at = models.DateTimeField()
     source = models.CharField(max_length=100)
     dedup_key = models.CharField(max_length=200, unique=True)
-    inbound_item = models.ForeignKey(InboundItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    inbound_item = models.ForeignKey(
+        InboundItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     previews = models.CharField(max_length=8, choices=Previews.choices, default=Previews.PENDING)
     previews_error = models.CharField(max_length=500, blank=True)
     transcribed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    transcribed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="+")
+    transcribed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     class Meta:

@@ -24,8 +24,10 @@ def process_cti_event(item: InboundItem) -> Processed:
     event = cti_event_parse(raw)
     call, applied = cti_event_apply(event=event, inbound_item=item)
     item.metadata = {**item.metadata, "call_id": call.call_id, "event": event.event, "applied": applied}
-    return Processed(complaint=call.complaint,
-                     note=f"{event.event} applied to call {call.pk}" if applied else f"{event.event}: already applied")
+    return Processed(
+        complaint=call.complaint,
+        note=f"{event.event} applied to call {call.pk}" if applied else f"{event.event}: already applied",
+    )
 
 
 @processor("pbx_recording")
@@ -37,10 +39,17 @@ def process_pbx_recording(item: InboundItem) -> Processed:
     # A recording may arrive before the call's events: the call record starts from it.
     call, _ = Call.objects.get_or_create(call_id=call_id)
     with item.raw.open("rb") as fh:
-        recording, created = recording_add(fileobj=fh, filename=meta.get("filename") or "recording",
-                                           declared_type=meta.get("content_type", ""), source=Recording.Source.PBX,
-                                           call=call, inbound_item=item)
-    return Processed(complaint=call.complaint, note=f"recording {recording.pk}" + ("" if created else " (existing)"))
+        recording, created = recording_add(
+            fileobj=fh,
+            filename=meta.get("filename") or "recording",
+            declared_type=meta.get("content_type", ""),
+            source=Recording.Source.PBX,
+            call=call,
+            inbound_item=item,
+        )
+    return Processed(
+        complaint=call.complaint, note=f"recording {recording.pk}" + ("" if created else " (existing)")
+    )
 
 
 def _gateway_fields(meta: dict) -> tuple[int | None, datetime | None]:
@@ -68,9 +77,14 @@ def process_fax(item: InboundItem) -> Processed:
     page_count, received_at = _gateway_fields(meta)
     with item.raw.open("rb") as fh:
         complaint = fax_register(
-            fileobj=fh, filename=meta.get("filename") or "fax", sender_number=meta.get("sender_number", ""),
-            receiving_line=meta.get("receiving_line", ""), page_count=page_count, received_at=received_at,
-            source="fax-gateway", dedup_key=f"fax-gateway:{meta['fax_id']}" if meta.get("fax_id") else None,
+            fileobj=fh,
+            filename=meta.get("filename") or "fax",
+            sender_number=meta.get("sender_number", ""),
+            receiving_line=meta.get("receiving_line", ""),
+            page_count=page_count,
+            received_at=received_at,
+            source="fax-gateway",
+            dedup_key=f"fax-gateway:{meta['fax_id']}" if meta.get("fax_id") else None,
             inbound_item=item,
         )
     return Processed(complaint=complaint, note="fax")

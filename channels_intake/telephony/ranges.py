@@ -63,8 +63,17 @@ def read_range(name: str, start: int, length: int) -> Iterator[bytes]:
         handle.close()
 
 
-def ranged_response(request, *, name: str, size: int, content_type: str, filename: str, etag: str,
-                    last_modified: float, attachment: bool) -> HttpResponse:
+def ranged_response(
+    request,
+    *,
+    name: str,
+    size: int,
+    content_type: str,
+    filename: str,
+    etag: str,
+    last_modified: float,
+    attachment: bool,
+) -> HttpResponse:
     wanted = parse_range(request.headers.get("Range", ""), size)
     if_range = request.headers.get("If-Range", "").strip()
     if wanted and if_range and if_range != etag:

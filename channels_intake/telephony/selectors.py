@@ -25,6 +25,7 @@ def _centre_staff(actor) -> None:
 
 # --- calls -----------------------------------------------------------------------------------------
 
+
 def calls_list(*, actor, state: str | None = None, mine: bool = False) -> QuerySet[Call]:
     if not can_read_cases(actor):
         return Call.objects.none()
@@ -47,10 +48,19 @@ def calls_recent(*, actor, active_only: bool = False) -> QuerySet[Call]:
 
 def call_get(*, actor, call_id: str) -> Call:
     _centre_staff(actor)
-    call = (Call.objects.select_related("complaint", "agent")
-            .prefetch_related(Prefetch("recordings", queryset=Recording.objects.select_related(
-                "complaint", "call__complaint").order_by("created_at", "id")))
-            .filter(call_id=call_id).first())
+    call = (
+        Call.objects.select_related("complaint", "agent")
+        .prefetch_related(
+            Prefetch(
+                "recordings",
+                queryset=Recording.objects.select_related("complaint", "call__complaint").order_by(
+                    "created_at", "id"
+                ),
+            )
+        )
+        .filter(call_id=call_id)
+        .first()
+    )
     if call is None:
         raise Http404
     return call
@@ -58,8 +68,11 @@ def call_get(*, actor, call_id: str) -> Call:
 
 def calls_read_log(*, actor, calls: Iterable[Call], action: str) -> None:
     """The caller's number is personal data: every list or view of calls is logged."""
-    rows = [(c.complaint.complainant_id if c.complaint_id else None, c.complaint_id, c.pk)
-            for c in calls if c.caller_number]
+    rows = [
+        (c.complaint.complainant_id if c.complaint_id else None, c.complaint_id, c.pk)
+        for c in calls
+        if c.caller_number
+    ]
     access_log_record(actor=actor, action=action, object_type="call", rows=rows, fields=["caller_number"])
 
 
@@ -67,23 +80,36 @@ def complaints_by_caller(*, actor, number: str, purpose: str = "caller look-up")
     """Earlier complaints from the same number (E.164). The look-up itself is written to the access
     log: one entry per complaint shown, or one entry saying the search found nothing."""
     _centre_staff(actor)
-    rows = list(complaint_visible(actor=actor).filter(complainant__phone=number)
-                .select_related("category", "complainant").order_by("-received_at", "-id")[:50])
-    access_log_record(actor=actor, action="search", object_type="complainant",
-                      rows=[(c.complainant_id, c.pk, c.complainant_id) for c in rows] or [(None, None, None)],
-                      fields=["phone"], purpose=purpose)
+    rows = list(
+        complaint_visible(actor=actor)
+        .filter(complainant__phone=number)
+        .select_related("category", "complainant")
+        .order_by("-received_at", "-id")[:50]
+    )
+    access_log_record(
+        actor=actor,
+        action="search",
+        object_type="complainant",
+        rows=[(c.complainant_id, c.pk, c.complainant_id) for c in rows] or [(None, None, None)],
+        fields=["phone"],
+        purpose=purpose,
+    )
     return rows
 
 
 # --- recordings ------------------------------------------------------------------------------------
+
 
 def recordings_of(complaint: Complaint, *, actor=None) -> QuerySet[Recording]:
     """A case's recordings: uploaded to it, or of a call linked to it. With ``actor``, nothing
     unless the actor is centre staff (callers that already scoped the complaint may omit it)."""
     if actor is not None and not can_read_cases(actor):
         return Recording.objects.none()
-    return (Recording.objects.filter(Q(complaint=complaint) | Q(call__complaint=complaint))
-            .select_related("complaint", "call__complaint").order_by("created_at", "id"))
+    return (
+        Recording.objects.filter(Q(complaint=complaint) | Q(call__complaint=complaint))
+        .select_related("complaint", "call__complaint")
+        .order_by("created_at", "id")
+    )
 
 
 def recording_get(*, actor, pk: int) -> Recording:
@@ -106,18 +132,25 @@ def recording_case(recording: Recording) -> Complaint | None:
 def recording_access_log(*, actor, recording: Recording, download: bool, detail: str) -> None:
     """Who played or downloaded which recording, and when (OCC-8)."""
     case = recording_case(recording)
-    access_log_record(actor=actor, action="download" if download else "view", object_type="recording",
-                      rows=[(case.complainant_id if case else None, case.pk if case else None, recording.pk)],
-                      fields=["recording"], purpose=detail[:100])
+    access_log_record(
+        actor=actor,
+        action="download" if download else "view",
+        object_type="recording",
+        rows=[(case.complainant_id if case else None, case.pk if case else None, recording.pk)],
+        fields=["recording"],
+        purpose=detail[:100],
+    )
 
 
 # --- faxes -----------------------------------------------------------------------------------------
 
+
 def faxes_list(*, actor, needs_transcription: bool | None = True) -> QuerySet[Fax]:
     if not can_read_cases(actor):
         return Fax.objects.none()
-    qs = (Fax.objects.select_related("complaint")
-          .prefetch_related(Prefetch("page_previews", queryset=FaxPage.objects.order_by("number"))))
+    qs = Fax.objects.select_related("complaint").prefetch_related(
+        Prefetch("page_previews", queryset=FaxPage.objects.order_by("number"))
+    )
     if needs_transcription is True:
         qs = qs.filter(transcribed_at__isnull=True)
     elif needs_transcription is False:
@@ -132,9 +165,12 @@ def faxes_pending(*, actor) -> QuerySet[Fax]:
 
 def fax_get(*, actor, pk: int) -> Fax:
     _centre_staff(actor)
-    fax = (Fax.objects.select_related("complaint", "attachment")
-           .prefetch_related(Prefetch("page_previews", queryset=FaxPage.objects.order_by("number")))
-           .filter(pk=pk).first())
+    fax = (
+        Fax.objects.select_related("complaint", "attachment")
+        .prefetch_related(Prefetch("page_previews", queryset=FaxPage.objects.order_by("number")))
+        .filter(pk=pk)
+        .first()
+    )
     if fax is None:
         raise Http404
     return fax
@@ -150,6 +186,11 @@ def fax_page_get(*, actor, pk: int, number: int) -> FaxPage:
     page = next((p for p in fax.page_previews.all() if p.number == number), None)
     if page is None:
         raise Http404
-    access_log_record(actor=actor, action="view", object_type="fax_page",
-                      rows=[(fax.complaint.complainant_id, fax.complaint_id, page.pk)], fields=["fax"])
+    access_log_record(
+        actor=actor,
+        action="view",
+        object_type="fax_page",
+        rows=[(fax.complaint.complainant_id, fax.complaint_id, page.pk)],
+        fields=["fax"],
+    )
     return page

@@ -49,12 +49,16 @@ class ReferralRowOut(serializers.Serializer):
 
 
 class ReferralListView(AgencyView):
-    @extend_schema(operation_id="agency_referral_list",
-                   parameters=[OpenApiParameter("state", str, enum=Referral.State.values, required=False)],
-                   responses={200: ReferralRowOut(many=True)})
+    @extend_schema(
+        operation_id="agency_referral_list",
+        parameters=[OpenApiParameter("state", str, enum=Referral.State.values, required=False)],
+        responses={200: ReferralRowOut(many=True)},
+    )
     def get(self, request):
         actor = self.actor(request)
-        rows = selectors.referrals_for_agency(agency_id=actor.agency.pk, state=request.query_params.get("state"))
+        rows = selectors.referrals_for_agency(
+            agency_id=actor.agency.pk, state=request.query_params.get("state")
+        )
         return Response(ReferralRowOut(rows[:500], many=True).data)
 
 
@@ -64,13 +68,20 @@ class ReferralDetailView(AgencyView):
         actor, ref = self.referral(request, delivery_id)
         payload = referrals.referral_agency_read(referral=ref, actor=actor)
         if actor.user is not None:
-            access_log_record(actor=actor.user, action="view", object_type="referral",
-                              rows=[(ref.complaint.complainant_id, ref.complaint_id, ref.pk)], fields=ref.fields)
+            access_log_record(
+                actor=actor.user,
+                action="view",
+                object_type="referral",
+                rows=[(ref.complaint.complainant_id, ref.complaint_id, ref.pk)],
+                fields=ref.fields,
+            )
         return Response({"referral": ReferralRowOut(ref).data, "case": payload})
 
 
 class AckIn(StrictSerializer):
-    agency_case_reference = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    agency_case_reference = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, default=""
+    )
 
 
 class ReferralAckView(AgencyView):
@@ -79,25 +90,35 @@ class ReferralAckView(AgencyView):
         actor, ref = self.referral(request, delivery_id)
         data = AckIn(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(ReferralRowOut(referrals.referral_acknowledge(referral=ref, actor=actor,
-                                                                      **data.validated_data)).data)
+        return Response(
+            ReferralRowOut(
+                referrals.referral_acknowledge(referral=ref, actor=actor, **data.validated_data)
+            ).data
+        )
 
 
 class UpdateIn(StrictSerializer):
     text = serializers.CharField(max_length=10000)
-    public = serializers.BooleanField(default=True, help_text="public updates join the timeline the citizen tracks")
+    public = serializers.BooleanField(
+        default=True, help_text="public updates join the timeline the citizen tracks"
+    )
     status = serializers.ChoiceField(choices=["in_progress", "resolved"], required=False, allow_null=True)
 
 
 class ReferralUpdateView(AgencyView):
-    @extend_schema(operation_id="agency_referral_update", request=UpdateIn,
-                   responses={201: dict, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="agency_referral_update",
+        request=UpdateIn,
+        responses={201: dict, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
+    )
     def post(self, request, delivery_id):
         actor, ref = self.referral(request, delivery_id)
         data = UpdateIn(data=request.data)
         data.is_valid(raise_exception=True)
         event = referrals.referral_agency_update(referral=ref, actor=actor, **data.validated_data)
-        return Response({"id": event.pk, "kind": event.kind, "public": event.is_public}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"id": event.pk, "kind": event.kind, "public": event.is_public}, status=status.HTTP_201_CREATED
+        )
 
 
 class DataIn(StrictSerializer):
@@ -114,5 +135,7 @@ class ReferralDataView(AgencyView):
         data = DataIn(data=request.data)
         data.is_valid(raise_exception=True)
         row = referrals.referral_return_data(referral=ref, actor=actor, **data.validated_data)
-        return Response({"id": row.pk, "kind": row.kind, "returned_by": row.returned_by,
-                         "returned_at": row.returned_at}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"id": row.pk, "kind": row.kind, "returned_by": row.returned_by, "returned_at": row.returned_at},
+            status=status.HTTP_201_CREATED,
+        )

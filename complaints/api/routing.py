@@ -31,7 +31,11 @@ def _refusal(exc: DisclosureRefused) -> ApiError:
 def _worked(request, reference):
     complaint = selectors.complaint_get(actor=request.user, reference=reference)
     if not can_work_cases(request.user):
-        raise ApiError(status_code=403, code="permission_denied", message="Your role may read this case but not route it.")
+        raise ApiError(
+            status_code=403,
+            code="permission_denied",
+            message="Your role may read this case but not route it.",
+        )
     return complaint
 
 
@@ -56,7 +60,9 @@ class ReferralOut(serializers.Serializer):
 class RoutingView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_routing_proposals", responses={200: dict, 404: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="staff_routing_proposals", responses={200: dict, 404: ErrorResponseSerializer}
+    )
     def get(self, request, reference: str):
         """Proposed agencies, and for each what it would receive under a related-agency agreement."""
         complaint = selectors.complaint_get(actor=request.user, reference=reference)
@@ -64,17 +70,30 @@ class RoutingView(StaffAPIView):
             raise Http404
         proposals = []
         for p in routing_propose(complaint):
-            entry = {"agency": p.rule.agency.code, "agency_name": p.rule.agency.name_en, "purpose": p.rule.purpose,
-                     "reason": p.reason}
+            entry = {
+                "agency": p.rule.agency.code,
+                "agency_name": p.rule.agency.name_en,
+                "purpose": p.rule.purpose,
+                "reason": p.reason,
+            }
             try:
-                decision = disclosure_decide(complaint=complaint, recipient=p.rule.agency, purpose=p.rule.purpose,
-                                             basis=Basis.RELATED_AGENCY, actor=request.user)
+                decision = disclosure_decide(
+                    complaint=complaint,
+                    recipient=p.rule.agency,
+                    purpose=p.rule.purpose,
+                    basis=Basis.RELATED_AGENCY,
+                    actor=request.user,
+                )
                 entry["related_agency_preview"] = {"fields": decision.fields, "payload": decision.payload}
             except DisclosureRefused as exc:
                 entry["related_agency_preview"] = {"refused": exc.code, "reason": exc.reason}
             proposals.append(entry)
-        return Response({"proposals": proposals,
-                         "referrals": ReferralOut(complaint.referrals.select_related("agency"), many=True).data})
+        return Response(
+            {
+                "proposals": proposals,
+                "referrals": ReferralOut(complaint.referrals.select_related("agency"), many=True).data,
+            }
+        )
 
 
 class ReferIn(StrictSerializer):
@@ -89,8 +108,11 @@ class ReferIn(StrictSerializer):
 class ReferView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_referral_create", request=ReferIn,
-                   responses={201: ReferralOut, 200: dict, 403: ErrorResponseSerializer, 409: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="staff_referral_create",
+        request=ReferIn,
+        responses={201: ReferralOut, 200: dict, 403: ErrorResponseSerializer, 409: ErrorResponseSerializer},
+    )
     def post(self, request, reference: str):
         complaint = _worked(request, reference)
         data = ReferIn(data=request.data)
@@ -98,17 +120,33 @@ class ReferView(StaffAPIView):
         v = data.validated_data
         agency = Agency.objects.filter(code=v["agency"], is_active=True).first()
         if agency is None:
-            raise ApiError(status_code=400, code="validation_error", message="Unknown agency.",
-                           fields={"agency": [f"No active agency '{v['agency']}'."]})
+            raise ApiError(
+                status_code=400,
+                code="validation_error",
+                message="Unknown agency.",
+                fields={"agency": [f"No active agency '{v['agency']}'."]},
+            )
         try:
             if v["preview"]:
-                d = disclosure_decide(complaint=complaint, recipient=agency, purpose=v["purpose"], basis=v["basis"],
-                                      actor=request.user, consent_id=v.get("consent_id"),
-                                      legal_order_id=v.get("legal_order_id"))
+                d = disclosure_decide(
+                    complaint=complaint,
+                    recipient=agency,
+                    purpose=v["purpose"],
+                    basis=v["basis"],
+                    actor=request.user,
+                    consent_id=v.get("consent_id"),
+                    legal_order_id=v.get("legal_order_id"),
+                )
                 return Response({"fields": d.fields, "payload": d.payload, "sha256": d.sha256})
-            ref = referrals.referral_create(complaint=complaint, agency=agency, purpose=v["purpose"], basis=v["basis"],
-                                            actor=request.user, consent_id=v.get("consent_id"),
-                                            legal_order_id=v.get("legal_order_id"))
+            ref = referrals.referral_create(
+                complaint=complaint,
+                agency=agency,
+                purpose=v["purpose"],
+                basis=v["basis"],
+                actor=request.user,
+                consent_id=v.get("consent_id"),
+                legal_order_id=v.get("legal_order_id"),
+            )
         except DisclosureRefused as exc:
             raise _refusal(exc) from exc
         ref.refresh_from_db()
@@ -155,54 +193,92 @@ class LegalOrderView(StaffAPIView):
     permission_classes = [IsStaff]
     parser_classes = [MultiPartParser, JSONParser]
 
-    @extend_schema(operation_id="staff_legal_order_record",
-                   request={"multipart/form-data": {"type": "object", "properties": {
-                       "agency": {"type": "string"}, "reference": {"type": "string"},
-                       "issuing_authority": {"type": "string"}, "issued_on": {"type": "string", "format": "date"},
-                       "provision": {"type": "string"}, "fields": {"type": "string", "description": "JSON list"},
-                       "document": {"type": "string", "format": "binary"}}}},
-                   responses={201: dict, 400: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="staff_legal_order_record",
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {
+                    "agency": {"type": "string"},
+                    "reference": {"type": "string"},
+                    "issuing_authority": {"type": "string"},
+                    "issued_on": {"type": "string", "format": "date"},
+                    "provision": {"type": "string"},
+                    "fields": {"type": "string", "description": "JSON list"},
+                    "document": {"type": "string", "format": "binary"},
+                },
+            }
+        },
+        responses={201: dict, 400: ErrorResponseSerializer},
+    )
     def post(self, request, reference: str):
         from django.utils.dateparse import parse_date
 
         complaint = _worked(request, reference)
         agency = Agency.objects.filter(code=request.data.get("agency", "")).first()
         if agency is None:
-            raise ApiError(status_code=400, code="validation_error", message="Unknown agency.",
-                           fields={"agency": ["Name the agency the order requires disclosure to."]})
+            raise ApiError(
+                status_code=400,
+                code="validation_error",
+                message="Unknown agency.",
+                fields={"agency": ["Name the agency the order requires disclosure to."]},
+            )
         issued_on = parse_date(request.data.get("issued_on") or "")
         if issued_on is None:
-            raise ApiError(status_code=400, code="validation_error", message="Give the order's date.",
-                           fields={"issued_on": ["A date like 2026-11-20."]})
+            raise ApiError(
+                status_code=400,
+                code="validation_error",
+                message="Give the order's date.",
+                fields={"issued_on": ["A date like 2026-11-20."]},
+            )
         try:
             fields = json.loads(request.data.get("fields") or "[]")
         except json.JSONDecodeError as exc:
-            raise ApiError(status_code=400, code="validation_error", message="fields must be a JSON list.",
-                           fields={"fields": ["A JSON list of field names."]}) from exc
+            raise ApiError(
+                status_code=400,
+                code="validation_error",
+                message="fields must be a JSON list.",
+                fields={"fields": ["A JSON list of field names."]},
+            ) from exc
         order = legal_order_record(
-            complaint=complaint, agency=agency, reference=request.data.get("reference", ""),
-            issuing_authority=request.data.get("issuing_authority", ""), issued_on=issued_on,
-            provision=request.data.get("provision", ""), document=request.FILES.get("document"), fields=fields,
-            actor=request.user)
-        return Response({"id": order.pk, "document_sha256": order.document_sha256}, status=status.HTTP_201_CREATED)
+            complaint=complaint,
+            agency=agency,
+            reference=request.data.get("reference", ""),
+            issuing_authority=request.data.get("issuing_authority", ""),
+            issued_on=issued_on,
+            provision=request.data.get("provision", ""),
+            document=request.FILES.get("document"),
+            fields=fields,
+            actor=request.user,
+        )
+        return Response(
+            {"id": order.pk, "document_sha256": order.document_sha256}, status=status.HTTP_201_CREATED
+        )
 
 
 class ReferralQueueView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_referral_queue",
-                   parameters=[OpenApiParameter("state", str, enum=Referral.State.values, required=False)],
-                   responses={200: ReferralOut(many=True)})
+    @extend_schema(
+        operation_id="staff_referral_queue",
+        parameters=[OpenApiParameter("state", str, enum=Referral.State.values, required=False)],
+        responses={200: ReferralOut(many=True)},
+    )
     def get(self, request):
-        rows = selectors.referrals_for_supervision(actor=request.user, state=request.query_params.get("state"))
+        rows = selectors.referrals_for_supervision(
+            actor=request.user, state=request.query_params.get("state")
+        )
         return Response(ReferralOut(rows[:500], many=True).data)
 
 
 class ReferralResendView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_referral_resend", request=None,
-                   responses={200: ReferralOut, 403: ErrorResponseSerializer, 409: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="staff_referral_resend",
+        request=None,
+        responses={200: ReferralOut, 403: ErrorResponseSerializer, 409: ErrorResponseSerializer},
+    )
     def post(self, request, pk: int):
         ref = selectors.referrals_for_supervision(actor=request.user).filter(pk=pk).first()
         if ref is None:

@@ -106,8 +106,12 @@ class ComplaintListView(StaffAPIView):
             try:
                 f["phone"] = normalise_phone(f["phone"])
             except DjangoValidationError as exc:
-                raise ApiError(status_code=400, code="validation_error", message="Not a valid phone number.",
-                               fields={"phone": ["Not a valid phone number."]}) from exc
+                raise ApiError(
+                    status_code=400,
+                    code="validation_error",
+                    message="Not a valid phone number.",
+                    fields={"phone": ["Not a valid phone number."]},
+                ) from exc
         qs = selectors.complaint_list(actor=request.user, filters=selectors.ComplaintFilters(**f))
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
@@ -119,7 +123,9 @@ class ComplaintListView(StaffAPIView):
 class ComplaintDetailView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_complaint_get", responses={200: ComplaintDetailOut, 404: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="staff_complaint_get", responses={200: ComplaintDetailOut, 404: ErrorResponseSerializer}
+    )
     def get(self, request, reference: str):
         complaint = selectors.complaint_get(actor=request.user, reference=reference)
         selectors.personal_data_read_log(actor=request.user, complaints=[complaint], action="view")
@@ -129,8 +135,11 @@ class ComplaintDetailView(StaffAPIView):
 def _worked_complaint(request, reference: str):
     complaint = selectors.complaint_get(actor=request.user, reference=reference)
     if not can_work_cases(request.user):
-        raise ApiError(status_code=403, code="permission_denied",
-                       message="Your role may read this case but not change it.")
+        raise ApiError(
+            status_code=403,
+            code="permission_denied",
+            message="Your role may read this case but not change it.",
+        )
     return complaint
 
 
@@ -142,21 +151,32 @@ class StatusIn(StrictSerializer):
 class ComplaintStatusView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_complaint_status_change", request=StatusIn,
-                   responses={200: ComplaintDetailOut, 404: ErrorResponseSerializer, 409: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="staff_complaint_status_change",
+        request=StatusIn,
+        responses={200: ComplaintDetailOut, 404: ErrorResponseSerializer, 409: ErrorResponseSerializer},
+    )
     def post(self, request, reference: str):
         complaint = _worked_complaint(request, reference)
         data = StatusIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             services.complaint_status_change(
-                complaint=complaint, actor=request.user, to_status=data.validated_data["status"],
+                complaint=complaint,
+                actor=request.user,
+                to_status=data.validated_data["status"],
                 note=data.validated_data["note"],
             )
         except services.TransitionRefused as exc:
-            raise ApiError(status_code=409, code="transition_not_allowed", message=str(exc),
-                           fields={"status": [str(exc)]}) from exc
-        return Response(ComplaintDetailOut(selectors.complaint_get(actor=request.user, reference=reference)).data)
+            raise ApiError(
+                status_code=409,
+                code="transition_not_allowed",
+                message=str(exc),
+                fields={"status": [str(exc)]},
+            ) from exc
+        return Response(
+            ComplaintDetailOut(selectors.complaint_get(actor=request.user, reference=reference)).data
+        )
 
 
 class NoteIn(StrictSerializer):
@@ -193,8 +213,12 @@ class ComplaintAssignView(StaffAPIView):
         if name:
             assignee = User.objects.filter(username=name, is_active=True).first()
             if assignee is None:
-                raise ApiError(status_code=400, code="validation_error", message="No such active user.",
-                               fields={"assignee": [f"No active staff user '{name}'."]})
+                raise ApiError(
+                    status_code=400,
+                    code="validation_error",
+                    message="No such active user.",
+                    fields={"assignee": [f"No active staff user '{name}'."]},
+                )
         services.complaint_assign(complaint=complaint, actor=request.user, assignee=assignee)
         return Response(ComplaintRowOut(complaint).data)
 
@@ -202,7 +226,9 @@ class ComplaintAssignView(StaffAPIView):
 class AttachmentDownloadView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_attachment_download", responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(
+        operation_id="staff_attachment_download", responses={(200, "application/octet-stream"): bytes}
+    )
     def get(self, request, pk: int):
         attachment = selectors.attachment_get(actor=request.user, pk=pk)
         access_log_record(
@@ -221,4 +247,3 @@ class AttachmentDownloadView(StaffAPIView):
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
-

@@ -34,7 +34,9 @@ class Agency(models.Model):
     # How referrals reach the agency (see complaints.models.routing.DeliveryMethod).
     delivery_method = models.CharField(max_length=8, default="api")
     webhook_url = models.URLField(blank=True)
-    webhook_secret = models.CharField(max_length=128, blank=True, help_text="shared secret for HMAC signatures")
+    webhook_secret = models.CharField(
+        max_length=128, blank=True, help_text="shared secret for HMAC signatures"
+    )
     delivery_email = models.EmailField(blank=True, help_text="designated address for e-mail delivery")
     # Per-agency delivery failure state, shown to supervisors.
     failure_count = models.PositiveIntegerField(default=0)
@@ -53,7 +55,9 @@ class User(AbstractUser):
     """A staff account. Citizens have no account: they track with reference + tracking code."""
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
-    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="officers")
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="officers"
+    )
 
     class Meta:
         constraints = [
@@ -93,7 +97,9 @@ class Category(models.Model):
     policy_name = models.CharField(max_length=16, choices=FieldPolicy.choices, default=FieldPolicy.OPTIONAL)
     policy_phone = models.CharField(max_length=16, choices=FieldPolicy.choices, default=FieldPolicy.OPTIONAL)
     policy_email = models.CharField(max_length=16, choices=FieldPolicy.choices, default=FieldPolicy.OPTIONAL)
-    policy_address = models.CharField(max_length=16, choices=FieldPolicy.choices, default=FieldPolicy.OPTIONAL)
+    policy_address = models.CharField(
+        max_length=16, choices=FieldPolicy.choices, default=FieldPolicy.OPTIONAL
+    )
     policy_national_id = models.CharField(
         max_length=16, choices=FieldPolicy.choices, default=FieldPolicy.NOT_COLLECTED
     )
@@ -190,7 +196,10 @@ class Complaint(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["channel", "received_at"]), models.Index(fields=["category", "status"])]
+        indexes = [
+            models.Index(fields=["channel", "received_at"]),
+            models.Index(fields=["category", "status"]),
+        ]
 
     def __str__(self) -> str:
         return self.reference

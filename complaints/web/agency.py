@@ -39,26 +39,55 @@ def inbox(request):
     state = request.GET.get("state") or None
     if state not in Referral.State.values:
         state = None
-    rows = list(selectors.referrals_for_agency(agency_id=request.user.agency_id, state=state)
-                .order_by("acknowledged_at", "-created_at")[:200])
-    return render(request, "agency/inbox.html", {"rows": rows, "agency": request.user.agency, "state": state,
-                                                 "basis_labels": BASIS_LABELS, "purpose_labels": PURPOSE_LABELS})
+    rows = list(
+        selectors.referrals_for_agency(agency_id=request.user.agency_id, state=state).order_by(
+            "acknowledged_at", "-created_at"
+        )[:200]
+    )
+    return render(
+        request,
+        "agency/inbox.html",
+        {
+            "rows": rows,
+            "agency": request.user.agency,
+            "state": state,
+            "basis_labels": BASIS_LABELS,
+            "purpose_labels": PURPOSE_LABELS,
+        },
+    )
 
 
 @staff_page(OFFICER)
 def detail(request, delivery_id):
     ref = _referral(request, delivery_id)
     payload = referrals.referral_agency_read(referral=ref, actor=_actor(request))  # a transfer-log record
-    access_log_record(actor=request.user, action="view", object_type="referral",
-                      rows=[(ref.complaint.complainant_id, ref.complaint_id, ref.pk)], fields=ref.fields)
+    access_log_record(
+        actor=request.user,
+        action="view",
+        object_type="referral",
+        rows=[(ref.complaint.complainant_id, ref.complaint_id, ref.pk)],
+        fields=ref.fields,
+    )
     # What this agency itself posted on the case (never the centre's internal notes).
-    posted = list(TimelineEvent.objects.filter(complaint_id=ref.complaint_id, actor__agency_id=ref.agency_id)
-                  .select_related("actor").order_by("created_at"))
-    return render(request, "agency/detail.html", {
-        "ref": ref, "case": payload, "pretty": json.dumps(payload, ensure_ascii=False, indent=2), "posted": posted,
-        "returned": list(ref.returned_data.all()),
-        "statuses": AGENCY_STATUSES, "basis_label": BASIS_LABELS.get(ref.basis, ref.basis),
-        "purpose_label": PURPOSE_LABELS.get(ref.purpose, ref.purpose)})
+    posted = list(
+        TimelineEvent.objects.filter(complaint_id=ref.complaint_id, actor__agency_id=ref.agency_id)
+        .select_related("actor")
+        .order_by("created_at")
+    )
+    return render(
+        request,
+        "agency/detail.html",
+        {
+            "ref": ref,
+            "case": payload,
+            "pretty": json.dumps(payload, ensure_ascii=False, indent=2),
+            "posted": posted,
+            "returned": list(ref.returned_data.all()),
+            "statuses": AGENCY_STATUSES,
+            "basis_label": BASIS_LABELS.get(ref.basis, ref.basis),
+            "purpose_label": PURPOSE_LABELS.get(ref.purpose, ref.purpose),
+        },
+    )
 
 
 def _back(delivery_id):
@@ -69,8 +98,11 @@ def _back(delivery_id):
 @staff_page(OFFICER)
 def acknowledge(request, delivery_id):
     ref = _referral(request, delivery_id)
-    referrals.referral_acknowledge(referral=ref, actor=_actor(request),
-                                   agency_case_reference=request.POST.get("agency_case_reference", ""))
+    referrals.referral_acknowledge(
+        referral=ref,
+        actor=_actor(request),
+        agency_case_reference=request.POST.get("agency_case_reference", ""),
+    )
     messages.success(request, _("Acknowledged."))
     return _back(delivery_id)
 
@@ -80,9 +112,13 @@ def acknowledge(request, delivery_id):
 def update(request, delivery_id):
     ref = _referral(request, delivery_id)
     try:
-        referrals.referral_agency_update(referral=ref, actor=_actor(request), text=request.POST.get("text", ""),
-                                         public=request.POST.get("public") == "1",
-                                         status=request.POST.get("status") or None)
+        referrals.referral_agency_update(
+            referral=ref,
+            actor=_actor(request),
+            text=request.POST.get("text", ""),
+            public=request.POST.get("public") == "1",
+            status=request.POST.get("status") or None,
+        )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
@@ -95,9 +131,14 @@ def update(request, delivery_id):
 def return_data(request, delivery_id):
     ref = _referral(request, delivery_id)
     try:
-        referrals.referral_return_data(referral=ref, actor=_actor(request), kind=request.POST.get("kind", ""),
-                                       value=request.POST.get("value", ""), note=request.POST.get("note", ""),
-                                       legal_basis=request.POST.get("legal_basis", ""))
+        referrals.referral_return_data(
+            referral=ref,
+            actor=_actor(request),
+            kind=request.POST.get("kind", ""),
+            value=request.POST.get("value", ""),
+            note=request.POST.get("note", ""),
+            legal_basis=request.POST.get("legal_basis", ""),
+        )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:

@@ -22,8 +22,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from complaints.models import Role
 
-HOME_BY_ROLE = {Role.AGENCY_OFFICER: "agency:inbox", Role.PRIVACY_OFFICER: "privacydesk:requests",
-                Role.AUDITOR: "privacydesk:requests"}
+HOME_BY_ROLE = {
+    Role.AGENCY_OFFICER: "agency:inbox",
+    Role.PRIVACY_OFFICER: "privacydesk:requests",
+    Role.AUDITOR: "privacydesk:requests",
+}
 SEEN = "desk_seen"  # session key: when the staff member last did something (epoch seconds)
 NEXT = "desk_next"  # session key: where to go after the second factor
 
@@ -68,7 +71,11 @@ def staff_page(roles=None):
 
 
 def _safe_next(request, value: str) -> str:
-    if value and value.startswith("/") and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}):
+    if (
+        value
+        and value.startswith("/")
+        and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()})
+    ):
         return value
     return ""
 
@@ -78,7 +85,9 @@ def login_view(request):
     error = ""
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
     if request.method == "POST":
-        user = authenticate(request, username=request.POST.get("username", ""), password=request.POST.get("password", ""))
+        user = authenticate(
+            request, username=request.POST.get("username", ""), password=request.POST.get("password", "")
+        )
         if user is not None and getattr(user, "role", None):
             login(request, user)
             request.session[SEEN] = int(time.time())
@@ -86,9 +95,12 @@ def login_view(request):
                 request.session[NEXT] = next_url
             return HttpResponseRedirect(reverse("desk:otp"))
         error = "invalid"
-    return render(request, "desk/login.html", {"error": error, "next": next_url,
-                                               "expired": request.GET.get("expired") == "1"},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "desk/login.html",
+        {"error": error, "next": next_url, "expired": request.GET.get("expired") == "1"},
+        status=400 if error else 200,
+    )
 
 
 def _qr_svg(url: str) -> str:
@@ -107,7 +119,8 @@ def otp_view(request):
     enrolling = device is None
     if enrolling:
         device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
-            user=user, name="authenticator", confirmed=False)
+            user=user, name="authenticator", confirmed=False
+        )
     error = ""
     if request.method == "POST":
         if device.verify_token(request.POST.get("token", "").strip()):

@@ -69,9 +69,17 @@ def identity_fields(category: Category | None, values: dict) -> list[dict]:
         if policy[name] == FieldPolicy.NOT_COLLECTED:
             continue
         label, kind, autocomplete = IDENTITY_META[name]
-        rows.append({"name": name, "label": label, "type": kind, "autocomplete": autocomplete,
-                     "required": policy[name] == FieldPolicy.REQUIRED, "value": values.get(name, ""),
-                     "error_key": f"complainant.{name}"})
+        rows.append(
+            {
+                "name": name,
+                "label": label,
+                "type": kind,
+                "autocomplete": autocomplete,
+                "required": policy[name] == FieldPolicy.REQUIRED,
+                "value": values.get(name, ""),
+                "error_key": f"complainant.{name}",
+            }
+        )
     return rows
 
 

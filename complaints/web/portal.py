@@ -41,33 +41,55 @@ def _too_many(request, template: str, ctx: dict):
 
 def home(request):
     traffic_mark(request, channel="web")
-    return render(request, "portal/home.html", _context(
-        request, notices=PolicyNotice.objects.select_related("policy").order_by("-published_at")[:3]))
+    return render(
+        request,
+        "portal/home.html",
+        _context(
+            request, notices=PolicyNotice.objects.select_related("policy").order_by("-published_at")[:3]
+        ),
+    )
 
 
 def fields(request):
     """htmx: the identity fields the chosen category collects (OCC-3)."""
     category = selectors.category_list().filter(code=request.GET.get("category", "")).first()
-    return render(request, "portal/identity_fields.html",
-                  _context(request, category=category, identity_fields=identity_fields(category, {}), values={},
-                           errors={}))
+    return render(
+        request,
+        "portal/identity_fields.html",
+        _context(
+            request, category=category, identity_fields=identity_fields(category, {}), values={}, errors={}
+        ),
+    )
 
 
 def _payload(values: dict) -> dict:
-    return {"category": values.get("category", ""), "channel": "web", "description": values.get("description", ""),
-            "complainant": {k: values[k] for k in IDENTITY_FIELDS if values.get(k, "").strip()},
-            "anonymous": values.get("anonymous") == "1",
-            "incident": {k: values[k] for k in INCIDENT_FIELDS if values.get(k, "").strip()}}
+    return {
+        "category": values.get("category", ""),
+        "channel": "web",
+        "description": values.get("description", ""),
+        "complainant": {k: values[k] for k in IDENTITY_FIELDS if values.get(k, "").strip()},
+        "anonymous": values.get("anonymous") == "1",
+        "incident": {k: values[k] for k in INCIDENT_FIELDS if values.get(k, "").strip()},
+    }
 
 
 @require_http_methods(["GET", "POST"])
 def file_complaint(request):
     traffic_mark(request, channel="web")
     categories = list(selectors.category_list())
-    values = request.POST.dict() if request.method == "POST" else {"category": request.GET.get("category", "")}
+    values = (
+        request.POST.dict() if request.method == "POST" else {"category": request.GET.get("category", "")}
+    )
     category = next((c for c in categories if c.code == values.get("category")), None)
-    ctx = {"categories": categories, "category": category, "values": values, "errors": {}, "form_error": "",
-           "identity_fields": identity_fields(category, values), "policy": policy_services.policy_current()}
+    ctx = {
+        "categories": categories,
+        "category": category,
+        "values": values,
+        "errors": {},
+        "form_error": "",
+        "identity_fields": identity_fields(category, values),
+        "policy": policy_services.policy_current(),
+    }
     if request.method == "POST":
         if throttled(request, "intake"):
             return _too_many(request, "portal/file.html", ctx)
@@ -83,9 +105,16 @@ def file_complaint(request):
         else:
             c = registered.complaint
             traffic_mark(request, reference=c.reference)
-            response = render(request, "portal/done.html", _context(
-                request, reference=c.reference, tracking_code=registered.tracking_code,
-                expected=expected_response_date(c)))
+            response = render(
+                request,
+                "portal/done.html",
+                _context(
+                    request,
+                    reference=c.reference,
+                    tracking_code=registered.tracking_code,
+                    expected=expected_response_date(c),
+                ),
+            )
             response["Cache-Control"] = "no-store"
             return response
         if not ctx["form_error"]:
@@ -95,8 +124,15 @@ def file_complaint(request):
 
 
 def _event_rows(events):
-    return [{"at": e.created_at, "kind": TimelineEvent.Kind(e.kind).label,
-             "status": Status(e.to_status).label if e.to_status else "", "text": e.text} for e in events]
+    return [
+        {
+            "at": e.created_at,
+            "kind": TimelineEvent.Kind(e.kind).label,
+            "status": Status(e.to_status).label if e.to_status else "",
+            "text": e.text,
+        }
+        for e in events
+    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -108,8 +144,10 @@ def track(request):
         if throttled(request, "track"):
             return _too_many(request, "portal/track.html", ctx)
         try:
-            found = selectors.complaint_track(reference=request.POST.get("reference", ""),
-                                              tracking_code=request.POST.get("tracking_code", ""))
+            found = selectors.complaint_track(
+                reference=request.POST.get("reference", ""),
+                tracking_code=request.POST.get("tracking_code", ""),
+            )
         except Http404:
             ctx["not_found"] = True
             return render(request, "portal/track.html", _context(request, **ctx), status=404)
@@ -137,9 +175,12 @@ def my_data(request):
         if throttled(request, "track"):
             return _too_many(request, "portal/mydata.html", ctx)
         try:
-            req, sent_to = dsr.dsr_file_by_citizen(reference=request.POST.get("reference", ""),
-                                                   tracking_code=request.POST.get("tracking_code", ""),
-                                                   type=request.POST.get("type", ""), details=_dsr_details(request.POST))
+            req, sent_to = dsr.dsr_file_by_citizen(
+                reference=request.POST.get("reference", ""),
+                tracking_code=request.POST.get("tracking_code", ""),
+                type=request.POST.get("type", ""),
+                details=_dsr_details(request.POST),
+            )
         except Http404:
             ctx["not_found"] = True
             return render(request, "portal/mydata.html", _context(request, **ctx), status=404)
@@ -149,8 +190,9 @@ def my_data(request):
         except ValidationError as exc:
             ctx["errors"] = validation_errors(exc, "type")
             return render(request, "portal/mydata.html", _context(request, **ctx), status=400)
-        return render(request, "portal/mydata_verify.html", _context(request, request_id=req.public_id,
-                                                                       sent_to=sent_to))
+        return render(
+            request, "portal/mydata_verify.html", _context(request, request_id=req.public_id, sent_to=sent_to)
+        )
     return render(request, "portal/mydata.html", _context(request, **ctx))
 
 
@@ -164,17 +206,27 @@ def my_data_verify(request):
     except (Http404, ValueError, ValidationError):
         raise Http404 from None
     except dsr.CodeRejected as exc:
-        return render(request, "portal/mydata_verify.html", _context(request, request_id=rid, error=str(exc)),
-                      status=400)
+        return render(
+            request,
+            "portal/mydata_verify.html",
+            _context(request, request_id=rid, error=str(exc)),
+            status=400,
+        )
     return render(request, "portal/mydata_done.html", _context(request, req=req))
 
 
 def policy(request):
     traffic_mark(request, channel="web")
-    return render(request, "portal/policy.html", _context(
-        request, current=policy_services.policy_current(),
-        history=PolicyVersion.objects.filter(published_at__isnull=False).order_by("-effective_at"),
-        notices=PolicyNotice.objects.select_related("policy").order_by("-published_at")[:20]))
+    return render(
+        request,
+        "portal/policy.html",
+        _context(
+            request,
+            current=policy_services.policy_current(),
+            history=PolicyVersion.objects.filter(published_at__isnull=False).order_by("-effective_at"),
+            notices=PolicyNotice.objects.select_related("policy").order_by("-published_at")[:20],
+        ),
+    )
 
 
 @require_http_methods(["POST"])
@@ -188,11 +240,23 @@ def cookies(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
     response = HttpResponseRedirect(target)
-    response.set_cookie(COOKIE, f"{pref.browser_id}:{int(statistics)}", max_age=365 * 86400, samesite="Lax",
-                        httponly=True, secure=request.is_secure())
+    response.set_cookie(
+        COOKIE,
+        f"{pref.browser_id}:{int(statistics)}",
+        max_age=365 * 86400,
+        samesite="Lax",
+        httponly=True,
+        secure=request.is_secure(),
+    )
     if statistics:
-        response.set_cookie(STATS_COOKIE, str(pref.browser_id), max_age=365 * 86400, samesite="Lax",
-                            httponly=True, secure=request.is_secure())
+        response.set_cookie(
+            STATS_COOKIE,
+            str(pref.browser_id),
+            max_age=365 * 86400,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure(),
+        )
     elif STATS_COOKIE in request.COOKIES:
         response.delete_cookie(STATS_COOKIE)
     return response

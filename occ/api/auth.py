@@ -36,8 +36,11 @@ class LoginView(PublicAPIView):
     throttle_scope = "login"
     throttle_classes = [ScopedRateThrottle]
 
-    @extend_schema(operation_id="auth_login", request=LoginIn,
-                   responses={200: LoginOut, 400: ErrorResponseSerializer, 429: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="auth_login",
+        request=LoginIn,
+        responses={200: LoginOut, 400: ErrorResponseSerializer, 429: ErrorResponseSerializer},
+    )
     def post(self, request):
         data = LoginIn(data=request.data)
         data.is_valid(raise_exception=True)

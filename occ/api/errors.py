@@ -72,7 +72,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         fields = flatten(exc.detail)
         names = ", ".join(sorted(k for k in fields if k != "non_field_errors"))
-        message = f"The request has errors in: {names}." if names else "; ".join(fields.get("non_field_errors", []))
+        message = (
+            f"The request has errors in: {names}." if names else "; ".join(fields.get("non_field_errors", []))
+        )
         response.data = error_body("validation_error", message, fields)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)

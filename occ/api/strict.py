@@ -7,7 +7,9 @@ from typing import Any
 from rest_framework import serializers
 
 
-def unknown_fields(serializer: serializers.BaseSerializer, data: Any, prefix: str = "") -> dict[str, list[str]]:
+def unknown_fields(
+    serializer: serializers.BaseSerializer, data: Any, prefix: str = ""
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if isinstance(serializer, serializers.ListSerializer):
         if isinstance(data, list):

@@ -37,7 +37,14 @@ class DataSubjectRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(LegalHold)
 class LegalHoldAdmin(ReadOnlyAdmin):
-    list_display = ("order_reference", "scope", "issuing_authority", "recorded_at", "expires_at", "released_at")
+    list_display = (
+        "order_reference",
+        "scope",
+        "issuing_authority",
+        "recorded_at",
+        "expires_at",
+        "released_at",
+    )
 
 
 @admin.register(PurgeRun)

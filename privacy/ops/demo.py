@@ -14,14 +14,21 @@ ACTIVITIES = [
         "code": "complaint_intake",
         "name": "Complaint intake and handling",
         "purpose": "Receive, examine and resolve complaints about online problems and contact the complainant (OCC-1)",
-        "data_collected": ["name (optional)", "phone or e-mail", "address (optional)", "complaint description",
-                           "evidence files", "call recordings", "fax images"],
+        "data_collected": [
+            "name (optional)",
+            "phone or e-mail",
+            "address (optional)",
+            "complaint description",
+            "evidence files",
+            "call recordings",
+            "fax images",
+        ],
         "data_subjects": "complainants",
         "legal_basis": "public task (PDPA s.24(4)); consent where the law requires it (OCC-13)",
         "retention": "personal data anonymised after the configured period from case closure unless a legal hold applies",
         "access": "centre agents and supervisors on a need-to-know basis; every read logged (DD-4)",
         "security_measures": "role-scoped access, access log, masked audit log, Argon2 passwords, TOTP for staff, "
-                             "TLS, evidence outside the web root",
+        "TLS, evidence outside the web root",
     },
     {
         "code": "referral",
@@ -61,17 +68,24 @@ POLICY_EN = (
 
 def demo_privacy_load() -> None:
     for row in ACTIVITIES:
-        ProcessingActivity.objects.update_or_create(code=row["code"], defaults={k: v for k, v in row.items() if k != "code"})
+        ProcessingActivity.objects.update_or_create(
+            code=row["code"], defaults={k: v for k, v in row.items() if k != "code"}
+        )
     policy, created = PolicyVersion.objects.get_or_create(
         version="1.0",
         defaults={
-            "title_th": "นโยบายการคุ้มครองข้อมูลส่วนบุคคล", "title_en": "Privacy policy",
-            "body_th": POLICY_TH, "body_en": POLICY_EN,
+            "title_th": "นโยบายการคุ้มครองข้อมูลส่วนบุคคล",
+            "title_en": "Privacy policy",
+            "body_th": POLICY_TH,
+            "body_en": POLICY_EN,
             "effective_at": datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Bangkok")),
         },
     )
     if not policy.published_at:
         policy.published_at = timezone.now()
         policy.save(update_fields=["published_at"])
-        PolicyNotice.objects.create(policy=policy, text_th="ประกาศนโยบายการคุ้มครองข้อมูลส่วนบุคคล ฉบับ 1.0",
-                                    text_en="Privacy policy version 1.0 published")
+        PolicyNotice.objects.create(
+            policy=policy,
+            text_th="ประกาศนโยบายการคุ้มครองข้อมูลส่วนบุคคล ฉบับ 1.0",
+            text_en="Privacy policy version 1.0 published",
+        )

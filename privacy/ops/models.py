@@ -52,8 +52,9 @@ class DataSubjectRequest(models.Model):
     received_at = models.DateTimeField(null=True, blank=True, db_index=True)
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     refusal_ground = models.CharField(max_length=24, choices=RefusalGround.choices, blank=True)
     refusal_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -85,8 +86,9 @@ class RequestEvidence(AppendOnly):
     request = models.ForeignKey(DataSubjectRequest, on_delete=models.PROTECT, related_name="evidence")
     kind = models.CharField(max_length=14, choices=Kind.choices)
     at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     summary = models.TextField()
     data = models.JSONField(default=dict, blank=True)
 
@@ -115,15 +117,18 @@ class LegalHold(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     time_from = models.DateTimeField(null=True, blank=True)
     time_to = models.DateTimeField(null=True, blank=True)
-    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="holds")
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="holds"
+    )
     order_reference = models.CharField(max_length=200)
     issuing_authority = models.CharField(max_length=300)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     released_at = models.DateTimeField(null=True, blank=True)
-    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     release_reason = models.TextField(blank=True)
 
     class Meta:

@@ -23,7 +23,8 @@ def request_list(*, actor, overdue_only: bool = False) -> QuerySet[DataSubjectRe
     if _role(actor) not in READERS:
         return DataSubjectRequest.objects.none()
     qs = DataSubjectRequest.objects.select_related("complaint").exclude(
-        status=DataSubjectRequest.Status.AWAITING_VERIFICATION)
+        status=DataSubjectRequest.Status.AWAITING_VERIFICATION
+    )
     if overdue_only:
         qs = qs.filter(status=DataSubjectRequest.Status.RECEIVED, due_at__lt=timezone.now())
     return qs.order_by("due_at", "id")

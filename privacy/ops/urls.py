@@ -12,7 +12,11 @@ urlpatterns = [
     path(f"{p}notices/", public.NoticeFeedView.as_view(), name="privacy-notices"),
     path(f"{p}cookies/", public.CookieChoiceView.as_view(), name="privacy-cookies"),
     path(f"{p}staff/requests/", staff.RequestListView.as_view(), name="privacy-staff-requests"),
-    path(f"{p}staff/requests/<uuid:public_id>/", staff.RequestDetailView.as_view(), name="privacy-staff-request"),
+    path(
+        f"{p}staff/requests/<uuid:public_id>/",
+        staff.RequestDetailView.as_view(),
+        name="privacy-staff-request",
+    ),
     path(f"{p}staff/requests/<uuid:public_id>/grant/", staff.RequestGrantView.as_view()),
     path(f"{p}staff/requests/<uuid:public_id>/refuse/", staff.RequestRefuseView.as_view()),
     path(f"{p}staff/requests/<uuid:public_id>/export/", staff.RequestExportView.as_view()),

@@ -38,18 +38,30 @@ def requests_list(request):
     """Open requests by due date (overdue first), then the latest decided ones."""
     qs = selectors.request_list(actor=request.user)
     open_rows = list(qs.filter(status=DataSubjectRequest.Status.RECEIVED).order_by("due_at", "id")[:200])
-    decided = list(qs.exclude(status=DataSubjectRequest.Status.RECEIVED).order_by("-decided_at", "-id")
-                   [:DECIDED_SHOWN])
-    return render(request, "privacydesk/requests.html", {"open_rows": open_rows, "decided": decided,
-                                                         "now": timezone.now()})
+    decided = list(
+        qs.exclude(status=DataSubjectRequest.Status.RECEIVED).order_by("-decided_at", "-id")[:DECIDED_SHOWN]
+    )
+    return render(
+        request,
+        "privacydesk/requests.html",
+        {"open_rows": open_rows, "decided": decided, "now": timezone.now()},
+    )
 
 
 @staff_page(READERS)
 def request_detail(request, public_id):
     req = selectors.request_get(actor=request.user, public_id=public_id)
-    return render(request, "privacydesk/request.html", {
-        "req": req, "grounds": RefusalGround.choices, "can_decide": request.user.role in OFFICERS,
-        "evidence": list(req.evidence.all()), "now": timezone.now()})
+    return render(
+        request,
+        "privacydesk/request.html",
+        {
+            "req": req,
+            "grounds": RefusalGround.choices,
+            "can_decide": request.user.role in OFFICERS,
+            "evidence": list(req.evidence.all()),
+            "now": timezone.now(),
+        },
+    )
 
 
 @require_POST
@@ -61,8 +73,12 @@ def request_decide(request, public_id):
             dsr.dsr_grant(actor=request.user, request=req, note=request.POST.get("note", ""))
             messages.success(request, _("Granted and carried out."))
         else:
-            dsr.dsr_refuse(actor=request.user, request=req, ground=request.POST.get("ground", ""),
-                           reason=request.POST.get("reason", ""))
+            dsr.dsr_refuse(
+                actor=request.user,
+                request=req,
+                ground=request.POST.get("ground", ""),
+                reason=request.POST.get("reason", ""),
+            )
             messages.success(request, _("Refused; the ground is recorded."))
     except (ValidationError, PermissionError) as exc:
         _errors(request, exc)
@@ -79,12 +95,17 @@ def _hold_from(post, actor) -> dict:
     days = post.get("days", "")
     if not days.isdigit() or int(days) < 1:
         raise ValidationError({"days": [_("Give the number of days to keep the data (1 or more).")]})
-    return {"actor": actor, "scope": post.get("scope", ""), "order_reference": post.get("order_reference", ""),
-            "issuing_authority": post.get("issuing_authority", ""),
-            "expires_at": timezone.now() + timedelta(days=int(days)), "ip_address": post.get("ip_address") or None,
-            "complaint": complaint,
-            "time_from": parse_datetime(post["time_from"]) if post.get("time_from") else None,
-            "time_to": parse_datetime(post["time_to"]) if post.get("time_to") else None}
+    return {
+        "actor": actor,
+        "scope": post.get("scope", ""),
+        "order_reference": post.get("order_reference", ""),
+        "issuing_authority": post.get("issuing_authority", ""),
+        "expires_at": timezone.now() + timedelta(days=int(days)),
+        "ip_address": post.get("ip_address") or None,
+        "complaint": complaint,
+        "time_from": parse_datetime(post["time_from"]) if post.get("time_from") else None,
+        "time_to": parse_datetime(post["time_to"]) if post.get("time_to") else None,
+    }
 
 
 @staff_page(READERS)
@@ -98,10 +119,16 @@ def holds(request):
         except (ValidationError, PermissionError) as exc:
             _errors(request, exc)
         return HttpResponseRedirect(reverse("privacydesk:holds"))
-    return render(request, "privacydesk/holds.html", {
-        "rows": list(selectors.holds_list(actor=request.user).order_by("-id")[:200]),
-        "scopes": LegalHold.Scope.choices, "runs": list(selectors.purge_runs(actor=request.user).order_by("-id")[:20]),
-        "can_decide": request.user.role in OFFICERS})
+    return render(
+        request,
+        "privacydesk/holds.html",
+        {
+            "rows": list(selectors.holds_list(actor=request.user).order_by("-id")[:200]),
+            "scopes": LegalHold.Scope.choices,
+            "runs": list(selectors.purge_runs(actor=request.user).order_by("-id")[:20]),
+            "can_decide": request.user.role in OFFICERS,
+        },
+    )
 
 
 @require_POST
@@ -136,20 +163,29 @@ def breaches(request):
         try:
             if not people.isdigit():
                 raise ValidationError({"people": [_("A whole number.")]})
-            records.breach_record(actor=request.user, detected_at=parse_datetime(request.POST.get("detected_at", ""))
-                                  or timezone.now(), description=request.POST.get("description", ""),
-                                  data_categories=[c.strip() for c in request.POST.get("categories", "").split(",")
-                                                   if c.strip()],
-                                  people_affected=int(people))
+            records.breach_record(
+                actor=request.user,
+                detected_at=parse_datetime(request.POST.get("detected_at", "")) or timezone.now(),
+                description=request.POST.get("description", ""),
+                data_categories=[
+                    c.strip() for c in request.POST.get("categories", "").split(",") if c.strip()
+                ],
+                people_affected=int(people),
+            )
             messages.success(request, _("Breach recorded; the 72-hour clock runs from its detection."))
         except (ValidationError, PermissionError) as exc:
             _errors(request, exc)
         return HttpResponseRedirect(reverse("privacydesk:breaches"))
     now = timezone.now()
-    rows = [{"b": b, "hours_left": (b.notify_by - now).total_seconds() / 3600}
-            for b in selectors.breaches(actor=request.user).order_by("-detected_at")[:100]]
-    return render(request, "privacydesk/breaches.html", {"rows": rows, "now": now,
-                                                         "can_notify": request.user.role in OFFICERS})
+    rows = [
+        {"b": b, "hours_left": (b.notify_by - now).total_seconds() / 3600}
+        for b in selectors.breaches(actor=request.user).order_by("-detected_at")[:100]
+    ]
+    return render(
+        request,
+        "privacydesk/breaches.html",
+        {"rows": rows, "now": now, "can_notify": request.user.role in OFFICERS},
+    )
 
 
 @require_POST
@@ -157,9 +193,12 @@ def breaches(request):
 def breach_notified(request, pk: int):
     breach = selectors.breach_get(actor=request.user, pk=pk)
     try:
-        records.breach_mark_notified(actor=request.user, breach=breach,
-                                     regulator=request.POST.get("regulator") == "1",
-                                     subjects=request.POST.get("subjects") == "1")
+        records.breach_mark_notified(
+            actor=request.user,
+            breach=breach,
+            regulator=request.POST.get("regulator") == "1",
+            subjects=request.POST.get("subjects") == "1",
+        )
     except PermissionError as exc:
         _errors(request, exc)
     return HttpResponseRedirect(reverse("privacydesk:breaches"))

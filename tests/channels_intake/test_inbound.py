@@ -31,14 +31,20 @@ def test_kind(demo, monkeypatch):
         body = item.raw.open("rb").read().decode()
         if calls["mode"] == "crash":
             # the complaint is written, then the process dies: the transaction must undo it
-            complaint_register(channel="email", category=None, description=body, identity={"email": "a@example.com"})
+            complaint_register(
+                channel="email", category=None, description=body, identity={"email": "a@example.com"}
+            )
             raise RuntimeError("worker killed")
         if calls["mode"] == "quarantine":
             raise Quarantine("cannot parse: missing From header")
         if calls["mode"] == "ignore":
             raise Ignore("auto-reply")
-        c = complaint_register(channel="email", category=Category.objects.get(code="other"), description=body,
-                               identity={"email": "a@example.com"}).complaint
+        c = complaint_register(
+            channel="email",
+            category=Category.objects.get(code="other"),
+            description=body,
+            identity={"email": "a@example.com"},
+        ).complaint
         return Processed(complaint=c)
 
     monkeypatch.setitem(registry.PROCESSORS, "test", proc)
@@ -46,7 +52,9 @@ def test_kind(demo, monkeypatch):
 
 
 def _store(content=b"hello", key=None):
-    return inbound_store(channel="email", kind="test", source="unit", fileobj=io.BytesIO(content), dedup_key=key)
+    return inbound_store(
+        channel="email", kind="test", source="unit", fileobj=io.BytesIO(content), dedup_key=key
+    )
 
 
 def test_raw_input_is_stored_with_its_hash_before_processing(test_kind):

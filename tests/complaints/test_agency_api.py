@@ -20,8 +20,13 @@ def referred(file_complaint, user_factory):
     """A financial-scam case referred to the police cyber unit (pull delivery)."""
     filed = file_complaint(category="financial_scam")
     case = Complaint.objects.get(reference=filed["reference"])
-    ref = referral_create(complaint=case, agency=Agency.objects.get(code="ccib"), purpose="investigation",
-                          basis="related_agency", actor=user_factory(Role.AGENT, "routing-agent"))
+    ref = referral_create(
+        complaint=case,
+        agency=Agency.objects.get(code="ccib"),
+        purpose="investigation",
+        basis="related_agency",
+        actor=user_factory(Role.AGENT, "routing-agent"),
+    )
     return filed, case, ref
 
 
@@ -50,7 +55,11 @@ def test_every_endpoint_is_404_for_another_agency(referred, consumer_board):
     _, case, ref = referred
     assert consumer_board.get(A).json() == []
     for method, url, body in _endpoints(ref.delivery_id):
-        r = getattr(consumer_board, method)(url, body, format="json") if body is not None else consumer_board.get(url)
+        r = (
+            getattr(consumer_board, method)(url, body, format="json")
+            if body is not None
+            else consumer_board.get(url)
+        )
         assert r.status_code == 404, url
     assert consumer_board.get(f"/api/v1/staff/complaints/{case.reference}/").status_code == 404
     assert TransferRecord.objects.filter(kind="agency_read").count() == 0
@@ -80,7 +89,9 @@ def test_officer_reads_the_minimised_case_and_each_read_is_logged(referred, poli
     r = police.get(f"{A}{ref.delivery_id}/")
     assert r.status_code == 200
     body = r.json()
-    assert body["case"]["reference"] == case.reference and body["case"]["complainant"]["phone"] == "+66812345678"
+    assert (
+        body["case"]["reference"] == case.reference and body["case"]["complainant"]["phone"] == "+66812345678"
+    )
     assert body["case"]["disclosure"]["basis"] == "related_agency"
     police.get(f"{A}{ref.delivery_id}/")
     reads = TransferRecord.objects.filter(kind="agency_read", delivery_id=str(ref.delivery_id))
@@ -91,34 +102,50 @@ def test_officer_reads_the_minimised_case_and_each_read_is_logged(referred, poli
 def test_acknowledge_update_and_note_reach_the_right_audience(referred, police, api):
     """clause: OCC-7 (agencies update the cases routed to them; the citizen tracks them)"""
     filed, case, ref = referred
-    r = police.post(f"{A}{ref.delivery_id}/acknowledge/", {"agency_case_reference": "CCIB-69-1234"}, format="json")
+    r = police.post(
+        f"{A}{ref.delivery_id}/acknowledge/", {"agency_case_reference": "CCIB-69-1234"}, format="json"
+    )
     assert r.status_code == 200 and r.json()["state"] == "acknowledged"
-    police.post(f"{A}{ref.delivery_id}/updates/", {"text": "เปิดสำนวนสอบสวนแล้ว", "public": True}, format="json")
+    police.post(
+        f"{A}{ref.delivery_id}/updates/", {"text": "เปิดสำนวนสอบสวนแล้ว", "public": True}, format="json"
+    )
     police.post(f"{A}{ref.delivery_id}/updates/", {"text": "ผู้ต้องสงสัยใช้บัญชีม้า", "public": False}, format="json")
-    track = api.post("/api/v1/track/", {"reference": filed["reference"], "tracking_code": filed["tracking_code"]},
-                     format="json").json()
+    track = api.post(
+        "/api/v1/track/",
+        {"reference": filed["reference"], "tracking_code": filed["tracking_code"]},
+        format="json",
+    ).json()
     texts = [e["text"] for e in track["timeline"]]
     assert "เปิดสำนวนสอบสวนแล้ว" in texts and "ผู้ต้องสงสัยใช้บัญชีม้า" not in texts
     assert any("acknowledged" in t for t in texts)
-    assert track["referred_to"] == ["กองบัญชาการตำรวจสืบสวนสอบสวนอาชญากรรมทางเทคโนโลยี "
-                                    "(Cyber Crime Investigation Bureau, Royal Thai Police)"]
+    assert track["referred_to"] == [
+        "กองบัญชาการตำรวจสืบสวนสอบสวนอาชญากรรมทางเทคโนโลยี (Cyber Crime Investigation Bureau, Royal Thai Police)"
+    ]
 
 
 def test_agency_status_update_follows_the_lifecycle(referred, police, staff_api):
     _, case, ref = referred
     r = police.post(f"{A}{ref.delivery_id}/updates/", {"text": "ปิดคดี", "status": "resolved"}, format="json")
-    assert r.status_code == 400 and "status" in r.json()["error"]["fields"]  # received -> resolved is not allowed
-    staff_api(Role.AGENT, "a3").post(f"/api/v1/staff/complaints/{case.reference}/status/", {"status": "triaged"},
-                                     format="json")
-    r = police.post(f"{A}{ref.delivery_id}/updates/", {"text": "กำลังสอบสวน", "status": "in_progress"}, format="json")
+    assert (
+        r.status_code == 400 and "status" in r.json()["error"]["fields"]
+    )  # received -> resolved is not allowed
+    staff_api(Role.AGENT, "a3").post(
+        f"/api/v1/staff/complaints/{case.reference}/status/", {"status": "triaged"}, format="json"
+    )
+    r = police.post(
+        f"{A}{ref.delivery_id}/updates/", {"text": "กำลังสอบสวน", "status": "in_progress"}, format="json"
+    )
     assert r.status_code == 201 and Complaint.objects.get(pk=case.pk).status == "in_progress"
 
 
 def test_returned_data_joins_the_case_with_provenance(referred, police, staff_api):
     """clause: OCC-9 (data lawfully received from third parties merged with the case)"""
     _, case, ref = referred
-    r = police.post(f"{A}{ref.delivery_id}/data/", {"kind": "police_case_number", "value": "บก.สอท.1 123/2569",
-                                                   "legal_basis": "ป.วิ.อาญา"}, format="json")
+    r = police.post(
+        f"{A}{ref.delivery_id}/data/",
+        {"kind": "police_case_number", "value": "บก.สอท.1 123/2569", "legal_basis": "ป.วิ.อาญา"},
+        format="json",
+    )
     assert r.status_code == 201 and r.json()["returned_by"] == "police-officer"
     row = ReturnedData.objects.get()
     assert row.referral == ref and row.legal_basis == "ป.วิ.อาญา"
@@ -155,6 +182,11 @@ def test_agency_list_uses_constant_queries(referred, police, file_complaint, use
     one = count()
     for i in range(3):
         c = Complaint.objects.get(reference=file_complaint(category="financial_scam")["reference"])
-        referral_create(complaint=c, agency=Agency.objects.get(code="ccib"), purpose="investigation",
-                        basis="related_agency", actor=user_factory(Role.AGENT, f"ag{i}"))
+        referral_create(
+            complaint=c,
+            agency=Agency.objects.get(code="ccib"),
+            purpose="investigation",
+            basis="related_agency",
+            actor=user_factory(Role.AGENT, f"ag{i}"),
+        )
     assert count() == one

@@ -24,7 +24,10 @@ def test_login_gives_token_that_works_and_logout_revokes_it(api, user_factory):
 def test_failed_logins_lock_out(api, user_factory, settings):
     user_factory(Role.AGENT, "kanya")
     bad = {"username": "kanya", "password": "wrong"}
-    codes = [api.post("/api/v1/auth/login/", bad, format="json").status_code for _ in range(settings.AXES_FAILURE_LIMIT)]
+    codes = [
+        api.post("/api/v1/auth/login/", bad, format="json").status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
     assert codes[0] == 400
     good = {"username": "kanya", "password": "pw-not-used-1212"}
     r = api.post("/api/v1/auth/login/", good, format="json")

@@ -61,7 +61,9 @@ def test_contact_required_unless_anonymous(api, category):
 
 
 def test_anonymous_refused_where_category_does_not_allow_it(api, demo):
-    r = api.post(URL, complaint_body(category="hacked_account", complainant={}, anonymous=True), format="json")
+    r = api.post(
+        URL, complaint_body(category="hacked_account", complainant={}, anonymous=True), format="json"
+    )
     assert r.status_code == 400 and "anonymous" in r.json()["error"]["fields"]
 
 
@@ -101,7 +103,9 @@ def _upload(name, content, content_type="application/octet-stream"):
 
 def test_multipart_with_evidence_stores_hash_and_file(api, category):
     png = png_bytes()
-    r = _multipart(api, [_upload("shot.png", png, "image/png"), _upload("slip.pdf", pdf_bytes(), "application/pdf")])
+    r = _multipart(
+        api, [_upload("shot.png", png, "image/png"), _upload("slip.pdf", pdf_bytes(), "application/pdf")]
+    )
     assert r.status_code == 201, r.json()
     atts = list(Attachment.objects.order_by("id"))
     import hashlib
@@ -115,14 +119,19 @@ def test_multipart_with_evidence_stores_hash_and_file(api, category):
 @pytest.mark.parametrize(
     "name,content",
     [
-        ("photo.jpg", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200),  # a Windows executable
+        (
+            "photo.jpg",
+            b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200,
+        ),  # a Windows executable
         ("photo.png", b"<html><script>alert(1)</script></html>"),
         ("image.jpg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
         ("shot.jpg", png_bytes()),  # a PNG named .jpg: content is not what the name claims
         ("broken.png", png_bytes()[:40]),  # truncated image
     ],
 )
-def test_disguised_or_broken_file_is_refused_by_name_and_nothing_stored(api, category, name, content, settings):
+def test_disguised_or_broken_file_is_refused_by_name_and_nothing_stored(
+    api, category, name, content, settings
+):
     r = _multipart(api, [_upload("ok.png", png_bytes(), "image/png"), _upload(name, content, "image/jpeg")])
     assert r.status_code == 400, r.json()
     assert name in r.json()["error"]["message"]
@@ -198,8 +207,15 @@ def test_categories_list_identity_policy(api, demo):
     r = api.get("/api/v1/categories/")
     assert r.status_code == 200
     rows = {c["code"]: c for c in r.json()}
-    assert set(rows) >= {"online_shopping", "financial_scam", "illegal_website", "data_privacy",
-                         "cyberbullying", "hacked_account", "other"}
+    assert set(rows) >= {
+        "online_shopping",
+        "financial_scam",
+        "illegal_website",
+        "data_privacy",
+        "cyberbullying",
+        "hacked_account",
+        "other",
+    }
     assert rows["online_shopping"]["identity_policy"]["national_id"] == "not_collected"
     assert rows["hacked_account"]["identity_policy"]["name"] == "required"
     assert rows["online_shopping"]["name_th"]

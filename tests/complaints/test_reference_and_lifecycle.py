@@ -26,15 +26,20 @@ def test_references_are_sequential_per_year_and_restart_each_year(category):
     a = _register(category, received_at=datetime(2026, 12, 31, 23, 0, tzinfo=tz)).complaint
     b = _register(category, received_at=datetime(2026, 12, 31, 23, 30, tzinfo=tz)).complaint
     c = _register(category, received_at=datetime(2027, 1, 1, 0, 5, tzinfo=tz)).complaint
-    assert [a.reference, b.reference, c.reference] == ["OCC-2026-000001", "OCC-2026-000002", "OCC-2027-000001"]
+    assert [a.reference, b.reference, c.reference] == [
+        "OCC-2026-000001",
+        "OCC-2026-000002",
+        "OCC-2027-000001",
+    ]
 
 
 @pytest.mark.django_db
 def test_a_failed_intake_leaves_no_gap(category):
     first = _register(category).complaint
     with pytest.raises(Exception):  # noqa: B017
-        services.complaint_register(channel="web", category=category, description="d",
-                                    identity={"phone": "not a phone"})
+        services.complaint_register(
+            channel="web", category=category, description="d", identity={"phone": "not a phone"}
+        )
     second = _register(category).complaint
     n1, n2 = int(first.reference[-6:]), int(second.reference[-6:])
     assert n2 == n1 + 1
@@ -88,8 +93,14 @@ def test_the_yearly_counter_is_locked_only_for_the_complaints_own_insert(demo):
     with CaptureQueriesContext(connection) as ctx:
         complaint = _register(category).complaint
     sqls = [q["sql"] for q in ctx.captured_queries]
-    counter = next(i for i, q in enumerate(sqls) if q.startswith("UPDATE") and ReferenceCounter._meta.db_table in q)
-    after = [q.split("(")[0].strip() for q in sqls[counter + 1 :] if not q.startswith(("RELEASE SAVEPOINT", "COMMIT"))]
+    counter = next(
+        i for i, q in enumerate(sqls) if q.startswith("UPDATE") and ReferenceCounter._meta.db_table in q
+    )
+    after = [
+        q.split("(")[0].strip()
+        for q in sqls[counter + 1 :]
+        if not q.startswith(("RELEASE SAVEPOINT", "COMMIT"))
+    ]
     assert after == [f'INSERT INTO "{Complaint._meta.db_table}"', 'INSERT INTO "auditlog_logentry"']
     assert TimelineEvent.objects.filter(complaint=complaint).count() == 1
     assert ComplaintPolicy.objects.filter(complaint=complaint).exists()
@@ -120,8 +131,12 @@ def test_concurrent_duplicates_with_one_idempotency_key_make_one_complaint(demo)
 
     def client():
         try:
-            r = APIClient().post("/api/v1/complaints/", complaint_body(), format="json",
-                                 HTTP_IDEMPOTENCY_KEY="same-key-concurrent")
+            r = APIClient().post(
+                "/api/v1/complaints/",
+                complaint_body(),
+                format="json",
+                HTTP_IDEMPOTENCY_KEY="same-key-concurrent",
+            )
             answers.append((r.status_code, r.json().get("reference"), r.json().get("tracking_code")))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)

@@ -64,8 +64,9 @@ def receiver():
 def webhook_agency(demo, receiver, settings):
     settings.OCC_WEBHOOK_READ_TIMEOUT = 0.5
     settings.OCC_WEBHOOK_CONNECT_TIMEOUT = 0.5
-    Agency.objects.filter(code="ccib").update(delivery_method="webhook", webhook_url=receiver.url,
-                                              webhook_secret="shared-secret-for-tests")
+    Agency.objects.filter(code="ccib").update(
+        delivery_method="webhook", webhook_url=receiver.url, webhook_secret="shared-secret-for-tests"
+    )
     return Agency.objects.get(code="ccib")
 
 
@@ -76,12 +77,18 @@ def case(file_complaint):
 
 def _refer(case, agency, user_factory, capture):
     with capture(execute=True):
-        return referral_create(complaint=case, agency=agency, purpose="investigation", basis="related_agency",
-                               actor=user_factory(Role.AGENT, f"agent-{agency.code}-{Referral.objects.count()}"))
+        return referral_create(
+            complaint=case,
+            agency=agency,
+            purpose="investigation",
+            basis="related_agency",
+            actor=user_factory(Role.AGENT, f"agent-{agency.code}-{Referral.objects.count()}"),
+        )
 
 
-def test_webhook_is_signed_delivered_once_and_logged_once(case, webhook_agency, receiver, user_factory,
-                                                          django_capture_on_commit_callbacks):
+def test_webhook_is_signed_delivered_once_and_logged_once(
+    case, webhook_agency, receiver, user_factory, django_capture_on_commit_callbacks
+):
     """clause: OCC-7, OCC-8 (every transfer logged; delivery verifiable by the agency)"""
     ref = _refer(case, webhook_agency, user_factory, django_capture_on_commit_callbacks)
     ref.refresh_from_db()
@@ -89,8 +96,9 @@ def test_webhook_is_signed_delivered_once_and_logged_once(case, webhook_agency, 
     headers, body = receiver.requests[0]
     assert body == ref.payload.encode() and hashlib.sha256(body).hexdigest() == ref.payload_sha256
     assert headers["X-OCC-Delivery"] == str(ref.delivery_id)
-    expected = hmac.new(b"shared-secret-for-tests", headers["X-OCC-Timestamp"].encode() + b"." + body,
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        b"shared-secret-for-tests", headers["X-OCC-Timestamp"].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
     assert headers["X-OCC-Signature"] == f"sha256={expected}"
     # run the task again: nothing is sent twice, the transfer record stays one
     assert tasks.referral_deliver.apply(args=[ref.pk]).get() == "not-claimed"
@@ -101,8 +109,9 @@ def test_webhook_is_signed_delivered_once_and_logged_once(case, webhook_agency, 
     assert Complaint.objects.get(pk=case.pk).status in ("received", "referred")
 
 
-def test_500_then_200_retries_with_the_same_payload_and_delivery_id(case, webhook_agency, receiver, user_factory,
-                                                                    django_capture_on_commit_callbacks):
+def test_500_then_200_retries_with_the_same_payload_and_delivery_id(
+    case, webhook_agency, receiver, user_factory, django_capture_on_commit_callbacks
+):
     receiver.answers = [500, 200]
     ref = _refer(case, webhook_agency, user_factory, django_capture_on_commit_callbacks)
     ref.refresh_from_db()
@@ -120,11 +129,14 @@ def test_500_then_200_retries_with_the_same_payload_and_delivery_id(case, webhoo
     assert Agency.objects.get(pk=webhook_agency.pk).failure_count == 0
 
 
-def test_receiver_down_then_failed_after_last_try_then_resent(case, webhook_agency, receiver, user_factory, settings,
-                                                              django_capture_on_commit_callbacks):
+def test_receiver_down_then_failed_after_last_try_then_resent(
+    case, webhook_agency, receiver, user_factory, settings, django_capture_on_commit_callbacks
+):
     settings.OCC_DELIVERY_MAX_ATTEMPTS = 3
     Agency.objects.filter(pk=webhook_agency.pk).update(webhook_url="http://127.0.0.1:9/nothing-listens")
-    ref = _refer(case, Agency.objects.get(pk=webhook_agency.pk), user_factory, django_capture_on_commit_callbacks)
+    ref = _refer(
+        case, Agency.objects.get(pk=webhook_agency.pk), user_factory, django_capture_on_commit_callbacks
+    )
     for _ in range(2):
         Referral.objects.filter(pk=ref.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
         tasks.referrals_retry_due.apply()
@@ -141,27 +153,35 @@ def test_receiver_down_then_failed_after_last_try_then_resent(case, webhook_agen
     assert kinds == [("attempt", False)] * 3 + [("resend", False), ("attempt", True)]
 
 
-def test_slow_receiver_times_out_and_is_retried(case, webhook_agency, receiver, user_factory,
-                                                django_capture_on_commit_callbacks):
+def test_slow_receiver_times_out_and_is_retried(
+    case, webhook_agency, receiver, user_factory, django_capture_on_commit_callbacks
+):
     receiver.answers = ["slow"]
     ref = _refer(case, webhook_agency, user_factory, django_capture_on_commit_callbacks)
     ref.refresh_from_db()
     assert ref.state == "retrying" and "Timeout" in ref.last_error
 
 
-def test_client_error_is_permanent_not_retried(case, webhook_agency, receiver, user_factory,
-                                               django_capture_on_commit_callbacks):
+def test_client_error_is_permanent_not_retried(
+    case, webhook_agency, receiver, user_factory, django_capture_on_commit_callbacks
+):
     receiver.answers = [400]
     ref = _refer(case, webhook_agency, user_factory, django_capture_on_commit_callbacks)
     ref.refresh_from_db()
     assert ref.state == "failed" and ref.attempts == 1 and ref.last_error == "HTTP 400"
 
 
-def test_worker_killed_mid_delivery_is_recovered_with_one_record(case, webhook_agency, receiver, user_factory,
-                                                                 settings):
+def test_worker_killed_mid_delivery_is_recovered_with_one_record(
+    case, webhook_agency, receiver, user_factory, settings
+):
     """A claim whose worker died is taken again after the lease; the agency drops the duplicate by id."""
-    ref = referral_create(complaint=case, agency=webhook_agency, purpose="investigation", basis="related_agency",
-                          actor=user_factory(Role.AGENT))  # on_commit not run: the worker never got it
+    ref = referral_create(
+        complaint=case,
+        agency=webhook_agency,
+        purpose="investigation",
+        basis="related_agency",
+        actor=user_factory(Role.AGENT),
+    )  # on_commit not run: the worker never got it
     stale = timezone.now() - timedelta(seconds=settings.OCC_DELIVERY_LEASE_SECONDS + 5)
     Referral.objects.filter(pk=ref.pk).update(state="sending", claimed_at=stale, attempts=1)
     assert ref.pk in referrals_due()
@@ -173,12 +193,19 @@ def test_worker_killed_mid_delivery_is_recovered_with_one_record(case, webhook_a
 
 
 def test_email_delivery(file_complaint, user_factory, django_capture_on_commit_callbacks):
-    Agency.objects.filter(code="ocpb").update(delivery_method="email", delivery_email="complaints@ocpb.example")
+    Agency.objects.filter(code="ocpb").update(
+        delivery_method="email", delivery_email="complaints@ocpb.example"
+    )
     shop = Complaint.objects.get(reference=file_complaint()["reference"])
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        ref = referral_create(complaint=shop, agency=Agency.objects.get(code="ocpb"), purpose="consumer_protection",
-                              basis="related_agency", actor=user_factory(Role.AGENT))
+        ref = referral_create(
+            complaint=shop,
+            agency=Agency.objects.get(code="ocpb"),
+            purpose="consumer_protection",
+            basis="related_agency",
+            actor=user_factory(Role.AGENT),
+        )
     ref.refresh_from_db()
     assert ref.state == "delivered"
     msg = mail.outbox[-1]

@@ -52,7 +52,10 @@ def test_roles_without_case_access_get_404_not_403(staff_api, file_complaint, ro
     for url in (detail(filed["reference"]), detail("OCC-2099-000001")):
         r = client.get(url)
         assert r.status_code == 404
-    assert client.post(detail(filed["reference"]) + "status/", {"status": "triaged"}, format="json").status_code == 404
+    assert (
+        client.post(detail(filed["reference"]) + "status/", {"status": "triaged"}, format="json").status_code
+        == 404
+    )
 
 
 def test_anonymous_user_gets_401(api, file_complaint):
@@ -74,7 +77,9 @@ def test_undefined_transition_is_refused_with_the_reason(staff_api, file_complai
     r = agent.post(detail(filed["reference"]) + "status/", {"status": "closed"}, format="json")
     assert r.status_code == 409
     assert "received" in r.json()["error"]["message"] and "triaged" in r.json()["error"]["message"]
-    ok = agent.post(detail(filed["reference"]) + "status/", {"status": "triaged", "note": "ok"}, format="json")
+    ok = agent.post(
+        detail(filed["reference"]) + "status/", {"status": "triaged", "note": "ok"}, format="json"
+    )
     assert ok.status_code == 200 and ok.json()["status"] == "triaged"
 
 
@@ -106,8 +111,9 @@ def test_audit_log_records_actor_and_masks_personal_fields(staff_api, file_compl
     """clause: OCC-8, OCC-11 (changes recorded as evidence, without personal data in clear)"""
     filed = file_complaint()
     agent = staff_api(Role.AGENT)
-    agent.post(detail(filed["reference"]) + "status/", {"status": "triaged"}, format="json",
-               REMOTE_ADDR="10.1.2.3")
+    agent.post(
+        detail(filed["reference"]) + "status/", {"status": "triaged"}, format="json", REMOTE_ADDR="10.1.2.3"
+    )
     c = Complaint.objects.get()
     entries = LogEntry.objects.get_for_object(c)
     update = entries.filter(action=LogEntry.Action.UPDATE).first()
@@ -127,8 +133,14 @@ def test_attachment_download_only_for_staff_with_safe_headers(api, staff_api, ca
 
     from tests.conftest import complaint_body
 
-    r = api.post("/api/v1/complaints/", {"data": json.dumps(complaint_body()),
-                 "attachments": [SimpleUploadedFile("a.png", png_bytes(), "image/png")]}, format="multipart")
+    r = api.post(
+        "/api/v1/complaints/",
+        {
+            "data": json.dumps(complaint_body()),
+            "attachments": [SimpleUploadedFile("a.png", png_bytes(), "image/png")],
+        },
+        format="multipart",
+    )
     att = Attachment.objects.get()
     url = f"/api/v1/staff/attachments/{att.pk}/download/"
     assert api.get(url).status_code == 401

@@ -20,7 +20,9 @@ def test_track_shows_status_and_public_timeline_without_personal_data(api, file_
     services.complaint_status_change(complaint=c, actor=agent, to_status="triaged", note="กำลังตรวจสอบ")
     services.complaint_note_add(complaint=c, actor=agent, text="ได้ประสานร้านค้าแล้ว", public=True)
 
-    r = api.post(URL, {"reference": filed["reference"].lower(), "tracking_code": filed["tracking_code"]}, format="json")
+    r = api.post(
+        URL, {"reference": filed["reference"].lower(), "tracking_code": filed["tracking_code"]}, format="json"
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "triaged" and body["expected_response_date"] == filed["expected_response_date"]
@@ -35,8 +37,12 @@ def test_track_shows_status_and_public_timeline_without_personal_data(api, file_
 
 def test_unknown_reference_and_wrong_code_answer_the_same_404(api, file_complaint):
     filed = file_complaint()
-    wrong_code = api.post(URL, {"reference": filed["reference"], "tracking_code": "AAAA-BBBB-CCCC-DDDD"}, format="json")
-    unknown = api.post(URL, {"reference": "OCC-2099-999999", "tracking_code": filed["tracking_code"]}, format="json")
+    wrong_code = api.post(
+        URL, {"reference": filed["reference"], "tracking_code": "AAAA-BBBB-CCCC-DDDD"}, format="json"
+    )
+    unknown = api.post(
+        URL, {"reference": "OCC-2099-999999", "tracking_code": filed["tracking_code"]}, format="json"
+    )
     assert wrong_code.status_code == unknown.status_code == 404
     assert wrong_code.json() == unknown.json()
 
@@ -44,7 +50,10 @@ def test_unknown_reference_and_wrong_code_answer_the_same_404(api, file_complain
 def test_tracking_code_is_case_and_dash_insensitive(api, file_complaint):
     filed = file_complaint()
     code = filed["tracking_code"].replace("-", "").lower()
-    assert api.post(URL, {"reference": filed["reference"], "tracking_code": code}, format="json").status_code == 200
+    assert (
+        api.post(URL, {"reference": filed["reference"], "tracking_code": code}, format="json").status_code
+        == 200
+    )
 
 
 def test_guessing_is_throttled(api, file_complaint, throttle_rates):

@@ -21,8 +21,16 @@ P = "/api/v1/privacy/"
 
 def _file_and_verify(api, filed, type_, details=None, django_capture_on_commit_callbacks=None):
     with django_capture_on_commit_callbacks(execute=True):
-        r = api.post(P + "requests/", {"reference": filed["reference"], "tracking_code": filed["tracking_code"],
-                                       "type": type_, "details": details or {}}, format="json")
+        r = api.post(
+            P + "requests/",
+            {
+                "reference": filed["reference"],
+                "tracking_code": filed["tracking_code"],
+                "type": type_,
+                "details": details or {},
+            },
+            format="json",
+        )
     assert r.status_code == 202, r.json()
     code = re.search(r": (\d{6}) \(", mail.outbox[-1].body).group(1)
     v = api.post(P + "requests/verify/", {"request_id": r.json()["request_id"], "code": code}, format="json")
@@ -36,11 +44,14 @@ def officer(staff_api):
 
 
 def test_citizen_files_with_tracking_code_and_one_time_code_and_gets_a_30_day_due_date(
-        api, file_complaint, django_capture_on_commit_callbacks):
+    api, file_complaint, django_capture_on_commit_callbacks
+):
     """clause: OCC-11, MOST-5 (identity proven; answered within 30 days, PDPA s.30)"""
     filed = file_complaint()
     mail.outbox.clear()
-    body = _file_and_verify(api, filed, "access", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    body = _file_and_verify(
+        api, filed, "access", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks
+    )
     assert body["status"] == "received"
     req = DataSubjectRequest.objects.get()
     assert (req.due_at - req.received_at) == timedelta(days=30)
@@ -49,40 +60,59 @@ def test_citizen_files_with_tracking_code_and_one_time_code_and_gets_a_30_day_du
     assert "081" not in str(list(req.evidence.values_list("data", flat=True)))
 
 
-def test_wrong_tracking_code_is_404_and_wrong_otp_is_refused(api, file_complaint, django_capture_on_commit_callbacks):
+def test_wrong_tracking_code_is_404_and_wrong_otp_is_refused(
+    api, file_complaint, django_capture_on_commit_callbacks
+):
     filed = file_complaint()
-    r = api.post(P + "requests/", {"reference": filed["reference"], "tracking_code": "WRONG", "type": "access"},
-                 format="json")
+    r = api.post(
+        P + "requests/",
+        {"reference": filed["reference"], "tracking_code": "WRONG", "type": "access"},
+        format="json",
+    )
     assert r.status_code == 404
     with django_capture_on_commit_callbacks(execute=True):
-        r = api.post(P + "requests/", {"reference": filed["reference"], "tracking_code": filed["tracking_code"],
-                                       "type": "access"}, format="json")
-    bad = api.post(P + "requests/verify/", {"request_id": r.json()["request_id"], "code": "000000"}, format="json")
+        r = api.post(
+            P + "requests/",
+            {"reference": filed["reference"], "tracking_code": filed["tracking_code"], "type": "access"},
+            format="json",
+        )
+    bad = api.post(
+        P + "requests/verify/", {"request_id": r.json()["request_id"], "code": "000000"}, format="json"
+    )
     if bad.status_code == 200:  # one chance in a million that 000000 was the code
         pytest.skip("random code happened to be 000000")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "code_rejected"
     assert DataSubjectRequest.objects.get().status == "awaiting_verification"
 
 
-def test_code_goes_by_sms_when_only_a_phone_is_on_file(api, file_complaint, django_capture_on_commit_callbacks):
+def test_code_goes_by_sms_when_only_a_phone_is_on_file(
+    api, file_complaint, django_capture_on_commit_callbacks
+):
     filed = file_complaint(complainant={"phone": "0812345678"})
     outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        r = api.post(P + "requests/", {"reference": filed["reference"], "tracking_code": filed["tracking_code"],
-                                       "type": "access"}, format="json")
+        r = api.post(
+            P + "requests/",
+            {"reference": filed["reference"], "tracking_code": filed["tracking_code"], "type": "access"},
+            format="json",
+        )
     assert r.json()["code_sent_to"] == "***678"
     assert outbox and outbox[-1][0] == "+66812345678"
 
 
 def test_anonymous_complaint_cannot_get_a_code_and_is_told_to_call(api, file_complaint):
     filed = file_complaint(complainant={}, anonymous=True)
-    r = api.post(P + "requests/", {"reference": filed["reference"], "tracking_code": filed["tracking_code"],
-                                   "type": "access"}, format="json")
+    r = api.post(
+        P + "requests/",
+        {"reference": filed["reference"], "tracking_code": filed["tracking_code"], "type": "access"},
+        format="json",
+    )
     assert r.status_code == 409 and "1212" in r.json()["error"]["message"]
 
 
 def test_access_export_contains_everything_held_about_the_person(
-        api, file_complaint, officer, django_capture_on_commit_callbacks):
+    api, file_complaint, officer, django_capture_on_commit_callbacks
+):
     """clause: OCC-11, PDPA s.30-31 (a copy, machine-readable)"""
     first = file_complaint()
     file_complaint(description="เรื่องที่สอง")
@@ -92,21 +122,52 @@ def test_access_export_contains_everything_held_about_the_person(
     from privacy.services import consent_record
 
     case = Complaint.objects.get(reference=first["reference"])
-    consent_record(complainant=case.complainant, purposes=["local_service"], fields=["complainant.name"],
-                   channel="web", statement="ยินยอมส่งต่อ", agency=Agency.objects.get(code="dindaeng"))
-    ref = referral_create(complaint=case, agency=Agency.objects.get(code="ocpb"), purpose="consumer_protection",
-                          basis="related_agency", actor=officer.user.__class__.objects.create_user(
-                              username="router", password="x" * 12, role=Role.AGENT))
+    consent_record(
+        complainant=case.complainant,
+        purposes=["local_service"],
+        fields=["complainant.name"],
+        channel="web",
+        statement="ยินยอมส่งต่อ",
+        agency=Agency.objects.get(code="dindaeng"),
+    )
+    ref = referral_create(
+        complaint=case,
+        agency=Agency.objects.get(code="ocpb"),
+        purpose="consumer_protection",
+        basis="related_agency",
+        actor=officer.user.__class__.objects.create_user(
+            username="router", password="x" * 12, role=Role.AGENT
+        ),
+    )
     from privacy.transfer_log import transfer_append
 
-    transfer_append(kind="disclosure", recipient="ocpb", complaint_reference=case.reference, basis="related_agency",
-                    basis_reference=ref.basis_reference, purpose="consumer_protection", data_categories=["identity"],
-                    fields=ref.fields, payload_sha256=ref.payload_sha256, actor="router", delivery_id=str(ref.delivery_id))
-    body = _file_and_verify(api, first, "access", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    transfer_append(
+        kind="disclosure",
+        recipient="ocpb",
+        complaint_reference=case.reference,
+        basis="related_agency",
+        basis_reference=ref.basis_reference,
+        purpose="consumer_protection",
+        data_categories=["identity"],
+        fields=ref.fields,
+        payload_sha256=ref.payload_sha256,
+        actor="router",
+        delivery_id=str(ref.delivery_id),
+    )
+    body = _file_and_verify(
+        api, first, "access", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks
+    )
     r = officer.post(P + f"staff/requests/{body['request_id']}/grant/", {"note": "ok"}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "completed"
-    export = api.post(P + "requests/export/", {"request_id": body["request_id"], "reference": first["reference"],
-                                               "tracking_code": first["tracking_code"]}, format="json")
+    export = api.post(
+        P + "requests/export/",
+        {
+            "request_id": body["request_id"],
+            "reference": first["reference"],
+            "tracking_code": first["tracking_code"],
+        },
+        format="json",
+    )
     assert export.status_code == 200
     data = export.json()["data"]
     assert len(data["complaints"]) == 2  # both complaints with the same contact, not the stranger's
@@ -120,12 +181,17 @@ def test_access_export_contains_everything_held_about_the_person(
 
 
 def test_rectification_changes_data_through_validation_and_keeps_evidence(
-        api, file_complaint, officer, django_capture_on_commit_callbacks):
+    api, file_complaint, officer, django_capture_on_commit_callbacks
+):
     """clause: OCC-11 (every amendment recorded as evidence)"""
     filed = file_complaint()
-    body = _file_and_verify(api, filed, "rectification",
-                            {"changes": {"phone": "089-999-0000", "name": "สมชาย ใจดีมาก"}, "reason": "พิมพ์ผิด"},
-                            django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    body = _file_and_verify(
+        api,
+        filed,
+        "rectification",
+        {"changes": {"phone": "089-999-0000", "name": "สมชาย ใจดีมาก"}, "reason": "พิมพ์ผิด"},
+        django_capture_on_commit_callbacks=django_capture_on_commit_callbacks,
+    )
     officer.post(P + f"staff/requests/{body['request_id']}/grant/", {}, format="json")
     person = Complaint.objects.get(reference=filed["reference"]).complainant
     assert person.phone == "+66899990000" and person.name == "สมชาย ใจดีมาก"
@@ -136,18 +202,32 @@ def test_rectification_changes_data_through_validation_and_keeps_evidence(
 
 def test_invalid_rectification_is_refused_with_the_field(api, file_complaint):
     filed = file_complaint()
-    r = api.post(P + "requests/", {"reference": filed["reference"], "tracking_code": filed["tracking_code"],
-                                   "type": "rectification", "details": {"changes": {"religion": "x"}}}, format="json")
+    r = api.post(
+        P + "requests/",
+        {
+            "reference": filed["reference"],
+            "tracking_code": filed["tracking_code"],
+            "type": "rectification",
+            "details": {"changes": {"religion": "x"}},
+        },
+        format="json",
+    )
     assert r.status_code == 400 and "details.changes.religion" in r.json()["error"]["fields"]
 
 
 def test_addition_adds_information_to_the_case(staff_api, file_complaint, officer):
     filed = file_complaint()
     agent = staff_api(Role.AGENT)
-    r = agent.post(P + "staff/requests/", {"reference": filed["reference"], "type": "addition",
-                                           "details": {"changes": {"information": "มีสลิปโอนเงินเพิ่ม"}},
-                                           "identity_check": "asked date and amount of the transfer"},
-                   format="json")
+    r = agent.post(
+        P + "staff/requests/",
+        {
+            "reference": filed["reference"],
+            "type": "addition",
+            "details": {"changes": {"information": "มีสลิปโอนเงินเพิ่ม"}},
+            "identity_check": "asked date and amount of the transfer",
+        },
+        format="json",
+    )
     assert r.status_code == 201 and r.json()["identity_check"].startswith("agent:")
     officer.post(P + f"staff/requests/{r.json()['request_id']}/grant/", {}, format="json")
     assert TimelineEvent.objects.filter(kind="citizen_message", text="มีสลิปโอนเงินเพิ่ม").exists()
@@ -155,19 +235,33 @@ def test_addition_adds_information_to_the_case(staff_api, file_complaint, office
 
 def test_agent_must_record_how_identity_was_checked(staff_api, file_complaint):
     filed = file_complaint()
-    r = staff_api(Role.AGENT).post(P + "staff/requests/", {"reference": filed["reference"], "type": "access",
-                                                           "identity_check": ""}, format="json")
+    r = staff_api(Role.AGENT).post(
+        P + "staff/requests/",
+        {"reference": filed["reference"], "type": "access", "identity_check": ""},
+        format="json",
+    )
     assert r.status_code == 400 and "identity_check" in r.json()["error"]["fields"]
 
 
 def test_refusal_needs_ground_and_reason(staff_api, file_complaint, officer):
     filed = file_complaint()
-    r = staff_api(Role.AGENT).post(P + "staff/requests/", {"reference": filed["reference"], "type": "erasure",
-                                                           "identity_check": "callback"}, format="json")
+    r = staff_api(Role.AGENT).post(
+        P + "staff/requests/",
+        {"reference": filed["reference"], "type": "erasure", "identity_check": "callback"},
+        format="json",
+    )
     rid = r.json()["request_id"]
-    assert officer.post(P + f"staff/requests/{rid}/refuse/", {"ground": "law_requires"}, format="json").status_code == 400
-    r = officer.post(P + f"staff/requests/{rid}/refuse/", {"ground": "law_requires", "reason": "คดีอยู่ระหว่างสอบสวน"},
-                     format="json")
+    assert (
+        officer.post(
+            P + f"staff/requests/{rid}/refuse/", {"ground": "law_requires"}, format="json"
+        ).status_code
+        == 400
+    )
+    r = officer.post(
+        P + f"staff/requests/{rid}/refuse/",
+        {"ground": "law_requires", "reason": "คดีอยู่ระหว่างสอบสวน"},
+        format="json",
+    )
     assert r.status_code == 200 and r.json()["status"] == "refused"
     assert RequestEvidence.objects.filter(kind="refused", data__ground="law_requires").exists()
     again = officer.post(P + f"staff/requests/{rid}/grant/", {}, format="json")
@@ -177,8 +271,11 @@ def test_refusal_needs_ground_and_reason(staff_api, file_complaint, officer):
 def test_only_the_privacy_officer_decides(staff_api, file_complaint):
     filed = file_complaint()
     agent = staff_api(Role.AGENT)
-    rid = agent.post(P + "staff/requests/", {"reference": filed["reference"], "type": "access",
-                                             "identity_check": "callback"}, format="json").json()["request_id"]
+    rid = agent.post(
+        P + "staff/requests/",
+        {"reference": filed["reference"], "type": "access", "identity_check": "callback"},
+        format="json",
+    ).json()["request_id"]
     assert agent.post(P + f"staff/requests/{rid}/grant/", {}, format="json").status_code == 404
     assert staff_api(Role.AGENCY_OFFICER).get(P + f"staff/requests/{rid}/").status_code == 404
 
@@ -188,11 +285,16 @@ def test_erasure_anonymises_keeps_statistics_and_scrubs_history(api, staff_api, 
     filed = file_complaint(description="ผมชื่อสมชาย โทร 0812345678 โอนเข้าบัญชี 123-4-56789-0")
     c = Complaint.objects.get(reference=filed["reference"])
     agent = staff_api(Role.AGENT)
-    agent.post(f"/api/v1/staff/complaints/{c.reference}/notes/", {"text": "ลูกค้าแจ้งอีเมล somchai@example.com"},
-               format="json")
-    rid = agent.post(P + "staff/requests/", {"reference": c.reference, "type": "erasure",
-                                             "identity_check": "callback to number on file"},
-                     format="json").json()["request_id"]
+    agent.post(
+        f"/api/v1/staff/complaints/{c.reference}/notes/",
+        {"text": "ลูกค้าแจ้งอีเมล somchai@example.com"},
+        format="json",
+    )
+    rid = agent.post(
+        P + "staff/requests/",
+        {"reference": c.reference, "type": "erasure", "identity_check": "callback to number on file"},
+        format="json",
+    ).json()["request_id"]
     r = officer.post(P + f"staff/requests/{rid}/grant/", {}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "completed"
     c.refresh_from_db()
@@ -207,21 +309,33 @@ def test_erasure_anonymises_keeps_statistics_and_scrubs_history(api, staff_api, 
     for e in entries:
         assert "สมชาย" not in str(e.changes) and "0812345678" not in str(e.changes)
     # the tracking code no longer opens the case
-    track = api.post("/api/v1/track/", {"reference": c.reference, "tracking_code": filed["tracking_code"]},
-                     format="json")
+    track = api.post(
+        "/api/v1/track/", {"reference": c.reference, "tracking_code": filed["tracking_code"]}, format="json"
+    )
     assert track.status_code == 404
     assert agent.get(f"/api/v1/staff/complaints/{c.reference}/").json()["complainant"]["phone"] == ""
 
 
-def test_erasure_refused_under_a_legal_hold_and_request_about_anonymised_data(staff_api, file_complaint, officer):
+def test_erasure_refused_under_a_legal_hold_and_request_about_anonymised_data(
+    staff_api, file_complaint, officer
+):
     """clause: OCC-11 (refused where the law requires it, or the data is anonymised)"""
     filed = file_complaint()
     c = Complaint.objects.get(reference=filed["reference"])
-    legal_hold_place(actor=officer.user, scope=LegalHold.Scope.CASE, complaint=c, order_reference="ตช 0026/123",
-                     issuing_authority="บช.สอท.", expires_at=timezone.now() + timedelta(days=200))
+    legal_hold_place(
+        actor=officer.user,
+        scope=LegalHold.Scope.CASE,
+        complaint=c,
+        order_reference="ตช 0026/123",
+        issuing_authority="บช.สอท.",
+        expires_at=timezone.now() + timedelta(days=200),
+    )
     agent = staff_api(Role.AGENT)
-    rid = agent.post(P + "staff/requests/", {"reference": c.reference, "type": "erasure",
-                                             "identity_check": "callback"}, format="json").json()["request_id"]
+    rid = agent.post(
+        P + "staff/requests/",
+        {"reference": c.reference, "type": "erasure", "identity_check": "callback"},
+        format="json",
+    ).json()["request_id"]
     r = officer.post(P + f"staff/requests/{rid}/grant/", {}, format="json")
     assert r.json()["status"] == "refused" and r.json()["refusal_ground"] == "legal_hold"
     assert "ตช 0026/123" in r.json()["refusal_reason"]
@@ -231,8 +345,11 @@ def test_erasure_refused_under_a_legal_hold_and_request_about_anonymised_data(st
     from privacy.ops.services.erasure import complaint_anonymise
 
     complaint_anonymise(complaint=other, actor=None, reason="test")
-    r = agent.post(P + "staff/requests/", {"reference": other.reference, "type": "erasure",
-                                           "identity_check": "callback"}, format="json")
+    r = agent.post(
+        P + "staff/requests/",
+        {"reference": other.reference, "type": "erasure", "identity_check": "callback"},
+        format="json",
+    )
     assert r.json()["status"] == "refused" and r.json()["refusal_ground"] == "anonymised"
 
 
@@ -240,13 +357,19 @@ def test_restriction_sets_the_flag_the_gate_reads_and_can_be_lifted(staff_api, f
     """clause: PDPA s.34 (restriction blocks disclosure until lifted)"""
     filed = file_complaint()
     agent = staff_api(Role.AGENT)
-    rid = agent.post(P + "staff/requests/", {"reference": filed["reference"], "type": "restriction",
-                                             "identity_check": "callback"}, format="json").json()["request_id"]
+    rid = agent.post(
+        P + "staff/requests/",
+        {"reference": filed["reference"], "type": "restriction", "identity_check": "callback"},
+        format="json",
+    ).json()["request_id"]
     officer.post(P + f"staff/requests/{rid}/grant/", {}, format="json")
     person = Complaint.objects.get(reference=filed["reference"]).complainant
     assert person.processing_restricted_at is not None
-    rid = agent.post(P + "staff/requests/", {"reference": filed["reference"], "type": "lift_restriction",
-                                             "identity_check": "callback"}, format="json").json()["request_id"]
+    rid = agent.post(
+        P + "staff/requests/",
+        {"reference": filed["reference"], "type": "lift_restriction", "identity_check": "callback"},
+        format="json",
+    ).json()["request_id"]
     officer.post(P + f"staff/requests/{rid}/grant/", {}, format="json")
     person.refresh_from_db()
     assert person.processing_restricted_at is None
@@ -257,8 +380,13 @@ def test_overdue_requests_come_first_for_the_privacy_officer(staff_api, file_com
     ids = []
     for _ in range(2):
         filed = file_complaint()
-        ids.append(agent.post(P + "staff/requests/", {"reference": filed["reference"], "type": "access",
-                                                      "identity_check": "callback"}, format="json").json()["request_id"])
+        ids.append(
+            agent.post(
+                P + "staff/requests/",
+                {"reference": filed["reference"], "type": "access", "identity_check": "callback"},
+                format="json",
+            ).json()["request_id"]
+        )
     DataSubjectRequest.objects.filter(public_id=ids[1]).update(due_at=timezone.now() - timedelta(days=1))
     rows = officer.get(P + "staff/requests/").json()
     assert rows[0]["request_id"] == ids[1] and rows[0]["overdue"] is True
@@ -279,4 +407,6 @@ def test_services_refuse_unknown_type(file_complaint):
 
     filed = file_complaint()
     with pytest.raises(ValidationError):
-        dsr.dsr_file_by_citizen(reference=filed["reference"], tracking_code=filed["tracking_code"], type="sell")
+        dsr.dsr_file_by_citizen(
+            reference=filed["reference"], tracking_code=filed["tracking_code"], type="sell"
+        )

@@ -44,7 +44,9 @@ def test_required_optional_and_not_collected(demo):
     with pytest.raises(ValidationError) as e:
         identity_check(category=cat, anonymous=False, given={"phone": "0812345678", "address": "x"})
     assert set(e.value.message_dict) == {"address", "name"}
-    ok = identity_check(category=cat, anonymous=False, given={"phone": "0812345678", "name": "ก ข", "address": ""})
+    ok = identity_check(
+        category=cat, anonymous=False, given={"phone": "0812345678", "name": "ก ข", "address": ""}
+    )
     assert ok.phone == "+66812345678" and ok.address == ""
 
 
@@ -54,10 +56,14 @@ def test_national_id_collected_only_when_a_policy_requires_it(demo):
     cat = Category.objects.get(code="other")
     assert cat.policy_national_id == FieldPolicy.NOT_COLLECTED
     cat.policy_national_id = FieldPolicy.REQUIRED
-    ok = identity_check(category=cat, anonymous=False, given={"email": "a@b.co", "national_id": "1-1017-00230-70-8"})
+    ok = identity_check(
+        category=cat, anonymous=False, given={"email": "a@b.co", "national_id": "1-1017-00230-70-8"}
+    )
     assert ok.national_id == "1101700230708"
     with pytest.raises(ValidationError):
-        identity_check(category=cat, anonymous=False, given={"email": "a@b.co", "national_id": "1101700230709"})
+        identity_check(
+            category=cat, anonymous=False, given={"email": "a@b.co", "national_id": "1101700230709"}
+        )
 
 
 def test_no_sensitive_field_exists_on_the_complainant():

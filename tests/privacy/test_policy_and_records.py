@@ -19,16 +19,26 @@ def policies(demo):
     demo_privacy_load()
 
 
-def test_current_policy_history_and_complaint_records_version_in_force(api, policies, staff_api, file_complaint):
+def test_current_policy_history_and_complaint_records_version_in_force(
+    api, policies, staff_api, file_complaint
+):
     """clause: OCC-12 (policy changes announced; the version at intake recorded)"""
     first = Complaint.objects.get(reference=file_complaint()["reference"])
     assert first.policy_at_intake.policy.version == "1.0"
     dpo = staff_api(Role.PRIVACY_OFFICER, "dpo")
-    r = dpo.post(P + "staff/policies/", {"version": "1.1", "title_th": "นโยบาย", "title_en": "Policy",
-                                         "body_th": "ฉบับปรับปรุง", "body_en": "Revised",
-                                         "change_summary_en": "Adds call recordings.",
-                                         "effective_at": (timezone.now() - timedelta(minutes=1)).isoformat()},
-                 format="json")
+    r = dpo.post(
+        P + "staff/policies/",
+        {
+            "version": "1.1",
+            "title_th": "นโยบาย",
+            "title_en": "Policy",
+            "body_th": "ฉบับปรับปรุง",
+            "body_en": "Revised",
+            "change_summary_en": "Adds call recordings.",
+            "effective_at": (timezone.now() - timedelta(minutes=1)).isoformat(),
+        },
+        format="json",
+    )
     assert r.status_code == 201
     pub = dpo.post(P + f"staff/policies/{r.json()['id']}/publish/")
     assert pub.status_code == 200 and "1.1" in pub.json()["notice_en"]
@@ -51,8 +61,11 @@ def test_refusing_statistics_cookies_is_stored_and_changes_nothing_else(api, pol
     assert cookie.endswith(":0") and set(r.cookies) == {"occ_cookie_choice"}
     # the service works the same with statistics refused
     filed = file_complaint()
-    t = api.post("/api/v1/track/", {"reference": filed["reference"], "tracking_code": filed["tracking_code"]},
-                 format="json")
+    t = api.post(
+        "/api/v1/track/",
+        {"reference": filed["reference"], "tracking_code": filed["tracking_code"]},
+        format="json",
+    )
     assert t.status_code == 200 and not t.cookies
     api.post(P + "cookies/", {"statistics": True}, format="json")
     prefs = list(CookiePreference.objects.order_by("id").values_list("statistics", flat=True))
@@ -66,9 +79,14 @@ def test_record_of_processing_json_and_csv_with_refusals(policies, staff_api, fi
     filed = file_complaint()
     agent = staff_api(Role.AGENT)
     dpo = staff_api(Role.PRIVACY_OFFICER, "dpo")
-    rid = agent.post(P + "staff/requests/", {"reference": filed["reference"], "type": "erasure",
-                                             "identity_check": "callback"}, format="json").json()["request_id"]
-    dpo.post(P + f"staff/requests/{rid}/refuse/", {"ground": "law_requires", "reason": "หลักฐานคดี"}, format="json")
+    rid = agent.post(
+        P + "staff/requests/",
+        {"reference": filed["reference"], "type": "erasure", "identity_check": "callback"},
+        format="json",
+    ).json()["request_id"]
+    dpo.post(
+        P + f"staff/requests/{rid}/refuse/", {"ground": "law_requires", "reason": "หลักฐานคดี"}, format="json"
+    )
     rows = dpo.get(P + "staff/processing-record/").json()
     codes = {r["activity"] for r in rows}
     assert {"complaint_intake", "referral", "traffic_log"} <= codes
@@ -86,14 +104,25 @@ def test_breach_register_72_hour_clock_and_overdue_list(staff_api, demo):
     """clause: PDPA s.37 (notify the regulator within 72 hours)"""
     dpo = staff_api(Role.PRIVACY_OFFICER, "dpo")
     detected = timezone.now() - timedelta(hours=80)
-    r = dpo.post(P + "staff/breaches/", {"detected_at": detected.isoformat(), "description": "ส่งอีเมลผิดผู้รับ",
-                                         "data_categories": ["email"], "people_affected": 3}, format="json")
+    r = dpo.post(
+        P + "staff/breaches/",
+        {
+            "detected_at": detected.isoformat(),
+            "description": "ส่งอีเมลผิดผู้รับ",
+            "data_categories": ["email"],
+            "people_affected": 3,
+        },
+        format="json",
+    )
     assert r.status_code == 201 and r.json()["overdue"] is True
     from django.utils.dateparse import parse_datetime
 
     assert parse_datetime(r.json()["notify_by"]) - detected == timedelta(hours=72)
-    dpo.post(P + "staff/breaches/", {"detected_at": timezone.now().isoformat(), "description": "new",
-                                     "people_affected": 1}, format="json")
+    dpo.post(
+        P + "staff/breaches/",
+        {"detected_at": timezone.now().isoformat(), "description": "new", "people_affected": 1},
+        format="json",
+    )
     overdue = dpo.get(P + "staff/breaches/?overdue=1").json()
     assert [b["description"] for b in overdue] == ["ส่งอีเมลผิดผู้รับ"]
     dpo.post(P + f"staff/breaches/{r.json()['id']}/notified/", {"regulator": True}, format="json")

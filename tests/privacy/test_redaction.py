@@ -30,8 +30,11 @@ def test_13_digits_with_a_wrong_check_digit_are_not_called_an_id(first12):
     assert "national_id" not in redact(f"ref {wrong}").found
 
 
-@given(st.sampled_from(["6", "8", "9"]), st.text(alphabet="0123456789", min_size=8, max_size=8),
-       st.sampled_from(["plain", "dashed", "international"]))
+@given(
+    st.sampled_from(["6", "8", "9"]),
+    st.text(alphabet="0123456789", min_size=8, max_size=8),
+    st.sampled_from(["plain", "dashed", "international"]),
+)
 def test_thai_mobile_numbers_are_redacted(prefix, rest, style):
     number = "0" + prefix + rest
     shown = {

@@ -23,8 +23,13 @@ pytestmark = pytest.mark.django_db
 
 def _traffic(days_ago: float, ip="203.0.113.1", ref="", now=None):
     now = now or timezone.now()
-    return TrafficRecord.objects.create(at=now - timedelta(days=days_ago), ip_address=ip, method="GET",
-                                        path="/api/v1/categories/", complaint_reference=ref)
+    return TrafficRecord.objects.create(
+        at=now - timedelta(days=days_ago),
+        ip_address=ip,
+        method="GET",
+        path="/api/v1/categories/",
+        complaint_reference=ref,
+    )
 
 
 @pytest.fixture
@@ -71,13 +76,31 @@ def test_holds_by_ip_time_range_and_case_survive_the_purge_and_are_logged(office
     by_case = _traffic(120, ref=c.reference, now=now)
     plain = _traffic(100, now=now)
     until = now + timedelta(days=300)
-    legal_hold_place(actor=officer, scope="ip", ip_address="198.51.100.9", order_reference="A-1",
-                     issuing_authority="พนักงานเจ้าหน้าที่ตาม พ.ร.บ.คอมพิวเตอร์", expires_at=until)
-    legal_hold_place(actor=officer, scope="time_range", time_from=now - timedelta(days=151),
-                     time_to=now - timedelta(days=149), order_reference="A-2", issuing_authority="ศาลอาญา",
-                     expires_at=until)
-    legal_hold_place(actor=officer, scope="case", complaint=c, order_reference="A-3", issuing_authority="บช.สอท.",
-                     expires_at=until)
+    legal_hold_place(
+        actor=officer,
+        scope="ip",
+        ip_address="198.51.100.9",
+        order_reference="A-1",
+        issuing_authority="พนักงานเจ้าหน้าที่ตาม พ.ร.บ.คอมพิวเตอร์",
+        expires_at=until,
+    )
+    legal_hold_place(
+        actor=officer,
+        scope="time_range",
+        time_from=now - timedelta(days=151),
+        time_to=now - timedelta(days=149),
+        order_reference="A-2",
+        issuing_authority="ศาลอาญา",
+        expires_at=until,
+    )
+    legal_hold_place(
+        actor=officer,
+        scope="case",
+        complaint=c,
+        order_reference="A-3",
+        issuing_authority="บช.สอท.",
+        expires_at=until,
+    )
     run = traffic_purge(now=now)
     left = set(TrafficRecord.objects.values_list("id", flat=True))
     assert {by_ip.id, by_range.id, by_case.id} <= left and plain.id not in left
@@ -87,8 +110,14 @@ def test_holds_by_ip_time_range_and_case_survive_the_purge_and_are_logged(office
 def test_released_or_expired_hold_no_longer_protects(officer, demo):
     now = timezone.now()
     r = _traffic(100, ip="198.51.100.7", now=now)
-    hold = legal_hold_place(actor=officer, scope="ip", ip_address="198.51.100.7", order_reference="B-1",
-                            issuing_authority="x", expires_at=now + timedelta(days=30))
+    hold = legal_hold_place(
+        actor=officer,
+        scope="ip",
+        ip_address="198.51.100.7",
+        order_reference="B-1",
+        issuing_authority="x",
+        expires_at=now + timedelta(days=30),
+    )
     legal_hold_release(actor=officer, hold=hold, reason="คดีสิ้นสุด")
     traffic_purge(now=now)
     assert not TrafficRecord.objects.filter(pk=r.pk).exists()
@@ -97,38 +126,73 @@ def test_released_or_expired_hold_no_longer_protects(officer, demo):
 def test_hold_beyond_the_ceiling_is_refused(officer, demo, settings):
     """clause: KC-2 (up to 2 years; the ceiling is a setting)"""
     with pytest.raises(ValidationError) as e:
-        legal_hold_place(actor=officer, scope="ip", ip_address="198.51.100.1", order_reference="C-1",
-                         issuing_authority="x", expires_at=timezone.now() + timedelta(days=731))
+        legal_hold_place(
+            actor=officer,
+            scope="ip",
+            ip_address="198.51.100.1",
+            order_reference="C-1",
+            issuing_authority="x",
+            expires_at=timezone.now() + timedelta(days=731),
+        )
     assert "expires_at" in e.value.message_dict
     settings.OCC_HOLD_CEILING_DAYS = 30
     with pytest.raises(ValidationError):
-        legal_hold_place(actor=officer, scope="ip", ip_address="198.51.100.1", order_reference="C-2",
-                         issuing_authority="x", expires_at=timezone.now() + timedelta(days=31))
+        legal_hold_place(
+            actor=officer,
+            scope="ip",
+            ip_address="198.51.100.1",
+            order_reference="C-2",
+            issuing_authority="x",
+            expires_at=timezone.now() + timedelta(days=31),
+        )
 
 
 def test_only_the_privacy_officer_places_holds(user_factory, demo):
     with pytest.raises(PermissionError):
-        legal_hold_place(actor=user_factory(Role.AGENT), scope="ip", ip_address="198.51.100.1", order_reference="x",
-                         issuing_authority="x", expires_at=timezone.now() + timedelta(days=3))
+        legal_hold_place(
+            actor=user_factory(Role.AGENT),
+            scope="ip",
+            ip_address="198.51.100.1",
+            order_reference="x",
+            issuing_authority="x",
+            expires_at=timezone.now() + timedelta(days=3),
+        )
 
 
 def test_hold_api_with_ceiling_error(staff_api):
     dpo = staff_api(Role.PRIVACY_OFFICER, "dpo2")
-    r = dpo.post("/api/v1/privacy/staff/holds/", {
-        "scope": "ip", "ip_address": "198.51.100.3", "order_reference": "D-1", "issuing_authority": "ศาล",
-        "expires_at": (timezone.now() + timedelta(days=800)).isoformat()}, format="json")
+    r = dpo.post(
+        "/api/v1/privacy/staff/holds/",
+        {
+            "scope": "ip",
+            "ip_address": "198.51.100.3",
+            "order_reference": "D-1",
+            "issuing_authority": "ศาล",
+            "expires_at": (timezone.now() + timedelta(days=800)).isoformat(),
+        },
+        format="json",
+    )
     assert r.status_code == 400 and "expires_at" in r.json()["error"]["fields"]
-    r = dpo.post("/api/v1/privacy/staff/holds/", {
-        "scope": "ip", "ip_address": "198.51.100.3", "order_reference": "D-1", "issuing_authority": "ศาล",
-        "expires_at": (timezone.now() + timedelta(days=100)).isoformat()}, format="json")
+    r = dpo.post(
+        "/api/v1/privacy/staff/holds/",
+        {
+            "scope": "ip",
+            "ip_address": "198.51.100.3",
+            "order_reference": "D-1",
+            "issuing_authority": "ศาล",
+            "expires_at": (timezone.now() + timedelta(days=100)).isoformat(),
+        },
+        format="json",
+    )
     assert r.status_code == 201
     assert staff_api(Role.AGENT).get("/api/v1/privacy/staff/holds/").json() == []
 
 
 def test_purge_works_in_batches_and_twice_is_harmless(demo):
     now = timezone.now()
-    TrafficRecord.objects.bulk_create([TrafficRecord(at=now - timedelta(days=95), method="GET", path="/x")
-                                       for _ in range(25)])
+    TrafficRecord.objects.bulk_create(
+        [TrafficRecord(at=now - timedelta(days=95), method="GET", path="/x") for _ in range(25)]
+    )
     run = traffic_purge(now=now, batch_size=10)
     assert run.rows_purged == 25 and run.batches == 3
     assert tasks.traffic_purge.apply().get() == {"purged": 0, "held": 0}
@@ -143,8 +207,14 @@ def test_closed_complaints_are_anonymised_after_the_period_unless_held(officer, 
     long_ago = timezone.now() - timedelta(days=40)
     Complaint.objects.filter(pk__in=[old.pk, held.pk]).update(status=Status.CLOSED, updated_at=long_ago)
     Complaint.objects.filter(pk=fresh.pk).update(status=Status.CLOSED)
-    legal_hold_place(actor=officer, scope="case", complaint=held, order_reference="E-1", issuing_authority="x",
-                     expires_at=timezone.now() + timedelta(days=10))
+    legal_hold_place(
+        actor=officer,
+        scope="case",
+        complaint=held,
+        order_reference="E-1",
+        issuing_authority="x",
+        expires_at=timezone.now() + timedelta(days=10),
+    )
     run = closed_complaints_anonymise()
     assert run.rows_purged == 1 and run.rows_held == 1 and run.holds_respected == ["E-1"]
     assert Complaint.objects.get(pk=old.pk).complainant.anonymised_at is not None
@@ -153,8 +223,14 @@ def test_closed_complaints_are_anonymised_after_the_period_unless_held(officer, 
 
 
 def test_expired_holds_are_closed_in_the_register(officer, demo):
-    hold = legal_hold_place(actor=officer, scope="ip", ip_address="198.51.100.1", order_reference="F-1",
-                            issuing_authority="x", expires_at=timezone.now() + timedelta(days=1))
+    hold = legal_hold_place(
+        actor=officer,
+        scope="ip",
+        ip_address="198.51.100.1",
+        order_reference="F-1",
+        issuing_authority="x",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
     LegalHold.objects.filter(pk=hold.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert tasks.legal_holds_expire.apply().get() == 1
     assert tasks.legal_holds_expire.apply().get() == 0

@@ -10,9 +10,17 @@ pytestmark = pytest.mark.django_db
 
 def test_every_public_request_writes_a_traffic_record(api, category):
     """clause: OCC-4, DD-1, MOST-2, KC-2"""
-    r = api.post("/api/v1/complaints/", complaint_body(), format="json", REMOTE_ADDR="203.0.113.7",
-                 HTTP_USER_AGENT="Mozilla/5.0 test", HTTP_REFERER="https://www.1212occ.com/form")
-    api.post("/api/v1/track/", {"reference": "x", "tracking_code": "y"}, format="json", REMOTE_ADDR="203.0.113.8")
+    r = api.post(
+        "/api/v1/complaints/",
+        complaint_body(),
+        format="json",
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_USER_AGENT="Mozilla/5.0 test",
+        HTTP_REFERER="https://www.1212occ.com/form",
+    )
+    api.post(
+        "/api/v1/track/", {"reference": "x", "tracking_code": "y"}, format="json", REMOTE_ADDR="203.0.113.8"
+    )
     api.get("/api/v1/categories/")
     recs = list(TrafficRecord.objects.order_by("id"))
     assert [t.path for t in recs] == ["/api/v1/complaints/", "/api/v1/track/", "/api/v1/categories/"]

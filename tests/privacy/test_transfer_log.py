@@ -16,10 +16,19 @@ pytestmark = pytest.mark.django_db
 def _append(n=1, **kw):
     recs = []
     for i in range(n):
-        values = {"kind": "disclosure", "recipient": "ccib", "complaint_reference": f"OCC-2026-{i:06d}",
-                      "basis": "related_agency", "basis_reference": "agreement #1", "purpose": "investigation",
-                      "data_categories": ["identity"], "fields": ["complainant.name"], "payload_sha256": "ab" * 32,
-                      "actor": "agent", "delivery_id": f"d-{i}-{kw.get('tag', '')}"}
+        values = {
+            "kind": "disclosure",
+            "recipient": "ccib",
+            "complaint_reference": f"OCC-2026-{i:06d}",
+            "basis": "related_agency",
+            "basis_reference": "agreement #1",
+            "purpose": "investigation",
+            "data_categories": ["identity"],
+            "fields": ["complainant.name"],
+            "payload_sha256": "ab" * 32,
+            "actor": "agent",
+            "delivery_id": f"d-{i}-{kw.get('tag', '')}",
+        }
         values.update({k: v for k, v in kw.items() if k != "tag"})
         recs.append(transfer_log.transfer_append(**values))
     return recs
@@ -35,7 +44,9 @@ def _raw(sql, params=()):
 def test_records_link_into_a_chain_and_verify():
     recs = _append(5)
     assert [r.seq for r in recs] == [1, 2, 3, 4, 5]
-    assert recs[0].prev_hash == "0" * 64 and all(b.prev_hash == a.hash for a, b in zip(recs, recs[1:], strict=False))
+    assert recs[0].prev_hash == "0" * 64 and all(
+        b.prev_hash == a.hash for a, b in zip(recs, recs[1:], strict=False)
+    )
     assert transfer_log.verify().ok
 
 

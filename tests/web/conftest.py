@@ -41,8 +41,13 @@ def case(demo):
 
     def _make(category="online_shopping", description="สั่งซื้อของแล้วไม่ได้รับ โทร 081-234-5678", **identity):
         identity = identity or {"name": "ทดสอบ ระบบ", "phone": "0812345678"}
-        return complaint_register(channel="web", category=Category.objects.get(code=category),
-                                  description=description, identity=identity, acknowledge=False)
+        return complaint_register(
+            channel="web",
+            category=Category.objects.get(code=category),
+            description=description,
+            identity=identity,
+            acknowledge=False,
+        )
 
     return _make
 
@@ -52,8 +57,16 @@ def live_call(db):
     from channels_intake.telephony.services import cti_event_apply, cti_event_parse
 
     def _make(call_id="call-1", caller="0898765432"):
-        event = cti_event_parse(json.dumps({"call_id": call_id, "event": "started", "caller_number": caller,
-                                            "occurred_at": "2026-11-23T10:00:00+07:00"}).encode())
+        event = cti_event_parse(
+            json.dumps(
+                {
+                    "call_id": call_id,
+                    "event": "started",
+                    "caller_number": caller,
+                    "occurred_at": "2026-11-23T10:00:00+07:00",
+                }
+            ).encode()
+        )
         return cti_event_apply(event=event)[0]
 
     return _make
@@ -65,8 +78,12 @@ def fax_case(demo):
     from tests.channels_intake.telephony.media import fax_tiff
 
     def _make():
-        complaint = fax_register(fileobj=io.BytesIO(fax_tiff(pages=2)), filename="fax.tif",
-                                 sender_number="021275789", receiving_line="1212")
+        complaint = fax_register(
+            fileobj=io.BytesIO(fax_tiff(pages=2)),
+            filename="fax.tif",
+            sender_number="021275789",
+            receiving_line="1212",
+        )
         fax_previews_render(fax_id=complaint.fax.pk)
         return Complaint.objects.get(pk=complaint.pk)
 

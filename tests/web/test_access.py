@@ -16,18 +16,29 @@ from privacy.ops.services.requests import dsr_file_by_agent
 
 pytestmark = pytest.mark.django_db
 
-HOMES = {Role.AGENT: "/desk/", Role.SUPERVISOR: "/desk/supervisor/", Role.ADMINISTRATOR: "/desk/",
-         Role.PRIVACY_OFFICER: "/desk/privacy/", Role.AUDITOR: "/desk/privacy/", Role.AGENCY_OFFICER: "/agency/"}
+HOMES = {
+    Role.AGENT: "/desk/",
+    Role.SUPERVISOR: "/desk/supervisor/",
+    Role.ADMINISTRATOR: "/desk/",
+    Role.PRIVACY_OFFICER: "/desk/privacy/",
+    Role.AUDITOR: "/desk/privacy/",
+    Role.AGENCY_OFFICER: "/agency/",
+}
 
 
 @pytest.mark.parametrize("role", list(HOMES))
 def test_every_staff_role_needs_the_second_factor(role, user_factory, demo):
     """clause: OCC-8, DD-5 (second factor for every role; log-out offered on every desk page)"""
-    user = user_factory(role, f"u-{role}", Agency.objects.get(code="ccib") if role == Role.AGENCY_OFFICER else None)
+    user = user_factory(
+        role, f"u-{role}", Agency.objects.get(code="ccib") if role == Role.AGENCY_OFFICER else None
+    )
     client = Client()
     home = HOMES[role]
     assert client.get(home)["Location"].startswith("/desk/login/")
-    assert client.post("/desk/login/", {"username": user.username, "password": "pw-not-used-1212"}).status_code == 302
+    assert (
+        client.post("/desk/login/", {"username": user.username, "password": "pw-not-used-1212"}).status_code
+        == 302
+    )
     assert client.get(home)["Location"] == "/desk/login/otp/"  # the password alone opens nothing
     assert client.get("/api/v1/auth/me/").status_code in (401, 403)
     page = client.get("/desk/login/otp/").content.decode()
@@ -80,8 +91,10 @@ def test_log_in_returns_to_the_page_asked_for(user_factory, demo, case):
     assert client.post("/desk/login/otp/", {"token": f"{totp(device.bin_key):06d}"})["Location"] == target
     # an outside address is never followed
     other = Client()
-    other.post("/desk/login/", {"username": user.username, "password": "pw-not-used-1212",
-                                "next": "https://evil.example/"})
+    other.post(
+        "/desk/login/",
+        {"username": user.username, "password": "pw-not-used-1212", "next": "https://evil.example/"},
+    )
     assert "evil" not in other.session.get("desk_next", "")
 
 
@@ -94,19 +107,41 @@ def world(desk, case, user_factory, live_call, fax_case):
     router = user_factory(Role.AGENT, "router")
     mine = case()
     theirs = case(category="financial_scam")
-    ref = referral_create(complaint=theirs.complaint, agency=Agency.objects.get(code="ccib"), purpose="investigation",
-                          basis="related_agency", actor=router)
+    ref = referral_create(
+        complaint=theirs.complaint,
+        agency=Agency.objects.get(code="ccib"),
+        purpose="investigation",
+        basis="related_agency",
+        actor=router,
+    )
     import io
 
-    rec, _ = recording_store(fileobj=io.BytesIO(wav_pcm()), filename="call.wav", source="agent",
-                             complaint=mine.complaint, uploaded_by=router)
+    rec, _ = recording_store(
+        fileobj=io.BytesIO(wav_pcm()),
+        filename="call.wav",
+        source="agent",
+        complaint=mine.complaint,
+        uploaded_by=router,
+    )
     from complaints.models import Attachment
 
     fax = fax_case()
-    request = dsr_file_by_agent(actor=router, complaint=mine.complaint, type="access", details={},
-                                identity_check="asked for the tracking code on the phone")
-    return {"mine": mine.complaint, "theirs": theirs.complaint, "ref": ref, "rec": rec, "fax": fax,
-            "att": Attachment.objects.filter(complaint=fax).first(), "request": request}
+    request = dsr_file_by_agent(
+        actor=router,
+        complaint=mine.complaint,
+        type="access",
+        details={},
+        identity_check="asked for the tracking code on the phone",
+    )
+    return {
+        "mine": mine.complaint,
+        "theirs": theirs.complaint,
+        "ref": ref,
+        "rec": rec,
+        "fax": fax,
+        "att": Attachment.objects.filter(complaint=fax).first(),
+        "request": request,
+    }
 
 
 def test_every_desk_page_answers_404_for_what_the_user_may_not_see(world, desk):
@@ -128,31 +163,55 @@ def test_every_desk_page_answers_404_for_what_the_user_may_not_see(world, desk):
         assert ocpb.post(url, {"text": "x", "kind": "k", "value": "v"}).status_code == 404
     assert ocpb.get(f"/agency/{uuid.uuid4()}/").status_code == 404
     # an agency officer never opens the centre's desk, its evidence or the privacy desk, even for its own case
-    for url in (f"/desk/case/{w['theirs'].reference}/", f"/desk/case/{w['mine'].reference}/",
-                f"/desk/recordings/{w['rec'].pk}/audio/", f"/desk/faxes/{fax.pk}/pages/1/", "/desk/supervisor/",
-                "/desk/search/?reference=x", "/desk/phone/", "/desk/privacy/",
-                f"/desk/privacy/requests/{w['request'].public_id}/"):
+    for url in (
+        f"/desk/case/{w['theirs'].reference}/",
+        f"/desk/case/{w['mine'].reference}/",
+        f"/desk/recordings/{w['rec'].pk}/audio/",
+        f"/desk/faxes/{fax.pk}/pages/1/",
+        "/desk/supervisor/",
+        "/desk/search/?reference=x",
+        "/desk/phone/",
+        "/desk/privacy/",
+        f"/desk/privacy/requests/{w['request'].public_id}/",
+    ):
         assert police.get(url).status_code == 404, url
     if w["att"] is not None:
         assert police.get(f"/desk/attachments/{w['att'].pk}/").status_code == 404
     # objects that do not exist answer the same
-    for url in ("/desk/case/OCC-2099-000001/", "/desk/recordings/999999/audio/", "/desk/attachments/999999/",
-                f"/desk/faxes/{fax.pk}/pages/99/", "/desk/faxes/999999/pages/1/",
-                "/desk/case/OCC-2099-000001/preview/?agency=ccib&purpose=investigation&basis=related_agency",
-                "/desk/phone/?call=no-such-call"):
+    for url in (
+        "/desk/case/OCC-2099-000001/",
+        "/desk/recordings/999999/audio/",
+        "/desk/attachments/999999/",
+        f"/desk/faxes/{fax.pk}/pages/99/",
+        "/desk/faxes/999999/pages/1/",
+        "/desk/case/OCC-2099-000001/preview/?agency=ccib&purpose=investigation&basis=related_agency",
+        "/desk/phone/?call=no-such-call",
+    ):
         assert agent.get(url).status_code == 404, url
-    for url in ("/desk/case/OCC-2099-000001/status/", "/desk/case/OCC-2099-000001/note/",
-                "/desk/case/OCC-2099-000001/route/", "/desk/referrals/999999/resend/",
-                "/desk/quarantine/999999/reprocess/"):
+    for url in (
+        "/desk/case/OCC-2099-000001/status/",
+        "/desk/case/OCC-2099-000001/note/",
+        "/desk/case/OCC-2099-000001/route/",
+        "/desk/referrals/999999/resend/",
+        "/desk/quarantine/999999/reprocess/",
+    ):
         assert agent.post(url, {"status": "triaged", "text": "x"}).status_code == 404, url
     # roles: agents see no privacy desk, supervision or agency inbox; auditors read but never decide
-    for url in ("/desk/privacy/", f"/desk/privacy/requests/{w['request'].public_id}/", "/desk/supervisor/",
-                "/agency/"):
+    for url in (
+        "/desk/privacy/",
+        f"/desk/privacy/requests/{w['request'].public_id}/",
+        "/desk/supervisor/",
+        "/agency/",
+    ):
         assert agent.get(url).status_code == 404, url
     assert agent.post(f"/desk/referrals/{w['ref'].pk}/resend/").status_code == 404  # supervisors only
     assert auditor.get(f"/desk/privacy/requests/{w['request'].public_id}/").status_code == 200
-    assert auditor.post(f"/desk/privacy/requests/{w['request'].public_id}/decide/",
-                        {"decision": "grant"}).status_code == 404
+    assert (
+        auditor.post(
+            f"/desk/privacy/requests/{w['request'].public_id}/decide/", {"decision": "grant"}
+        ).status_code
+        == 404
+    )
     assert dpo.get(f"/desk/privacy/requests/{uuid.uuid4()}/").status_code == 404
     assert dpo.post("/desk/privacy/holds/999999/release/", {"reason": "x"}).status_code == 404
     assert dpo.post("/desk/privacy/breaches/999999/notified/").status_code == 404

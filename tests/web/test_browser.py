@@ -18,7 +18,9 @@ from django.core import mail
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
+    ),
 ]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -28,9 +30,19 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
         yield b
         b.close()
 
@@ -52,7 +64,9 @@ def site(live_server, demo, settings, tmp_path):
 
 
 def _page(browser, lang="th"):
-    context = browser.new_context(locale="th-TH" if lang == "th" else "en-US", viewport={"width": 1200, "height": 900})
+    context = browser.new_context(
+        locale="th-TH" if lang == "th" else "en-US", viewport={"width": 1200, "height": 900}
+    )
     return context, context.new_page()
 
 
@@ -79,8 +93,12 @@ def _wav(path: Path, seconds=1.0, rate=8000):
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate)
-        w.writeframes(b"".join(struct.pack("<h", int(6000 * math.sin(2 * math.pi * 440 * i / rate)))
-                               for i in range(int(seconds * rate))))
+        w.writeframes(
+            b"".join(
+                struct.pack("<h", int(6000 * math.sin(2 * math.pi * 440 * i / rate)))
+                for i in range(int(seconds * rate))
+            )
+        )
 
 
 def _png(path: Path):
@@ -137,8 +155,9 @@ def test_refusing_cookies_sets_no_statistics_cookie(browser, site):
     context.close()
 
 
-def test_agent_phone_complaint_recording_routing_agency_update_citizen_sees_it(browser, site, shots, tmp_path,
-                                                                                user_factory):
+def test_agent_phone_complaint_recording_routing_agency_update_citizen_sees_it(
+    browser, site, shots, tmp_path, user_factory
+):
     """clause: OCC-5, OCC-7, OCC-8 (phone with recording; routed under a basis; agency update tracked)"""
     from complaints.models import Agency, Complaint, Role
     from privacy.disclosure import canonical
@@ -169,8 +188,11 @@ def test_agent_phone_complaint_recording_routing_agency_update_citizen_sees_it(b
     assert c.channel == "phone" and c.complainant.phone == "+66898765432"
     # play the recording, seeking half-way (the server answers Range requests)
     audio = page.locator("audio").first
-    duration = page.evaluate("a => new Promise(r => { if (a.readyState >= 1) r(a.duration); "
-                             "else a.addEventListener('loadedmetadata', () => r(a.duration)); })", audio.element_handle())
+    duration = page.evaluate(
+        "a => new Promise(r => { if (a.readyState >= 1) r(a.duration); "
+        "else a.addEventListener('loadedmetadata', () => r(a.duration)); })",
+        audio.element_handle(),
+    )
     assert 0.9 < duration < 1.2
     page.evaluate("a => { a.currentTime = 0.5; return a.play(); }", audio.element_handle())
     page.wait_for_timeout(400)
@@ -227,8 +249,13 @@ def test_privacy_officer_answers_an_access_request(browser, site, shots, user_fa
     from complaints.services import complaint_register
 
     user_factory(Role.PRIVACY_OFFICER, "dpo-b")
-    reg = complaint_register(channel="web", category=Category.objects.get(code="other"), description="ทดสอบ",
-                             identity={"email": "citizen@example.com"}, acknowledge=False)
+    reg = complaint_register(
+        channel="web",
+        category=Category.objects.get(code="other"),
+        description="ทดสอบ",
+        identity={"email": "citizen@example.com"},
+        acknowledge=False,
+    )
     context, page = _page(browser)
     page.goto(site + "/my-data/")
     page.fill("#reference", reg.complaint.reference)
@@ -256,5 +283,3 @@ def test_privacy_officer_answers_an_access_request(browser, site, shots, user_fa
     from privacy.ops.models import DataSubjectRequest
 
     assert DataSubjectRequest.objects.get().status == "completed"
-
-

@@ -29,10 +29,14 @@ def test_portal_files_through_the_same_rules_and_shows_the_code_once(demo):
     fields = c.get("/file/fields/?category=hacked_account").content.decode()
     assert 'name="name"' in fields and 'name="national_id"' not in fields and "anonymous" not in fields
     bad = c.post("/file/", {"category": "online_shopping", "description": "x", "phone": "12"})
-    assert bad.status_code == 400 and "complainant.phone" not in bad.content.decode()  # shown as a field error
+    assert (
+        bad.status_code == 400 and "complainant.phone" not in bad.content.decode()
+    )  # shown as a field error
     assert 'id="phone-errors"' in bad.content.decode() and "valid phone" in bad.content.decode()
     assert not Complaint.objects.exists()  # nothing half-stored
-    ok = c.post("/file/", {"category": "online_shopping", "description": "ซื้อของไม่ได้รับ", "phone": "0812345678"})
+    ok = c.post(
+        "/file/", {"category": "online_shopping", "description": "ซื้อของไม่ได้รับ", "phone": "0812345678"}
+    )
     assert ok.status_code == 200 and ok["Cache-Control"] == "no-store"
     complaint = Complaint.objects.get()
     assert complaint.reference in ok.content.decode() and complaint.channel == "web"
@@ -45,14 +49,24 @@ def test_portal_forms_count_against_the_apis_rate_limit(demo, case, throttle_rat
     reg = case()
     throttle_rates(track="3/min")
     c = Client()
-    codes = [c.post("/track/", {"reference": reg.complaint.reference, "tracking_code": f"X{i}"}).status_code
-             for i in range(4)]
+    codes = [
+        c.post("/track/", {"reference": reg.complaint.reference, "tracking_code": f"X{i}"}).status_code
+        for i in range(4)
+    ]
     assert codes == [404, 404, 404, 429]
     # the right code is refused too while the limit lasts: the page is no way around it
-    assert c.post("/track/", {"reference": reg.complaint.reference,
-                              "tracking_code": reg.tracking_code}).status_code == 429
-    assert Client(REMOTE_ADDR="10.9.9.9").post("/track/", {"reference": reg.complaint.reference,
-                                                           "tracking_code": reg.tracking_code}).status_code == 200
+    assert (
+        c.post(
+            "/track/", {"reference": reg.complaint.reference, "tracking_code": reg.tracking_code}
+        ).status_code
+        == 429
+    )
+    assert (
+        Client(REMOTE_ADDR="10.9.9.9")
+        .post("/track/", {"reference": reg.complaint.reference, "tracking_code": reg.tracking_code})
+        .status_code
+        == 200
+    )
 
 
 def test_portal_sets_no_statistics_cookie_unless_agreed(demo):
@@ -76,14 +90,21 @@ def test_case_page_logs_the_read_and_offers_only_allowed_transitions(desk, case)
     agent = desk(Role.AGENT, "desk-agent")
     page = agent.get(f"/desk/case/{reg.complaint.reference}/").content.decode()
     assert 'value="triaged"' in page and 'value="closed"' not in page
-    assert AccessLogEntry.objects.filter(actor=agent.user, action="view", complaint_id=reg.complaint.pk).exists()
+    assert AccessLogEntry.objects.filter(
+        actor=agent.user, action="view", complaint_id=reg.complaint.pk
+    ).exists()
     assert 'id="preview-ocpb"' in page and 'id="preview-ccib"' in page  # what each agency would receive
 
 
 def test_routing_preview_shows_what_is_sent_withheld_and_redacted(desk, case):
     """clause: OCC-7 (no disclosure without a basis; only the profile's fields; identifiers redacted)"""
-    reg = case(category="online_shopping", description="ผู้ขายให้โอนเงิน โทรกลับ 081-234-5678 หรือ seller@example.com",
-               name="ทดสอบ ระบบ", phone="0812345678", address="99 ถนนทดสอบ")
+    reg = case(
+        category="online_shopping",
+        description="ผู้ขายให้โอนเงิน โทรกลับ 081-234-5678 หรือ seller@example.com",
+        name="ทดสอบ ระบบ",
+        phone="0812345678",
+        address="99 ถนนทดสอบ",
+    )
     agent = desk(Role.AGENT, "desk-agent")
     url = f"/desk/case/{reg.complaint.reference}/preview/"
     agent.post("/i18n/setlang/", {"language": "en", "next": "/desk/"})
@@ -91,9 +112,13 @@ def test_routing_preview_shows_what_is_sent_withheld_and_redacted(desk, case):
     assert r.status_code == 200
     html = r.content.decode()
     # the consumer-protection profile: name, phone, description, incident; never the address or e-mail
-    payload = json.loads(_between(html, '<pre class="payload">', "</pre>").replace("&quot;", '"').replace("&#x27;", "'"))
+    payload = json.loads(
+        _between(html, '<pre class="payload">', "</pre>").replace("&quot;", '"').replace("&#x27;", "'")
+    )
     assert payload["complainant"] == {"name": "ทดสอบ ระบบ", "phone": "+66812345678"}
-    assert "seller@example.com" not in payload["description"] and "[redacted: email]" in payload["description"]
+    assert (
+        "seller@example.com" not in payload["description"] and "[redacted: email]" in payload["description"]
+    )
     assert "081-234-5678" in payload["description"]  # the agency may have phone numbers
     assert "99 ถนนทดสอบ" not in html
     withheld = _between(html, 'class="hint withheld">', "</p>")
@@ -103,21 +128,28 @@ def test_routing_preview_shows_what_is_sent_withheld_and_redacted(desk, case):
     assert "พ.ร.บ.คุ้มครองผู้บริโภค" in _between(html, 'class="hint basis">', "</p>")
     assert hashlib.sha256(canonical(payload)).hexdigest() in html
     # the basis decides: no consent is on record, so the gate refuses and shows no data at all
-    refused = agent.get(url, {"agency": "ocpb", "purpose": "consumer_protection", "basis": "consent"}).content.decode()
+    refused = agent.get(
+        url, {"agency": "ocpb", "purpose": "consumer_protection", "basis": "consent"}
+    ).content.decode()
     assert 'role="alert"' in refused and "ทดสอบ ระบบ" not in refused and "payload" not in refused
     # marketing is never a purpose
-    assert 'role="alert"' in agent.get(url, {"agency": "ocpb", "purpose": "marketing",
-                                            "basis": "related_agency"}).content.decode()
+    assert (
+        'role="alert"'
+        in agent.get(
+            url, {"agency": "ocpb", "purpose": "marketing", "basis": "related_agency"}
+        ).content.decode()
+    )
     # "another agency" gets its own slot, never a proposal's id
-    other = agent.get(url, {"agency": "ocpb", "purpose": "consumer_protection", "basis": "related_agency",
-                            "slot": "other"}).content.decode()
+    other = agent.get(
+        url, {"agency": "ocpb", "purpose": "consumer_protection", "basis": "related_agency", "slot": "other"}
+    ).content.decode()
     assert 'id="preview-other"' in other and 'id="preview-ocpb"' not in other
     assert not reg.complaint.referrals.exists()  # a preview sends nothing
 
 
 def _between(text: str, start: str, end: str) -> str:
     i = text.index(start) + len(start)
-    return text[i:text.index(end, i)]
+    return text[i : text.index(end, i)]
 
 
 def test_phone_screen_shows_the_tracking_code_once_and_keeps_it_nowhere(desk, live_call):
@@ -127,11 +159,19 @@ def test_phone_screen_shows_the_tracking_code_once_and_keeps_it_nowhere(desk, li
     form = agent.get(f"/desk/phone/?call={call.call_id}").content.decode()
     assert 'value="0898765432"' in form or 'value="+66898765432"' in form
     assert AccessLogEntry.objects.filter(actor=agent.user, object_type="call").exists()
-    bad = agent.post("/desk/phone/", {"call_id": call.call_id, "phone": "0898765432", "category": "",
-                                      "description": "x"})
+    bad = agent.post(
+        "/desk/phone/", {"call_id": call.call_id, "phone": "0898765432", "category": "", "description": "x"}
+    )
     assert bad.status_code == 400 and not Complaint.objects.exists()
-    r = agent.post("/desk/phone/", {"call_id": call.call_id, "phone": "0898765432", "category": "financial_scam",
-                                    "description": "มีคนโทรอ้างเป็นเจ้าหน้าที่ธนาคาร"})
+    r = agent.post(
+        "/desk/phone/",
+        {
+            "call_id": call.call_id,
+            "phone": "0898765432",
+            "category": "financial_scam",
+            "description": "มีคนโทรอ้างเป็นเจ้าหน้าที่ธนาคาร",
+        },
+    )
     assert r.status_code == 200 and r["Cache-Control"] == "no-store"
     c = Complaint.objects.get()
     html = r.content.decode()
@@ -148,15 +188,26 @@ def test_phone_screen_shows_the_tracking_code_once_and_keeps_it_nowhere(desk, li
 def test_agency_detail_shows_the_payload_it_received_and_logs_the_read(desk, case, user_factory):
     """clause: OCC-7, OCC-8 (the agency reads only what the gate allowed; each read is recorded)"""
     reg = case(category="financial_scam", description="โอนเงินไปแล้ว", name="ทดสอบ ระบบ", phone="0812345678")
-    ref = referral_create(complaint=reg.complaint, agency=Agency.objects.get(code="nbtc"), purpose="regulatory",
-                          basis="related_agency", actor=user_factory(Role.AGENT, "router"))
+    ref = referral_create(
+        complaint=reg.complaint,
+        agency=Agency.objects.get(code="nbtc"),
+        purpose="regulatory",
+        basis="related_agency",
+        actor=user_factory(Role.AGENT, "router"),
+    )
     officer = desk(Role.AGENCY_OFFICER, "nbtc-officer", "nbtc")
     html = officer.get(f"/agency/{ref.delivery_id}/").content.decode()
     assert "โอนเงินไปแล้ว" in html
-    assert "ทดสอบ ระบบ" not in html and "0812345678" not in html and "+66812345678" not in html  # not in its profile
-    shown = json.loads(_between(html, '<pre class="payload">', "</pre>").replace("&quot;", '"').replace("&#x27;", "'"))
+    assert (
+        "ทดสอบ ระบบ" not in html and "0812345678" not in html and "+66812345678" not in html
+    )  # not in its profile
+    shown = json.loads(
+        _between(html, '<pre class="payload">', "</pre>").replace("&quot;", '"').replace("&#x27;", "'")
+    )
     assert shown == json.loads(ref.payload)
-    assert AccessLogEntry.objects.filter(actor=officer.user, object_type="referral", object_id=ref.pk).exists()
+    assert AccessLogEntry.objects.filter(
+        actor=officer.user, object_type="referral", object_id=ref.pk
+    ).exists()
     r = officer.post(f"/agency/{ref.delivery_id}/update/", {"text": "รับเรื่องไว้ตรวจสอบ", "public": "1"})
     assert r.status_code == 302
     assert "รับเรื่องไว้ตรวจสอบ" in officer.get(f"/agency/{ref.delivery_id}/").content.decode()
@@ -167,11 +218,16 @@ def test_lists_write_every_shown_case_to_the_access_log(desk, case, user_factory
     regs = [case() for _ in range(3)]
     agent = desk(Role.AGENT, "list-agent")
     agent.get("/desk/")
-    logged = set(AccessLogEntry.objects.filter(actor=agent.user, action="list").values_list("complaint_id", flat=True))
+    logged = set(
+        AccessLogEntry.objects.filter(actor=agent.user, action="list").values_list("complaint_id", flat=True)
+    )
     assert logged == {r.complaint.pk for r in regs}
     agent.get("/desk/search/", {"phone": "081-234-5678"})
-    logged = set(AccessLogEntry.objects.filter(actor=agent.user, action="search").values_list("complaint_id",
-                                                                                           flat=True))
+    logged = set(
+        AccessLogEntry.objects.filter(actor=agent.user, action="search").values_list(
+            "complaint_id", flat=True
+        )
+    )
     assert logged == {r.complaint.pk for r in regs}
     # an htmx search answers with the results only
     partial = agent.get("/desk/search/", {"reference": regs[0].complaint.reference}, HTTP_HX_REQUEST="true")
@@ -191,18 +247,37 @@ def test_desk_pages_use_constant_queries(desk, case, user_factory):
     police = desk(Role.AGENCY_OFFICER, "police-officer", "ccib")
     first = case()
     ccib = Agency.objects.get(code="ccib")
-    referral_create(complaint=first.complaint, agency=ccib, purpose="investigation", basis="related_agency",
-                    actor=agent.user)
+    referral_create(
+        complaint=first.complaint,
+        agency=ccib,
+        purpose="investigation",
+        basis="related_agency",
+        actor=agent.user,
+    )
     Complaint.objects.update(sla_due_at="2020-01-01T00:00:00Z")  # a breach on the supervisor page
-    urls = [(agent, "/desk/"), (agent, f"/desk/case/{first.complaint.reference}/"), (agent, "/desk/search/?q=OCC"),
-            (supervisor, "/desk/supervisor/"), (police, "/agency/")]
+    urls = [
+        (agent, "/desk/"),
+        (agent, f"/desk/case/{first.complaint.reference}/"),
+        (agent, "/desk/search/?q=OCC"),
+        (supervisor, "/desk/supervisor/"),
+        (police, "/agency/"),
+    ]
     before = [_count(client, url) for client, url in urls]
     for i in range(5):
         more = case(category=["online_shopping", "financial_scam"][i % 2])
-        referral_create(complaint=more.complaint, agency=ccib, purpose="investigation", basis="related_agency",
-                        actor=agent.user)
-        complaint_note_add(complaint=Complaint.objects.get(pk=first.complaint.pk), actor=agent.user, text=f"n{i}",
-                           public=bool(i % 2))
+        referral_create(
+            complaint=more.complaint,
+            agency=ccib,
+            purpose="investigation",
+            basis="related_agency",
+            actor=agent.user,
+        )
+        complaint_note_add(
+            complaint=Complaint.objects.get(pk=first.complaint.pk),
+            actor=agent.user,
+            text=f"n{i}",
+            public=bool(i % 2),
+        )
     Complaint.objects.update(sla_due_at="2020-01-01T00:00:00Z")  # six breaches now
     after = [_count(client, url) for client, url in urls]
     assert after == before
@@ -237,16 +312,24 @@ def test_privacy_desk_exports_and_form_errors(desk, case):
 
     dpo = desk(Role.PRIVACY_OFFICER, "dpo-x")
     page = dpo.get("/desk/privacy/exports/").content.decode()
-    ropa = page[:page.index('" id="ropa-csv"')].rsplit('href="', 1)[1].replace("&amp;", "&")
+    ropa = page[: page.index('" id="ropa-csv"')].rsplit('href="', 1)[1].replace("&amp;", "&")
     r = dpo.get(ropa)
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
-    report = page[:page.index('id="access-csv"')].rsplit('<form method="get" action="', 1)[1].split('"')[0]
+    report = page[: page.index('id="access-csv"')].rsplit('<form method="get" action="', 1)[1].split('"')[0]
     r = dpo.get(report, {"as": "csv", "actor": "dpo-x"})
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     reg = case()
-    r = dpo.post("/desk/privacy/holds/", {"scope": "complaint", "complaint": reg.complaint.reference,
-                                          "order_reference": "ตช 0026/1", "issuing_authority": "บช.สอท.",
-                                          "days": "abc"}, follow=True)
+    r = dpo.post(
+        "/desk/privacy/holds/",
+        {
+            "scope": "complaint",
+            "complaint": reg.complaint.reference,
+            "order_reference": "ตช 0026/1",
+            "issuing_authority": "บช.สอท.",
+            "days": "abc",
+        },
+        follow=True,
+    )
     assert "(1 or more)" in r.content.decode() or "ตั้งแต่ 1 วัน" in r.content.decode()
     assert not LegalHold.objects.exists()
     r = dpo.post("/desk/privacy/breaches/", {"description": "x", "people": "-3"}, follow=True)

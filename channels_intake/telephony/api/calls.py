@@ -31,16 +31,29 @@ NOT_FOUND = {404: ErrorResponseSerializer}
 
 def require_worker(request) -> None:
     if not can_work_cases(request.user):
-        raise ApiError(status_code=403, code="permission_denied",
-                       message="Your role may read calls but not file or link them.")
+        raise ApiError(
+            status_code=403,
+            code="permission_denied",
+            message="Your role may read calls but not file or link them.",
+        )
 
 
 class PhoneComplaintIn(StrictSerializer):
-    caller_number = serializers.CharField(required=False, allow_blank=True, max_length=40, default="",
-                                          help_text="the contact; defaults to the call's number when call_id is given")
-    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True),
-                                            allow_null=True, required=False, default=None,
-                                            help_text="null leaves the case for triage")
+    caller_number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        default="",
+        help_text="the contact; defaults to the call's number when call_id is given",
+    )
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="null leaves the case for triage",
+    )
     description = serializers.CharField(max_length=10000)
     name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     email = serializers.CharField(required=False, allow_blank=True, max_length=254, default="")
@@ -51,7 +64,9 @@ class PhoneComplaintIn(StrictSerializer):
 
 class PhoneComplaintOut(serializers.Serializer):
     reference = serializers.CharField()
-    tracking_code = serializers.CharField(help_text="Read it to the caller; shown once, only its hash is stored.")
+    tracking_code = serializers.CharField(
+        help_text="Read it to the caller; shown once, only its hash is stored."
+    )
     status = serializers.CharField()
     received_at = serializers.DateTimeField()
     expected_response_date = serializers.DateField(allow_null=True)
@@ -62,13 +77,19 @@ class PhoneComplaintView(StaffAPIView):
     permission_classes = [IsStaff]
 
     @extend_schema(
-        operation_id="staff_phone_complaint_file", summary="File a complaint taken by telephone",
+        operation_id="staff_phone_complaint_file",
+        summary="File a complaint taken by telephone",
         request=PhoneComplaintIn,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
-        responses={201: PhoneComplaintOut, 400: ErrorResponseSerializer, 403: ErrorResponseSerializer,
-                   404: ErrorResponseSerializer,
-                   409: OpenApiResponse(ErrorResponseSerializer, description="call already on another case, or "
-                                                                             "Idempotency-Key reused")},
+        responses={
+            201: PhoneComplaintOut,
+            400: ErrorResponseSerializer,
+            403: ErrorResponseSerializer,
+            404: ErrorResponseSerializer,
+            409: OpenApiResponse(
+                ErrorResponseSerializer, description="call already on another case, or Idempotency-Key reused"
+            ),
+        },
     )
     def post(self, request):
         require_worker(request)
@@ -81,30 +102,51 @@ class PhoneComplaintView(StaffAPIView):
         def work() -> tuple[int, dict]:
             try:
                 registered = services.phone_complaint_register(
-                    actor=request.user, call=call, incident=incident_from(v.pop("incident", {}) or {}), **v)
+                    actor=request.user, call=call, incident=incident_from(v.pop("incident", {}) or {}), **v
+                )
             except services.CallAlreadyLinked as exc:
-                raise ApiError(status_code=409, code="call_already_linked", message=exc.messages[0],
-                               fields={"call_id": exc.messages}) from exc
+                raise ApiError(
+                    status_code=409,
+                    code="call_already_linked",
+                    message=exc.messages[0],
+                    fields={"call_id": exc.messages},
+                ) from exc
             c = registered.complaint
-            return 201, PhoneComplaintOut({
-                "reference": c.reference, "tracking_code": registered.tracking_code, "status": c.status,
-                "received_at": c.received_at, "expected_response_date": expected_response_date(c),
-                "call_id": call.call_id if call else None}).data
+            return 201, PhoneComplaintOut(
+                {
+                    "reference": c.reference,
+                    "tracking_code": registered.tracking_code,
+                    "status": c.status,
+                    "received_at": c.received_at,
+                    "expected_response_date": expected_response_date(c),
+                    "call_id": call.call_id if call else None,
+                }
+            ).data
 
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
             code, body = work()
             return Response(body, status=code)
         if len(key) > 200:
-            raise ApiError(status_code=400, code="validation_error", message="Idempotency-Key is too long.",
-                           fields={"Idempotency-Key": ["At most 200 characters."]})
-        fingerprint = hashlib.sha256(json.dumps(request.data, sort_keys=True, default=str).encode()).hexdigest()
+            raise ApiError(
+                status_code=400,
+                code="validation_error",
+                message="Idempotency-Key is too long.",
+                fields={"Idempotency-Key": ["At most 200 characters."]},
+            )
+        fingerprint = hashlib.sha256(
+            json.dumps(request.data, sort_keys=True, default=str).encode()
+        ).hexdigest()
         try:
-            outcome = idempotent(scope=f"phone_complaint:{request.user.pk}", key=key, request_hash=fingerprint,
-                                 work=work)
+            outcome = idempotent(
+                scope=f"phone_complaint:{request.user.pk}", key=key, request_hash=fingerprint, work=work
+            )
         except IdempotencyMismatch as exc:
-            raise ApiError(status_code=409, code="idempotency_key_reused",
-                           message="This Idempotency-Key was already used with a different request body.") from exc
+            raise ApiError(
+                status_code=409,
+                code="idempotency_key_reused",
+                message="This Idempotency-Key was already used with a different request body.",
+            ) from exc
         return Response(outcome.body, status=outcome.status_code)
 
 
@@ -138,13 +180,18 @@ class CallFilters(StrictSerializer):
 class CallListView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_call_list", summary="Calls (newest first)", parameters=[CallFilters],
-                   responses={200: CallOut(many=True), 400: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="staff_call_list",
+        summary="Calls (newest first)",
+        parameters=[CallFilters],
+        responses={200: CallOut(many=True), 400: ErrorResponseSerializer},
+    )
     def get(self, request):
         params = CallFilters(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        qs = selectors.calls_list(actor=request.user, state=params.validated_data.get("state"),
-                                  mine=params.validated_data["mine"])
+        qs = selectors.calls_list(
+            actor=request.user, state=params.validated_data.get("state"), mine=params.validated_data["mine"]
+        )
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         selectors.calls_read_log(actor=request.user, calls=page, action="list")
@@ -168,9 +215,12 @@ class LinkIn(StrictSerializer):
 class CallLinkView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_call_link", summary="Link a call (and its recordings) to a case",
-                   request=LinkIn, responses={200: CallOut, 403: ErrorResponseSerializer, 409: ErrorResponseSerializer,
-                                              **NOT_FOUND})
+    @extend_schema(
+        operation_id="staff_call_link",
+        summary="Link a call (and its recordings) to a case",
+        request=LinkIn,
+        responses={200: CallOut, 403: ErrorResponseSerializer, 409: ErrorResponseSerializer, **NOT_FOUND},
+    )
     def post(self, request, call_id: str):
         call = selectors.call_get(actor=request.user, call_id=call_id)
         require_worker(request)
@@ -180,8 +230,12 @@ class CallLinkView(StaffAPIView):
         try:
             linked = services.call_link(actor=request.user, call=call, complaint=complaint)
         except services.CallAlreadyLinked as exc:
-            raise ApiError(status_code=409, code="call_already_linked", message=exc.messages[0],
-                           fields={"reference": exc.messages}) from exc
+            raise ApiError(
+                status_code=409,
+                code="call_already_linked",
+                message=exc.messages[0],
+                fields={"reference": exc.messages},
+            ) from exc
         return Response(CallOut(linked).data)
 
 
@@ -197,15 +251,20 @@ class EarlierComplaintOut(serializers.Serializer):
 class CallEarlierComplaintsView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_call_earlier_complaints",
-                   summary="Earlier complaints from the caller's number (the look-up is logged)",
-                   responses={200: EarlierComplaintOut(many=True), **NOT_FOUND})
+    @extend_schema(
+        operation_id="staff_call_earlier_complaints",
+        summary="Earlier complaints from the caller's number (the look-up is logged)",
+        responses={200: EarlierComplaintOut(many=True), **NOT_FOUND},
+    )
     def get(self, request, call_id: str):
         call = selectors.call_get(actor=request.user, call_id=call_id)
         if not call.caller_number:
             return Response([])
-        rows = selectors.complaints_by_caller(actor=request.user, number=call.caller_number,
-                                              purpose=f"caller look-up (call {call.call_id})"[:100])
+        rows = selectors.complaints_by_caller(
+            actor=request.user,
+            number=call.caller_number,
+            purpose=f"caller look-up (call {call.call_id})"[:100],
+        )
         return Response(EarlierComplaintOut(rows, many=True).data)
 
 
@@ -218,17 +277,23 @@ class CallerLookupView(StaffAPIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_caller_lookup",
-                   summary="Earlier complaints from a phone number (the look-up is logged)",
-                   request=CallerLookupIn, responses={200: EarlierComplaintOut(many=True), 400: ErrorResponseSerializer,
-                                                      **NOT_FOUND})
+    @extend_schema(
+        operation_id="staff_caller_lookup",
+        summary="Earlier complaints from a phone number (the look-up is logged)",
+        request=CallerLookupIn,
+        responses={200: EarlierComplaintOut(many=True), 400: ErrorResponseSerializer, **NOT_FOUND},
+    )
     def post(self, request):
         data = CallerLookupIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             number = normalise_phone(data.validated_data["phone"])
         except DjangoValidationError as exc:
-            raise ApiError(status_code=400, code="validation_error", message="Not a valid phone number.",
-                           fields={"phone": ["Not a valid phone number."]}) from exc
+            raise ApiError(
+                status_code=400,
+                code="validation_error",
+                message="Not a valid phone number.",
+                fields={"phone": ["Not a valid phone number."]},
+            ) from exc
         rows = selectors.complaints_by_caller(actor=request.user, number=number)
         return Response(EarlierComplaintOut(rows, many=True).data, status=status.HTTP_200_OK)

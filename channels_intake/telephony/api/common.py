@@ -17,31 +17,56 @@ from occ.api.errors import ApiError, error_body
 from ..media import CHUNK, MediaRejected
 
 SIGNATURE_HEADERS = [
-    OpenApiParameter("X-OCC-Timestamp", str, OpenApiParameter.HEADER, required=True,
-                     description="Unix seconds; refused when further than OCC_MACHINE_MAX_SKEW_SECONDS from the clock"),
-    OpenApiParameter("X-OCC-Content-SHA256", str, OpenApiParameter.HEADER, required=True,
-                     description="hex SHA-256 of the body (JSON), of the file (uploads) or of the chunk"),
-    OpenApiParameter("X-OCC-Signature", str, OpenApiParameter.HEADER, required=True,
-                     description="sha256=<hex HMAC-SHA256>, see docs/telephony.md"),
+    OpenApiParameter(
+        "X-OCC-Timestamp",
+        str,
+        OpenApiParameter.HEADER,
+        required=True,
+        description="Unix seconds; refused when further than OCC_MACHINE_MAX_SKEW_SECONDS from the clock",
+    ),
+    OpenApiParameter(
+        "X-OCC-Content-SHA256",
+        str,
+        OpenApiParameter.HEADER,
+        required=True,
+        description="hex SHA-256 of the body (JSON), of the file (uploads) or of the chunk",
+    ),
+    OpenApiParameter(
+        "X-OCC-Signature",
+        str,
+        OpenApiParameter.HEADER,
+        required=True,
+        description="sha256=<hex HMAC-SHA256>, see docs/telephony.md",
+    ),
 ]
 
 
 def media_error(exc: MediaRejected) -> ApiError:
-    return ApiError(status_code=exc.status_code, code=exc.code, message=f"The file '{exc.filename}' {exc.reason}.",
-                    fields={"file": [f"{exc.filename}: {exc.reason}"]})
+    return ApiError(
+        status_code=exc.status_code,
+        code=exc.code,
+        message=f"The file '{exc.filename}' {exc.reason}.",
+        fields={"file": [f"{exc.filename}: {exc.reason}"]},
+    )
 
 
 def content_mismatch() -> ApiError:
-    return ApiError(status_code=400, code="content_hash_mismatch",
-                    message="The content's SHA-256 is not the one signed in X-OCC-Content-SHA256 (damaged in "
-                            "transit?); nothing was stored. Send it again.")
+    return ApiError(
+        status_code=400,
+        code="content_hash_mismatch",
+        message="The content's SHA-256 is not the one signed in X-OCC-Content-SHA256 (damaged in "
+        "transit?); nothing was stored. Send it again.",
+    )
 
 
 def quarantined_response(item: InboundItem, *, field: str = "file") -> Response:
     """A machine's input that could not be taken: kept in quarantine, the reason named (422)."""
     response = Response(
-        error_body("quarantined", f"Kept in quarantine as inbound item {item.pk}: {item.reason}.",
-                   {field: [item.reason]}),
+        error_body(
+            "quarantined",
+            f"Kept in quarantine as inbound item {item.pk}: {item.reason}.",
+            {field: [item.reason]},
+        ),
         status=status.HTTP_422_UNPROCESSABLE_ENTITY,
     )
     response["X-OCC-Inbound-Id"] = str(item.pk)
@@ -59,8 +84,11 @@ def refuse_oversized(request, limit: int, what: str) -> None:
     """Answer 413 before reading a body that announces itself larger than the limit."""
     length = declared_length(request)
     if length > limit:
-        raise ApiError(status_code=413, code="file_too_large",
-                       message=f"The {what} is {length} bytes; the limit is {limit} bytes.")
+        raise ApiError(
+            status_code=413,
+            code="file_too_large",
+            message=f"The {what} is {length} bytes; the limit is {limit} bytes.",
+        )
 
 
 def read_body_to_temp(request, *, limit: int):
@@ -68,7 +96,9 @@ def read_body_to_temp(request, *, limit: int):
     Returns (file at position 0, size, sha256). Refuses bodies above ``limit`` and short bodies."""
     length = declared_length(request)
     if length > limit:
-        raise ApiError(status_code=413, code="chunk_too_large", message=f"A chunk may be at most {limit} bytes.")
+        raise ApiError(
+            status_code=413, code="chunk_too_large", message=f"A chunk may be at most {limit} bytes."
+        )
     spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, dir=settings.FILE_UPLOAD_TEMP_DIR)  # noqa: SIM115 - handed to the caller
     digest = hashlib.sha256()
     size = 0
@@ -82,8 +112,11 @@ def read_body_to_temp(request, *, limit: int):
         size += len(piece)
     if size != length:
         spool.close()
-        raise ApiError(status_code=400, code="incomplete_body",
-                       message=f"Content-Length announced {length} bytes but {size} arrived.")
+        raise ApiError(
+            status_code=400,
+            code="incomplete_body",
+            message=f"Content-Length announced {length} bytes but {size} arrived.",
+        )
     spool.seek(0)
     return spool, size, digest.hexdigest()
 

@@ -56,7 +56,9 @@ class FaxOut(serializers.Serializer):
 
 
 class FaxFilters(StrictSerializer):
-    needs_transcription = serializers.ChoiceField(choices=["true", "false", "all"], required=False, default="true")
+    needs_transcription = serializers.ChoiceField(
+        choices=["true", "false", "all"], required=False, default="true"
+    )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=200)
     offset = serializers.IntegerField(required=False, min_value=0)
 
@@ -64,15 +66,20 @@ class FaxFilters(StrictSerializer):
 class FaxListView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_fax_list", summary="Faxes; by default those waiting for transcription",
-                   parameters=[FaxFilters], responses={200: FaxOut(many=True), 400: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="staff_fax_list",
+        summary="Faxes; by default those waiting for transcription",
+        parameters=[FaxFilters],
+        responses={200: FaxOut(many=True), 400: ErrorResponseSerializer},
+    )
     def get(self, request):
         params = FaxFilters(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         wanted = {"true": True, "false": False, "all": None}[params.validated_data["needs_transcription"]]
         paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(selectors.faxes_list(actor=request.user, needs_transcription=wanted),
-                                           request, view=self)
+        page = paginator.paginate_queryset(
+            selectors.faxes_list(actor=request.user, needs_transcription=wanted), request, view=self
+        )
         selectors.faxes_read_log(actor=request.user, faxes=page, action="list")
         return paginator.get_paginated_response(FaxOut(page, many=True).data)
 
@@ -90,8 +97,11 @@ class FaxDetailView(StaffAPIView):
 class FaxPageView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_fax_page_preview", summary="PNG preview of one page (access-logged)",
-                   responses={(200, "image/png"): OpenApiTypes.BINARY, 404: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="staff_fax_page_preview",
+        summary="PNG preview of one page (access-logged)",
+        responses={(200, "image/png"): OpenApiTypes.BINARY, 404: ErrorResponseSerializer},
+    )
     def get(self, request, pk: int, number: int):
         page = selectors.fax_page_get(actor=request.user, pk=pk, number=number)
         response = FileResponse(page.preview.open("rb"), content_type="image/png")
@@ -109,7 +119,9 @@ class ContactIn(StrictSerializer):
 
 
 class TranscribeIn(StrictSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(is_active=True)
+    )
     description = serializers.CharField(max_length=10000)
     complainant = ContactIn(required=False, help_text="contact details written on the fax, if any")
     incident = IncidentIn(required=False)
@@ -119,10 +131,16 @@ class FaxTranscribeView(StaffAPIView):
     permission_classes = [IsStaff]
 
     @extend_schema(
-        operation_id="staff_fax_transcribe", summary="Transcribe a fax: category, description, contact",
+        operation_id="staff_fax_transcribe",
+        summary="Transcribe a fax: category, description, contact",
         request=TranscribeIn,
-        responses={200: FaxOut, 400: ErrorResponseSerializer, 403: ErrorResponseSerializer,
-                   404: ErrorResponseSerializer, 409: ErrorResponseSerializer},
+        responses={
+            200: FaxOut,
+            400: ErrorResponseSerializer,
+            403: ErrorResponseSerializer,
+            404: ErrorResponseSerializer,
+            409: ErrorResponseSerializer,
+        },
     )
     def post(self, request, pk: int):
         fax = selectors.fax_get(actor=request.user, pk=pk)
@@ -132,7 +150,10 @@ class FaxTranscribeView(StaffAPIView):
         v = data.validated_data
         try:
             services.fax_transcribe(
-                actor=request.user, fax=fax, category=v["category"], description=v["description"],
+                actor=request.user,
+                fax=fax,
+                category=v["category"],
+                description=v["description"],
                 identity=dict(v.get("complainant") or {}),
                 incident=incident_from(v["incident"]) if v.get("incident") is not None else None,
             )
@@ -141,6 +162,10 @@ class FaxTranscribeView(StaffAPIView):
         except ValidationError as exc:
             if not hasattr(exc, "error_dict"):
                 raise
-            raise ValidationError({(f"complainant.{k}" if k in ("name", "phone", "email", "address", "contact")
-                                    else k): v for k, v in exc.message_dict.items()}) from exc
+            raise ValidationError(
+                {
+                    (f"complainant.{k}" if k in ("name", "phone", "email", "address", "contact") else k): v
+                    for k, v in exc.message_dict.items()
+                }
+            ) from exc
         return Response(FaxOut(selectors.fax_get(actor=request.user, pk=pk)).data)

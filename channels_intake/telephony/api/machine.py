@@ -35,16 +35,22 @@ from .common import (
     refuse_oversized,
 )
 
-ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 413: ErrorResponseSerializer,
-          422: OpenApiResponse(ErrorResponseSerializer, description="kept in quarantine; the reason is named")}
+ERRORS = {
+    400: ErrorResponseSerializer,
+    401: ErrorResponseSerializer,
+    413: ErrorResponseSerializer,
+    422: OpenApiResponse(ErrorResponseSerializer, description="kept in quarantine; the reason is named"),
+}
 
 
-def _store_and_process(*, kind: str, channel: str, source: str, fileobj, dedup_key: str | None,
-                       metadata: dict) -> tuple[InboundItem, bool]:
+def _store_and_process(
+    *, kind: str, channel: str, source: str, fileobj, dedup_key: str | None, metadata: dict
+) -> tuple[InboundItem, bool]:
     """Keep the raw input, then process it once. Returns (item, new): new is False when the same
     input arrived before (a retried delivery), which is answered from the item it made then."""
-    item, created = inbound_store(channel=channel, kind=kind, source=source, fileobj=fileobj, dedup_key=dedup_key,
-                                  metadata=metadata)
+    item, created = inbound_store(
+        channel=channel, kind=kind, source=source, fileobj=fileobj, dedup_key=dedup_key, metadata=metadata
+    )
     if created or item.state == InboundItem.State.RECEIVED:
         item = inbound_process(item_id=item.pk)
     return item, created
@@ -68,8 +74,10 @@ class CtiEventView(PublicAPIView):
     parser_classes = [RawBodyParser]
 
     @extend_schema(
-        operation_id="pbx_call_event", summary="A call event from the telephone system (PBX)",
-        request=CtiEventIn, parameters=SIGNATURE_HEADERS,
+        operation_id="pbx_call_event",
+        summary="A call event from the telephone system (PBX)",
+        request=CtiEventIn,
+        parameters=SIGNATURE_HEADERS,
         responses={201: CtiEventOut, 200: CtiEventOut, **ERRORS},
     )
     def post(self, request):
@@ -78,8 +86,14 @@ class CtiEventView(PublicAPIView):
         declared = machine_verify(request, secrets_setting="OCC_PBX_SECRETS")
         if hashlib.sha256(raw).hexdigest() != declared:
             raise content_mismatch()
-        item, new = _store_and_process(kind="cti_event", channel=Channel.PHONE, source="pbx", fileobj=io.BytesIO(raw),
-                                     dedup_key=None, metadata={})
+        item, new = _store_and_process(
+            kind="cti_event",
+            channel=Channel.PHONE,
+            source="pbx",
+            fileobj=io.BytesIO(raw),
+            dedup_key=None,
+            metadata={},
+        )
         if item.state != InboundItem.State.PROCESSED:
             return quarantined_response(item, field="event")
         call = Call.objects.get(call_id=item.metadata["call_id"])
@@ -102,10 +116,12 @@ class PbxRecordingView(PublicAPIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        operation_id="pbx_recording_upload", summary="A call's recording from the telephone system",
+        operation_id="pbx_recording_upload",
+        summary="A call's recording from the telephone system",
         description="multipart/form-data with `call_id` and `file`; the signature covers the form fields and "
-                    "the file's SHA-256. A retried upload answers 200 with the recording it made the first time.",
-        request={"multipart/form-data": PbxRecordingIn}, parameters=SIGNATURE_HEADERS,
+        "the file's SHA-256. A retried upload answers 200 with the recording it made the first time.",
+        request={"multipart/form-data": PbxRecordingIn},
+        parameters=SIGNATURE_HEADERS,
         responses={201: PbxRecordingOut, 200: PbxRecordingOut, **ERRORS},
     )
     def post(self, request):
@@ -118,8 +134,9 @@ class PbxRecordingView(PublicAPIView):
         if not call_id or upload is None or unknown:
             errors = {k: ["Unknown field (minimum data, OCC-1)."] for k in unknown}
             errors.update({k: ["Required."] for k, v in (("call_id", call_id), ("file", upload)) if not v})
-            raise ApiError(status_code=400, code="validation_error", message="The request has errors.",
-                           fields=errors)
+            raise ApiError(
+                status_code=400, code="validation_error", message="The request has errors.", fields=errors
+            )
         try:
             hashed = hash_stream(upload, limit=settings.OCC_RECORDING_MAX_BYTES, name=safe_name(upload.name))
         except MediaRejected as exc:
@@ -127,17 +144,26 @@ class PbxRecordingView(PublicAPIView):
         if hashed.sha256 != declared:
             raise content_mismatch()
         item, new = _store_and_process(
-            kind="pbx_recording", channel=Channel.PHONE, source="pbx", fileobj=upload,
+            kind="pbx_recording",
+            channel=Channel.PHONE,
+            source="pbx",
+            fileobj=upload,
             dedup_key=f"{call_id}:{hashed.sha256}",
-            metadata={"call_id": call_id, "filename": safe_name(upload.name, "recording"),
-                      "content_type": upload.content_type or ""},
+            metadata={
+                "call_id": call_id,
+                "filename": safe_name(upload.name, "recording"),
+                "content_type": upload.content_type or "",
+            },
         )
         if item.state != InboundItem.State.PROCESSED:
             return quarantined_response(item)
         recording = Recording.objects.select_related("call__complaint", "complaint").get(
-            call__call_id=call_id, sha256=hashed.sha256)
-        return Response(PbxRecordingOut({"inbound_id": item.pk, "recording": recording}).data,
-                        status=status.HTTP_201_CREATED if new else status.HTTP_200_OK)
+            call__call_id=call_id, sha256=hashed.sha256
+        )
+        return Response(
+            PbxRecordingOut({"inbound_id": item.pk, "recording": recording}).data,
+            status=status.HTTP_201_CREATED if new else status.HTTP_200_OK,
+        )
 
 
 class FaxIn(serializers.Serializer):
@@ -146,7 +172,9 @@ class FaxIn(serializers.Serializer):
     receiving_line = serializers.CharField(required=False, help_text="the centre's fax line that answered")
     page_count = serializers.IntegerField(required=False, help_text="pages the gateway received")
     received_at = serializers.DateTimeField(required=False)
-    fax_id = serializers.CharField(required=False, help_text="the gateway's own id of the fax (deduplication)")
+    fax_id = serializers.CharField(
+        required=False, help_text="the gateway's own id of the fax (deduplication)"
+    )
 
 
 class FaxReceivedOut(serializers.Serializer):
@@ -162,10 +190,12 @@ class FaxGatewayView(PublicAPIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        operation_id="fax_gateway_receive", summary="A received fax from the fax gateway",
+        operation_id="fax_gateway_receive",
+        summary="A received fax from the fax gateway",
         description="multipart/form-data; the signature covers every form field sent and the file's SHA-256. "
-                    "The fax becomes a complaint (channel fax) waiting for transcription.",
-        request={"multipart/form-data": FaxIn}, parameters=SIGNATURE_HEADERS,
+        "The fax becomes a complaint (channel fax) waiting for transcription.",
+        request={"multipart/form-data": FaxIn},
+        parameters=SIGNATURE_HEADERS,
         responses={201: FaxReceivedOut, 200: FaxReceivedOut, **ERRORS},
     )
     def post(self, request):
@@ -178,7 +208,9 @@ class FaxGatewayView(PublicAPIView):
             errors = {k: ["Unknown field (minimum data, OCC-1)."] for k in unknown}
             if upload is None:
                 errors["file"] = ["Send the fax in a part named 'file'."]
-            raise ApiError(status_code=400, code="validation_error", message="The request has errors.", fields=errors)
+            raise ApiError(
+                status_code=400, code="validation_error", message="The request has errors.", fields=errors
+            )
         try:
             hashed = hash_stream(upload, limit=settings.OCC_FAX_MAX_BYTES, name=safe_name(upload.name, "fax"))
         except MediaRejected as exc:
@@ -187,13 +219,19 @@ class FaxGatewayView(PublicAPIView):
             raise content_mismatch()
         fax_id = fields.get("fax_id", "").strip()
         item, new = _store_and_process(
-            kind="fax", channel=Channel.FAX, source="fax-gateway", fileobj=upload,
+            kind="fax",
+            channel=Channel.FAX,
+            source="fax-gateway",
+            fileobj=upload,
             dedup_key=f"fax-gateway:{fax_id}" if fax_id else None,
             metadata={**fields, "filename": safe_name(upload.name, "fax")},
         )
         if item.state != InboundItem.State.PROCESSED or item.complaint is None:
             return quarantined_response(item)
         fax = item.complaint.fax
-        return Response(FaxReceivedOut({"inbound_id": item.pk, "reference": item.complaint.reference,
-                                        "pages": fax.pages}).data,
-                        status=status.HTTP_201_CREATED if new else status.HTTP_200_OK)
+        return Response(
+            FaxReceivedOut(
+                {"inbound_id": item.pk, "reference": item.complaint.reference, "pages": fax.pages}
+            ).data,
+            status=status.HTTP_201_CREATED if new else status.HTTP_200_OK,
+        )

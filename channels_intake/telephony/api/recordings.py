@@ -32,35 +32,54 @@ class ComplaintRecordingsView(StaffAPIView):
     permission_classes = [IsStaff]
     parser_classes = [MultiPartParser]
 
-    @extend_schema(operation_id="staff_recording_list", responses={200: RecordingOut(many=True),
-                                                                   404: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="staff_recording_list",
+        responses={200: RecordingOut(many=True), 404: ErrorResponseSerializer},
+    )
     def get(self, request, reference: str):
         complaint = complaint_get(actor=request.user, reference=reference)
         return Response(RecordingOut(selectors.recordings_of(complaint, actor=request.user), many=True).data)
 
     @extend_schema(
-        operation_id="staff_recording_upload", summary="Upload a call recording for a case",
+        operation_id="staff_recording_upload",
+        summary="Upload a call recording for a case",
         description="multipart/form-data, part `file`. Files above 2 MB stream to a temporary file, never to "
-                    "memory. For large files on unreliable links use the resumable upload.",
+        "memory. For large files on unreliable links use the resumable upload.",
         request={"multipart/form-data": RecordingUploadIn},
-        responses={201: RecordingOut, 200: OpenApiResponse(RecordingOut, description="the same file was already "
-                                                                                        "on the case"),
-                   400: ErrorResponseSerializer, 403: ErrorResponseSerializer, 404: ErrorResponseSerializer,
-                   413: ErrorResponseSerializer},
+        responses={
+            201: RecordingOut,
+            200: OpenApiResponse(RecordingOut, description="the same file was already on the case"),
+            400: ErrorResponseSerializer,
+            403: ErrorResponseSerializer,
+            404: ErrorResponseSerializer,
+            413: ErrorResponseSerializer,
+        },
     )
     def post(self, request, reference: str):
         complaint = complaint_get(actor=request.user, reference=reference)
         require_worker(request)
         refuse_oversized(request, settings.OCC_RECORDING_MAX_BYTES + 1024 * 1024, "upload")
-        unknown = sorted(k for k in (*request.data.keys(), *request.FILES.keys()) if k not in ("file", "call_id"))
+        unknown = sorted(
+            k for k in (*request.data.keys(), *request.FILES.keys()) if k not in ("file", "call_id")
+        )
         if unknown:
-            raise ApiError(status_code=400, code="validation_error", message="Unknown multipart parts.",
-                           fields={k: ["Unknown part: send the recording in 'file' (and optionally 'call_id')."]
-                                   for k in unknown})
+            raise ApiError(
+                status_code=400,
+                code="validation_error",
+                message="Unknown multipart parts.",
+                fields={
+                    k: ["Unknown part: send the recording in 'file' (and optionally 'call_id')."]
+                    for k in unknown
+                },
+            )
         upload = request.FILES.get("file")
         if upload is None:
-            raise ApiError(status_code=400, code="validation_error", message="The file part is missing.",
-                           fields={"file": ["Send the recording in a part named 'file'."]})
+            raise ApiError(
+                status_code=400,
+                code="validation_error",
+                message="The file part is missing.",
+                fields={"file": ["Send the recording in a part named 'file'."]},
+            )
         call = None
         call_id = str(request.data.get("call_id", "")).strip()
         if call_id:
@@ -68,22 +87,36 @@ class ComplaintRecordingsView(StaffAPIView):
             try:
                 call = services.call_link(actor=request.user, call=call, complaint=complaint)
             except services.CallAlreadyLinked as exc:
-                raise ApiError(status_code=409, code="call_already_linked", message=exc.messages[0],
-                               fields={"call_id": exc.messages}) from exc
+                raise ApiError(
+                    status_code=409,
+                    code="call_already_linked",
+                    message=exc.messages[0],
+                    fields={"call_id": exc.messages},
+                ) from exc
         try:
             recording, created = services.recording_add(
-                fileobj=upload, filename=upload.name, declared_type=upload.content_type or "",
-                source=Recording.Source.AGENT, complaint=complaint, call=call, uploaded_by=request.user)
+                fileobj=upload,
+                filename=upload.name,
+                declared_type=upload.content_type or "",
+                source=Recording.Source.AGENT,
+                complaint=complaint,
+                call=call,
+                uploaded_by=request.user,
+            )
         except MediaRejected as exc:
             raise media_error(exc) from exc
         recording = Recording.objects.select_related("complaint", "call__complaint").get(pk=recording.pk)
-        return Response(RecordingOut(recording).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            RecordingOut(recording).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class RecordingDetailView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_recording_get", responses={200: RecordingOut, 404: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="staff_recording_get", responses={200: RecordingOut, 404: ErrorResponseSerializer}
+    )
     def get(self, request, pk: int):
         return Response(RecordingOut(selectors.recording_get(actor=request.user, pk=pk)).data)
 
@@ -92,24 +125,40 @@ class RecordingAudioView(StaffAPIView):
     permission_classes = [IsStaff]
 
     @extend_schema(
-        operation_id="staff_recording_audio", summary="Play (inline) or download a recording, with HTTP Range",
+        operation_id="staff_recording_audio",
+        summary="Play (inline) or download a recording, with HTTP Range",
         description="Answers 206 with Content-Range for `Range: bytes=a-b` (also `a-` and `-n`), 416 when the "
-                    "range lies past the end, 200 otherwise. Each request writes an access-log entry.",
-        parameters=[OpenApiParameter("download", bool, required=False, description="as an attachment"),
-                    OpenApiParameter("Range", str, OpenApiParameter.HEADER, required=False),
-                    OpenApiParameter("If-Range", str, OpenApiParameter.HEADER, required=False)],
-        responses={(200, "audio/*"): OpenApiTypes.BINARY, (206, "audio/*"): OpenApiTypes.BINARY,
-                   416: OpenApiResponse(description="range not satisfiable"), 404: ErrorResponseSerializer},
+        "range lies past the end, 200 otherwise. Each request writes an access-log entry.",
+        parameters=[
+            OpenApiParameter("download", bool, required=False, description="as an attachment"),
+            OpenApiParameter("Range", str, OpenApiParameter.HEADER, required=False),
+            OpenApiParameter("If-Range", str, OpenApiParameter.HEADER, required=False),
+        ],
+        responses={
+            (200, "audio/*"): OpenApiTypes.BINARY,
+            (206, "audio/*"): OpenApiTypes.BINARY,
+            416: OpenApiResponse(description="range not satisfiable"),
+            404: ErrorResponseSerializer,
+        },
     )
     def get(self, request, pk: int):
         recording = selectors.recording_get(actor=request.user, pk=pk)
         download = request.query_params.get("download") in ("1", "true", "yes")
         if request.method != "HEAD":
             detail = "download" if download else "playback"
-            selectors.recording_access_log(actor=request.user, recording=recording, download=download,
-                                           detail=f"{detail} {request.headers.get('Range', '')}".strip())
+            selectors.recording_access_log(
+                actor=request.user,
+                recording=recording,
+                download=download,
+                detail=f"{detail} {request.headers.get('Range', '')}".strip(),
+            )
         return ranged_response(
-            request, name=recording.file.name, size=recording.size, content_type=recording.content_type,
-            filename=recording.original_name, etag=f'"{recording.sha256}"',
-            last_modified=recording.created_at.timestamp(), attachment=download,
+            request,
+            name=recording.file.name,
+            size=recording.size,
+            content_type=recording.content_type,
+            filename=recording.original_name,
+            etag=f'"{recording.sha256}"',
+            last_modified=recording.created_at.timestamp(),
+            attachment=download,
         )

@@ -47,8 +47,13 @@ from .common import (
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
-ERRORS = {400: ErrorResponseSerializer, 404: ErrorResponseSerializer, 409: ErrorResponseSerializer,
-          410: ErrorResponseSerializer, 413: ErrorResponseSerializer}
+ERRORS = {
+    400: ErrorResponseSerializer,
+    404: ErrorResponseSerializer,
+    409: ErrorResponseSerializer,
+    410: ErrorResponseSerializer,
+    413: ErrorResponseSerializer,
+}
 
 
 class UploadOut(serializers.Serializer):
@@ -84,19 +89,30 @@ def _offset_of(request, session: UploadSession) -> int:
     if request.method == "PATCH":
         raw = request.headers.get("Upload-Offset", "")
         if not raw.isdigit():
-            raise ApiError(status_code=400, code="validation_error", message="Send Upload-Offset: <byte offset>.",
-                           fields={"Upload-Offset": ["A whole number of bytes."]})
+            raise ApiError(
+                status_code=400,
+                code="validation_error",
+                message="Send Upload-Offset: <byte offset>.",
+                fields={"Upload-Offset": ["A whole number of bytes."]},
+            )
         return int(raw)
     m = _CONTENT_RANGE.match(request.headers.get("Content-Range", "").strip())
     if not m:
-        raise ApiError(status_code=400, code="validation_error", message="Send Content-Range: bytes a-b/total.",
-                       fields={"Content-Range": ["bytes a-b/total"]})
+        raise ApiError(
+            status_code=400,
+            code="validation_error",
+            message="Send Content-Range: bytes a-b/total.",
+            fields={"Content-Range": ["bytes a-b/total"]},
+        )
     start, end, total = (int(g) for g in m.groups())
     length = request.META.get("CONTENT_LENGTH", "")
     if total != session.total_size or end < start or (length.isdigit() and int(length) != end - start + 1):
-        raise ApiError(status_code=400, code="validation_error",
-                       message="The Content-Range does not fit this upload or the body's length.",
-                       fields={"Content-Range": [f"The total is {session.total_size} bytes."]})
+        raise ApiError(
+            status_code=400,
+            code="validation_error",
+            message="The Content-Range does not fit this upload or the body's length.",
+            fields={"Content-Range": [f"The total is {session.total_size} bytes."]},
+        )
     return start
 
 
@@ -105,7 +121,9 @@ class _Protocol:
 
     source = Recording.Source.AGENT
 
-    def authenticate(self, request, *, content_sha256: str | None = None, fields: dict | None = None) -> str | None:
+    def authenticate(
+        self, request, *, content_sha256: str | None = None, fields: dict | None = None
+    ) -> str | None:
         return None
 
     def session_of(self, request, upload_id) -> UploadSession:
@@ -139,6 +157,7 @@ class _Protocol:
 
 # --- agents ----------------------------------------------------------------------------------------
 
+
 class UploadStartIn(StrictSerializer):
     reference = serializers.CharField(max_length=32, help_text="the complaint the recording is for")
     filename = serializers.CharField(max_length=255)
@@ -150,8 +169,12 @@ class UploadStartIn(StrictSerializer):
 class StaffUploadStartView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_recording_upload_start", summary="Start a resumable recording upload",
-                   request=UploadStartIn, responses={201: UploadOut, 403: ErrorResponseSerializer, **ERRORS})
+    @extend_schema(
+        operation_id="staff_recording_upload_start",
+        summary="Start a resumable recording upload",
+        request=UploadStartIn,
+        responses={201: UploadOut, 403: ErrorResponseSerializer, **ERRORS},
+    )
     def post(self, request):
         data = UploadStartIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -159,9 +182,15 @@ class StaffUploadStartView(StaffAPIView):
         complaint = complaint_get(actor=request.user, reference=v["reference"])
         require_worker(request)
         try:
-            session = services.upload_start(source=Recording.Source.AGENT, filename=v["filename"],
-                                            total_size=v["total_size"], content_type=v["content_type"],
-                                            sha256=v["sha256"], complaint=complaint, created_by=request.user)
+            session = services.upload_start(
+                source=Recording.Source.AGENT,
+                filename=v["filename"],
+                total_size=v["total_size"],
+                content_type=v["content_type"],
+                sha256=v["sha256"],
+                complaint=complaint,
+                created_by=request.user,
+            )
         except MediaRejected as exc:
             raise media_error(exc) from exc
         response = _with_offset(Response(UploadOut(session).data, status=status.HTTP_201_CREATED), session)
@@ -171,8 +200,9 @@ class StaffUploadStartView(StaffAPIView):
 
 class _StaffSessions(_Protocol):
     def session_of(self, request, upload_id) -> UploadSession:
-        session = UploadSession.objects.filter(pk=upload_id, created_by=request.user,
-                                               source=Recording.Source.AGENT).first()
+        session = UploadSession.objects.filter(
+            pk=upload_id, created_by=request.user, source=Recording.Source.AGENT
+        ).first()
         if session is None:  # another agent's upload does not exist for this one
             raise Http404
         return session
@@ -186,15 +216,21 @@ class StaffUploadView(_StaffSessions, StaffAPIView):
     def get(self, request, upload_id):
         return self.status_answer(request, upload_id)
 
-    @extend_schema(operation_id="staff_recording_upload_chunk", request={"application/offset+octet-stream": bytes},
-                   parameters=[OpenApiParameter("Upload-Offset", int, OpenApiParameter.HEADER, required=True)],
-                   responses={200: UploadOut, **ERRORS})
+    @extend_schema(
+        operation_id="staff_recording_upload_chunk",
+        request={"application/offset+octet-stream": bytes},
+        parameters=[OpenApiParameter("Upload-Offset", int, OpenApiParameter.HEADER, required=True)],
+        responses={200: UploadOut, **ERRORS},
+    )
     def patch(self, request, upload_id):
         return self.chunk_answer(request, upload_id)
 
-    @extend_schema(operation_id="staff_recording_upload_chunk_range", request={"application/octet-stream": bytes},
-                   parameters=[OpenApiParameter("Content-Range", str, OpenApiParameter.HEADER, required=True)],
-                   responses={200: UploadOut, **ERRORS})
+    @extend_schema(
+        operation_id="staff_recording_upload_chunk_range",
+        request={"application/octet-stream": bytes},
+        parameters=[OpenApiParameter("Content-Range", str, OpenApiParameter.HEADER, required=True)],
+        responses={200: UploadOut, **ERRORS},
+    )
     def put(self, request, upload_id):
         return self.chunk_answer(request, upload_id)
 
@@ -206,8 +242,11 @@ class StaffUploadView(_StaffSessions, StaffAPIView):
 class StaffUploadFinalizeView(_StaffSessions, StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="staff_recording_upload_finalize", request=None,
-                   responses={201: RecordingOut, 200: RecordingOut, **ERRORS})
+    @extend_schema(
+        operation_id="staff_recording_upload_finalize",
+        request=None,
+        responses={201: RecordingOut, 200: RecordingOut, **ERRORS},
+    )
     def post(self, request, upload_id):
         session = self.session_of(request, upload_id)
         require_worker(request)
@@ -219,10 +258,13 @@ class StaffUploadFinalizeView(_StaffSessions, StaffAPIView):
         except MediaRejected as exc:
             raise media_error(exc) from exc
         recording = Recording.objects.select_related("complaint", "call__complaint").get(pk=recording.pk)
-        return Response(RecordingOut(recording).data, status=status.HTTP_200_OK if already else status.HTTP_201_CREATED)
+        return Response(
+            RecordingOut(recording).data, status=status.HTTP_200_OK if already else status.HTTP_201_CREATED
+        )
 
 
 # --- the telephone system ------------------------------------------------------------------------
+
 
 class PbxUploadStartIn(StrictSerializer):
     call_id = serializers.CharField(max_length=100)
@@ -251,8 +293,12 @@ class _PbxSessions(_Protocol):
 class PbxUploadStartView(_PbxSessions, PublicAPIView):
     parser_classes = [RawBodyParser]
 
-    @extend_schema(operation_id="pbx_recording_upload_start", request=PbxUploadStartIn, parameters=SIGNATURE_HEADERS,
-                   responses={201: UploadOut, 401: ErrorResponseSerializer, **ERRORS})
+    @extend_schema(
+        operation_id="pbx_recording_upload_start",
+        request=PbxUploadStartIn,
+        parameters=SIGNATURE_HEADERS,
+        responses={201: UploadOut, 401: ErrorResponseSerializer, **ERRORS},
+    )
     def post(self, request):
         raw = request.body
         self.authenticate(request, content_sha256=hashlib.sha256(raw).hexdigest())
@@ -264,9 +310,14 @@ class PbxUploadStartView(_PbxSessions, PublicAPIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
-            session = services.upload_start(source=Recording.Source.PBX, filename=v["filename"],
-                                            total_size=v["total_size"], content_type=v["content_type"],
-                                            sha256=v["sha256"], pbx_call_id=v["call_id"].strip())
+            session = services.upload_start(
+                source=Recording.Source.PBX,
+                filename=v["filename"],
+                total_size=v["total_size"],
+                content_type=v["content_type"],
+                sha256=v["sha256"],
+                pbx_call_id=v["call_id"].strip(),
+            )
         except MediaRejected as exc:
             raise media_error(exc) from exc
         response = _with_offset(Response(UploadOut(session).data, status=status.HTTP_201_CREATED), session)
@@ -277,27 +328,43 @@ class PbxUploadStartView(_PbxSessions, PublicAPIView):
 class PbxUploadView(_PbxSessions, PublicAPIView):
     parser_classes = [RawBodyParser]
 
-    @extend_schema(operation_id="pbx_recording_upload_status", parameters=SIGNATURE_HEADERS,
-                   responses={200: UploadOut, **ERRORS})
+    @extend_schema(
+        operation_id="pbx_recording_upload_status",
+        parameters=SIGNATURE_HEADERS,
+        responses={200: UploadOut, **ERRORS},
+    )
     def get(self, request, upload_id):
         return self.status_answer(request, upload_id)
 
-    @extend_schema(operation_id="pbx_recording_upload_chunk", request={"application/offset+octet-stream": bytes},
-                   parameters=[*SIGNATURE_HEADERS,
-                               OpenApiParameter("Upload-Offset", int, OpenApiParameter.HEADER, required=True)],
-                   responses={200: UploadOut, **ERRORS})
+    @extend_schema(
+        operation_id="pbx_recording_upload_chunk",
+        request={"application/offset+octet-stream": bytes},
+        parameters=[
+            *SIGNATURE_HEADERS,
+            OpenApiParameter("Upload-Offset", int, OpenApiParameter.HEADER, required=True),
+        ],
+        responses={200: UploadOut, **ERRORS},
+    )
     def patch(self, request, upload_id):
         return self.chunk_answer(request, upload_id)
 
-    @extend_schema(operation_id="pbx_recording_upload_chunk_range", request={"application/octet-stream": bytes},
-                   parameters=[*SIGNATURE_HEADERS,
-                               OpenApiParameter("Content-Range", str, OpenApiParameter.HEADER, required=True)],
-                   responses={200: UploadOut, **ERRORS})
+    @extend_schema(
+        operation_id="pbx_recording_upload_chunk_range",
+        request={"application/octet-stream": bytes},
+        parameters=[
+            *SIGNATURE_HEADERS,
+            OpenApiParameter("Content-Range", str, OpenApiParameter.HEADER, required=True),
+        ],
+        responses={200: UploadOut, **ERRORS},
+    )
     def put(self, request, upload_id):
         return self.chunk_answer(request, upload_id)
 
-    @extend_schema(operation_id="pbx_recording_upload_abort", parameters=SIGNATURE_HEADERS,
-                   responses={204: None, **ERRORS})
+    @extend_schema(
+        operation_id="pbx_recording_upload_abort",
+        parameters=SIGNATURE_HEADERS,
+        responses={204: None, **ERRORS},
+    )
     def delete(self, request, upload_id):
         return self.abort_answer(request, upload_id)
 
@@ -308,9 +375,17 @@ class PbxUploadFinalizeOut(serializers.Serializer):
 
 
 class PbxUploadFinalizeView(_PbxSessions, PublicAPIView):
-    @extend_schema(operation_id="pbx_recording_upload_finalize", request=None, parameters=SIGNATURE_HEADERS,
-                   responses={201: PbxUploadFinalizeOut, 200: PbxUploadFinalizeOut, 422: ErrorResponseSerializer,
-                              **ERRORS})
+    @extend_schema(
+        operation_id="pbx_recording_upload_finalize",
+        request=None,
+        parameters=SIGNATURE_HEADERS,
+        responses={
+            201: PbxUploadFinalizeOut,
+            200: PbxUploadFinalizeOut,
+            422: ErrorResponseSerializer,
+            **ERRORS,
+        },
+    )
     def post(self, request, upload_id):
         self.authenticate(request, content_sha256=EMPTY_SHA256)
         session = self.session_of(request, upload_id)
@@ -324,7 +399,11 @@ class PbxUploadFinalizeView(_PbxSessions, PublicAPIView):
         if item is not None and (recording is None or item.state != InboundItem.State.PROCESSED):
             return quarantined_response(item)
         if recording is None or item is None:
-            raise ApiError(status_code=409, code="upload_failed", message=session.error or "The upload failed.")
+            raise ApiError(
+                status_code=409, code="upload_failed", message=session.error or "The upload failed."
+            )
         recording = Recording.objects.select_related("complaint", "call__complaint").get(pk=recording.pk)
-        return Response(PbxUploadFinalizeOut({"inbound_id": item.pk, "recording": recording}).data,
-                        status=status.HTTP_200_OK if already else status.HTTP_201_CREATED)
+        return Response(
+            PbxUploadFinalizeOut({"inbound_id": item.pk, "recording": recording}).data,
+            status=status.HTTP_200_OK if already else status.HTTP_201_CREATED,
+        )

@@ -89,17 +89,41 @@ def extension(name: str) -> str:
 
 # File-name extensions of other common kinds: a recording or fax named like one is mislabelled.
 OTHER_EXTENSIONS = {
-    ".png": "a PNG image", ".jpg": "a JPEG image", ".jpeg": "a JPEG image", ".gif": "a GIF image",
-    ".webp": "a WebP image", ".bmp": "a bitmap image", ".txt": "a text file", ".html": "a web page",
-    ".htm": "a web page", ".doc": "a Word document", ".docx": "a Word document", ".zip": "a ZIP archive",
-    ".exe": "a program", ".js": "a script", ".flac": "FLAC audio", ".wma": "WMA audio", ".amr": "AMR audio",
-    ".aif": "AIFF audio", ".aiff": "AIFF audio",
+    ".png": "a PNG image",
+    ".jpg": "a JPEG image",
+    ".jpeg": "a JPEG image",
+    ".gif": "a GIF image",
+    ".webp": "a WebP image",
+    ".bmp": "a bitmap image",
+    ".txt": "a text file",
+    ".html": "a web page",
+    ".htm": "a web page",
+    ".doc": "a Word document",
+    ".docx": "a Word document",
+    ".zip": "a ZIP archive",
+    ".exe": "a program",
+    ".js": "a script",
+    ".flac": "FLAC audio",
+    ".wma": "WMA audio",
+    ".amr": "AMR audio",
+    ".aif": "AIFF audio",
+    ".aiff": "AIFF audio",
 }
 
 from .audio import AUDIO_FORMATS, AudioInfo, audio_inspect  # noqa: E402
 from .fax import FaxInfo, fax_inspect, fax_pages_png  # noqa: E402
 
 __all__ = [
-    "AUDIO_FORMATS", "AudioInfo", "FaxInfo", "Hashed", "MediaRejected", "MediaTooLarge", "audio_inspect",
-    "content_named", "fax_inspect", "fax_pages_png", "hash_stream", "safe_name",
+    "AUDIO_FORMATS",
+    "AudioInfo",
+    "FaxInfo",
+    "Hashed",
+    "MediaRejected",
+    "MediaTooLarge",
+    "audio_inspect",
+    "content_named",
+    "fax_inspect",
+    "fax_pages_png",
+    "hash_stream",
+    "safe_name",
 ]

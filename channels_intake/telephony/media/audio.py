@@ -27,16 +27,33 @@ AUDIO_FORMATS: dict[str, tuple[str, tuple[str, ...], str]] = {
 }
 # declared content types (multipart part or Content-Type header) -> container
 DECLARED_TYPES = {
-    "audio/wav": "wav", "audio/x-wav": "wav", "audio/wave": "wav", "audio/vnd.wave": "wav",
-    "audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/ogg": "ogg", "audio/opus": "ogg", "application/ogg": "ogg",
-    "audio/mp4": "mp4", "audio/m4a": "mp4", "audio/x-m4a": "mp4", "audio/aac": "mp4",
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/wave": "wav",
+    "audio/vnd.wave": "wav",
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+    "audio/ogg": "ogg",
+    "audio/opus": "ogg",
+    "application/ogg": "ogg",
+    "audio/mp4": "mp4",
+    "audio/m4a": "mp4",
+    "audio/x-m4a": "mp4",
+    "audio/aac": "mp4",
 }
 ACCEPTED = "WAV (PCM, A-law, mu-law), MP3, OGG/Opus or M4A/AAC"
 
 # WAVE format tags the centre takes, and the names of common others for the error message.
 WAV_TAGS = {1: "pcm", 3: "pcm_float", 6: "pcm_alaw", 7: "pcm_mulaw"}
-WAV_OTHER = {2: "MS ADPCM", 0x11: "IMA ADPCM", 0x31: "GSM 6.10", 0x55: "MP3-in-WAV", 0x64: "G.726",
-             0x133: "G.729", 0x161: "WMA"}
+WAV_OTHER = {
+    2: "MS ADPCM",
+    0x11: "IMA ADPCM",
+    0x31: "GSM 6.10",
+    0x55: "MP3-in-WAV",
+    0x64: "G.726",
+    0x133: "G.729",
+    0x161: "WMA",
+}
 _UNSET_SIZES = (0, 0xFFFFFFFF)
 
 
@@ -71,8 +88,9 @@ def audio_inspect(fileobj: IO[bytes], *, name: str, size: int, declared_type: st
     fileobj.seek(0)
     container = detect_container(head)
     if container is None:
-        raise MediaRejected(name, f"is not a recording the centre accepts ({ACCEPTED}): its content is "
-                                  f"{content_named(head)}")
+        raise MediaRejected(
+            name, f"is not a recording the centre accepts ({ACCEPTED}): its content is {content_named(head)}"
+        )
     content_type, extensions, label = AUDIO_FORMATS[container]
     _check_label(name, container, declared_type)
     try:
@@ -106,13 +124,15 @@ def _check_label(name: str, container: str, declared_type: str) -> None:
 
 # --- WAV -------------------------------------------------------------------------------------------
 
+
 def _wav(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int]:
     riff_size = struct.unpack("<I", _read(fileobj, 4, at=4, name=name))[0]
     if riff_size in _UNSET_SIZES:
         raise MediaRejected(name, "is a WAV file whose header was never finalised (recording still running?)")
     if riff_size + 8 > size:
-        raise MediaRejected(name, f"is truncated: its RIFF header declares {riff_size + 8} bytes but only "
-                                  f"{size} arrived")
+        raise MediaRejected(
+            name, f"is truncated: its RIFF header declares {riff_size + 8} bytes but only {size} arrived"
+        )
     fmt = data_size = None
     offset = 12
     while offset + 8 <= size:
@@ -122,10 +142,15 @@ def _wav(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int
             fmt = _read(fileobj, min(chunk_size, 64), at=body_at, name=name)
         elif chunk_id == b"data":
             if chunk_size in _UNSET_SIZES:
-                raise MediaRejected(name, "is a WAV file whose data size was never written (recording still running?)")
+                raise MediaRejected(
+                    name, "is a WAV file whose data size was never written (recording still running?)"
+                )
             if body_at + chunk_size > size:
-                raise MediaRejected(name, f"is truncated: its WAV data chunk declares {chunk_size} bytes but only "
-                                          f"{size - body_at} arrived")
+                raise MediaRejected(
+                    name,
+                    f"is truncated: its WAV data chunk declares {chunk_size} bytes but only "
+                    f"{size - body_at} arrived",
+                )
             data_size = chunk_size
             break
         offset = body_at + chunk_size + (chunk_size & 1)
@@ -138,8 +163,9 @@ def _wav(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int
         tag = struct.unpack("<H", fmt[24:26])[0]
     if tag not in WAV_TAGS:
         known = WAV_OTHER.get(tag, "an unknown encoding")
-        raise MediaRejected(name, f"uses WAV encoding {known} (format 0x{tag:04x}); the centre accepts PCM, "
-                                  f"A-law and mu-law")
+        raise MediaRejected(
+            name, f"uses WAV encoding {known} (format 0x{tag:04x}); the centre accepts PCM, A-law and mu-law"
+        )
     if not channels or not rate or not block_align or byte_rate != rate * block_align:
         raise MediaRejected(name, "is a damaged WAV file: its format chunk is inconsistent")
     parsed = WAVE(fileobj)  # mutagen: the tag library's own reading of the stream
@@ -161,6 +187,7 @@ def _read(fileobj: IO[bytes], n: int, *, at: int, name: str) -> bytes:
 
 
 # --- MP3 -------------------------------------------------------------------------------------------
+
 
 def _samples_per_frame(frame: MPEGFrame) -> int:
     if frame.layer == 1:
@@ -194,32 +221,53 @@ def _mp3(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int
             if frames and _mp3_trailer(fileobj, offset, size):
                 break
             if size - offset < 4:
-                raise MediaRejected(name, f"is truncated: the MPEG frame at byte {offset} is cut short") from exc
+                raise MediaRejected(
+                    name, f"is truncated: the MPEG frame at byte {offset} is cut short"
+                ) from exc
             raise MediaRejected(name, f"is a damaged MP3 file: no valid MPEG frame at byte {offset}") from exc
         end = fileobj.tell()
         if end > size:
-            raise MediaRejected(name, f"is truncated: the MPEG frame at byte {offset} needs {end - offset} bytes "
-                                      f"but only {size - offset} arrived")
+            raise MediaRejected(
+                name,
+                f"is truncated: the MPEG frame at byte {offset} needs {end - offset} bytes "
+                f"but only {size - offset} arrived",
+            )
         frames += 1
         samples += _samples_per_frame(frame)
         offset = end
     walked = samples / info.sample_rate
     # A Xing/Info header announces the whole stream: fewer frames than announced is a cut-off file.
     if not info.sketchy and walked + 0.2 < info.length:
-        raise MediaRejected(name, f"is truncated: its header announces {info.length:.2f} s of audio but only "
-                                  f"{walked:.2f} s arrived")
-    return "mp3", float(info.length if not info.sketchy else walked), int(info.sample_rate), int(info.channels)
+        raise MediaRejected(
+            name,
+            f"is truncated: its header announces {info.length:.2f} s of audio but only "
+            f"{walked:.2f} s arrived",
+        )
+    return (
+        "mp3",
+        float(info.length if not info.sketchy else walked),
+        int(info.sample_rate),
+        int(info.channels),
+    )
 
 
 # --- OGG/Opus --------------------------------------------------------------------------------------
+
 
 def _ogg(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int]:
     fileobj.seek(0)
     first = OggPage(fileobj)
     if not first.packets or not first.packets[0].startswith(b"OpusHead"):
         packet = first.packets[0] if first.packets else b""
-        codec = ("Vorbis" if packet[1:7] == b"vorbis" else "FLAC" if packet[1:5] == b"FLAC"
-                 else "Speex" if packet.startswith(b"Speex") else "non-Opus")
+        codec = (
+            "Vorbis"
+            if packet[1:7] == b"vorbis"
+            else "FLAC"
+            if packet[1:5] == b"FLAC"
+            else "Speex"
+            if packet.startswith(b"Speex")
+            else "non-Opus"
+        )
         raise MediaRejected(name, f"is an OGG file with {codec} audio; the centre takes OGG only with Opus")
     last = first
     while fileobj.tell() < size:
@@ -237,6 +285,7 @@ def _ogg(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int
 
 
 # --- M4A/AAC ---------------------------------------------------------------------------------------
+
 
 def _mp4(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int]:
     offset = 0
@@ -256,10 +305,14 @@ def _mp4(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int
             box_size = size - offset  # the last box runs to the end of the file
         label = box_type.decode("latin-1")
         if box_size < 8:
-            raise MediaRejected(name, f"is a damaged M4A file: the '{label}' box at byte {offset} has a bad size")
+            raise MediaRejected(
+                name, f"is a damaged M4A file: the '{label}' box at byte {offset} has a bad size"
+            )
         if offset + box_size > size:
-            raise MediaRejected(name, f"is truncated: its '{label}' box declares {box_size} bytes but only "
-                                      f"{size - offset} arrived")
+            raise MediaRejected(
+                name,
+                f"is truncated: its '{label}' box declares {box_size} bytes but only {size - offset} arrived",
+            )
         boxes.append(box_type)
         offset += box_size
     if b"moov" not in boxes:
@@ -268,8 +321,9 @@ def _mp4(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int
     parsed = MP4(fileobj)
     codec = getattr(parsed.info, "codec", "") or ""
     if not codec.startswith("mp4a"):
-        raise MediaRejected(name, f"is an M4A file with '{codec or 'unknown'}' audio; the centre takes M4A only "
-                                  f"with AAC")
+        raise MediaRejected(
+            name, f"is an M4A file with '{codec or 'unknown'}' audio; the centre takes M4A only with AAC"
+        )
     return codec, float(parsed.info.length), int(parsed.info.sample_rate), int(parsed.info.channels)
 
 

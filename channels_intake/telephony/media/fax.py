@@ -75,22 +75,41 @@ def _tiff(fileobj: IO[bytes], name: str, size: int) -> FaxInfo:
                         raise MediaRejected(name, f"has more than {max_pages} pages, the limit for one fax")
                     width, height = frame.size
                     if width * height > max_pixels:
-                        raise MediaRejected(name, f"page {number} is {width}x{height} pixels, more than the limit "
-                                                  f"of {max_pixels}")
+                        raise MediaRejected(
+                            name,
+                            f"page {number} is {width}x{height} pixels, more than the limit of {max_pixels}",
+                        )
                     _tiff_data_inside(frame, number, name, size)
                     try:
                         frame.load()
-                    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, UserWarning) as exc:
-                        raise MediaRejected(name, f"is a damaged TIFF fax: page {number} cannot be decoded "
-                                                  f"({type(exc).__name__}: {exc})"[:300]) from exc
+                    except (
+                        OSError,
+                        ValueError,
+                        SyntaxError,
+                        Image.DecompressionBombError,
+                        UserWarning,
+                    ) as exc:
+                        raise MediaRejected(
+                            name,
+                            f"is a damaged TIFF fax: page {number} cannot be decoded "
+                            f"({type(exc).__name__}: {exc})"[:300],
+                        ) from exc
                     compressions.append(str(frame.info.get("compression", "raw")))
     except MediaRejected:
         raise
     except UserWarning as exc:  # Pillow's warnings about short reads, raised as errors above
         detail = str(exc).strip().rstrip(".")
         raise MediaRejected(name, f"is truncated: a page directory is cut short ({detail})") from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, KeyError, TypeError,
-            Image.DecompressionBombError) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        KeyError,
+        TypeError,
+        Image.DecompressionBombError,
+    ) as exc:
         raise MediaRejected(name, f"is a damaged TIFF fax ({type(exc).__name__}: {exc})"[:300]) from exc
     if not compressions:
         raise MediaRejected(name, "is a TIFF without pages")
@@ -108,8 +127,10 @@ def _tiff_data_inside(frame: Image.Image, number: int, name: str, size: int) -> 
     counts = counts if isinstance(counts, tuple) else (counts,)
     end = max(int(o) + int(c) for o, c in zip(offsets, counts, strict=False))
     if end > size:
-        raise MediaRejected(name, f"is truncated: page {number}'s image data ends at byte {end} but the file has "
-                                  f"only {size} bytes")
+        raise MediaRejected(
+            name,
+            f"is truncated: page {number}'s image data ends at byte {end} but the file has only {size} bytes",
+        )
 
 
 def _pdf(fileobj: IO[bytes], name: str, size: int) -> FaxInfo:
@@ -141,7 +162,9 @@ def _png(image: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def fax_pages_png(fileobj: IO[bytes], *, content_type: str, width: int) -> Iterator[tuple[int, bytes, int, int]]:
+def fax_pages_png(
+    fileobj: IO[bytes], *, content_type: str, width: int
+) -> Iterator[tuple[int, bytes, int, int]]:
     """Yield (page number, PNG bytes, width, height), one page at a time, at most ``width`` wide.
 
     Fax resolution is often not square (204 x 98 dpi 'normal' mode): TIFF pages are stretched to

@@ -33,8 +33,23 @@ from .uploads import (
 )
 
 __all__ = [
-    "CallAlreadyLinked", "CtiEvent", "FaxAlreadyTranscribed", "UploadConflict", "call_link",
-    "complaint_telephony_erase", "cti_event_apply",
-    "cti_event_parse", "fax_previews_render", "fax_register", "fax_transcribe", "phone_complaint_register",
-    "recording_add", "recording_store", "upload_abort", "upload_chunk", "upload_finalize", "upload_start", "uploads_purge_expired",
+    "CallAlreadyLinked",
+    "CtiEvent",
+    "FaxAlreadyTranscribed",
+    "UploadConflict",
+    "call_link",
+    "complaint_telephony_erase",
+    "cti_event_apply",
+    "cti_event_parse",
+    "fax_previews_render",
+    "fax_register",
+    "fax_transcribe",
+    "phone_complaint_register",
+    "recording_add",
+    "recording_store",
+    "upload_abort",
+    "upload_chunk",
+    "upload_finalize",
+    "upload_start",
+    "uploads_purge_expired",
 ]

@@ -32,8 +32,10 @@ class CallAlreadyLinked(ValidationError):
 
     def __init__(self, call: Call):
         self.call = call
-        super().__init__(f"Call {call.call_id} is already linked to complaint {call.complaint.reference}.",
-                         code="call_already_linked")
+        super().__init__(
+            f"Call {call.call_id} is already linked to complaint {call.complaint.reference}.",
+            code="call_already_linked",
+        )
 
 
 class CtiEventIn(StrictSerializer):
@@ -42,12 +44,22 @@ class CtiEventIn(StrictSerializer):
     call_id = serializers.CharField(max_length=100)
     event = serializers.ChoiceField(choices=CallEvent.Type.choices)
     occurred_at = serializers.DateTimeField()
-    caller_number = serializers.CharField(required=False, allow_blank=True, max_length=40, default="",
-                                          help_text="E.164 or national; 'anonymous' when withheld")
+    caller_number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        default="",
+        help_text="E.164 or national; 'anonymous' when withheld",
+    )
     called_line = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
     agent_extension = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
-    end_reason = serializers.CharField(required=False, allow_blank=True, max_length=40, default="",
-                                       help_text="ended: completed, abandoned, no_answer, busy, failed, ...")
+    end_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        default="",
+        help_text="ended: completed, abandoned, no_answer, busy, failed, ...",
+    )
 
 
 @dataclass(frozen=True)
@@ -85,12 +97,20 @@ def cti_event_parse(raw: bytes) -> CtiEvent:
             number = normalise_phone(raw_number)
         except ValidationError as exc:
             # The number itself is personal data: the reason names the field, not the value.
-            raise Quarantine("the event is invalid: caller_number: not a valid phone number (send E.164, a Thai "
-                             "national number, or 'anonymous' when the caller withheld it)") from exc
-    return CtiEvent(call_id=v["call_id"].strip(), event=v["event"], occurred_at=v["occurred_at"],
-                    caller_number=number, caller_withheld=withheld and v["event"] == CallEvent.Type.STARTED,
-                    called_line=v["called_line"].strip(), agent_extension=v["agent_extension"].strip(),
-                    end_reason=v["end_reason"].strip())
+            raise Quarantine(
+                "the event is invalid: caller_number: not a valid phone number (send E.164, a Thai "
+                "national number, or 'anonymous' when the caller withheld it)"
+            ) from exc
+    return CtiEvent(
+        call_id=v["call_id"].strip(),
+        event=v["event"],
+        occurred_at=v["occurred_at"],
+        caller_number=number,
+        caller_withheld=withheld and v["event"] == CallEvent.Type.STARTED,
+        called_line=v["called_line"].strip(),
+        agent_extension=v["agent_extension"].strip(),
+        end_reason=v["end_reason"].strip(),
+    )
 
 
 def cti_event_apply(*, event: CtiEvent, inbound_item: InboundItem | None = None) -> tuple[Call, bool]:
@@ -102,8 +122,9 @@ def cti_event_apply(*, event: CtiEvent, inbound_item: InboundItem | None = None)
         call, _ = Call.objects.select_for_update().get_or_create(call_id=event.call_id)
         if CallEvent.objects.filter(call=call, type=event.event).exists():
             return call, False
-        CallEvent.objects.create(call=call, type=event.event, occurred_at=event.occurred_at,
-                                 inbound_item=inbound_item)
+        CallEvent.objects.create(
+            call=call, type=event.event, occurred_at=event.occurred_at, inbound_item=inbound_item
+        )
         changed = {"started": "started_at", "answered": "answered_at", "ended": "ended_at"}[event.event]
         setattr(call, changed, event.occurred_at)
         fields = [changed]
@@ -144,26 +165,42 @@ def call_link(*, actor, call: Call, complaint: Complaint) -> Call:
         recordings = locked.recordings.count()
         duration = locked.duration_seconds
         TimelineEvent.objects.create(
-            complaint=complaint, kind=TimelineEvent.Kind.CALL, is_public=False, actor=actor,
-            text=(f"telephone call {locked.call_id} linked"
-                  + (f", {duration:.0f} s" if duration is not None else "")
-                  + (f", {recordings} recording(s)" if recordings else "")),
+            complaint=complaint,
+            kind=TimelineEvent.Kind.CALL,
+            is_public=False,
+            actor=actor,
+            text=(
+                f"telephone call {locked.call_id} linked"
+                + (f", {duration:.0f} s" if duration is not None else "")
+                + (f", {recordings} recording(s)" if recordings else "")
+            ),
         )
     return locked
 
 
-def phone_complaint_register(*, actor, category: Category | None, description: str, caller_number: str = "",
-                             name: str = "", email: str = "", address: str = "", call: Call | None = None,
-                             incident: Incident | None = None) -> Registered:
+def phone_complaint_register(
+    *,
+    actor,
+    category: Category | None,
+    description: str,
+    caller_number: str = "",
+    name: str = "",
+    email: str = "",
+    address: str = "",
+    call: Call | None = None,
+    incident: Incident | None = None,
+) -> Registered:
     """An agent files what the caller says. The caller's number is the contact (OCC-5): the one
     given, else the number the PBX reported for the call. With a call, the call is linked to the
     new case in the same transaction (a call already on a case refuses, and nothing is filed)."""
     require_agent(actor)
     number = caller_number.strip() or (call.caller_number if call is not None else "")
     if not number:
-        why = ("the caller withheld the number: ask for a contact number"
-               if call is not None and call.caller_withheld else "the caller's number is the contact of a phone "
-                                                                  "complaint")
+        why = (
+            "the caller withheld the number: ask for a contact number"
+            if call is not None and call.caller_withheld
+            else "the caller's number is the contact of a phone complaint"
+        )
         raise ValidationError({"caller_number": [why[0].upper() + why[1:] + "."]})
     identity = {"phone": number}
     for key, value in (("name", name), ("email", email), ("address", address)):
@@ -171,13 +208,20 @@ def phone_complaint_register(*, actor, category: Category | None, description: s
             identity[key] = value
     with transaction.atomic():
         try:
-            registered = complaint_register(channel=Channel.PHONE, category=category, description=description,
-                                            identity=identity, actor=actor, incident=incident)
+            registered = complaint_register(
+                channel=Channel.PHONE,
+                category=category,
+                description=description,
+                identity=identity,
+                actor=actor,
+                incident=incident,
+            )
         except ValidationError as exc:
             if not hasattr(exc, "error_dict"):
                 raise
-            raise ValidationError({("caller_number" if k == "phone" else k): v
-                                   for k, v in exc.message_dict.items()}) from exc
+            raise ValidationError(
+                {("caller_number" if k == "phone" else k): v for k, v in exc.message_dict.items()}
+            ) from exc
         if call is not None:
             call_link(actor=actor, call=call, complaint=registered.complaint)
     return registered

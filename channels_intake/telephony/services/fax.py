@@ -38,18 +38,30 @@ class FaxAlreadyTranscribed(ValidationError):
 
 
 def _placeholder(pages: int) -> str:
-    return (f"โทรสาร {pages} หน้า รอเจ้าหน้าที่ถอดความ / "
-            f"Fax of {pages} page(s) waiting for an agent to transcribe it")
+    return (
+        f"โทรสาร {pages} หน้า รอเจ้าหน้าที่ถอดความ / Fax of {pages} page(s) waiting for an agent to transcribe it"
+    )
 
 
 def _existing(key: str, sha256: str) -> Fax | None:
-    return (Fax.objects.filter(dedup_key=key).select_related("complaint").first()
-            or Fax.objects.filter(sha256=sha256).select_related("complaint").order_by("id").first())
+    return (
+        Fax.objects.filter(dedup_key=key).select_related("complaint").first()
+        or Fax.objects.filter(sha256=sha256).select_related("complaint").order_by("id").first()
+    )
 
 
-def fax_register(*, fileobj: IO[bytes], filename: str, sender_number: str, receiving_line: str,
-                 page_count: int | None = None, received_at: datetime | None = None, source: str = "fax-to-email",
-                 dedup_key: str | None = None, inbound_item: InboundItem | None = None) -> Complaint:
+def fax_register(
+    *,
+    fileobj: IO[bytes],
+    filename: str,
+    sender_number: str,
+    receiving_line: str,
+    page_count: int | None = None,
+    received_at: datetime | None = None,
+    source: str = "fax-to-email",
+    dedup_key: str | None = None,
+    inbound_item: InboundItem | None = None,
+) -> Complaint:
     """Register one received fax and return its complaint. Idempotent: the same fax again (the
     same ``dedup_key``, e.g. the gateway's fax id, or the same bytes by any path) returns the
     complaint it already became. Raises MediaRejected (a Quarantine) naming what is wrong with the
@@ -62,24 +74,40 @@ def fax_register(*, fileobj: IO[bytes], filename: str, sender_number: str, recei
         return found.complaint
     info = fax_inspect(fileobj, name=name, size=hashed.size)
     if page_count is not None and page_count != info.pages:
-        raise MediaRejected(name, f"has {info.pages} page(s) but the sender announced {page_count} (an incomplete "
-                                  f"transmission?)")
+        raise MediaRejected(
+            name,
+            f"has {info.pages} page(s) but the sender announced {page_count} (an incomplete transmission?)",
+        )
     number = e164_or_blank(sender_number)
     received_at = received_at or timezone.now()
     evidence = CheckedFile(File(fileobj, name=name), name, info.content_type, hashed.size, hashed.sha256)
     try:
         with transaction.atomic():
             registered = complaint_register(
-                channel=Channel.FAX, category=None, description=_placeholder(info.pages),
-                identity={"phone": number} if number else {}, anonymous=not number, files=[evidence],
+                channel=Channel.FAX,
+                category=None,
+                description=_placeholder(info.pages),
+                identity={"phone": number} if number else {},
+                anonymous=not number,
+                files=[evidence],
                 received_at=received_at,
             )
             complaint = registered.complaint
             fax = Fax.objects.create(
-                complaint=complaint, attachment=complaint.attachments.order_by("id").first(), original_name=name,
-                content_type=info.content_type, size=hashed.size, sha256=hashed.sha256, pages=info.pages,
-                compression=info.compression, sender_number=number, receiving_line=(receiving_line or "")[:100],
-                received_at=received_at, source=(source or "")[:100], dedup_key=key, inbound_item=inbound_item,
+                complaint=complaint,
+                attachment=complaint.attachments.order_by("id").first(),
+                original_name=name,
+                content_type=info.content_type,
+                size=hashed.size,
+                sha256=hashed.sha256,
+                pages=info.pages,
+                compression=info.compression,
+                sender_number=number,
+                receiving_line=(receiving_line or "")[:100],
+                received_at=received_at,
+                source=(source or "")[:100],
+                dedup_key=key,
+                inbound_item=inbound_item,
             )
             from ..tasks import fax_previews
 
@@ -101,53 +129,76 @@ def fax_previews_render(*, fax_id: int) -> int:
     if fax.previews == Fax.Previews.READY and len(done) >= fax.pages:
         return 0
     if fax.attachment is None:
-        Fax.objects.filter(pk=fax.pk).update(previews=Fax.Previews.FAILED,
-                                             previews_error="the fax file is no longer held")
+        Fax.objects.filter(pk=fax.pk).update(
+            previews=Fax.Previews.FAILED, previews_error="the fax file is no longer held"
+        )
         return 0
     made = 0
     with default_storage.open(fax.attachment.file.name, "rb") as fh:  # OSError here: retried by the task
         try:
-            for number, png, width, height in fax_pages_png(fh, content_type=fax.content_type,
-                                                            width=settings.OCC_FAX_PREVIEW_WIDTH):
+            for number, png, width, height in fax_pages_png(
+                fh, content_type=fax.content_type, width=settings.OCC_FAX_PREVIEW_WIDTH
+            ):
                 if number in done:
                     continue
                 sha = hashlib.sha256(png).hexdigest()
                 name = f"fax-previews/{sha[:2]}/{sha}.png"
                 if not default_storage.exists(name):
                     default_storage.save(name, File(io.BytesIO(png), name=f"{sha}.png"))
-                _, created = FaxPage.objects.get_or_create(fax=fax, number=number,
-                                                           defaults={"preview": name, "width": width, "height": height})
+                _, created = FaxPage.objects.get_or_create(
+                    fax=fax, number=number, defaults={"preview": name, "width": width, "height": height}
+                )
                 made += int(created)
         except Exception as exc:  # noqa: BLE001 - a page the renderer cannot read must not loop forever
             log.warning("fax %s: previews failed (%s)", fax.pk, type(exc).__name__)
-            Fax.objects.filter(pk=fax.pk).update(previews=Fax.Previews.FAILED,
-                                                 previews_error=f"{type(exc).__name__}: {exc}"[:500])
+            Fax.objects.filter(pk=fax.pk).update(
+                previews=Fax.Previews.FAILED, previews_error=f"{type(exc).__name__}: {exc}"[:500]
+            )
             return made
     Fax.objects.filter(pk=fax.pk).update(previews=Fax.Previews.READY, previews_error="")
     return made
 
 
-def fax_transcribe(*, actor, fax: Fax, category: Category, description: str,
-                   identity: dict[str, str] | None = None, incident: Incident | None = None) -> Complaint:
+def fax_transcribe(
+    *,
+    actor,
+    fax: Fax,
+    category: Category,
+    description: str,
+    identity: dict[str, str] | None = None,
+    incident: Incident | None = None,
+) -> Complaint:
     """The agent reads the fax and sets category and description (and, from the paper, any
     contact details it gives). Records TRANSCRIBED and CATEGORY timeline events; the case then
     follows its normal lifecycle. A fax is transcribed once (FaxAlreadyTranscribed)."""
     require_agent(actor)
     if not description or not description.strip():
         raise ValidationError({"description": ["Write what the fax says."]})
-    given = {k: (v or "").strip() for k, v in (identity or {}).items() if k in IDENTITY_EDITABLE and (v or "").strip()}
+    given = {
+        k: (v or "").strip()
+        for k, v in (identity or {}).items()
+        if k in IDENTITY_EDITABLE and (v or "").strip()
+    }
     with transaction.atomic():
         locked = Fax.objects.select_for_update().get(pk=fax.pk)
         if locked.transcribed_at is not None:
-            raise FaxAlreadyTranscribed(f"This fax was already transcribed on {locked.transcribed_at:%Y-%m-%d %H:%M} "
-                                        f"UTC; change the case through its own endpoints.")
-        complaint = Complaint.objects.select_for_update(of=("self",)).select_related("complainant").get(
-            pk=locked.complaint_id)
+            raise FaxAlreadyTranscribed(
+                f"This fax was already transcribed on {locked.transcribed_at:%Y-%m-%d %H:%M} "
+                f"UTC; change the case through its own endpoints."
+            )
+        complaint = (
+            Complaint.objects.select_for_update(of=("self",))
+            .select_related("complainant")
+            .get(pk=locked.complaint_id)
+        )
         person = complaint.complainant
         merged = {f: getattr(person, f) for f in IDENTITY_EDITABLE} | given
         anonymous = person.is_anonymous and not any(merged.values())
-        checked = identity_check(category=category, anonymous=anonymous,
-                                 given={} if anonymous else {k: v for k, v in merged.items() if v})
+        checked = identity_check(
+            category=category,
+            anonymous=anonymous,
+            given={} if anonymous else {k: v for k, v in merged.items() if v},
+        )
         if given or person.is_anonymous != checked.is_anonymous:
             for field in IDENTITY_EDITABLE:
                 setattr(person, field, getattr(checked, field))
@@ -164,16 +215,32 @@ def fax_transcribe(*, actor, fax: Fax, category: Category, description: str,
             complaint.amount_lost = incident.amount_lost
             complaint.other_party_account = incident.other_party_account
             complaint.other_party_phone = incident.other_party_phone
-            changed += ["incident_url", "incident_at", "amount_lost", "other_party_account", "other_party_phone"]
+            changed += [
+                "incident_url",
+                "incident_at",
+                "amount_lost",
+                "other_party_account",
+                "other_party_phone",
+            ]
         complaint.save(update_fields=changed)
         locked.transcribed_at = timezone.now()
         locked.transcribed_by = actor
         locked.save(update_fields=["transcribed_at", "transcribed_by"])
         added = f"; contact details from the fax: {', '.join(sorted(given))}" if given else ""
-        TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.TRANSCRIBED, is_public=False,
-                                     text=f"fax of {locked.pages} page(s) transcribed{added}", actor=actor)
-        TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.CATEGORY, is_public=False,
-                                     text=category.code, actor=actor)
+        TimelineEvent.objects.create(
+            complaint=complaint,
+            kind=TimelineEvent.Kind.TRANSCRIBED,
+            is_public=False,
+            text=f"fax of {locked.pages} page(s) transcribed{added}",
+            actor=actor,
+        )
+        TimelineEvent.objects.create(
+            complaint=complaint,
+            kind=TimelineEvent.Kind.CATEGORY,
+            is_public=False,
+            text=category.code,
+            actor=actor,
+        )
     return complaint
 
 
@@ -192,8 +259,12 @@ def complaint_telephony_erase(*, complaint: Complaint) -> dict[str, int]:
         if fax is not None:
             names = list(fax.page_previews.values_list("preview", flat=True))
             previews = fax.page_previews.all().delete()[0]
-            Fax.objects.filter(pk=fax.pk).update(sender_number="", receiving_line="", previews=Fax.Previews.FAILED,
-                                                 previews_error="removed by erasure")
+            Fax.objects.filter(pk=fax.pk).update(
+                sender_number="",
+                receiving_line="",
+                previews=Fax.Previews.FAILED,
+                previews_error="removed by erasure",
+            )
             shared = set(FaxPage.objects.filter(preview__in=names).values_list("preview", flat=True))
             for name in set(names) - shared:
                 transaction.on_commit(lambda name=name: default_storage.delete(name))

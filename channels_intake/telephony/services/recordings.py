@@ -22,9 +22,17 @@ def _existing(*, sha256: str, call: Call | None, complaint: Complaint | None) ->
     return Recording.objects.filter(call__isnull=True, complaint=complaint, sha256=sha256).first()
 
 
-def recording_add(*, fileobj: IO[bytes], filename: str, source: str, declared_type: str = "",
-                  complaint: Complaint | None = None, call: Call | None = None, uploaded_by=None,
-                  inbound_item: InboundItem | None = None) -> tuple[Recording, bool]:
+def recording_add(
+    *,
+    fileobj: IO[bytes],
+    filename: str,
+    source: str,
+    declared_type: str = "",
+    complaint: Complaint | None = None,
+    call: Call | None = None,
+    uploaded_by=None,
+    inbound_item: InboundItem | None = None,
+) -> tuple[Recording, bool]:
     """Check, hash and store a recording of a call and/or a complaint. The same bytes for the same
     call (or, without a call, the same complaint) are one recording: returns (recording, created).
 
@@ -44,16 +52,30 @@ def recording_add(*, fileobj: IO[bytes], filename: str, source: str, declared_ty
     try:
         with transaction.atomic():
             recording = Recording.objects.create(
-                complaint=complaint, call=call, file=stored, original_name=name, content_type=info.content_type,
-                container=info.container, codec=info.codec, duration_seconds=info.duration,
-                sample_rate=info.sample_rate, channels=info.channels, size=hashed.size, sha256=hashed.sha256,
-                source=source, uploaded_by=uploaded_by, inbound_item=inbound_item,
+                complaint=complaint,
+                call=call,
+                file=stored,
+                original_name=name,
+                content_type=info.content_type,
+                container=info.container,
+                codec=info.codec,
+                duration_seconds=info.duration,
+                sample_rate=info.sample_rate,
+                channels=info.channels,
+                size=hashed.size,
+                sha256=hashed.sha256,
+                source=source,
+                uploaded_by=uploaded_by,
+                inbound_item=inbound_item,
             )
             if case is not None:
                 TimelineEvent.objects.create(
-                    complaint=case, kind=TimelineEvent.Kind.EVIDENCE, is_public=False, actor=uploaded_by,
+                    complaint=case,
+                    kind=TimelineEvent.Kind.EVIDENCE,
+                    is_public=False,
+                    actor=uploaded_by,
                     text=f"call recording #{recording.pk} added ({info.codec}, {info.duration:.0f} s, "
-                         f"{'telephone system' if source == Recording.Source.PBX else 'agent upload'})",
+                    f"{'telephone system' if source == Recording.Source.PBX else 'agent upload'})",
                 )
     except IntegrityError:
         found = _existing(sha256=hashed.sha256, call=call, complaint=complaint)

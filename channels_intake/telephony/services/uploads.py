@@ -42,8 +42,17 @@ class UploadConflict(Exception):
         super().__init__(message)
 
 
-def upload_start(*, source: str, filename: str, total_size: int, content_type: str = "", sha256: str = "",
-                 complaint: Complaint | None = None, pbx_call_id: str = "", created_by=None) -> UploadSession:
+def upload_start(
+    *,
+    source: str,
+    filename: str,
+    total_size: int,
+    content_type: str = "",
+    sha256: str = "",
+    complaint: Complaint | None = None,
+    pbx_call_id: str = "",
+    created_by=None,
+) -> UploadSession:
     name = safe_name(filename, "recording")
     limit = settings.OCC_RECORDING_MAX_BYTES
     if total_size > limit:
@@ -55,8 +64,14 @@ def upload_start(*, source: str, filename: str, total_size: int, content_type: s
     if (complaint is None) == (not pbx_call_id):
         raise ValueError("an upload session targets either a complaint (agent) or a call id (PBX)")
     return UploadSession.objects.create(
-        source=source, filename=name, content_type=content_type[:100], total_size=total_size,
-        sha256=sha256.lower(), complaint=complaint, pbx_call_id=pbx_call_id[:100], created_by=created_by,
+        source=source,
+        filename=name,
+        content_type=content_type[:100],
+        total_size=total_size,
+        sha256=sha256.lower(),
+        complaint=complaint,
+        pbx_call_id=pbx_call_id[:100],
+        created_by=created_by,
         expires_at=timezone.now() + timedelta(hours=settings.OCC_UPLOAD_SESSION_HOURS),
     )
 
@@ -65,8 +80,11 @@ def _check_open(session: UploadSession) -> None:
     if session.state == UploadSession.State.COMPLETE:
         raise UploadConflict("upload_complete", "This upload is already complete.")
     if session.state != UploadSession.State.OPEN:
-        raise UploadConflict("upload_closed", f"This upload is {session.state}; start a new one.",
-                             status_code=410 if session.state == UploadSession.State.ABORTED else 409)
+        raise UploadConflict(
+            "upload_closed",
+            f"This upload is {session.state}; start a new one.",
+            status_code=410 if session.state == UploadSession.State.ABORTED else 409,
+        )
     if session.expires_at and session.expires_at < timezone.now():
         raise UploadConflict("upload_expired", "This upload expired; start a new one.", status_code=410)
 
@@ -77,14 +95,24 @@ def upload_chunk(*, session: UploadSession, offset: int, fileobj: IO[bytes], siz
     if size <= 0:
         raise UploadConflict("empty_chunk", "The chunk is empty.", status_code=400)
     if size > settings.OCC_UPLOAD_CHUNK_MAX_BYTES:
-        raise UploadConflict("chunk_too_large", f"A chunk may be at most {settings.OCC_UPLOAD_CHUNK_MAX_BYTES} "
-                                                f"bytes.", status_code=413)
+        raise UploadConflict(
+            "chunk_too_large",
+            f"A chunk may be at most {settings.OCC_UPLOAD_CHUNK_MAX_BYTES} bytes.",
+            status_code=413,
+        )
     if offset != session.received:
-        raise UploadConflict("offset_mismatch", f"The next chunk must start at byte {session.received}.",
-                             offset=session.received)
+        raise UploadConflict(
+            "offset_mismatch",
+            f"The next chunk must start at byte {session.received}.",
+            offset=session.received,
+        )
     if offset + size > session.total_size:
-        raise UploadConflict("beyond_length", f"The chunk ends at byte {offset + size}, past the announced length "
-                                              f"{session.total_size}.", status_code=400, offset=session.received)
+        raise UploadConflict(
+            "beyond_length",
+            f"The chunk ends at byte {offset + size}, past the announced length {session.total_size}.",
+            status_code=400,
+            offset=session.received,
+        )
     part = f"uploads/{session.pk}/{offset:012d}-{uuid.uuid4().hex[:12]}"
     fileobj.seek(0)
     saved = default_storage.save(part, File(fileobj, name=part.rsplit("/", 1)[1]))
@@ -94,8 +122,11 @@ def upload_chunk(*, session: UploadSession, offset: int, fileobj: IO[bytes], siz
         try:
             _check_open(locked)
             if locked.received != offset:  # another request took this offset meanwhile
-                raise UploadConflict("offset_mismatch", f"The next chunk must start at byte {locked.received}.",
-                                     offset=locked.received)
+                raise UploadConflict(
+                    "offset_mismatch",
+                    f"The next chunk must start at byte {locked.received}.",
+                    offset=locked.received,
+                )
         except UploadConflict as exc:
             conflict = exc
         else:
@@ -112,7 +143,9 @@ def _assemble(session: UploadSession, into: IO[bytes]) -> str:
     digest = hashlib.sha256()
     for offset, size, name in sorted(session.parts):
         if into.tell() != offset:
-            raise UploadConflict("parts_inconsistent", "The stored chunks do not line up; start a new upload.")
+            raise UploadConflict(
+                "parts_inconsistent", "The stored chunks do not line up; start a new upload."
+            )
         with default_storage.open(name, "rb") as part:
             copied = 0
             while chunk := part.read(CHUNK):
@@ -120,7 +153,9 @@ def _assemble(session: UploadSession, into: IO[bytes]) -> str:
                 into.write(chunk)
                 copied += len(chunk)
         if copied != size:
-            raise UploadConflict("parts_inconsistent", f"The chunk at byte {offset} is incomplete in storage.")
+            raise UploadConflict(
+                "parts_inconsistent", f"The chunk at byte {offset} is incomplete in storage."
+            )
     into.flush()
     into.seek(0)
     return digest.hexdigest()
@@ -147,8 +182,11 @@ def upload_finalize(*, session: UploadSession, actor=None) -> tuple[Recording | 
         raise MediaRejected(session.filename, session.error.removeprefix(f"{session.filename} "))
     _check_open(session)
     if session.received != session.total_size:
-        raise UploadConflict("upload_incomplete", f"{session.received} of {session.total_size} bytes arrived; "
-                                                  f"send the rest first.", offset=session.received)
+        raise UploadConflict(
+            "upload_incomplete",
+            f"{session.received} of {session.total_size} bytes arrived; send the rest first.",
+            offset=session.received,
+        )
     with tempfile.TemporaryFile(prefix="occ-upload-", dir=settings.FILE_UPLOAD_TEMP_DIR) as assembled:
         sha256 = _assemble(session, assembled)
         if session.sha256 and sha256 != session.sha256:
@@ -159,9 +197,14 @@ def upload_finalize(*, session: UploadSession, actor=None) -> tuple[Recording | 
         if session.source == Recording.Source.PBX:
             return _finalize_pbx(session, assembled, sha256)
         try:
-            recording, _ = recording_add(fileobj=assembled, filename=session.filename, source=Recording.Source.AGENT,
-                                         declared_type=session.content_type, complaint=session.complaint,
-                                         uploaded_by=actor or session.created_by)
+            recording, _ = recording_add(
+                fileobj=assembled,
+                filename=session.filename,
+                source=Recording.Source.AGENT,
+                declared_type=session.content_type,
+                complaint=session.complaint,
+                uploaded_by=actor or session.created_by,
+            )
         except MediaRejected as exc:
             _settle(session, state=UploadSession.State.FAILED, error=str(exc))
             _discard_parts(session)
@@ -174,7 +217,10 @@ def upload_finalize(*, session: UploadSession, actor=None) -> tuple[Recording | 
 def _finalize_pbx(session: UploadSession, assembled: IO[bytes], sha256: str):
     call_id = session.pbx_call_id
     item, created = inbound_store(
-        channel=Channel.PHONE, kind="pbx_recording", source="pbx-upload-session", fileobj=assembled,
+        channel=Channel.PHONE,
+        kind="pbx_recording",
+        source="pbx-upload-session",
+        fileobj=assembled,
         dedup_key=f"{call_id}:{sha256}",
         metadata={"call_id": call_id, "filename": session.filename, "content_type": session.content_type},
     )
@@ -182,10 +228,17 @@ def _finalize_pbx(session: UploadSession, assembled: IO[bytes], sha256: str):
         item = inbound_process(item_id=item.pk)
     recording = Recording.objects.filter(call__call_id=call_id, sha256=sha256).first()
     if item.state == InboundItem.State.QUARANTINED or recording is None:
-        _settle(session, state=UploadSession.State.FAILED, error=item.reason or "not processed", inbound_item=item)
+        _settle(
+            session, state=UploadSession.State.FAILED, error=item.reason or "not processed", inbound_item=item
+        )
     else:
-        _settle(session, state=UploadSession.State.COMPLETE, recording=recording, inbound_item=item,
-                completed_at=timezone.now())
+        _settle(
+            session,
+            state=UploadSession.State.COMPLETE,
+            recording=recording,
+            inbound_item=item,
+            completed_at=timezone.now(),
+        )
     _discard_parts(session)
     return recording, item
 
@@ -198,7 +251,9 @@ def upload_abort(*, session: UploadSession) -> None:
 def uploads_purge_expired() -> int:
     """Beat: abort sessions past their expiry and remove their chunks."""
     count = 0
-    for session in UploadSession.objects.filter(state=UploadSession.State.OPEN, expires_at__lt=timezone.now()):
+    for session in UploadSession.objects.filter(
+        state=UploadSession.State.OPEN, expires_at__lt=timezone.now()
+    ):
         _settle(session, state=UploadSession.State.ABORTED, error="expired")
         _discard_parts(session)
         count += 1

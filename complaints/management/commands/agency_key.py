@@ -5,7 +5,9 @@ from complaints.models import Agency, AgencyCredential
 
 
 class Command(BaseCommand):
-    help = "Issue (shown once) or revoke an API key for an agency's system. Rotate: issue, then revoke the old."
+    help = (
+        "Issue (shown once) or revoke an API key for an agency's system. Rotate: issue, then revoke the old."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["issue", "revoke"])

@@ -25,7 +25,9 @@ class Command(BaseCommand):
         out(f"  Categories             {base}/api/v1/categories/")
         out(f"  File a complaint       POST {base}/api/v1/complaints/")
         out(f"  Track a complaint      POST {base}/api/v1/track/")
-        out(f"  Staff API              {base}/api/v1/staff/complaints/  (token from POST /api/v1/auth/login/)")
+        out(
+            f"  Staff API              {base}/api/v1/staff/complaints/  (token from POST /api/v1/auth/login/)"
+        )
         out(f"  Django admin           {base}/admin/")
         if getattr(settings, "OCC_DEMO_USERS_ALLOWED", False):
             out("  Demo log-ins (local demo only; never created in production):")

@@ -14,6 +14,8 @@ class Command(BaseCommand):
 
         counts = demo_load(with_users=False if options["no_users"] else None)
         demo_privacy_load()
-        self.stdout.write(self.style.SUCCESS(
-            f"demo data: {counts['categories']} categories, {counts['agencies']} agencies, {counts['users']} users"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo data: {counts['categories']} categories, {counts['agencies']} agencies, {counts['users']} users"
+            )
+        )

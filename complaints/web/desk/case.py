@@ -46,7 +46,9 @@ def preview_of(*, complaint: Complaint, agency: Agency, purpose: str, basis: str
     """What the gate would send this agency under this basis: the fields, the minimised and
     redacted payload, or the gate's refusal. Nothing is written."""
     try:
-        d = disclosure_decide(complaint=complaint, recipient=agency, purpose=purpose, basis=basis, actor=actor)
+        d = disclosure_decide(
+            complaint=complaint, recipient=agency, purpose=purpose, basis=basis, actor=actor
+        )
     except DisclosureRefused as exc:
         return {"refused": exc.reason, "code": exc.code}
     rows = []
@@ -60,11 +62,19 @@ def preview_of(*, complaint: Complaint, agency: Agency, purpose: str, basis: str
             label = INCIDENT_LABELS.get(name, name)
             rows.append({"label": f"{FIELD_LABELS['complaint.incident']}: {label}", "value": value})
     for a in p.get("attachments") or []:
-        rows.append({"label": FIELD_LABELS["complaint.attachments"], "value": f"{a['name']} ({a['content_type']})"})
+        rows.append(
+            {"label": FIELD_LABELS["complaint.attachments"], "value": f"{a['name']} ({a['content_type']})"}
+        )
     withheld = [FIELD_LABELS[f] for f in DISCLOSABLE_FIELDS if f not in d.fields]
     redactions = [(REDACTION_LABELS.get(k, k), n) for k, n in sorted(d.redactions.items())]
-    return {"rows": rows, "withheld": withheld, "redactions": redactions, "basis_reference": d.basis_reference,
-            "sha256": d.sha256, "json": json.dumps(d.payload, ensure_ascii=False, indent=2, default=str)}
+    return {
+        "rows": rows,
+        "withheld": withheld,
+        "redactions": redactions,
+        "basis_reference": d.basis_reference,
+        "sha256": d.sha256,
+        "json": json.dumps(d.payload, ensure_ascii=False, indent=2, default=str),
+    }
 
 
 def _case(request, reference: str) -> Complaint:
@@ -80,28 +90,54 @@ def _case_context(request, complaint: Complaint) -> dict:
     selectors.personal_data_read_log(actor=user, complaints=[complaint], action="view")
     recordings = list(tel.recordings_of(complaint, actor=user))
     fax = tel.faxes_list(actor=user, needs_transcription=None).filter(complaint=complaint).first()
-    refs = list(complaint.referrals.select_related("agency").prefetch_related(
-        Prefetch("attempt_log", queryset=ReferralAttempt.objects.order_by("at"))).order_by("created_at"))
+    refs = list(
+        complaint.referrals.select_related("agency")
+        .prefetch_related(Prefetch("attempt_log", queryset=ReferralAttempt.objects.order_by("at")))
+        .order_by("created_at")
+    )
     ctx = {
-        "c": complaint, "events": list(complaint.events.all()), "attachments": list(complaint.attachments.all()),
+        "c": complaint,
+        "events": list(complaint.events.all()),
+        "attachments": list(complaint.attachments.all()),
         "transitions": [(s, Status(s).label) for s in lifecycle.allowed_next(complaint.status)],
-        "recordings": recordings, "referrals": refs, "fax": fax, "can_work": can_work,
+        "recordings": recordings,
+        "referrals": refs,
+        "fax": fax,
+        "can_work": can_work,
         "is_supervisor": user.role in SUPERVISORS,
-        "categories": selectors.category_list(), "basis_labels": BASIS_LABELS, "purpose_labels": PURPOSE_LABELS,
-        "purposes": [(p, PURPOSE_LABELS[p]) for p in PURPOSES], "bases": list(BASIS_LABELS.items()),
-        "field_choices": [(f, FIELD_LABELS[f]) for f in DISCLOSABLE_FIELDS], "now": timezone.now(),
+        "categories": selectors.category_list(),
+        "basis_labels": BASIS_LABELS,
+        "purpose_labels": PURPOSE_LABELS,
+        "purposes": [(p, PURPOSE_LABELS[p]) for p in PURPOSES],
+        "bases": list(BASIS_LABELS.items()),
+        "field_choices": [(f, FIELD_LABELS[f]) for f in DISCLOSABLE_FIELDS],
+        "now": timezone.now(),
     }
     if can_work:
         proposals = []
         for p in routing_propose(complaint):
-            proposals.append({"agency": p.rule.agency, "purpose": p.rule.purpose, "reason": p.reason,
-                              "preview": preview_of(complaint=complaint, agency=p.rule.agency, purpose=p.rule.purpose,
-                                                    basis=Basis.RELATED_AGENCY, actor=user)})
+            proposals.append(
+                {
+                    "agency": p.rule.agency,
+                    "purpose": p.rule.purpose,
+                    "reason": p.reason,
+                    "preview": preview_of(
+                        complaint=complaint,
+                        agency=p.rule.agency,
+                        purpose=p.rule.purpose,
+                        basis=Basis.RELATED_AGENCY,
+                        actor=user,
+                    ),
+                }
+            )
         ctx["proposals"] = proposals
         ctx["agencies"] = list(Agency.objects.filter(is_active=True).only("code", "name_th", "name_en"))
         if ctx["is_supervisor"]:
-            ctx["assignees"] = list(User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR], is_active=True)
-                                    .only("id", "username").order_by("username"))
+            ctx["assignees"] = list(
+                User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR], is_active=True)
+                .only("id", "username")
+                .order_by("username")
+            )
     return ctx
 
 
@@ -119,8 +155,13 @@ def case_preview(request, reference: str):
     agency = Agency.objects.filter(code=request.GET.get("agency", ""), is_active=True).first()
     if agency is None:
         raise Http404
-    preview = preview_of(complaint=complaint, agency=agency, purpose=request.GET.get("purpose", ""),
-                         basis=request.GET.get("basis", ""), actor=request.user)
+    preview = preview_of(
+        complaint=complaint,
+        agency=agency,
+        purpose=request.GET.get("purpose", ""),
+        basis=request.GET.get("basis", ""),
+        actor=request.user,
+    )
     # "Another agency" has its own slot, so its preview never takes the id of a proposal's
     slot = "other" if request.GET.get("slot") == "other" else agency.code
     return render(request, "desk/_preview.html", {"preview": preview, "agency": agency, "slot": slot})
@@ -136,8 +177,9 @@ def case_status(request, reference: str):
     complaint = _case(request, reference)
     to_status = request.POST.get("status", "")
     try:
-        services.complaint_status_change(complaint=complaint, actor=request.user, to_status=to_status,
-                                         note=request.POST.get("note", ""))
+        services.complaint_status_change(
+            complaint=complaint, actor=request.user, to_status=to_status, note=request.POST.get("note", "")
+        )
     except services.TransitionRefused:
         messages.error(request, _("This status cannot follow the current one."))
     else:
@@ -150,8 +192,12 @@ def case_status(request, reference: str):
 def case_note(request, reference: str):
     complaint = _case(request, reference)
     try:
-        services.complaint_note_add(complaint=complaint, actor=request.user, text=request.POST.get("text", ""),
-                                    public=request.POST.get("public") == "1")
+        services.complaint_note_add(
+            complaint=complaint,
+            actor=request.user,
+            text=request.POST.get("text", ""),
+            public=request.POST.get("public") == "1",
+        )
     except ValidationError:
         messages.error(request, _("A note cannot be empty."))
     return _back(reference, "h-timeline")
@@ -182,8 +228,13 @@ def case_route(request, reference: str):
     if agency is None:
         raise Http404
     try:
-        referrals.referral_create(complaint=complaint, agency=agency, purpose=request.POST.get("purpose", ""),
-                                  basis=request.POST.get("basis", ""), actor=request.user)
+        referrals.referral_create(
+            complaint=complaint,
+            agency=agency,
+            purpose=request.POST.get("purpose", ""),
+            basis=request.POST.get("basis", ""),
+            actor=request.user,
+        )
     except DisclosureRefused as exc:
         messages.error(request, exc.reason)
     else:
@@ -202,9 +253,15 @@ def case_consent(request, reference: str):
     if code and agency is None:
         raise Http404
     try:
-        consent_record(complainant=complaint.complainant, agency=agency, actor=request.user,
-                       purposes=request.POST.getlist("purposes"), fields=request.POST.getlist("fields"),
-                       channel=request.POST.get("channel", complaint.channel), statement=request.POST.get("statement", ""))
+        consent_record(
+            complainant=complaint.complainant,
+            agency=agency,
+            actor=request.user,
+            purposes=request.POST.getlist("purposes"),
+            fields=request.POST.getlist("fields"),
+            channel=request.POST.get("channel", complaint.channel),
+            statement=request.POST.get("statement", ""),
+        )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
@@ -243,8 +300,9 @@ def fax_transcribe(request, reference: str):
         messages.error(request, _("Choose a category."))
         return _back(reference, "h-fax")
     try:
-        tel_services.fax_transcribe(actor=request.user, fax=fax, category=category,
-                                    description=request.POST.get("description", ""))
+        tel_services.fax_transcribe(
+            actor=request.user, fax=fax, category=category, description=request.POST.get("description", "")
+        )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     return _back(reference)
@@ -259,9 +317,13 @@ def recording_upload(request, reference: str):
         messages.error(request, _("Choose the recording file."))
     else:
         try:
-            tel_services.recording_store(fileobj=upload, filename=upload.name, source=Recording.Source.AGENT,
-                                         complaint=complaint, uploaded_by=request.user)
+            tel_services.recording_store(
+                fileobj=upload,
+                filename=upload.name,
+                source=Recording.Source.AGENT,
+                complaint=complaint,
+                uploaded_by=request.user,
+            )
         except MediaRejected as exc:
             messages.error(request, f"{exc.filename}: {exc.reason}")
     return _back(reference, "h-evidence")
-

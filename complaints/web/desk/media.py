@@ -23,20 +23,40 @@ def recording_audio(request, pk: int):
     request, as the telephony API does."""
     rec = tel.recording_get(actor=request.user, pk=pk)
     if request.method != "HEAD":
-        tel.recording_access_log(actor=request.user, recording=rec, download=False,
-                                 detail=f"playback {request.headers.get('Range', '')}".strip())
-    return ranged_response(request, name=rec.file.name, size=rec.size, content_type=rec.content_type,
-                           filename=rec.original_name, etag=f'"{rec.sha256}"',
-                           last_modified=rec.created_at.timestamp(), attachment=False)
+        tel.recording_access_log(
+            actor=request.user,
+            recording=rec,
+            download=False,
+            detail=f"playback {request.headers.get('Range', '')}".strip(),
+        )
+    return ranged_response(
+        request,
+        name=rec.file.name,
+        size=rec.size,
+        content_type=rec.content_type,
+        filename=rec.original_name,
+        etag=f'"{rec.sha256}"',
+        last_modified=rec.created_at.timestamp(),
+        attachment=False,
+    )
 
 
 @staff_page(READERS)
 def attachment(request, pk: int):
     att = selectors.attachment_get(actor=request.user, pk=pk)
-    access_log_record(actor=request.user, action="download", object_type="attachment",
-                      rows=[(att.complaint.complainant_id, att.complaint_id, att.pk)], fields=["file"])
-    response = FileResponse(att.file.open("rb"), as_attachment=True, filename=att.original_name,
-                            content_type="application/octet-stream")
+    access_log_record(
+        actor=request.user,
+        action="download",
+        object_type="attachment",
+        rows=[(att.complaint.complainant_id, att.complaint_id, att.pk)],
+        fields=["file"],
+    )
+    response = FileResponse(
+        att.file.open("rb"),
+        as_attachment=True,
+        filename=att.original_name,
+        content_type="application/octet-stream",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -20,8 +20,14 @@ from ..auth import staff_page
 from ..common import WORKERS, identity_fields, validation_errors
 
 # phone_complaint_register's error keys -> the form's error slots
-ERROR_KEYS = {"phone": "complainant.phone", "caller_number": "complainant.phone", "name": "complainant.name",
-              "email": "complainant.email", "address": "complainant.address", "contact": "complainant.contact"}
+ERROR_KEYS = {
+    "phone": "complainant.phone",
+    "caller_number": "complainant.phone",
+    "name": "complainant.name",
+    "email": "complainant.email",
+    "address": "complainant.address",
+    "contact": "complainant.contact",
+}
 
 
 def _call(request, call_id: str):
@@ -44,9 +50,15 @@ def phone(request):
             if category is None:
                 raise ValidationError({"category": [_("Choose a category.")]})
             registered = tel_services.phone_complaint_register(
-                actor=request.user, caller_number=values.get("phone", ""), category=category,
-                description=values.get("description", ""), name=values.get("name", ""),
-                email=values.get("email", ""), address=values.get("address", ""), call=call)
+                actor=request.user,
+                caller_number=values.get("phone", ""),
+                category=category,
+                description=values.get("description", ""),
+                name=values.get("name", ""),
+                email=values.get("email", ""),
+                address=values.get("address", ""),
+                call=call,
+            )
         except ValidationError as exc:
             errors = {ERROR_KEYS.get(k, k): v for k, v in validation_errors(exc).items()}
         else:
@@ -54,22 +66,39 @@ def phone(request):
             upload = request.FILES.get("recording")
             if upload:
                 try:
-                    tel_services.recording_store(fileobj=upload, filename=upload.name, source=Recording.Source.AGENT,
-                                                 complaint=complaint, uploaded_by=request.user)
+                    tel_services.recording_store(
+                        fileobj=upload,
+                        filename=upload.name,
+                        source=Recording.Source.AGENT,
+                        complaint=complaint,
+                        uploaded_by=request.user,
+                    )
                 except MediaRejected as exc:
                     messages.error(request, f"{exc.filename}: {exc.reason}")
             # The tracking code is shown once, here, for the agent to read out to the caller; it is
             # stored nowhere (not even in the session) and the page is not cached.
-            response = render(request, "desk/phone_done.html", {"c": complaint, "code": registered.tracking_code})
+            response = render(
+                request, "desk/phone_done.html", {"c": complaint, "code": registered.tracking_code}
+            )
             response["Cache-Control"] = "no-store"
             return response
     live = list(tel.calls_recent(actor=request.user, active_only=True).order_by("-started_at")[:10])
     tel.calls_read_log(actor=request.user, calls=live, action="list")
-    return render(request, "desk/phone.html", {
-        "call": call, "values": values, "category": category, "errors": errors,
-        "categories": selectors.category_list(), "identity_fields": identity_fields(category, values),
-        "live_calls": live, "call_recordings": list(call.recordings.all()) if call else []},
-        status=400 if errors else 200)
+    return render(
+        request,
+        "desk/phone.html",
+        {
+            "call": call,
+            "values": values,
+            "category": category,
+            "errors": errors,
+            "categories": selectors.category_list(),
+            "identity_fields": identity_fields(category, values),
+            "live_calls": live,
+            "call_recordings": list(call.recordings.all()) if call else [],
+        },
+        status=400 if errors else 200,
+    )
 
 
 @staff_page(WORKERS)
@@ -90,5 +119,13 @@ def phone_fields(request):
     """htmx: the identity fields of the chosen category."""
     category = selectors.category_list().filter(code=request.GET.get("category", "")).first()
     values = {k: request.GET.get(k, "") for k in ("phone", "name", "email", "address")}
-    return render(request, "desk/phone_fields.html", {"category": category, "values": values, "errors": {},
-                                                      "identity_fields": identity_fields(category, values)})
+    return render(
+        request,
+        "desk/phone_fields.html",
+        {
+            "category": category,
+            "values": values,
+            "errors": {},
+            "identity_fields": identity_fields(category, values),
+        },
+    )

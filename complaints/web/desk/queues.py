@@ -45,10 +45,16 @@ def _filters(params) -> selectors.ComplaintFilters:
         except ValidationError:
             pass  # searched as typed: it matches nothing rather than failing the page
     return selectors.ComplaintFilters(
-        status=params.get("status") or None, category=params.get("category") or None,
-        channel=params.get("channel") or None, reference=params.get("reference") or None, phone=phone or None,
-        email=params.get("email") or None, received_from=date("from"), received_to=date("to"),
-        q=(params.get("q") or "").strip() or None)
+        status=params.get("status") or None,
+        category=params.get("category") or None,
+        channel=params.get("channel") or None,
+        reference=params.get("reference") or None,
+        phone=phone or None,
+        email=params.get("email") or None,
+        received_from=date("from"),
+        received_to=date("to"),
+        q=(params.get("q") or "").strip() or None,
+    )
 
 
 def _queue_rows(actor, tab: str):
@@ -63,7 +69,8 @@ def _queue_rows(actor, tab: str):
         return base.filter(sla_due_at__lt=now).order_by("sla_due_at", "id")
     # new and triage: received (web, app, e-mail, phone) or without a category (faxes to transcribe)
     return base.filter(Q(status__in=[Status.RECEIVED, Status.REOPENED]) | Q(category__isnull=True)).order_by(
-        "received_at", "id")
+        "received_at", "id"
+    )
 
 
 @staff_page(WORKERS | {Role.PRIVACY_OFFICER, Role.AUDITOR, Role.AGENCY_OFFICER})
@@ -82,8 +89,11 @@ def queue(request):
         rows = list(_queue_rows(request.user, tab)[:PAGE])
         selectors.personal_data_read_log(actor=request.user, complaints=rows, action="list")
         ctx["rows"] = rows
-        ctx["faxes_waiting"] = set(tel.faxes_pending(actor=request.user).filter(
-            complaint_id__in=[c.pk for c in rows]).values_list("complaint_id", flat=True))
+        ctx["faxes_waiting"] = set(
+            tel.faxes_pending(actor=request.user)
+            .filter(complaint_id__in=[c.pk for c in rows])
+            .values_list("complaint_id", flat=True)
+        )
         ctx["now"] = timezone.now()
     template = "desk/_queue_body.html" if request.htmx else "desk/queue.html"
     return render(request, template, ctx)
@@ -100,7 +110,9 @@ def quarantine_reprocess(request, pk: int):
     if item.state == InboundItem.State.QUARANTINED:
         messages.error(request, _("Still quarantined: %(reason)s") % {"reason": item.reason})
     else:
-        messages.success(request, _("Item %(pk)s: %(state)s") % {"pk": item.pk, "state": item.get_state_display()})
+        messages.success(
+            request, _("Item %(pk)s: %(state)s") % {"pk": item.pk, "state": item.get_state_display()}
+        )
     return HttpResponseRedirect(f"{reverse('desk:queue')}?tab=quarantine")
 
 
@@ -112,11 +124,20 @@ def search(request):
     rows = []
     searched = any(request.GET.get(k) for k in SEARCH_KEYS)
     if searched:
-        rows = list(selectors.complaint_list(actor=request.user, filters=_filters(request.GET))
-                    .order_by("-received_at", "-id")[:PAGE])
+        rows = list(
+            selectors.complaint_list(actor=request.user, filters=_filters(request.GET)).order_by(
+                "-received_at", "-id"
+            )[:PAGE]
+        )
         selectors.personal_data_read_log(actor=request.user, complaints=rows, action="search")
-    ctx = {"rows": rows, "searched": searched, "params": request.GET, "page_size": PAGE,
-           "categories": selectors.category_list(), "channels": Channel.choices, "statuses": Status.choices,
-           "now": timezone.now()}
+    ctx = {
+        "rows": rows,
+        "searched": searched,
+        "params": request.GET,
+        "page_size": PAGE,
+        "categories": selectors.category_list(),
+        "channels": Channel.choices,
+        "statuses": Status.choices,
+        "now": timezone.now(),
+    }
     return render(request, "desk/_search_results.html" if request.htmx else "desk/search.html", ctx)
-

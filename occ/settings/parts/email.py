@@ -31,5 +31,6 @@ OCC_FAX_TO_EMAIL_SENDERS = env.list("OCC_FAX_TO_EMAIL_SENDERS", default=[])
 
 BEAT = (
     {"email-imap-poll": {"task": "channels_intake.email.tasks.imap_poll", "schedule": timedelta(minutes=1)}}
-    if env.str("OCC_IMAP_HOST", default="") else {}
+    if env.str("OCC_IMAP_HOST", default="")
+    else {}
 )

@@ -8,4 +8,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         seal = transfer_log.seal()
-        self.stdout.write(f"sealed record {seal.head_seq} ({seal.head_hash[:16]}...) at {seal.sealed_at.isoformat()}")
+        self.stdout.write(
+            f"sealed record {seal.head_seq} ({seal.head_hash[:16]}...) at {seal.sealed_at.isoformat()}"
+        )

@@ -17,5 +17,9 @@ class Command(BaseCommand):
             if problem:
                 problems.append(problem)
         if problems:
-            raise CommandError(f"transfer log NOT intact after {result.checked} good records: " + "; ".join(problems))
-        self.stdout.write(self.style.SUCCESS(f"transfer log intact: {result.checked} records, {seals} seals verified"))
+            raise CommandError(
+                f"transfer log NOT intact after {result.checked} good records: " + "; ".join(problems)
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"transfer log intact: {result.checked} records, {seals} seals verified")
+        )

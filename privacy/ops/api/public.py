@@ -42,9 +42,16 @@ def _refused(exc: dsr.RequestRefused) -> ApiError:
 
 
 class RequestFileView(Throttled):
-    @extend_schema(operation_id="privacy_request_file", request=RequestIn,
-                   responses={202: RequestFiledOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer,
-                              409: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="privacy_request_file",
+        request=RequestIn,
+        responses={
+            202: RequestFiledOut,
+            400: ErrorResponseSerializer,
+            404: ErrorResponseSerializer,
+            409: ErrorResponseSerializer,
+        },
+    )
     def post(self, request):
         data = RequestIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -52,8 +59,10 @@ class RequestFileView(Throttled):
             obj, sent_to = dsr.dsr_file_by_citizen(**data.validated_data)
         except dsr.RequestRefused as exc:
             raise _refused(exc) from exc
-        return Response({"request_id": obj.public_id, "status": obj.status, "code_sent_to": sent_to},
-                        status=status.HTTP_202_ACCEPTED)
+        return Response(
+            {"request_id": obj.public_id, "status": obj.status, "code_sent_to": sent_to},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class VerifyIn(StrictSerializer):
@@ -73,16 +82,22 @@ class RequestStatusOut(serializers.Serializer):
 
 
 class RequestVerifyView(Throttled):
-    @extend_schema(operation_id="privacy_request_verify", request=VerifyIn,
-                   responses={200: RequestStatusOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="privacy_request_verify",
+        request=VerifyIn,
+        responses={200: RequestStatusOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
+    )
     def post(self, request):
         data = VerifyIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            obj = dsr.dsr_verify(public_id=data.validated_data["request_id"], code=data.validated_data["code"])
+            obj = dsr.dsr_verify(
+                public_id=data.validated_data["request_id"], code=data.validated_data["code"]
+            )
         except dsr.CodeRejected as exc:
-            raise ApiError(status_code=400, code="code_rejected", message=str(exc),
-                           fields={"code": [str(exc)]}) from exc
+            raise ApiError(
+                status_code=400, code="code_rejected", message=str(exc), fields={"code": [str(exc)]}
+            ) from exc
         return Response(RequestStatusOut(obj).data)
 
 
@@ -93,36 +108,56 @@ class SecretIn(StrictSerializer):
 
 
 class RequestStatusView(Throttled):
-    @extend_schema(operation_id="privacy_request_status", request=SecretIn,
-                   responses={200: RequestStatusOut, 404: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="privacy_request_status",
+        request=SecretIn,
+        responses={200: RequestStatusOut, 404: ErrorResponseSerializer},
+    )
     def post(self, request):
         data = SecretIn(data=request.data)
         data.is_valid(raise_exception=True)
-        complaint = dsr._complaint_by_secret(data.validated_data["reference"], data.validated_data["tracking_code"])
-        obj = DataSubjectRequest.objects.filter(public_id=data.validated_data["request_id"],
-                                                complaint=complaint).first()
+        complaint = dsr._complaint_by_secret(
+            data.validated_data["reference"], data.validated_data["tracking_code"]
+        )
+        obj = DataSubjectRequest.objects.filter(
+            public_id=data.validated_data["request_id"], complaint=complaint
+        ).first()
         if obj is None:
             raise ApiError(status_code=404, code="not_found", message="Not found.")
         return Response(RequestStatusOut(obj).data)
 
 
 class RequestExportView(Throttled):
-    @extend_schema(operation_id="privacy_request_export", request=SecretIn,
-                   responses={200: dict, 404: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="privacy_request_export",
+        request=SecretIn,
+        responses={200: dict, 404: ErrorResponseSerializer},
+    )
     def post(self, request):
         data = SecretIn(data=request.data)
         data.is_valid(raise_exception=True)
-        document = dsr.dsr_citizen_export(public_id=data.validated_data["request_id"],
-                                          reference=data.validated_data["reference"],
-                                          tracking_code=data.validated_data["tracking_code"])
+        document = dsr.dsr_citizen_export(
+            public_id=data.validated_data["request_id"],
+            reference=data.validated_data["reference"],
+            tracking_code=data.validated_data["tracking_code"],
+        )
         return Response(document)
 
 
 class PolicyOut(serializers.ModelSerializer):
     class Meta:
         model = PolicyVersion
-        fields = ["version", "title_th", "title_en", "body_th", "body_en", "change_summary_th",
-                  "change_summary_en", "effective_at", "published_at"]
+        fields = [
+            "version",
+            "title_th",
+            "title_en",
+            "body_th",
+            "body_en",
+            "change_summary_th",
+            "change_summary_en",
+            "effective_at",
+            "published_at",
+        ]
 
 
 class NoticeOut(serializers.ModelSerializer):
@@ -141,11 +176,15 @@ class PolicyView(PublicAPIView):
     def get(self, request):
         current = policy_services.policy_current()
         history = PolicyVersion.objects.filter(published_at__isnull=False).order_by("-effective_at")
-        return Response({
-            "current": PolicyOut(current).data if current else None,
-            "history": [{"version": p.version, "effective_at": p.effective_at, "published_at": p.published_at}
-                        for p in history],
-        })
+        return Response(
+            {
+                "current": PolicyOut(current).data if current else None,
+                "history": [
+                    {"version": p.version, "effective_at": p.effective_at, "published_at": p.published_at}
+                    for p in history
+                ],
+            }
+        )
 
 
 class NoticeFeedView(PublicAPIView):
@@ -176,16 +215,25 @@ class CookieChoiceView(PublicAPIView):
     @extend_schema(operation_id="cookie_choice_get", responses={200: CookieOut})
     def get(self, request):
         pref = policy_services.cookie_preference_current(request.COOKIES.get(COOKIE_NAME, "").split(":")[0])
-        return Response({"statistics": bool(pref and pref.statistics), "decided_at": pref.decided_at if pref else None})
+        return Response(
+            {"statistics": bool(pref and pref.statistics), "decided_at": pref.decided_at if pref else None}
+        )
 
     @extend_schema(operation_id="cookie_choice_set", request=CookieIn, responses={200: CookieOut})
     def post(self, request):
         data = CookieIn(data=request.data)
         data.is_valid(raise_exception=True)
         current = request.COOKIES.get(COOKIE_NAME, "").split(":")[0] or None
-        pref = policy_services.cookie_preference_record(browser_id=current,
-                                                        statistics=data.validated_data["statistics"])
+        pref = policy_services.cookie_preference_record(
+            browser_id=current, statistics=data.validated_data["statistics"]
+        )
         response = Response({"statistics": pref.statistics, "decided_at": pref.decided_at})
-        response.set_cookie(COOKIE_NAME, f"{pref.browser_id}:{int(pref.statistics)}", max_age=365 * 86400,
-                            httponly=False, samesite="Lax", secure=not settings.DEBUG and request.is_secure())
+        response.set_cookie(
+            COOKIE_NAME,
+            f"{pref.browser_id}:{int(pref.statistics)}",
+            max_age=365 * 86400,
+            httponly=False,
+            samesite="Lax",
+            secure=not settings.DEBUG and request.is_secure(),
+        )
         return response

@@ -70,33 +70,49 @@ class AgentFileIn(StrictSerializer):
 class RequestListView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="privacy_staff_request_list",
-                   parameters=[OpenApiParameter("overdue", bool, required=False)],
-                   responses={200: RequestOut(many=True)})
+    @extend_schema(
+        operation_id="privacy_staff_request_list",
+        parameters=[OpenApiParameter("overdue", bool, required=False)],
+        responses={200: RequestOut(many=True)},
+    )
     def get(self, request):
         overdue = request.query_params.get("overdue") in ("1", "true")
-        return Response(RequestOut(selectors.request_list(actor=request.user, overdue_only=overdue), many=True).data)
+        return Response(
+            RequestOut(selectors.request_list(actor=request.user, overdue_only=overdue), many=True).data
+        )
 
-    @extend_schema(operation_id="privacy_staff_request_file", request=AgentFileIn,
-                   responses={201: RequestDetailOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="privacy_staff_request_file",
+        request=AgentFileIn,
+        responses={201: RequestDetailOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
+    )
     def post(self, request):
         data = AgentFileIn(data=request.data)
         data.is_valid(raise_exception=True)
         if not can_read_cases(request.user):
             raise Http404
-        complaint = Complaint.objects.filter(reference=data.validated_data["reference"].strip().upper()).first()
+        complaint = Complaint.objects.filter(
+            reference=data.validated_data["reference"].strip().upper()
+        ).first()
         if complaint is None:
             raise Http404
-        obj = dsr.dsr_file_by_agent(actor=request.user, complaint=complaint, type=data.validated_data["type"],
-                                    details=data.validated_data["details"],
-                                    identity_check=data.validated_data["identity_check"])
+        obj = dsr.dsr_file_by_agent(
+            actor=request.user,
+            complaint=complaint,
+            type=data.validated_data["type"],
+            details=data.validated_data["details"],
+            identity_check=data.validated_data["identity_check"],
+        )
         return Response(RequestDetailOut(obj).data, status=status.HTTP_201_CREATED)
 
 
 class RequestDetailView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="privacy_staff_request_get", responses={200: RequestDetailOut, 404: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="privacy_staff_request_get",
+        responses={200: RequestDetailOut, 404: ErrorResponseSerializer},
+    )
     def get(self, request, public_id):
         return Response(RequestDetailOut(selectors.request_get(actor=request.user, public_id=public_id)).data)
 
@@ -113,8 +129,11 @@ class RefuseIn(StrictSerializer):
 class RequestGrantView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="privacy_staff_request_grant", request=GrantIn,
-                   responses={200: RequestDetailOut, 403: ErrorResponseSerializer, 409: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="privacy_staff_request_grant",
+        request=GrantIn,
+        responses={200: RequestDetailOut, 403: ErrorResponseSerializer, 409: ErrorResponseSerializer},
+    )
     def post(self, request, public_id):
         obj = selectors.request_get(actor=request.user, public_id=public_id)
         data = GrantIn(data=request.data)
@@ -123,14 +142,19 @@ class RequestGrantView(StaffAPIView):
             obj = dsr.dsr_grant(actor=request.user, request=obj, note=data.validated_data["note"])
         except dsr.RequestRefused as exc:
             raise ApiError(status_code=409, code="not_open", message=exc.reason) from exc
-        return Response(RequestDetailOut(selectors.request_get(actor=request.user, public_id=obj.public_id)).data)
+        return Response(
+            RequestDetailOut(selectors.request_get(actor=request.user, public_id=obj.public_id)).data
+        )
 
 
 class RequestRefuseView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="privacy_staff_request_refuse", request=RefuseIn,
-                   responses={200: RequestDetailOut, 400: ErrorResponseSerializer, 409: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="privacy_staff_request_refuse",
+        request=RefuseIn,
+        responses={200: RequestDetailOut, 400: ErrorResponseSerializer, 409: ErrorResponseSerializer},
+    )
     def post(self, request, public_id):
         obj = selectors.request_get(actor=request.user, public_id=public_id)
         data = RefuseIn(data=request.data)
@@ -139,19 +163,28 @@ class RequestRefuseView(StaffAPIView):
             obj = dsr.dsr_refuse(actor=request.user, request=obj, **data.validated_data)
         except dsr.RequestRefused as exc:
             raise ApiError(status_code=409, code="not_open", message=exc.reason) from exc
-        return Response(RequestDetailOut(selectors.request_get(actor=request.user, public_id=obj.public_id)).data)
+        return Response(
+            RequestDetailOut(selectors.request_get(actor=request.user, public_id=obj.public_id)).data
+        )
 
 
 class RequestExportView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="privacy_staff_request_export", responses={200: dict, 404: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="privacy_staff_request_export", responses={200: dict, 404: ErrorResponseSerializer}
+    )
     def get(self, request, public_id):
         obj = selectors.request_get(actor=request.user, public_id=public_id)
         document = person_export(request=obj)
-        access_log_record(actor=request.user, action="export", object_type="data_subject_export",
-                          rows=[(obj.complainant_id, obj.complaint_id, obj.pk)], fields=["all"],
-                          purpose=f"data-subject request {obj.type}")
+        access_log_record(
+            actor=request.user,
+            action="export",
+            object_type="data_subject_export",
+            rows=[(obj.complainant_id, obj.complaint_id, obj.pk)],
+            fields=["all"],
+            purpose=f"data-subject request {obj.type}",
+        )
         return Response(document)
 
 
@@ -161,8 +194,21 @@ class HoldOut(serializers.ModelSerializer):
 
     class Meta:
         model = LegalHold
-        fields = ["id", "scope", "ip_address", "time_from", "time_to", "complaint", "order_reference",
-                  "issuing_authority", "recorded_by", "recorded_at", "expires_at", "released_at", "release_reason"]
+        fields = [
+            "id",
+            "scope",
+            "ip_address",
+            "time_from",
+            "time_to",
+            "complaint",
+            "order_reference",
+            "issuing_authority",
+            "recorded_by",
+            "recorded_at",
+            "expires_at",
+            "released_at",
+            "release_reason",
+        ]
 
 
 class HoldIn(StrictSerializer):
@@ -183,8 +229,11 @@ class HoldListView(StaffAPIView):
     def get(self, request):
         return Response(HoldOut(selectors.holds_list(actor=request.user), many=True).data)
 
-    @extend_schema(operation_id="privacy_hold_place", request=HoldIn,
-                   responses={201: HoldOut, 400: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="privacy_hold_place",
+        request=HoldIn,
+        responses={201: HoldOut, 400: ErrorResponseSerializer},
+    )
     def post(self, request):
         _readers_only(request.user)
         data = HoldIn(data=request.data)
@@ -195,8 +244,12 @@ class HoldListView(StaffAPIView):
         if ref:
             complaint = Complaint.objects.filter(reference=ref.strip().upper()).first()
             if complaint is None:
-                raise ApiError(status_code=400, code="validation_error", message="Unknown case.",
-                               fields={"complaint": [f"No case {ref}."]})
+                raise ApiError(
+                    status_code=400,
+                    code="validation_error",
+                    message="Unknown case.",
+                    fields={"complaint": [f"No case {ref}."]},
+                )
         hold = retention.legal_hold_place(actor=request.user, complaint=complaint, **values)
         return Response(HoldOut(hold).data, status=status.HTTP_201_CREATED)
 
@@ -213,7 +266,9 @@ class HoldReleaseView(StaffAPIView):
         hold = selectors.hold_get(actor=request.user, pk=pk)
         data = ReleaseIn(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(HoldOut(retention.legal_hold_release(actor=request.user, hold=hold, **data.validated_data)).data)
+        return Response(
+            HoldOut(retention.legal_hold_release(actor=request.user, hold=hold, **data.validated_data)).data
+        )
 
 
 class PurgeRunListView(StaffAPIView):
@@ -222,9 +277,21 @@ class PurgeRunListView(StaffAPIView):
     @extend_schema(operation_id="privacy_purge_runs", responses={200: dict})
     def get(self, request):
         rows = selectors.purge_runs(actor=request.user)[:200]
-        return Response([{"data_class": r.data_class, "started_at": r.started_at, "finished_at": r.finished_at,
-                          "cutoff": r.cutoff, "rows_purged": r.rows_purged, "rows_held": r.rows_held,
-                          "holds_respected": r.holds_respected, "batches": r.batches} for r in rows])
+        return Response(
+            [
+                {
+                    "data_class": r.data_class,
+                    "started_at": r.started_at,
+                    "finished_at": r.finished_at,
+                    "cutoff": r.cutoff,
+                    "rows_purged": r.rows_purged,
+                    "rows_held": r.rows_held,
+                    "holds_respected": r.holds_respected,
+                    "batches": r.batches,
+                }
+                for r in rows
+            ]
+        )
 
 
 class BreachOut(serializers.Serializer):
@@ -254,18 +321,25 @@ class BreachIn(StrictSerializer):
 class BreachListView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="privacy_breach_list", parameters=[OpenApiParameter("overdue", bool, required=False)],
-                   responses={200: BreachOut(many=True)})
+    @extend_schema(
+        operation_id="privacy_breach_list",
+        parameters=[OpenApiParameter("overdue", bool, required=False)],
+        responses={200: BreachOut(many=True)},
+    )
     def get(self, request):
         overdue = request.query_params.get("overdue") in ("1", "true")
-        return Response(BreachOut(selectors.breaches(actor=request.user, overdue_only=overdue), many=True).data)
+        return Response(
+            BreachOut(selectors.breaches(actor=request.user, overdue_only=overdue), many=True).data
+        )
 
     @extend_schema(operation_id="privacy_breach_record", request=BreachIn, responses={201: BreachOut})
     def post(self, request):
         data = BreachIn(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(BreachOut(records.breach_record(actor=request.user, **data.validated_data)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            BreachOut(records.breach_record(actor=request.user, **data.validated_data)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class NotifiedIn(StrictSerializer):
@@ -281,8 +355,11 @@ class BreachNotifiedView(StaffAPIView):
         breach = selectors.breach_get(actor=request.user, pk=pk)
         data = NotifiedIn(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(BreachOut(records.breach_mark_notified(actor=request.user, breach=breach,
-                                                               **data.validated_data)).data)
+        return Response(
+            BreachOut(
+                records.breach_mark_notified(actor=request.user, breach=breach, **data.validated_data)
+            ).data
+        )
 
 
 def _as(request, rows: list[dict], filename: str):
@@ -296,9 +373,11 @@ def _as(request, rows: list[dict], filename: str):
 class ProcessingRecordView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="privacy_processing_record",
-                   parameters=[OpenApiParameter("as", str, enum=["json", "csv"], required=False)],
-                   responses={200: dict})
+    @extend_schema(
+        operation_id="privacy_processing_record",
+        parameters=[OpenApiParameter("as", str, enum=["json", "csv"], required=False)],
+        responses={200: dict},
+    )
     def get(self, request):
         _readers_only(request.user)
         return _as(request, records.processing_record(), "record-of-processing")
@@ -307,13 +386,17 @@ class ProcessingRecordView(StaffAPIView):
 class AccessReportView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="privacy_access_report",
-                   parameters=[OpenApiParameter("complainant", int, required=False),
-                               OpenApiParameter("actor", str, required=False),
-                               OpenApiParameter("since", str, required=False),
-                               OpenApiParameter("until", str, required=False),
-                               OpenApiParameter("as", str, enum=["json", "csv"], required=False)],
-                   responses={200: dict})
+    @extend_schema(
+        operation_id="privacy_access_report",
+        parameters=[
+            OpenApiParameter("complainant", int, required=False),
+            OpenApiParameter("actor", str, required=False),
+            OpenApiParameter("since", str, required=False),
+            OpenApiParameter("until", str, required=False),
+            OpenApiParameter("as", str, enum=["json", "csv"], required=False),
+        ],
+        responses={200: dict},
+    )
     def get(self, request):
         _readers_only(request.user)
         from django.utils.dateparse import parse_datetime
@@ -346,12 +429,18 @@ class PolicyDraftView(StaffAPIView):
     def post(self, request):
         _readers_only(request.user)
         if request.user.role == "auditor":
-            raise ApiError(status_code=403, code="permission_denied", message="Auditors read; they do not write.")
+            raise ApiError(
+                status_code=403, code="permission_denied", message="Auditors read; they do not write."
+            )
         data = PolicyIn(data=request.data)
         data.is_valid(raise_exception=True)
         if PolicyVersion.objects.filter(version=data.validated_data["version"]).exists():
-            raise ApiError(status_code=400, code="validation_error", message="This version exists.",
-                           fields={"version": ["A policy with this version already exists."]})
+            raise ApiError(
+                status_code=400,
+                code="validation_error",
+                message="This version exists.",
+                fields={"version": ["A policy with this version already exists."]},
+            )
         policy = PolicyVersion.objects.create(**data.validated_data)
         return Response({"id": policy.pk, "version": policy.version}, status=status.HTTP_201_CREATED)
 

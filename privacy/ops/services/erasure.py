@@ -75,7 +75,16 @@ def complaint_anonymise(*, complaint: Complaint, actor, reason: str) -> dict[str
 
     telephony = complaint_telephony_erase(complaint=complaint)
 
-    TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.DATA_REQUEST, is_public=False,
-                                 text=f"personal data anonymised: {reason}", actor=actor)
-    return {"timeline_entries_redacted": events, "files_removed": files, "audit_entries_scrubbed": scrubbed,
-            **telephony}
+    TimelineEvent.objects.create(
+        complaint=complaint,
+        kind=TimelineEvent.Kind.DATA_REQUEST,
+        is_public=False,
+        text=f"personal data anonymised: {reason}",
+        actor=actor,
+    )
+    return {
+        "timeline_entries_redacted": events,
+        "files_removed": files,
+        "audit_entries_scrubbed": scrubbed,
+        **telephony,
+    }

@@ -65,18 +65,32 @@ def _complaint(c: Complaint) -> dict[str, Any]:
             "other_party_phone": c.other_party_phone,
         },
         "identity": {
-            "anonymous": p.is_anonymous, "name": p.name, "phone": p.phone, "email": p.email, "address": p.address,
+            "anonymous": p.is_anonymous,
+            "name": p.name,
+            "phone": p.phone,
+            "email": p.email,
+            "address": p.address,
             "processing_restricted": p.processing_restricted_at is not None,
             "anonymised": p.anonymised_at is not None,
         },
         "timeline": [
-            {"at": e.created_at.isoformat(), "kind": e.kind, "public": e.is_public, "status": e.to_status,
-             "text": e.text}
+            {
+                "at": e.created_at.isoformat(),
+                "kind": e.kind,
+                "public": e.is_public,
+                "status": e.to_status,
+                "text": e.text,
+            }
             for e in c.events.all()
         ],
         "attachments": [
-            {"name": a.original_name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256,
-             "uploaded_at": a.uploaded_at.isoformat()}
+            {
+                "name": a.original_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "uploaded_at": a.uploaded_at.isoformat(),
+            }
             for a in c.attachments.all()
         ],
     }
@@ -90,21 +104,41 @@ def person_export(*, request: DataSubjectRequest) -> dict[str, Any]:
         "controller": "1212 Online Complaint Center (ศูนย์รับเรื่องร้องเรียนปัญหาออนไลน์ 1212)",
         "complaints": [_complaint(c) for c in complaints],
         "data_requests": [
-            {"type": r.type, "status": r.status, "received_at": r.received_at.isoformat() if r.received_at else None,
-             "decided_at": r.decided_at.isoformat() if r.decided_at else None, "refusal_ground": r.refusal_ground}
+            {
+                "type": r.type,
+                "status": r.status,
+                "received_at": r.received_at.isoformat() if r.received_at else None,
+                "decided_at": r.decided_at.isoformat() if r.decided_at else None,
+                "refusal_ground": r.refusal_ground,
+            }
             for r in DataSubjectRequest.objects.filter(complaint_id__in=ids).order_by("id")
         ],
     }
     refs = [c.reference for c in complaints]
     data["consents"] = [
-        {"purposes": c.purposes, "fields": c.fields, "agency": c.agency.code if c.agency else None,
-         "channel": c.channel, "given_at": c.given_at.isoformat(),
-         "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None}
-        for c in Consent.objects.filter(complainant__complaint__id__in=ids).select_related("agency").order_by("id")
+        {
+            "purposes": c.purposes,
+            "fields": c.fields,
+            "agency": c.agency.code if c.agency else None,
+            "channel": c.channel,
+            "given_at": c.given_at.isoformat(),
+            "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+        }
+        for c in Consent.objects.filter(complainant__complaint__id__in=ids)
+        .select_related("agency")
+        .order_by("id")
     ]
     data["transfers"] = [
-        {"at": t.at.isoformat(), "kind": t.kind, "recipient": t.recipient, "case": t.complaint_reference,
-         "basis": t.basis, "basis_reference": t.basis_reference, "purpose": t.purpose, "fields": t.fields}
+        {
+            "at": t.at.isoformat(),
+            "kind": t.kind,
+            "recipient": t.recipient,
+            "case": t.complaint_reference,
+            "basis": t.basis,
+            "basis_reference": t.basis_reference,
+            "purpose": t.purpose,
+            "fields": t.fields,
+        }
         for t in TransferRecord.objects.filter(complaint_reference__in=refs).order_by("seq")
     ]
     for name, fn in SECTIONS.items():

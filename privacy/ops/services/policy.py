@@ -14,16 +14,18 @@ from ..models import ComplaintPolicy, CookiePreference, PolicyNotice, PolicyVers
 
 
 def _in_force(at=None):
-    return PolicyVersion.objects.filter(published_at__isnull=False, effective_at__lte=at or timezone.now()).order_by(
-        "-effective_at", "-id"
-    )
+    return PolicyVersion.objects.filter(
+        published_at__isnull=False, effective_at__lte=at or timezone.now()
+    ).order_by("-effective_at", "-id")
 
 
 def policy_current(at=None) -> PolicyVersion | None:
     return _in_force(at).first()
 
 
-def policy_version_publish(*, actor, policy: PolicyVersion, notice_th: str = "", notice_en: str = "") -> PolicyNotice:
+def policy_version_publish(
+    *, actor, policy: PolicyVersion, notice_th: str = "", notice_en: str = ""
+) -> PolicyNotice:
     """Publish a version: it cannot change afterwards, and a notice goes to the web and app feed."""
     if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
         raise PermissionError("Only the privacy officer publishes the privacy policy.")
@@ -35,11 +37,13 @@ def policy_version_publish(*, actor, policy: PolicyVersion, notice_th: str = "",
         when_th = timezone.localdate(policy.effective_at)
         return PolicyNotice.objects.create(
             policy=policy,
-            text_th=notice_th or (
+            text_th=notice_th
+            or (
                 f"ปรับปรุงนโยบายการคุ้มครองข้อมูลส่วนบุคคล ฉบับ {policy.version} มีผลตั้งแต่วันที่ "
                 f"{when_th.day}/{when_th.month}/{when_th.year + 543}. {policy.change_summary_th}"
             ).strip(),
-            text_en=notice_en or (
+            text_en=notice_en
+            or (
                 f"Privacy policy version {policy.version} takes effect on {when_th.isoformat()}. "
                 f"{policy.change_summary_en}"
             ).strip(),

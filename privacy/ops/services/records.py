@@ -20,8 +20,9 @@ from ..models import BreachRecord, DataSubjectRequest, ProcessingActivity, Reque
 BREACH_NOTICE_HOURS = 72
 
 
-def breach_record(*, actor, detected_at: datetime, description: str, data_categories: list[str],
-                  people_affected: int) -> BreachRecord:
+def breach_record(
+    *, actor, detected_at: datetime, description: str, data_categories: list[str], people_affected: int
+) -> BreachRecord:
     if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR, Role.SUPERVISOR):
         raise PermissionError("Your role may not record breaches.")
     if not description.strip():
@@ -29,13 +30,18 @@ def breach_record(*, actor, detected_at: datetime, description: str, data_catego
     if detected_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"detected_at": ["A breach cannot be detected in the future."]})
     return BreachRecord.objects.create(
-        detected_at=detected_at, description=description.strip(), data_categories=list(data_categories),
-        people_affected=people_affected, notify_by=detected_at + timedelta(hours=BREACH_NOTICE_HOURS),
+        detected_at=detected_at,
+        description=description.strip(),
+        data_categories=list(data_categories),
+        people_affected=people_affected,
+        notify_by=detected_at + timedelta(hours=BREACH_NOTICE_HOURS),
         recorded_by=actor,
     )
 
 
-def breach_mark_notified(*, actor, breach: BreachRecord, regulator: bool = True, subjects: bool = False) -> BreachRecord:
+def breach_mark_notified(
+    *, actor, breach: BreachRecord, regulator: bool = True, subjects: bool = False
+) -> BreachRecord:
     if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
         raise PermissionError("Only the privacy officer records notifications.")
     now = timezone.now()
@@ -48,7 +54,9 @@ def breach_mark_notified(*, actor, breach: BreachRecord, regulator: bool = True,
 
 
 def breaches_overdue(now: datetime | None = None):
-    return BreachRecord.objects.filter(regulator_notified_at__isnull=True, notify_by__lt=now or timezone.now())
+    return BreachRecord.objects.filter(
+        regulator_notified_at__isnull=True, notify_by__lt=now or timezone.now()
+    )
 
 
 def _disclosures_without_consent() -> list[dict[str, Any]]:
@@ -67,7 +75,8 @@ def _disclosures_without_consent() -> list[dict[str, Any]]:
 def processing_record() -> list[dict[str, Any]]:
     refusals = list(
         DataSubjectRequest.objects.filter(status=DataSubjectRequest.Status.REFUSED)
-        .values("type", "refusal_ground").order_by("type", "refusal_ground")
+        .values("type", "refusal_ground")
+        .order_by("type", "refusal_ground")
     )
     objections = DataSubjectRequest.objects.filter(type=RequestType.OBJECTION).count()
     refusal_counts: dict[str, int] = {}
@@ -102,12 +111,19 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=list(rows[0]))
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: (v if isinstance(v, str | int | float) or v is None else str(v)) for k, v in row.items()})
+        writer.writerow(
+            {k: (v if isinstance(v, str | int | float) or v is None else str(v)) for k, v in row.items()}
+        )
     return out.getvalue()
 
 
-def access_report(*, complainant_id: int | None = None, actor_username: str | None = None,
-                  since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
+def access_report(
+    *,
+    complainant_id: int | None = None,
+    actor_username: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict[str, Any]]:
     qs = AccessLogEntry.objects.select_related("actor").order_by("at", "id")
     if complainant_id:
         qs = qs.filter(complainant_id=complainant_id)
@@ -118,8 +134,16 @@ def access_report(*, complainant_id: int | None = None, actor_username: str | No
     if until:
         qs = qs.filter(at__lt=until)
     return [
-        {"at": e.at.isoformat(), "actor": e.actor.username if e.actor else "", "role": e.actor_role,
-         "action": e.action, "object": e.object_type, "object_id": e.object_id, "complaint_id": e.complaint_id,
-         "complainant_id": e.complainant_id, "fields": ",".join(e.fields)}
+        {
+            "at": e.at.isoformat(),
+            "actor": e.actor.username if e.actor else "",
+            "role": e.actor_role,
+            "action": e.action,
+            "object": e.object_type,
+            "object_id": e.object_id,
+            "complaint_id": e.complaint_id,
+            "complainant_id": e.complainant_id,
+            "fields": ",".join(e.fields),
+        }
         for e in qs.iterator(chunk_size=2000)
     ]

@@ -54,13 +54,21 @@ def _evidence(request: DataSubjectRequest, kind: str, summary: str, actor=None, 
 
 def _timeline(request: DataSubjectRequest, text: str, actor=None) -> None:
     TimelineEvent.objects.create(
-        complaint=request.complaint, kind=TimelineEvent.Kind.DATA_REQUEST, is_public=False, text=text, actor=actor
+        complaint=request.complaint,
+        kind=TimelineEvent.Kind.DATA_REQUEST,
+        is_public=False,
+        text=text,
+        actor=actor,
     )
 
 
 def _complaint_by_secret(reference: str, tracking_code: str) -> Complaint:
-    complaint = Complaint.objects.select_related("complainant").filter(reference=reference.strip().upper()).first()
-    if complaint is None or not hmac.compare_digest(complaint.tracking_code_hash, tracking_code_hash(tracking_code)):
+    complaint = (
+        Complaint.objects.select_related("complainant").filter(reference=reference.strip().upper()).first()
+    )
+    if complaint is None or not hmac.compare_digest(
+        complaint.tracking_code_hash, tracking_code_hash(tracking_code)
+    ):
         raise Http404
     return complaint
 
@@ -70,10 +78,14 @@ def _validate_details(type_: str, details: dict) -> dict:
     if type_ in (RequestType.RECTIFICATION, RequestType.ADDITION):
         changes = details.get("changes") or {}
         if not isinstance(changes, dict) or not changes:
-            raise ValidationError({"details.changes": ["Say which data to correct or add, e.g. {\"email\": \"...\"}."]})
+            raise ValidationError(
+                {"details.changes": ['Say which data to correct or add, e.g. {"email": "..."}.']}
+            )
         unknown = sorted(set(changes) - set(CORRECTABLE) - {"information"})
         if unknown:
-            raise ValidationError({f"details.changes.{k}": ["This data cannot be changed by a request."] for k in unknown})
+            raise ValidationError(
+                {f"details.changes.{k}": ["This data cannot be changed by a request."] for k in unknown}
+            )
     return details
 
 
@@ -84,8 +96,9 @@ def _mask(contact: str) -> str:
     return f"***{contact[-3:]}"
 
 
-def dsr_file_by_citizen(*, reference: str, tracking_code: str, type: str, details: dict | None = None) -> tuple[
-    DataSubjectRequest, str]:
+def dsr_file_by_citizen(
+    *, reference: str, tracking_code: str, type: str, details: dict | None = None
+) -> tuple[DataSubjectRequest, str]:
     """The citizen proves the case with reference + tracking code, then a one-time code sent to
     the contact on file proves they control it. Returns the request and where the code went."""
     if type not in RequestType.values:
@@ -103,14 +116,22 @@ def dsr_file_by_citizen(*, reference: str, tracking_code: str, type: str, detail
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         request = DataSubjectRequest.objects.create(
-            type=type, status=Status.AWAITING_VERIFICATION, complaint=complaint, complainant=person,
-            via=DataSubjectRequest.Via.CITIZEN, details=details,
+            type=type,
+            status=Status.AWAITING_VERIFICATION,
+            complaint=complaint,
+            complainant=person,
+            via=DataSubjectRequest.Via.CITIZEN,
+            details=details,
         )
         OneTimeCode.objects.create(
-            request=request, code_hash=_code_hash(request, code), channel=channel,
+            request=request,
+            code_hash=_code_hash(request, code),
+            channel=channel,
             expires_at=timezone.now() + timedelta(minutes=settings.OCC_DSR_CODE_TTL_MINUTES),
         )
-        _evidence(request, Evidence.FILED, f"{type} request filed by the citizen", details_keys=sorted(details))
+        _evidence(
+            request, Evidence.FILED, f"{type} request filed by the citizen", details_keys=sorted(details)
+        )
         _evidence(request, Evidence.CODE_SENT, f"one-time code sent by {channel}", to=_mask(contact))
         transaction.on_commit(lambda: _send_code(channel, contact, code, complaint.reference))
     return request, _mask(contact)
@@ -124,8 +145,12 @@ def _send_code(channel: str, contact: str, code: str, reference: str) -> None:
     text_th = f"รหัสยืนยันคำขอเกี่ยวกับข้อมูลส่วนบุคคล เรื่อง {reference}: {code} (ใช้ได้ {settings.OCC_DSR_CODE_TTL_MINUTES} นาที)"
     text_en = f"Your one-time code for the data request on {reference}: {code}"
     if channel == "email":
-        EmailMessage(subject=f"[{reference}] รหัสยืนยัน / One-time code", body=f"{text_th}\n{text_en}\n",
-                     to=[contact], headers={"Auto-Submitted": "auto-generated"}).send()
+        EmailMessage(
+            subject=f"[{reference}] รหัสยืนยัน / One-time code",
+            body=f"{text_th}\n{text_en}\n",
+            to=[contact],
+            headers={"Auto-Submitted": "auto-generated"},
+        ).send()
     else:
         sms_send(contact, text_th)
 
@@ -159,8 +184,9 @@ def _receive(request: DataSubjectRequest, now, *, identity: str, actor=None) -> 
     _timeline(request, f"data-subject request ({request.type}) received; due {request.due_at.date()}", actor)
 
 
-def dsr_file_by_agent(*, actor, complaint: Complaint, type: str, details: dict | None, identity_check: str
-                      ) -> DataSubjectRequest:
+def dsr_file_by_agent(
+    *, actor, complaint: Complaint, type: str, details: dict | None, identity_check: str
+) -> DataSubjectRequest:
     """An agent files for the person after checking identity by phone, and records how."""
     if actor.role not in (Role.AGENT, Role.SUPERVISOR, Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
         raise PermissionError("Your role may not file data-subject requests.")
@@ -171,15 +197,28 @@ def dsr_file_by_agent(*, actor, complaint: Complaint, type: str, details: dict |
     details = _validate_details(type, details or {})
     with transaction.atomic():
         request = DataSubjectRequest.objects.create(
-            type=type, status=Status.AWAITING_VERIFICATION, complaint=complaint, complainant=complaint.complainant,
-            via=DataSubjectRequest.Via.AGENT, details=details,
+            type=type,
+            status=Status.AWAITING_VERIFICATION,
+            complaint=complaint,
+            complainant=complaint.complainant,
+            via=DataSubjectRequest.Via.AGENT,
+            details=details,
         )
-        _evidence(request, Evidence.FILED, f"{type} request filed by an agent", actor=actor,
-                  details_keys=sorted(details))
+        _evidence(
+            request,
+            Evidence.FILED,
+            f"{type} request filed by an agent",
+            actor=actor,
+            details_keys=sorted(details),
+        )
         _receive(request, timezone.now(), identity=f"agent: {identity_check.strip()[:250]}", actor=actor)
         if complaint.complainant.anonymised_at:
-            _refuse(request, actor, RefusalGround.ANONYMISED,
-                    "The data of this complaint was already anonymised; nothing identifies the person.")
+            _refuse(
+                request,
+                actor,
+                RefusalGround.ANONYMISED,
+                "The data of this complaint was already anonymised; nothing identifies the person.",
+            )
     return request
 
 
@@ -218,15 +257,20 @@ def _require_officer(actor) -> None:
 
 def _open(request: DataSubjectRequest) -> None:
     if request.status != Status.RECEIVED:
-        raise RequestRefused("not_open", f"The request is {request.status}; only received requests can be decided.")
+        raise RequestRefused(
+            "not_open", f"The request is {request.status}; only received requests can be decided."
+        )
 
 
 def dsr_grant(*, actor, request: DataSubjectRequest, note: str = "") -> DataSubjectRequest:
     """Grant and carry out the request. Erasure under a legal hold is refused with the reason."""
     _require_officer(actor)
     with transaction.atomic():
-        request = DataSubjectRequest.objects.select_for_update().select_related("complaint", "complainant").get(
-            pk=request.pk)
+        request = (
+            DataSubjectRequest.objects.select_for_update()
+            .select_related("complaint", "complainant")
+            .get(pk=request.pk)
+        )
         _open(request)
         person = request.complainant
         if person.anonymised_at and request.type != RequestType.ACCESS:
@@ -234,8 +278,12 @@ def dsr_grant(*, actor, request: DataSubjectRequest, note: str = "") -> DataSubj
             return request
         if request.type == RequestType.ERASURE and (holds := holds_covering_complaint(request.complaint)):
             refs = ", ".join(h.order_reference for h in holds)
-            _refuse(request, actor, RefusalGround.LEGAL_HOLD,
-                    f"A legal hold covers this case ({refs}); its data must be kept until the hold ends.")
+            _refuse(
+                request,
+                actor,
+                RefusalGround.LEGAL_HOLD,
+                f"A legal hold covers this case ({refs}); its data must be kept until the hold ends.",
+            )
             return request
         _evidence(request, Evidence.GRANTED, note or "granted", actor=actor)
         _EXECUTORS[request.type](request, actor)
@@ -251,8 +299,14 @@ def _execute_access(request: DataSubjectRequest, actor) -> None:
 
     document = person_export(request=request)
     request.details = {**request.details, "export_sha256": document["sha256"]}
-    _evidence(request, Evidence.EXPORTED, "copy of the data prepared", actor=actor, sha256=document["sha256"],
-              complaints=len(document["data"]["complaints"]))
+    _evidence(
+        request,
+        Evidence.EXPORTED,
+        "copy of the data prepared",
+        actor=actor,
+        sha256=document["sha256"],
+        complaints=len(document["data"]["complaints"]),
+    )
 
 
 def _execute_amend(request: DataSubjectRequest, actor) -> None:
@@ -266,14 +320,32 @@ def _execute_amend(request: DataSubjectRequest, actor) -> None:
         for field in changes:
             setattr(person, field, getattr(checked, field))
         person.save(update_fields=list(changes))
-        _evidence(request, Evidence.AMENDED, f"{request.type}: {', '.join(sorted(changes))}", actor=actor,
-                  fields=sorted(changes), before=before, after={f: fingerprint(getattr(person, f)) for f in changes},
-                  reason=str(request.details.get("reason", ""))[:500])
+        _evidence(
+            request,
+            Evidence.AMENDED,
+            f"{request.type}: {', '.join(sorted(changes))}",
+            actor=actor,
+            fields=sorted(changes),
+            before=before,
+            after={f: fingerprint(getattr(person, f)) for f in changes},
+            reason=str(request.details.get("reason", ""))[:500],
+        )
     if information:
-        TimelineEvent.objects.create(complaint=request.complaint, kind=TimelineEvent.Kind.CITIZEN_MESSAGE,
-                                     is_public=False, text=str(information)[:10000], actor=actor)
-        _evidence(request, Evidence.AMENDED, "information added to the case", actor=actor,
-                  fields=["information"], after={"information": fingerprint(information)})
+        TimelineEvent.objects.create(
+            complaint=request.complaint,
+            kind=TimelineEvent.Kind.CITIZEN_MESSAGE,
+            is_public=False,
+            text=str(information)[:10000],
+            actor=actor,
+        )
+        _evidence(
+            request,
+            Evidence.AMENDED,
+            "information added to the case",
+            actor=actor,
+            fields=["information"],
+            after={"information": fingerprint(information)},
+        )
     _timeline(request, f"data amended on request ({request.type})", actor)
 
 
@@ -286,7 +358,9 @@ def _execute_restriction(request: DataSubjectRequest, actor) -> None:
     person = request.complainant
     person.processing_restricted_at = timezone.now()
     person.save(update_fields=["processing_restricted_at"])
-    _evidence(request, Evidence.RESTRICTED, "routing and disclosure of this person's data blocked", actor=actor)
+    _evidence(
+        request, Evidence.RESTRICTED, "routing and disclosure of this person's data blocked", actor=actor
+    )
     _timeline(request, "processing restricted at the person's request (PDPA s.34)", actor)
 
 
@@ -300,7 +374,9 @@ def _execute_lift(request: DataSubjectRequest, actor) -> None:
 
 def _execute_objection(request: DataSubjectRequest, actor) -> None:
     # An upheld objection stops further processing beyond keeping the case: it restricts.
-    _evidence(request, Evidence.OBJECTION, str(request.details.get("reason", "objection upheld"))[:500], actor=actor)
+    _evidence(
+        request, Evidence.OBJECTION, str(request.details.get("reason", "objection upheld"))[:500], actor=actor
+    )
     _execute_restriction(request, actor)
 
 
@@ -320,8 +396,9 @@ def dsr_citizen_export(*, public_id: str, reference: str, tracking_code: str) ->
     from .export import person_export
 
     complaint = _complaint_by_secret(reference, tracking_code)
-    request = DataSubjectRequest.objects.filter(public_id=public_id, complaint=complaint,
-                                                type=RequestType.ACCESS, status=Status.COMPLETED).first()
+    request = DataSubjectRequest.objects.filter(
+        public_id=public_id, complaint=complaint, type=RequestType.ACCESS, status=Status.COMPLETED
+    ).first()
     if request is None:
         raise Http404
     document = person_export(request=request)

@@ -27,8 +27,15 @@ def holds_covering_complaint(complaint: Complaint, now: datetime | None = None) 
 
 
 def legal_hold_place(
-    *, actor, scope: str, order_reference: str, issuing_authority: str, expires_at: datetime,
-    ip_address: str | None = None, time_from: datetime | None = None, time_to: datetime | None = None,
+    *,
+    actor,
+    scope: str,
+    order_reference: str,
+    issuing_authority: str,
+    expires_at: datetime,
+    ip_address: str | None = None,
+    time_from: datetime | None = None,
+    time_to: datetime | None = None,
     complaint: Complaint | None = None,
 ) -> LegalHold:
     """Record an official's order to keep specific data longer (KC-2, CCA s.26)."""
@@ -59,8 +66,14 @@ def legal_hold_place(
     if errors:
         raise ValidationError(errors)
     return LegalHold.objects.create(
-        scope=scope, ip_address=ip_address, time_from=time_from, time_to=time_to, complaint=complaint,
-        order_reference=order_reference.strip(), issuing_authority=issuing_authority.strip(), recorded_by=actor,
+        scope=scope,
+        ip_address=ip_address,
+        time_from=time_from,
+        time_to=time_to,
+        complaint=complaint,
+        order_reference=order_reference.strip(),
+        issuing_authority=issuing_authority.strip(),
+        recorded_by=actor,
         expires_at=expires_at,
     )
 
@@ -117,8 +130,13 @@ def traffic_purge(*, now: datetime | None = None, batch_size: int | None = None)
         batches += 1
     held = expired.filter(held_q).count() if holds else 0
     return PurgeRun.objects.create(
-        data_class="traffic_data", started_at=started, finished_at=timezone.now(), cutoff=cutoff,
-        rows_purged=purged, rows_held=held, batches=batches,
+        data_class="traffic_data",
+        started_at=started,
+        finished_at=timezone.now(),
+        cutoff=cutoff,
+        rows_purged=purged,
+        rows_held=held,
+        batches=batches,
         holds_respected=[h.order_reference for h in holds],
     )
 
@@ -132,9 +150,12 @@ def closed_complaints_anonymise(*, now: datetime | None = None, batch_size: int 
     now = now or started
     batch_size = batch_size or settings.OCC_PURGE_BATCH
     cutoff = now - timedelta(days=settings.OCC_CLOSED_ANONYMISE_AFTER_DAYS)
-    held_ids = set(active_holds(now).filter(scope=LegalHold.Scope.CASE).values_list("complaint_id", flat=True))
+    held_ids = set(
+        active_holds(now).filter(scope=LegalHold.Scope.CASE).values_list("complaint_id", flat=True)
+    )
     due = Complaint.objects.filter(
-        status__in=[Status.CLOSED, Status.REJECTED, Status.DUPLICATE], updated_at__lt=cutoff,
+        status__in=[Status.CLOSED, Status.REJECTED, Status.DUPLICATE],
+        updated_at__lt=cutoff,
         complainant__anonymised_at__isnull=True,
     )
     done = batches = 0
@@ -145,12 +166,23 @@ def closed_complaints_anonymise(*, now: datetime | None = None, batch_size: int 
             break
         last_id = ids[-1]
         batches += 1
-        for complaint in Complaint.objects.filter(id__in=ids).exclude(id__in=held_ids).select_related("complainant"):
+        for complaint in (
+            Complaint.objects.filter(id__in=ids).exclude(id__in=held_ids).select_related("complainant")
+        ):
             with transaction.atomic():
-                complaint_anonymise(complaint=complaint, actor=None, reason="retention period of closed case ended")
+                complaint_anonymise(
+                    complaint=complaint, actor=None, reason="retention period of closed case ended"
+                )
             done += 1
     return PurgeRun.objects.create(
-        data_class="closed_complaint_personal_data", started_at=started, finished_at=timezone.now(), cutoff=cutoff,
-        rows_purged=done, rows_held=due.filter(id__in=held_ids).count(), batches=batches,
-        holds_respected=sorted(h.order_reference for h in active_holds(now).filter(complaint_id__in=held_ids)),
+        data_class="closed_complaint_personal_data",
+        started_at=started,
+        finished_at=timezone.now(),
+        cutoff=cutoff,
+        rows_purged=done,
+        rows_held=due.filter(id__in=held_ids).count(),
+        batches=batches,
+        holds_respected=sorted(
+            h.order_reference for h in active_holds(now).filter(complaint_id__in=held_ids)
+        ),
     )

@@ -16,8 +16,15 @@ THAI = "ซื้อโทรศัพท์ทางเพจเฟซบุ๊
 THAI_SUBJECT = "ร้องเรียนร้านค้าออนไลน์หลอกลวง"
 
 
-def raw_8bit(body: bytes, *, charset_label: str | None, subject: str = "ร้องเรียน", sender="buyer@example.com",
-             message_id: str | None = "<m1@example.com>", subject_bytes: bytes | None = None) -> bytes:
+def raw_8bit(
+    body: bytes,
+    *,
+    charset_label: str | None,
+    subject: str = "ร้องเรียน",
+    sender="buyer@example.com",
+    message_id: str | None = "<m1@example.com>",
+    subject_bytes: bytes | None = None,
+) -> bytes:
     """A plain message whose body is raw 8-bit bytes with the given (possibly wrong) charset label."""
     ctype = f"text/plain; charset={charset_label}" if charset_label else "text/plain"
     subj = subject_bytes if subject_bytes is not None else str(Header(subject, "utf-8")).encode()
@@ -29,13 +36,29 @@ def raw_8bit(body: bytes, *, charset_label: str | None, subject: str = "ร้�
     ]
     if message_id:
         lines.append(b"Message-ID: " + message_id.encode())
-    lines += [b"MIME-Version: 1.0", b"Content-Type: " + ctype.encode(), b"Content-Transfer-Encoding: 8bit", b"", body]
+    lines += [
+        b"MIME-Version: 1.0",
+        b"Content-Type: " + ctype.encode(),
+        b"Content-Transfer-Encoding: 8bit",
+        b"",
+        body,
+    ]
     return b"\r\n".join(lines)
 
 
-def mime(body: str = THAI, *, subject: str = THAI_SUBJECT, sender="buyer@example.com", name="สมชาย ใจดี",
-         message_id: str | None = "<m2@example.com>", html: str | None = None, attachments=(), headers=None,
-         to="1212@mdes.go.th", charset="utf-8") -> bytes:
+def mime(
+    body: str = THAI,
+    *,
+    subject: str = THAI_SUBJECT,
+    sender="buyer@example.com",
+    name="สมชาย ใจดี",
+    message_id: str | None = "<m2@example.com>",
+    html: str | None = None,
+    attachments=(),
+    headers=None,
+    to="1212@mdes.go.th",
+    charset="utf-8",
+) -> bytes:
     root = MIMEMultipart("mixed")
     if html is not None and body:
         alt = MIMEMultipart("alternative")

@@ -38,7 +38,9 @@ def test_new_message_becomes_an_email_complaint_for_triage(ingest, django_captur
     assert ack.to == ["buyer@example.com"] and c.reference in ack.subject
     code = re.search(r"([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})", ack.body).group(1)
     assert ack.extra_headers["Auto-Submitted"] == "auto-replied"
-    track = APIClient().post("/api/v1/track/", {"reference": c.reference, "tracking_code": code}, format="json")
+    track = APIClient().post(
+        "/api/v1/track/", {"reference": c.reference, "tracking_code": code}, format="json"
+    )
     assert track.status_code == 200  # the mailed code opens the case
 
 
@@ -65,7 +67,9 @@ def test_message_id_is_per_mailbox(ingest):
 def test_category_rule_by_recipient(ingest):
     from channels_intake.email.models import MailRule
 
-    MailRule.objects.create(recipient="scam@1212.example", category=Category.objects.get(code="financial_scam"))
+    MailRule.objects.create(
+        recipient="scam@1212.example", category=Category.objects.get(code="financial_scam")
+    )
     item = ingest(mime(to="scam@1212.example"))
     assert item.complaint.category.code == "financial_scam"
 
@@ -78,14 +82,24 @@ def test_rules_are_read_once_per_batch_and_a_change_applies_at_once(ingest):
 
     from channels_intake.email.models import MailRule
 
-    rule = MailRule.objects.create(subject_keyword="แชร์ลูกโซ่", category=Category.objects.get(code="financial_scam"))
+    rule = MailRule.objects.create(
+        subject_keyword="แชร์ลูกโซ่", category=Category.objects.get(code="financial_scam")
+    )
     with CaptureQueriesContext(connection) as ctx:
-        items = [ingest(mime(subject=f"แชร์ลูกโซ่ รายที่ {i}", body=f"เรื่องที่ {i}", message_id=f"<r{i}@example.com>")) for i in range(3)]
+        items = [
+            ingest(mime(subject=f"แชร์ลูกโซ่ รายที่ {i}", body=f"เรื่องที่ {i}", message_id=f"<r{i}@example.com>"))
+            for i in range(3)
+        ]
     assert [i.complaint.category.code for i in items] == ["financial_scam"] * 3
     assert sum(MailRule._meta.db_table in q["sql"] for q in ctx.captured_queries) == 1
     rule.is_active = False
     rule.save()
-    assert ingest(mime(subject="แชร์ลูกโซ่ อีกราย", body="เรื่องใหม่", message_id="<r9@example.com>")).complaint.category is None
+    assert (
+        ingest(
+            mime(subject="แชร์ลูกโซ่ อีกราย", body="เรื่องใหม่", message_id="<r9@example.com>")
+        ).complaint.category
+        is None
+    )
 
 
 def _ack_token(django_capture_on_commit_callbacks, ingest, raw):
@@ -100,25 +114,43 @@ def _ack_token(django_capture_on_commit_callbacks, ingest, raw):
 def test_reply_with_token_from_the_contact_joins_the_case(ingest, django_capture_on_commit_callbacks):
     case, token, ack = _ack_token(django_capture_on_commit_callbacks, ingest, mime())
     assert ack.reply_to == [f"1212+{token}@mdes.go.th"]
-    reply = mime(body="ส่งสลิปเพิ่มเติมครับ", subject=f"Re: [{case.reference}] [#{token}] รับเรื่องแล้ว",
-                 message_id="<reply1@example.com>", attachments=[image_part("slip2.png")])
+    reply = mime(
+        body="ส่งสลิปเพิ่มเติมครับ",
+        subject=f"Re: [{case.reference}] [#{token}] รับเรื่องแล้ว",
+        message_id="<reply1@example.com>",
+        attachments=[image_part("slip2.png")],
+    )
     item = ingest(reply)
     assert item.complaint == case and Complaint.objects.count() == 1
-    assert TimelineEvent.objects.filter(complaint=case, kind="citizen_message", text__contains="ส่งสลิปเพิ่มเติม").exists()
+    assert TimelineEvent.objects.filter(
+        complaint=case, kind="citizen_message", text__contains="ส่งสลิปเพิ่มเติม"
+    ).exists()
     assert Attachment.objects.filter(complaint=case, original_name="slip2.png").exists()
     # the token in a plus-addressed recipient works too
-    plus = mime(body="อีกข้อความ", subject="ข้อมูลเพิ่ม", to=f"1212+{token.lower()}@mdes.go.th",
-                message_id="<reply2@example.com>")
+    plus = mime(
+        body="อีกข้อความ",
+        subject="ข้อมูลเพิ่ม",
+        to=f"1212+{token.lower()}@mdes.go.th",
+        message_id="<reply2@example.com>",
+    )
     assert ingest(plus).complaint == case
 
 
 def test_token_from_another_sender_never_attaches(ingest, django_capture_on_commit_callbacks):
     """The Zammad hole: a stranger who knows the subject cannot inject mail into a case."""
     case, token, _ = _ack_token(django_capture_on_commit_callbacks, ingest, mime())
-    intruder = mime(body="ยกเลิกเรื่องนี้", subject=f"Re: [{case.reference}] [#{token}]", sender="other@example.net",
-                    message_id="<evil@example.net>")
+    intruder = mime(
+        body="ยกเลิกเรื่องนี้",
+        subject=f"Re: [{case.reference}] [#{token}]",
+        sender="other@example.net",
+        message_id="<evil@example.net>",
+    )
     item = ingest(intruder)
-    assert item.state == "quarantined" and case.reference in item.reason and "not the case's contact" in item.reason
+    assert (
+        item.state == "quarantined"
+        and case.reference in item.reason
+        and "not the case's contact" in item.reason
+    )
     assert not TimelineEvent.objects.filter(complaint=case, kind="citizen_message").exists()
 
 
@@ -131,14 +163,19 @@ def test_a_reference_number_alone_never_attaches(ingest, django_capture_on_commi
     assert case.reference in note.text and "without its reply token" in note.text
 
 
-@pytest.mark.parametrize("headers,sender", [
-    ({"Auto-Submitted": "auto-replied"}, "buyer@example.com"),
-    ({"Precedence": "junk"}, "buyer@example.com"),
-    ({"List-Id": "<list.example.com>"}, "buyer@example.com"),
-    ({}, "MAILER-DAEMON@mx.example.com"),
-    ({"Return-Path": "<>"}, "buyer@example.com"),
-])
-def test_automatic_mail_creates_nothing_and_gets_no_answer(ingest, django_capture_on_commit_callbacks, headers, sender):
+@pytest.mark.parametrize(
+    "headers,sender",
+    [
+        ({"Auto-Submitted": "auto-replied"}, "buyer@example.com"),
+        ({"Precedence": "junk"}, "buyer@example.com"),
+        ({"List-Id": "<list.example.com>"}, "buyer@example.com"),
+        ({}, "MAILER-DAEMON@mx.example.com"),
+        ({"Return-Path": "<>"}, "buyer@example.com"),
+    ],
+)
+def test_automatic_mail_creates_nothing_and_gets_no_answer(
+    ingest, django_capture_on_commit_callbacks, headers, sender
+):
     outbox_mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         item = ingest(mime(headers=headers, sender=sender))
@@ -158,14 +195,25 @@ def test_two_auto_responders_cannot_loop(ingest, django_capture_on_commit_callba
 
 def test_disguised_and_oversized_attachments_refused_alone_message_kept(ingest, settings):
     settings.OCC = {**settings.OCC, "ATTACHMENT_MAX_BYTES": 2000}
-    raw = mime(attachments=[image_part("ok.png"), app_part("photo.jpg", b"MZ\x90\x00" + b"\x00" * 300),
-                            app_part("big.pdf", b"%PDF-1.4" + b"0" * 5000, "pdf")])
+    raw = mime(
+        attachments=[
+            image_part("ok.png"),
+            app_part("photo.jpg", b"MZ\x90\x00" + b"\x00" * 300),
+            app_part("big.pdf", b"%PDF-1.4" + b"0" * 5000, "pdf"),
+        ]
+    )
     item = ingest(raw)
     assert item.state == "processed"
     c = item.complaint
     assert list(c.attachments.values_list("original_name", flat=True)) == ["ok.png"]
-    refusals = list(TimelineEvent.objects.filter(complaint=c, kind="evidence_rejected").values_list("text", flat=True))
-    assert len(refusals) == 2 and any("photo.jpg" in t for t in refusals) and any("big.pdf" in t for t in refusals)
+    refusals = list(
+        TimelineEvent.objects.filter(complaint=c, kind="evidence_rejected").values_list("text", flat=True)
+    )
+    assert (
+        len(refusals) == 2
+        and any("photo.jpg" in t for t in refusals)
+        and any("big.pdf" in t for t in refusals)
+    )
 
 
 def test_nested_message_attachments_become_evidence(ingest):
@@ -177,7 +225,7 @@ def test_nested_message_attachments_become_evidence(ingest):
 def test_unparseable_sender_is_quarantined_and_reprocessed_after_fix(ingest):
     item = ingest(b"Subject: no sender\r\nContent-Type: text/plain\r\n\r\nhello")
     assert item.state == "quarantined" and "sender" in item.reason
-    assert InboundItem.objects.get(pk=item.pk).raw.read() .startswith(b"Subject")
+    assert InboundItem.objects.get(pk=item.pk).raw.read().startswith(b"Subject")
     call_command("reprocess_inbound", str(item.pk), stdout=io.StringIO())
     assert InboundItem.objects.get(pk=item.pk).state == "quarantined"  # still bad: still kept
 
@@ -185,7 +233,11 @@ def test_unparseable_sender_is_quarantined_and_reprocessed_after_fix(ingest):
 def test_oversized_message_is_kept_in_quarantine(ingest, settings):
     settings.OCC_EMAIL_MAX_BYTES = 500
     item = ingest(mime(body="ก" * 1000))
-    assert item.state == "quarantined" and "larger than the limit" in item.reason and Complaint.objects.count() == 0
+    assert (
+        item.state == "quarantined"
+        and "larger than the limit" in item.reason
+        and Complaint.objects.count() == 0
+    )
 
 
 def test_fax_to_email_with_a_broken_fax_waits_in_quarantine(ingest, settings):
@@ -205,8 +257,13 @@ def test_ingest_email_command_reads_eml_mbox_and_maildir(demo, tmp_path):
     md.add(mime(message_id="<md1@x>"))
     md.flush()
     out = io.StringIO()
-    call_command("ingest_email", str(tmp_path / "one.eml"), str(tmp_path / "box.mbox"), str(tmp_path / "Maildir"),
-                 stdout=out)
+    call_command(
+        "ingest_email",
+        str(tmp_path / "one.eml"),
+        str(tmp_path / "box.mbox"),
+        str(tmp_path / "Maildir"),
+        stdout=out,
+    )
     assert "processed: 4" in out.getvalue() and Complaint.objects.count() == 4
     call_command("ingest_email", str(tmp_path), stdout=io.StringIO())  # the whole folder again
     assert Complaint.objects.count() == 4
@@ -244,8 +301,10 @@ class FakeImap:
 
 def test_imap_failing_midway_loses_nothing_and_duplicates_nothing(demo, settings):
     settings.OCC_IMAP = {**settings.OCC_IMAP, "HOST": "imap.example", "DONE_FOLDER": ""}
-    server = FakeImap({b"1": mime(message_id="<i1@x>"), b"2": mime(message_id="<i2@x>"),
-                       b"3": mime(message_id="<i3@x>")}, fail_after=2)
+    server = FakeImap(
+        {b"1": mime(message_id="<i1@x>"), b"2": mime(message_id="<i2@x>"), b"3": mime(message_id="<i3@x>")},
+        fail_after=2,
+    )
     with pytest.raises(ConnectionResetError):
         imap_poll(connect=lambda: server)
     assert server.seen == {b"1", b"2"} and Complaint.objects.count() == 2
@@ -278,12 +337,20 @@ def test_gateway_endpoint_requires_a_fresh_signature(demo, settings):
     client = APIClient()
     url = "/api/v1/intake/email/"
     assert client.post(url, raw, content_type="message/rfc822").status_code == 401
-    bad = client.post(url, raw, content_type="message/rfc822", **{f"HTTP_{k.upper().replace('-', '_')}": v
-                                                                  for k, v in sign("wrong", raw).items()})
+    bad = client.post(
+        url,
+        raw,
+        content_type="message/rfc822",
+        **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in sign("wrong", raw).items()},
+    )
     assert bad.status_code == 401 and bad.json()["error"]["code"] == "bad_signature"
     stale = sign("gateway-secret", raw, timestamp=1_000_000)
-    r = client.post(url, raw, content_type="message/rfc822",
-                    **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in stale.items()})
+    r = client.post(
+        url,
+        raw,
+        content_type="message/rfc822",
+        **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in stale.items()},
+    )
     assert r.status_code == 401 and r.json()["error"]["code"] == "stale_request"
     good = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in sign("gateway-secret", raw).items()}
     r = client.post(url, raw, content_type="message/rfc822", **good)

@@ -39,13 +39,19 @@ def test_encoded_words_and_transfer_encodings(cte, charset):
     import base64
     import quopri
 
-    encoded = quopri.encodestring(THAI.encode(codec)) if cte == "quoted-printable" else base64.encodebytes(
-        THAI.encode(codec))
+    encoded = (
+        quopri.encodestring(THAI.encode(codec))
+        if cte == "quoted-printable"
+        else base64.encodebytes(THAI.encode(codec))
+    )
     msg.set_payload(encoded.decode("ascii"))
     msg.replace_header("Content-Type", f"text/plain; charset={charset}")
     msg["Content-Transfer-Encoding"] = cte
-    word = Header(THAI_SUBJECT.encode(codec), charset).encode() if charset != "utf-8" else Header(
-        THAI_SUBJECT, "utf-8").encode()
+    word = (
+        Header(THAI_SUBJECT.encode(codec), charset).encode()
+        if charset != "utf-8"
+        else Header(THAI_SUBJECT, "utf-8").encode()
+    )
     msg["Subject"] = word
     msg["From"] = "a@example.com"
     parsed = parse_message(msg.as_bytes())
@@ -59,10 +65,17 @@ def test_raw_8bit_thai_subject_without_encoding():
 
 
 def test_html_only_mail_becomes_safe_plain_text():
-    html = f"<html><head><style>p{{color:red}}</style><script>alert(1)</script></head><body><p>{THAI}</p>" \
-           "<p>ลิงก์ <a href='https://scam.example'>ร้าน</a></p></body></html>"
+    html = (
+        f"<html><head><style>p{{color:red}}</style><script>alert(1)</script></head><body><p>{THAI}</p>"
+        "<p>ลิงก์ <a href='https://scam.example'>ร้าน</a></p></body></html>"
+    )
     parsed = parse_message(mime(body="", html=html))
-    assert THAI in parsed.body and "alert" not in parsed.body and "<" not in parsed.body and "color" not in parsed.body
+    assert (
+        THAI in parsed.body
+        and "alert" not in parsed.body
+        and "<" not in parsed.body
+        and "color" not in parsed.body
+    )
 
 
 def test_multipart_alternative_prefers_plain():
@@ -71,7 +84,9 @@ def test_multipart_alternative_prefers_plain():
 
 
 def test_headers_sender_ids_and_references():
-    raw = mime(headers={"In-Reply-To": "<prev@example.com>", "References": "<a@example.com> <prev@example.com>"})
+    raw = mime(
+        headers={"In-Reply-To": "<prev@example.com>", "References": "<a@example.com> <prev@example.com>"}
+    )
     p = parse_message(raw)
     assert p.from_address == "buyer@example.com" and p.from_name == "สมชาย ใจดี"
     assert p.message_id == "m2@example.com" and p.in_reply_to == "prev@example.com"
@@ -90,18 +105,27 @@ def test_attachments_inline_images_and_nested_messages():
     inline = image_part("inline.png")
     del inline["Content-Disposition"]
     inline.add_header("Content-Disposition", "inline", filename="inline.png")
-    raw = mime(attachments=[image_part("slip.png"), inline, forwarded(inner), app_part("doc.pdf", b"%PDF-1.4 x",
-                                                                                      "pdf")])
+    raw = mime(
+        attachments=[
+            image_part("slip.png"),
+            inline,
+            forwarded(inner),
+            app_part("doc.pdf", b"%PDF-1.4 x", "pdf"),
+        ]
+    )
     names = sorted(a.filename for a in parse_message(raw).attachments)
     assert names == ["doc.pdf", "inline.png", "inner.png", "slip.png"]
 
 
-@pytest.mark.parametrize("headers,why", [
-    ({"Auto-Submitted": "auto-replied"}, "Auto-Submitted"),
-    ({"Precedence": "bulk"}, "Precedence"),
-    ({"List-Id": "<news.example.com>"}, "mailing-list"),
-    ({"X-Autoreply": "yes"}, "auto-responder"),
-])
+@pytest.mark.parametrize(
+    "headers,why",
+    [
+        ({"Auto-Submitted": "auto-replied"}, "Auto-Submitted"),
+        ({"Precedence": "bulk"}, "Precedence"),
+        ({"List-Id": "<news.example.com>"}, "mailing-list"),
+        ({"X-Autoreply": "yes"}, "auto-responder"),
+    ],
+)
 def test_automatic_mail_is_recognised(headers, why):
     assert why in parse_message(mime(headers=headers)).automatic
 

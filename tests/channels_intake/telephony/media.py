@@ -41,7 +41,9 @@ def _riff(fmt_tag: int, channels: int, rate: int, bits: int, data: bytes, extens
         fmt = struct.pack("<HHIIHHHHI", 0xFFFE, channels, rate, rate * block, block, bits, 22, bits, 4) + sub
     else:
         fmt = struct.pack("<HHIIHH", fmt_tag, channels, rate, rate * block, block, bits)
-    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    body = (
+        b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    )
     if len(data) % 2:
         body += b"\0"
     return b"RIFF" + struct.pack("<I", len(body)) + body
@@ -74,7 +76,7 @@ def encode(container: str, codec: str, rate: int, seconds: float = 1.0) -> bytes
     resampler = av.AudioResampler(format=stream.codec_context.format.name, layout="mono", rate=rate)
     pts = 0
     for start in range(0, n, frame_size):
-        chunk = data[start * 2:(start + frame_size) * 2]
+        chunk = data[start * 2 : (start + frame_size) * 2]
         frame = av.AudioFrame(format="s16", layout="mono", samples=len(chunk) // 2)
         frame.planes[0].update(chunk + b"\0" * (frame.planes[0].buffer_size - len(chunk)))
         frame.sample_rate = rate

@@ -31,7 +31,9 @@ def test_a_call_is_recorded_from_its_three_events(cti):
     ended = cti("ended", when="2026-11-23T10:04:05+07:00", end_reason="completed")
     assert ended.json()["call"]["state"] == "ended" and ended.json()["applied"] is True
     call = Call.objects.get(call_id="c-1")
-    assert call.caller_number == "+66812345678" and call.called_line == "1212" and call.agent_extension == "2041"
+    assert (
+        call.caller_number == "+66812345678" and call.called_line == "1212" and call.agent_extension == "2041"
+    )
     assert call.duration_seconds == 240 and call.end_reason == "completed"
     assert list(call.events.values_list("type", flat=True)) == ["started", "answered", "ended"]
     assert InboundItem.objects.filter(kind="cti_event", state="processed").count() == 3  # each kept raw
@@ -71,17 +73,29 @@ def test_the_agent_extension_names_the_agent(cti, user_factory):
     assert Call.objects.get().agent == agent
 
 
-@pytest.mark.parametrize("mutate,code", [
-    (lambda h: {**h, "X-OCC-Signature": "sha256=" + "0" * 64}, "bad_signature"),
-    (lambda h: {k: v for k, v in h.items() if k != "X-OCC-Signature"}, "not_authenticated"),
-])
+@pytest.mark.parametrize(
+    "mutate,code",
+    [
+        (lambda h: {**h, "X-OCC-Signature": "sha256=" + "0" * 64}, "bad_signature"),
+        (lambda h: {k: v for k, v in h.items() if k != "X-OCC-Signature"}, "not_authenticated"),
+    ],
+)
 def test_an_unsigned_or_forged_event_is_refused_and_nothing_is_stored(cti, mutate, code):
     """clause: OCC-8"""
-    good = machine_headers(PBX, method="POST", path="/api/v1/telephony/cti/events/",
-                           content=json.dumps({"call_id": "x", "event": "started",
-                                               "occurred_at": "2026-11-23T10:00:00Z"}).encode())
-    r = cti("started", call_id="x", headers=mutate(good), body=json.dumps(
-        {"call_id": "x", "event": "started", "occurred_at": "2026-11-23T10:00:00Z"}).encode())
+    good = machine_headers(
+        PBX,
+        method="POST",
+        path="/api/v1/telephony/cti/events/",
+        content=json.dumps(
+            {"call_id": "x", "event": "started", "occurred_at": "2026-11-23T10:00:00Z"}
+        ).encode(),
+    )
+    r = cti(
+        "started",
+        call_id="x",
+        headers=mutate(good),
+        body=json.dumps({"call_id": "x", "event": "started", "occurred_at": "2026-11-23T10:00:00Z"}).encode(),
+    )
     assert r.status_code == 401 and r.json()["error"]["code"] == code
     assert not Call.objects.exists() and not InboundItem.objects.exists()
 
@@ -90,8 +104,13 @@ def test_a_wrong_secret_a_stale_timestamp_and_a_replay_are_refused(cti):
     """clause: OCC-8"""
     assert cti("started", secret="not-the-secret").json()["error"]["code"] == "bad_signature"
     body = json.dumps({"call_id": "s", "event": "started", "occurred_at": "2026-11-23T10:00:00Z"}).encode()
-    stale = machine_headers(PBX, method="POST", path="/api/v1/telephony/cti/events/", content=body,
-                            timestamp=int(time.time()) - 3600)
+    stale = machine_headers(
+        PBX,
+        method="POST",
+        path="/api/v1/telephony/cti/events/",
+        content=body,
+        timestamp=int(time.time()) - 3600,
+    )
     assert cti("started", headers=stale, body=body).json()["error"]["code"] == "stale_request"
     first = cti("started", call_id="r")
     replay = cti("started", call_id="r", headers=first.signed)  # the very same signed request again
@@ -118,15 +137,44 @@ def test_an_unconfigured_endpoint_says_so(cti, settings):
     assert cti("started").json()["error"]["code"] == "not_configured"
 
 
-@pytest.mark.parametrize("body,needle", [
-    (b"{not json", "not JSON"),
-    (json.dumps({"call_id": "q", "event": "transferred", "occurred_at": "2026-11-23T10:00:00Z"}).encode(), "event"),
-    (json.dumps({"call_id": "q", "event": "started", "occurred_at": "2026-11-23T10:00:00Z",
-                 "caller_number": "12"}).encode(), "caller_number: not a valid phone number"),
-    (json.dumps({"call_id": "q", "event": "started", "occurred_at": "yesterday"}).encode(), "occurred_at"),
-    (json.dumps({"call_id": "q", "event": "started", "occurred_at": "2026-11-23T10:00:00Z",
-                 "caller_name": "someone"}).encode(), "caller_name"),
-])
+@pytest.mark.parametrize(
+    "body,needle",
+    [
+        (b"{not json", "not JSON"),
+        (
+            json.dumps(
+                {"call_id": "q", "event": "transferred", "occurred_at": "2026-11-23T10:00:00Z"}
+            ).encode(),
+            "event",
+        ),
+        (
+            json.dumps(
+                {
+                    "call_id": "q",
+                    "event": "started",
+                    "occurred_at": "2026-11-23T10:00:00Z",
+                    "caller_number": "12",
+                }
+            ).encode(),
+            "caller_number: not a valid phone number",
+        ),
+        (
+            json.dumps({"call_id": "q", "event": "started", "occurred_at": "yesterday"}).encode(),
+            "occurred_at",
+        ),
+        (
+            json.dumps(
+                {
+                    "call_id": "q",
+                    "event": "started",
+                    "occurred_at": "2026-11-23T10:00:00Z",
+                    "caller_name": "someone",
+                }
+            ).encode(),
+            "caller_name",
+        ),
+    ],
+)
 def test_a_bad_event_is_kept_in_quarantine_with_the_reason(cti, body, needle):
     r = cti("started", body=body)
     assert r.status_code == 422 and r.json()["error"]["code"] == "quarantined"
@@ -149,15 +197,27 @@ def test_a_quarantined_event_is_reprocessed_after_a_fix(cti, monkeypatch):
 
 
 def test_an_oversized_event_is_refused_before_reading(cti):
-    body = json.dumps({"call_id": "big", "event": "started", "occurred_at": "2026-11-23T10:00:00Z",
-                       "called_line": "x" * 20000}).encode()
+    body = json.dumps(
+        {
+            "call_id": "big",
+            "event": "started",
+            "occurred_at": "2026-11-23T10:00:00Z",
+            "called_line": "x" * 20000,
+        }
+    ).encode()
     assert cti("started", body=body).status_code == 413
 
 
 def test_the_invalid_number_is_not_written_into_the_reason(cti):
     """Personal data never goes into error messages or logs."""
-    body = json.dumps({"call_id": "p", "event": "started", "occurred_at": "2026-11-23T10:00:00Z",
-                       "caller_number": "0812-99"}).encode()
+    body = json.dumps(
+        {
+            "call_id": "p",
+            "event": "started",
+            "occurred_at": "2026-11-23T10:00:00Z",
+            "caller_number": "0812-99",
+        }
+    ).encode()
     r = cti("started", body=body)
     assert r.status_code == 422 and "0812" not in r.json()["error"]["message"]
 

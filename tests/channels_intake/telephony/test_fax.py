@@ -38,7 +38,9 @@ def after_commit(django_capture_on_commit_callbacks):
 
 
 @pytest.mark.parametrize("compression", ["group3", "group4"])
-def test_a_gateway_fax_becomes_a_complaint_waiting_for_transcription(demo, fax_send, after_commit, compression):
+def test_a_gateway_fax_becomes_a_complaint_waiting_for_transcription(
+    demo, fax_send, after_commit, compression
+):
     """clause: OCC-2, OCC-5, OCC-14"""
     data = media.fax_tiff(3, compression)
     r = after_commit(fax_send, data, pages=3)
@@ -97,13 +99,20 @@ def test_a_pdf_fax(demo, fax_send, after_commit):
     assert fax.content_type == "application/pdf" and fax.pages == 2 and fax.page_previews.count() == 2
 
 
-@pytest.mark.parametrize("data,name,needle", [
-    (media.fax_tiff(2)[:400], "cut.tif", "cut.tif is truncated"),
-    (media.tiff_claiming_more_data(media.fax_tiff(1)), "short.tif", "short.tif is truncated: page 1's image data"),
-    (media.fax_pdf(2)[:3000], "cut.pdf", "cut.pdf is a damaged PDF"),
-    (media.png(), "fax.tif", "fax.tif is not a fax image (TIFF or PDF): its content is image/png"),
-    (media.fax_tiff(1), "fax.pdf", "fax.pdf is named '.pdf' but its content is a TIFF image"),
-])
+@pytest.mark.parametrize(
+    "data,name,needle",
+    [
+        (media.fax_tiff(2)[:400], "cut.tif", "cut.tif is truncated"),
+        (
+            media.tiff_claiming_more_data(media.fax_tiff(1)),
+            "short.tif",
+            "short.tif is truncated: page 1's image data",
+        ),
+        (media.fax_pdf(2)[:3000], "cut.pdf", "cut.pdf is a damaged PDF"),
+        (media.png(), "fax.tif", "fax.tif is not a fax image (TIFF or PDF): its content is image/png"),
+        (media.fax_tiff(1), "fax.pdf", "fax.pdf is named '.pdf' but its content is a TIFF image"),
+    ],
+)
 def test_a_bad_fax_is_refused_and_kept_in_quarantine(demo, fax_send, data, name, needle):
     """clause: OCC-8 (nothing lost: the raw file is kept with the reason)"""
     r = fax_send(data, name=name)
@@ -118,8 +127,9 @@ def test_a_page_count_that_disagrees_with_the_gateway_is_named(demo, fax_send):
     assert r.status_code == 422 and "has 2 page(s) but the sender announced 5" in r.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("extra,needle", [({"page_count": "many"}, "page_count"),
-                                          ({"received_at": "yesterday"}, "received_at")])
+@pytest.mark.parametrize(
+    "extra,needle", [({"page_count": "many"}, "page_count"), ({"received_at": "yesterday"}, "received_at")]
+)
 def test_bad_gateway_metadata_keeps_the_fax_in_quarantine(demo, fax_send, extra, needle):
     r = fax_send(media.fax_tiff(1), extra=extra)
     assert r.status_code == 422 and needle in r.json()["error"]["message"]
@@ -139,9 +149,15 @@ def test_a_fax_without_a_usable_number_is_taken_and_contact_added_at_transcripti
     c = Complaint.objects.get(reference=r.json()["reference"])
     assert c.complainant.is_anonymous and c.fax.sender_number == ""
     fax = c.fax
-    t = agent.post(f"/api/v1/staff/faxes/{fax.pk}/transcribe/", {
-        "category": "online_shopping", "description": "ตามโทรสาร: สั่งสินค้าแล้วไม่ได้รับ",
-        "complainant": {"name": "ผู้ส่ง โทรสาร", "phone": "081-234-5678"}}, format="json")
+    t = agent.post(
+        f"/api/v1/staff/faxes/{fax.pk}/transcribe/",
+        {
+            "category": "online_shopping",
+            "description": "ตามโทรสาร: สั่งสินค้าแล้วไม่ได้รับ",
+            "complainant": {"name": "ผู้ส่ง โทรสาร", "phone": "081-234-5678"},
+        },
+        format="json",
+    )
     assert t.status_code == 200, t.json()
     person = Complaint.objects.get(pk=c.pk).complainant
     assert not person.is_anonymous and person.phone == "+66812345678" and person.name == "ผู้ส่ง โทรสาร"
@@ -158,21 +174,32 @@ def test_agents_transcribe_and_the_case_follows_its_lifecycle(agent, fax_send, a
     assert queue[0]["file_download_url"] == f"/api/v1/staff/attachments/{fax.attachment_id}/download/"
     png = agent.get(queue[0]["page_previews"][0]["url"])
     assert png.status_code == 200 and b"".join(png.streaming_content).startswith(b"\x89PNG")
-    t = agent.post(f"/api/v1/staff/faxes/{fax.pk}/transcribe/", {
-        "category": "online_shopping", "description": "ร้องเรียนร้านค้าออนไลน์ตามโทรสาร",
-        "incident": {"website_url": "https://scam-shop.example/", "amount_lost": "990.00"}}, format="json")
+    t = agent.post(
+        f"/api/v1/staff/faxes/{fax.pk}/transcribe/",
+        {
+            "category": "online_shopping",
+            "description": "ร้องเรียนร้านค้าออนไลน์ตามโทรสาร",
+            "incident": {"website_url": "https://scam-shop.example/", "amount_lost": "990.00"},
+        },
+        format="json",
+    )
     assert t.status_code == 200 and t.json()["needs_transcription"] is False
     c = Complaint.objects.get(reference=r.json()["reference"])
     assert c.category.code == "online_shopping" and c.sla_due_at is not None
     assert c.description.startswith("ร้องเรียน") and str(c.amount_lost) == "990.00"
     kinds = list(c.events.values_list("kind", flat=True))
-    assert kinds[-2:] == ["transcribed", "category"] and c.events.get(kind="category").text == "online_shopping"
+    assert (
+        kinds[-2:] == ["transcribed", "category"] and c.events.get(kind="category").text == "online_shopping"
+    )
     assert agent.get("/api/v1/staff/faxes/").json()["results"] == []
     assert len(agent.get("/api/v1/staff/faxes/?needs_transcription=false").json()["results"]) == 1
-    again = agent.post(f"/api/v1/staff/faxes/{fax.pk}/transcribe/", {"category": "other", "description": "x"},
-                       format="json")
+    again = agent.post(
+        f"/api/v1/staff/faxes/{fax.pk}/transcribe/", {"category": "other", "description": "x"}, format="json"
+    )
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_transcribed"
-    moved = agent.post(f"/api/v1/staff/complaints/{c.reference}/status/", {"status": "triaged"}, format="json")
+    moved = agent.post(
+        f"/api/v1/staff/complaints/{c.reference}/status/", {"status": "triaged"}, format="json"
+    )
     assert moved.status_code == 200
 
 
@@ -182,8 +209,9 @@ def test_transcription_respects_the_categorys_identity_policy(agent, fax_send):
 
     Category.objects.filter(code="other").update(policy_name="required")
     fax = Complaint.objects.get(reference=fax_send(media.fax_tiff(1)).json()["reference"]).fax
-    r = agent.post(f"/api/v1/staff/faxes/{fax.pk}/transcribe/", {"category": "other", "description": "x"},
-                   format="json")
+    r = agent.post(
+        f"/api/v1/staff/faxes/{fax.pk}/transcribe/", {"category": "other", "description": "x"}, format="json"
+    )
     assert r.status_code == 400 and "complainant.name" in r.json()["error"]["fields"]
     assert Fax.objects.get(pk=fax.pk).needs_transcription
 
@@ -196,8 +224,11 @@ def test_who_read_a_fax_is_logged(agent, fax_send, after_commit):
     agent.get(f"/api/v1/staff/faxes/{fax.pk}/")
     agent.get(f"/api/v1/staff/faxes/{fax.pk}/pages/2/")
     agent.get(f"/api/v1/staff/attachments/{fax.attachment_id}/download/")
-    logged = set(AccessLogEntry.objects.filter(actor=agent.user, complaint_id=fax.complaint_id)
-                 .values_list("object_type", "action"))
+    logged = set(
+        AccessLogEntry.objects.filter(actor=agent.user, complaint_id=fax.complaint_id).values_list(
+            "object_type", "action"
+        )
+    )
     assert logged == {("fax", "list"), ("fax", "view"), ("fax_page", "view"), ("attachment", "download")}
 
 
@@ -211,11 +242,19 @@ def test_faxes_are_the_centres_own(fax_send, staff_api, after_commit):
     assert officer.get("/api/v1/staff/faxes/").json()["results"] == []
     dpo = staff_api(Role.PRIVACY_OFFICER, "dpo")
     assert dpo.get(f"/api/v1/staff/faxes/{fax.pk}/").status_code == 200
-    assert dpo.post(f"/api/v1/staff/faxes/{fax.pk}/transcribe/", {"category": "other", "description": "x"},
-                    format="json").status_code == 403
+    assert (
+        dpo.post(
+            f"/api/v1/staff/faxes/{fax.pk}/transcribe/",
+            {"category": "other", "description": "x"},
+            format="json",
+        ).status_code
+        == 403
+    )
 
 
-def test_a_page_the_renderer_cannot_read_is_recorded_not_retried_forever(demo, fax_send, after_commit, monkeypatch):
+def test_a_page_the_renderer_cannot_read_is_recorded_not_retried_forever(
+    demo, fax_send, after_commit, monkeypatch
+):
     from channels_intake.telephony.services import fax as fax_services
 
     def broken(*args, **kwargs):
@@ -261,15 +300,24 @@ def test_fax_register_is_idempotent_when_called_directly(demo):
     import io
 
     data = media.fax_pdf(1)
-    first = fax_register(fileobj=io.BytesIO(data), filename="fax.pdf", sender_number="021275789",
-                         receiving_line="1212@mdes.go.th")
-    again = fax_register(fileobj=io.BytesIO(data), filename="fax.pdf", sender_number="021275789",
-                         receiving_line="1212@mdes.go.th")
+    first = fax_register(
+        fileobj=io.BytesIO(data),
+        filename="fax.pdf",
+        sender_number="021275789",
+        receiving_line="1212@mdes.go.th",
+    )
+    again = fax_register(
+        fileobj=io.BytesIO(data),
+        filename="fax.pdf",
+        sender_number="021275789",
+        receiving_line="1212@mdes.go.th",
+    )
     assert first == again and Fax.objects.get().source == "fax-to-email"
 
 
-def test_erasure_helper_removes_numbers_and_page_images(agent, cti, fax_send, after_commit,
-                                                        django_capture_on_commit_callbacks):
+def test_erasure_helper_removes_numbers_and_page_images(
+    agent, cti, fax_send, after_commit, django_capture_on_commit_callbacks
+):
     """clause: OCC-11 (deletion on request), PDPA s.33"""
     from channels_intake.telephony.models import Call
     from channels_intake.telephony.services import complaint_telephony_erase
@@ -277,7 +325,9 @@ def test_erasure_helper_removes_numbers_and_page_images(agent, cti, fax_send, af
     r = after_commit(fax_send, media.fax_tiff(2))
     fax = Fax.objects.get(complaint__reference=r.json()["reference"])
     cti("started", call_id="about-the-fax")
-    agent.post("/api/v1/staff/calls/about-the-fax/link/", {"reference": fax.complaint.reference}, format="json")
+    agent.post(
+        "/api/v1/staff/calls/about-the-fax/link/", {"reference": fax.complaint.reference}, format="json"
+    )
     names = list(fax.page_previews.values_list("preview", flat=True))
     with django_capture_on_commit_callbacks(execute=True):
         counts = complaint_telephony_erase(complaint=fax.complaint)

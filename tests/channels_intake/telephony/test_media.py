@@ -91,12 +91,15 @@ def test_a_wav_cut_inside_its_data_names_both_sizes():
     assert reason.startswith("is truncated") and "3000" in reason
 
 
-@pytest.mark.parametrize("data,name,needle", [
-    (media.png(), "call.wav", "its content is image/png"),
-    (b"<html><body>not audio</body></html>", "call.mp3", "its content is an HTML page"),
-    (media.fax_pdf(1), "call.m4a", "its content is application/pdf"),
-    (b"", "call.wav", "not a recording"),
-])
+@pytest.mark.parametrize(
+    "data,name,needle",
+    [
+        (media.png(), "call.wav", "its content is image/png"),
+        (b"<html><body>not audio</body></html>", "call.mp3", "its content is an HTML page"),
+        (media.fax_pdf(1), "call.m4a", "its content is application/pdf"),
+        (b"", "call.wav", "not a recording"),
+    ],
+)
 def test_something_else_under_an_audio_name_is_refused_by_content(data, name, needle):
     assert needle in refused(data, name)
 
@@ -105,19 +108,23 @@ def test_a_mislabelled_recording_is_refused_naming_both_kinds():
     assert refused(media.mp3(), "call.wav") == "is named '.wav' (WAV audio) but its content is MP3 audio"
     assert "named '.png'" in refused(media.wav_pcm(), "call.png")
     assert refused(media.wav_pcm(), "call.bin", declared="audio/mpeg") == (
-        "was sent as audio/mpeg but its content is WAV audio")
+        "was sent as audio/mpeg but its content is WAV audio"
+    )
     assert inspect(media.wav_pcm(), "call.bin", declared="application/octet-stream").codec == "pcm_s16le"
 
 
 def test_unsupported_encodings_are_named():
     """Real encoders' output in containers the centre knows, with codecs it does not take."""
     assert refused(media.encode("wav", "adpcm_ima_wav", 8000), "call.wav").startswith(
-        "uses WAV encoding IMA ADPCM (format 0x0011)")
+        "uses WAV encoding IMA ADPCM (format 0x0011)"
+    )
     assert "GSM 6.10" in refused(media.wav_gsm_header(), "call.wav")
     assert refused(media.encode("ogg", "flac", 16000), "call.ogg") == (
-        "is an OGG file with FLAC audio; the centre takes OGG only with Opus")
+        "is an OGG file with FLAC audio; the centre takes OGG only with Opus"
+    )
     assert refused(media.encode("ipod", "alac", 16000), "call.m4a") == (
-        "is an M4A file with 'alac' audio; the centre takes M4A only with AAC")
+        "is an M4A file with 'alac' audio; the centre takes M4A only with AAC"
+    )
 
 
 def test_an_unfinished_wav_header_is_refused():
@@ -127,8 +134,10 @@ def test_an_unfinished_wav_header_is_refused():
 
 
 @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(prefix=st.sampled_from([b"RIFF", b"OggS", b"ID3", b"\xff\xfb", b"\x00\x00\x00\x20ftyp", b""]),
-       body=st.binary(max_size=2048))
+@given(
+    prefix=st.sampled_from([b"RIFF", b"OggS", b"ID3", b"\xff\xfb", b"\x00\x00\x00\x20ftyp", b""]),
+    body=st.binary(max_size=2048),
+)
 def test_arbitrary_bytes_are_refused_never_crash(prefix, body):
     """Hostile input: whatever the bytes, the answer is a MediaRejected (a reason), never a crash."""
     data = prefix + body
@@ -166,6 +175,7 @@ def test_hashing_enforces_the_size_limit_and_refuses_empty_files():
 
 # --- faxes -----------------------------------------------------------------------------------------
 
+
 def fax_refused(data: bytes, name: str) -> str:
     with pytest.raises(MediaRejected) as exc:
         fax_inspect(io.BytesIO(data), name=name)
@@ -198,12 +208,15 @@ def test_a_truncated_pdf_fax_is_refused():
     assert "damaged PDF" in fax_refused(b"%PDF-1.4 garbage", "fax.pdf")
 
 
-@pytest.mark.parametrize("data,name,needle", [
-    (media.png(), "fax.tif", "not a fax image (TIFF or PDF): its content is image/png"),
-    (media.fax_tiff(1), "fax.pdf", "named '.pdf' but its content is a TIFF image"),
-    (media.fax_pdf(1), "fax.tiff", "named '.tiff' but its content is a PDF document"),
-    (media.wav_pcm(), "fax.tif", "its content is audio/x-wav"),
-])
+@pytest.mark.parametrize(
+    "data,name,needle",
+    [
+        (media.png(), "fax.tif", "not a fax image (TIFF or PDF): its content is image/png"),
+        (media.fax_tiff(1), "fax.pdf", "named '.pdf' but its content is a TIFF image"),
+        (media.fax_pdf(1), "fax.tiff", "named '.tiff' but its content is a PDF document"),
+        (media.wav_pcm(), "fax.tif", "its content is audio/x-wav"),
+    ],
+)
 def test_disguised_faxes_are_refused(data, name, needle):
     assert needle in fax_refused(data, name)
 
@@ -220,4 +233,7 @@ def test_a_page_whose_image_data_runs_past_the_end_is_truncated():
     """The directory is intact but the strip data did not all arrive: libtiff would show blank paper."""
     data = media.tiff_claiming_more_data(media.fax_tiff(1, "group4"))
     reason = fax_refused(data, "fax.tif")
-    assert reason.startswith("is truncated: page 1's image data ends at byte") and f"only {len(data)} bytes" in reason
+    assert (
+        reason.startswith("is truncated: page 1's image data ends at byte")
+        and f"only {len(data)} bytes" in reason
+    )

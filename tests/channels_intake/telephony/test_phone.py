@@ -26,7 +26,9 @@ def test_an_agent_files_a_phone_complaint_with_the_callers_number(agent):
     body = r.json()
     assert body["tracking_code"] and body["call_id"] is None and body["status"] == "received"
     c = Complaint.objects.get(reference=body["reference"])
-    assert c.channel == "phone" and c.complainant.phone == "+66812345678" and c.category.code == "financial_scam"
+    assert (
+        c.channel == "phone" and c.complainant.phone == "+66812345678" and c.category.code == "financial_scam"
+    )
     assert c.events.get(kind="created").actor == agent.user
 
 
@@ -77,13 +79,25 @@ def test_a_call_already_on_a_case_files_nothing(agent, cti):
 
 
 def test_an_idempotency_key_makes_a_double_submit_one_complaint(agent):
-    first = agent.post(URL, {"caller_number": "0812345678", "category": "other", "description": "โทรแจ้ง"},
-                       format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    again = agent.post(URL, {"caller_number": "0812345678", "category": "other", "description": "โทรแจ้ง"},
-                       format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    first = agent.post(
+        URL,
+        {"caller_number": "0812345678", "category": "other", "description": "โทรแจ้ง"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+    again = agent.post(
+        URL,
+        {"caller_number": "0812345678", "category": "other", "description": "โทรแจ้ง"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
     assert first.status_code == again.status_code == 201 and first.json() == again.json()
-    other = agent.post(URL, {"caller_number": "0812345678", "category": "other", "description": "อื่น"},
-                       format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    other = agent.post(
+        URL,
+        {"caller_number": "0812345678", "category": "other", "description": "อื่น"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
     assert other.status_code == 409 and Complaint.objects.count() == 1
 
 
@@ -92,7 +106,10 @@ def test_an_agent_links_a_call_to_an_existing_case(agent, cti, file_complaint):
     cti("started", call_id="follow-up")
     r = agent.post("/api/v1/staff/calls/follow-up/link/", {"reference": ref}, format="json")
     assert r.status_code == 200 and r.json()["complaint"] == ref
-    assert agent.post("/api/v1/staff/calls/follow-up/link/", {"reference": ref}, format="json").status_code == 200
+    assert (
+        agent.post("/api/v1/staff/calls/follow-up/link/", {"reference": ref}, format="json").status_code
+        == 200
+    )
     other = file_complaint()["reference"]
     moved = agent.post("/api/v1/staff/calls/follow-up/link/", {"reference": other}, format="json")
     assert moved.status_code == 409 and Call.objects.get().complaint.reference == ref
@@ -114,7 +131,9 @@ def test_earlier_complaints_of_the_caller_and_the_lookup_is_logged(agent, cti, f
 
 def test_a_lookup_by_number_in_the_body_is_logged_even_when_nothing_is_found(agent, file_complaint):
     file_complaint(complainant={"phone": "0812345678"})
-    assert len(agent.post("/api/v1/staff/caller-lookup/", {"phone": "081-234-5678"}, format="json").json()) == 1
+    assert (
+        len(agent.post("/api/v1/staff/caller-lookup/", {"phone": "081-234-5678"}, format="json").json()) == 1
+    )
     assert agent.post("/api/v1/staff/caller-lookup/", {"phone": "0855555555"}, format="json").json() == []
     assert AccessLogEntry.objects.filter(actor=agent.user, action="search").count() == 2
     bad = agent.post("/api/v1/staff/caller-lookup/", {"phone": "12"}, format="json")

@@ -27,8 +27,11 @@ pytestmark = pytest.mark.django_db
 
 
 def upload(client, ref, data, name="call.wav", **extra):
-    return client.post(f"/api/v1/staff/complaints/{ref}/recordings/",
-                       {"file": SimpleUploadedFile(name, data), **extra}, format="multipart")
+    return client.post(
+        f"/api/v1/staff/complaints/{ref}/recordings/",
+        {"file": SimpleUploadedFile(name, data), **extra},
+        format="multipart",
+    )
 
 
 @pytest.fixture
@@ -36,11 +39,17 @@ def case(file_complaint):
     return file_complaint()["reference"]
 
 
-@pytest.mark.parametrize("make,name,codec", [
-    (media.wav_pcm, "call.wav", "pcm_s16le"), (media.wav_alaw, "call.wav", "pcm_alaw"),
-    (media.wav_mulaw, "call.wav", "pcm_mulaw"), (media.mp3, "call.mp3", "mp3"),
-    (media.opus, "call.opus", "opus"), (media.aac_m4a, "call.m4a", "mp4a.40.2"),
-])
+@pytest.mark.parametrize(
+    "make,name,codec",
+    [
+        (media.wav_pcm, "call.wav", "pcm_s16le"),
+        (media.wav_alaw, "call.wav", "pcm_alaw"),
+        (media.wav_mulaw, "call.wav", "pcm_mulaw"),
+        (media.mp3, "call.mp3", "mp3"),
+        (media.opus, "call.opus", "opus"),
+        (media.aac_m4a, "call.m4a", "mp4a.40.2"),
+    ],
+)
 def test_an_agent_uploads_a_recording_in_each_format(agent, case, make, name, codec):
     """clause: OCC-5"""
     data = make()
@@ -50,7 +59,9 @@ def test_an_agent_uploads_a_recording_in_each_format(agent, case, make, name, co
     assert body["codec"] == codec and 0.9 < body["duration_seconds"] < 1.2 and body["complaint"] == case
     assert body["sha256"] == hashlib.sha256(data).hexdigest() and body["size"] == len(data)
     rec = Recording.objects.get(pk=body["id"])
-    assert rec.file.name == f"recordings/{rec.sha256[:2]}/{rec.sha256}"  # content-addressed, outside the web root
+    assert (
+        rec.file.name == f"recordings/{rec.sha256[:2]}/{rec.sha256}"
+    )  # content-addressed, outside the web root
     assert default_storage.open(rec.file.name).read() == data
     complaint = Complaint.objects.get(reference=case)
     assert complaint.events.filter(kind="evidence", text__contains=f"#{rec.pk}").exists()
@@ -63,13 +74,16 @@ def test_the_same_file_again_is_the_same_recording(agent, case):
     assert Recording.objects.count() == 1
 
 
-@pytest.mark.parametrize("name,data,needle", [
-    ("call.mp3", b"<html>not audio</html>", "its content is an HTML page"),
-    ("call.wav", media.wav_pcm()[:3000], "is truncated"),
-    ("call.m4a", media.fax_pdf(1), "its content is application/pdf"),
-    ("call.wav", media.mp3(), "is named '.wav' (WAV audio) but its content is MP3 audio"),
-    ("call.opus", media.opus()[:2000], "is truncated"),
-])
+@pytest.mark.parametrize(
+    "name,data,needle",
+    [
+        ("call.mp3", b"<html>not audio</html>", "its content is an HTML page"),
+        ("call.wav", media.wav_pcm()[:3000], "is truncated"),
+        ("call.m4a", media.fax_pdf(1), "its content is application/pdf"),
+        ("call.wav", media.mp3(), "is named '.wav' (WAV audio) but its content is MP3 audio"),
+        ("call.opus", media.opus()[:2000], "is truncated"),
+    ],
+)
 def test_corrupt_or_disguised_audio_is_refused_naming_the_problem(agent, case, name, data, needle):
     """clause: OCC-8"""
     r = upload(agent, case, data, name)
@@ -112,6 +126,7 @@ def test_an_agent_upload_for_a_call_links_the_call(agent, case, cti):
 
 # --- from the telephone system -----------------------------------------------------------------------
 
+
 def test_a_pbx_upload_retried_is_one_recording_and_joins_the_case_of_its_call(agent, cti, pbx_upload):
     """clause: OCC-5"""
     cti("started", call_id="pbx-1")
@@ -121,11 +136,17 @@ def test_a_pbx_upload_retried_is_one_recording_and_joins_the_case_of_its_call(ag
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["recording"]["id"] == again.json()["recording"]["id"]
     assert Recording.objects.count() == 1 and InboundItem.objects.filter(kind="pbx_recording").count() == 1
-    r = agent.post("/api/v1/staff/phone-complaints/", {"category": "other", "description": "โทรแจ้ง",
-                                                       "call_id": "pbx-1"}, format="json")
+    r = agent.post(
+        "/api/v1/staff/phone-complaints/",
+        {"category": "other", "description": "โทรแจ้ง", "call_id": "pbx-1"},
+        format="json",
+    )
     listed = agent.get(f"/api/v1/staff/complaints/{r.json()['reference']}/recordings/").json()
     assert [x["id"] for x in listed] == [first.json()["recording"]["id"]]
-    assert "1 recording(s)" in Complaint.objects.get(reference=r.json()["reference"]).events.get(kind="call").text
+    assert (
+        "1 recording(s)"
+        in Complaint.objects.get(reference=r.json()["reference"]).events.get(kind="call").text
+    )
 
 
 def test_a_recording_may_arrive_before_the_calls_events(pbx_upload, cti):
@@ -177,10 +198,14 @@ def test_the_pbx_signature_covers_the_call_id_and_the_file(pbx_upload):
 
 def test_a_declared_content_type_that_contradicts_the_content_is_quarantined(pbx_upload):
     r = pbx_upload("pbx-5", media.wav_pcm(), name="x.bin", content_type="audio/mpeg")
-    assert r.status_code == 422 and "was sent as audio/mpeg but its content is WAV audio" in r.json()["error"]["message"]
+    assert (
+        r.status_code == 422
+        and "was sent as audio/mpeg but its content is WAV audio" in r.json()["error"]["message"]
+    )
 
 
 # --- playback ------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def recording(agent, case):
@@ -204,7 +229,7 @@ def test_playback_supports_range_requests_so_a_player_can_seek(agent, recording)
     assert part.status_code == 206 and part["Content-Range"] == f"bytes 100-199/{len(data)}"
     assert part["Content-Length"] == "100" and content(part) == data[100:200]
     seek = agent.get(url, HTTP_RANGE=f"bytes={len(data) // 2}-")  # the player jumps half-way
-    assert seek.status_code == 206 and content(seek) == data[len(data) // 2:]
+    assert seek.status_code == 206 and content(seek) == data[len(data) // 2 :]
     tail = agent.get(url, HTTP_RANGE="bytes=-50")
     assert tail.status_code == 206 and content(tail) == data[-50:]
     past = agent.get(url, HTTP_RANGE=f"bytes={len(data) + 5}-")
@@ -238,7 +263,11 @@ def test_every_playback_and_download_is_in_the_access_log(agent, recording):
     assert logs.count() == 3 and logs.filter(action="download").count() == 1
     seek = logs.get(purpose__contains="bytes=100-199")
     complaint = Complaint.objects.get(reference=body["complaint"])
-    assert seek.action == "view" and seek.complaint_id == complaint.pk and seek.complainant_id == complaint.complainant_id
+    assert (
+        seek.action == "view"
+        and seek.complaint_id == complaint.pk
+        and seek.complainant_id == complaint.complainant_id
+    )
     assert seek.at is not None and seek.actor_role == Role.AGENT
 
 
@@ -247,8 +276,16 @@ def test_only_centre_staff_play_recordings_even_of_a_referred_case(recording, st
     body, _ = recording
     complaint = Complaint.objects.get(reference=body["complaint"])
     agency = Agency.objects.get(code="ccib")
-    Referral.objects.create(complaint=complaint, agency=agency, delivery_method="api", purpose="investigation",
-                            basis="related_agency", basis_reference="test", payload="{}", payload_sha256="0" * 64)
+    Referral.objects.create(
+        complaint=complaint,
+        agency=agency,
+        delivery_method="api",
+        purpose="investigation",
+        basis="related_agency",
+        basis_reference="test",
+        payload="{}",
+        payload_sha256="0" * 64,
+    )
     officer = staff_api(Role.AGENCY_OFFICER, "police-officer", agency=agency)
     assert officer.get(f"/api/v1/staff/complaints/{body['complaint']}/").status_code == 200  # the case: yes
     assert officer.get(body["audio_url"]).status_code == 404  # its recording: no
@@ -274,7 +311,7 @@ def test_ranged_reads_from_object_storage_ask_for_just_those_bytes(monkeypatch):
         def get(self, Range):  # noqa: N803 - boto3's parameter name
             asked.append(Range)
             start, end = (int(x) for x in Range.removeprefix("bytes=").split("-"))
-            return {"Body": Body(data[start:end + 1])}
+            return {"Body": Body(data[start : end + 1])}
 
     class S3File(io.BytesIO):
         obj = S3Object()

@@ -31,12 +31,15 @@ def case(file_complaint):
 
 
 def start(client, ref, data, name="long-call.wav", **extra):
-    return client.post(START, {"reference": ref, "filename": name, "total_size": len(data), **extra}, format="json")
+    return client.post(
+        START, {"reference": ref, "filename": name, "total_size": len(data), **extra}, format="json"
+    )
 
 
 def patch(client, url, chunk, offset):
-    return client.generic("PATCH", url, chunk, content_type="application/offset+octet-stream",
-                          HTTP_UPLOAD_OFFSET=str(offset))
+    return client.generic(
+        "PATCH", url, chunk, content_type="application/offset+octet-stream", HTTP_UPLOAD_OFFSET=str(offset)
+    )
 
 
 def parts_stored(session_id) -> list[str]:
@@ -55,7 +58,7 @@ def test_a_recording_uploaded_in_chunks_with_a_resume(agent, case, settings):
     url = begun["Location"]
     offset = 0
     while offset < 8000:
-        r = patch(agent, url, data[offset:offset + 4000], offset)
+        r = patch(agent, url, data[offset : offset + 4000], offset)
         assert r.status_code == 200, r.json()
         offset = int(r["Upload-Offset"])
     # the connection dropped: ask where to resume; a chunk at a stale offset is refused with the right one
@@ -65,9 +68,14 @@ def test_a_recording_uploaded_in_chunks_with_a_resume(agent, case, settings):
     assert stale["Upload-Offset"] == "8000"
     # the rest with PUT and Content-Range
     while offset < len(data):
-        chunk = data[offset:offset + 4000]
-        r = agent.generic("PUT", url, chunk, content_type="application/octet-stream",
-                          HTTP_CONTENT_RANGE=f"bytes {offset}-{offset + len(chunk) - 1}/{len(data)}")
+        chunk = data[offset : offset + 4000]
+        r = agent.generic(
+            "PUT",
+            url,
+            chunk,
+            content_type="application/octet-stream",
+            HTTP_CONTENT_RANGE=f"bytes {offset}-{offset + len(chunk) - 1}/{len(data)}",
+        )
         assert r.status_code == 200, r.json()
         offset += len(chunk)
     session_id = begun.json()["id"]
@@ -77,7 +85,11 @@ def test_a_recording_uploaded_in_chunks_with_a_resume(agent, case, settings):
     assert default_storage.open(Recording.objects.get().file.name).read() == data
     assert parts_stored(session_id) == []  # chunks removed once the recording is stored
     again = agent.post(url + "finalize/")
-    assert again.status_code == 200 and again.json()["id"] == done.json()["id"] and Recording.objects.count() == 1
+    assert (
+        again.status_code == 200
+        and again.json()["id"] == done.json()["id"]
+        and Recording.objects.count() == 1
+    )
 
 
 def test_finalize_before_all_bytes_arrived_says_how_many_did(agent, case):
@@ -85,7 +97,11 @@ def test_finalize_before_all_bytes_arrived_says_how_many_did(agent, case):
     url = start(agent, case, data)["Location"]
     patch(agent, url, data[:1000], 0)
     r = agent.post(url + "finalize/")
-    assert r.status_code == 409 and r.json()["error"]["code"] == "upload_incomplete" and r["Upload-Offset"] == "1000"
+    assert (
+        r.status_code == 409
+        and r.json()["error"]["code"] == "upload_incomplete"
+        and r["Upload-Offset"] == "1000"
+    )
 
 
 def test_a_chunk_past_the_announced_length_or_too_large_is_refused(agent, case, settings):
@@ -107,7 +123,11 @@ def test_a_damaged_assembly_or_a_bad_file_is_refused_at_finalize(agent, case):
     url = start(agent, case, cut, name="cut.wav")["Location"]
     patch(agent, url, cut, 0)
     r = agent.post(url + "finalize/")
-    assert r.status_code == 400 and "cut.wav" in r.json()["error"]["message"] and "truncated" in r.json()["error"]["message"]
+    assert (
+        r.status_code == 400
+        and "cut.wav" in r.json()["error"]["message"]
+        and "truncated" in r.json()["error"]["message"]
+    )
     assert agent.post(url + "finalize/").status_code == 400  # stays refused
     assert not Recording.objects.exists()
     assert all(s.state == "failed" and not parts_stored(s.pk) for s in UploadSession.objects.all())
@@ -124,8 +144,12 @@ def test_another_agents_upload_does_not_exist_for_you(agent, case, staff_api):
     other = staff_api(Role.AGENT, "someone-else")
     assert other.get(url).status_code == 404
     assert patch(other, url, b"x", 0).status_code == 404
-    assert staff_api(Role.AGENCY_OFFICER, "ao").post(START, {"reference": case, "filename": "a.wav",
-                                                            "total_size": 10}, format="json").status_code == 404
+    assert (
+        staff_api(Role.AGENCY_OFFICER, "ao")
+        .post(START, {"reference": case, "filename": "a.wav", "total_size": 10}, format="json")
+        .status_code
+        == 404
+    )
 
 
 def test_an_abandoned_upload_expires_and_its_chunks_are_removed(agent, case):
@@ -150,9 +174,13 @@ def test_an_upload_can_be_aborted(agent, case):
 
 # --- the telephone system's resumable upload -----------------------------------------------------
 
+
 def signed(method, path, content=b"", fields=None):
-    return http(machine_headers(PBX, method=method, path=path, content=content, fields=fields,
-                                timestamp=fresh_timestamp()))
+    return http(
+        machine_headers(
+            PBX, method=method, path=path, content=content, fields=fields, timestamp=fresh_timestamp()
+        )
+    )
 
 
 def pbx_session(client, call_id, data, name="pbx.wav"):
@@ -165,9 +193,15 @@ def pbx_session(client, call_id, data, name="pbx.wav"):
 
 def pbx_chunks(client, url, data, size=3000):
     for offset in range(0, len(data), size):
-        chunk = data[offset:offset + size]
-        r = client.generic("PATCH", url, chunk, content_type="application/offset+octet-stream",
-                           HTTP_UPLOAD_OFFSET=str(offset), **signed("PATCH", url, chunk, {"offset": offset}))
+        chunk = data[offset : offset + size]
+        r = client.generic(
+            "PATCH",
+            url,
+            chunk,
+            content_type="application/offset+octet-stream",
+            HTTP_UPLOAD_OFFSET=str(offset),
+            **signed("PATCH", url, chunk, {"offset": offset}),
+        )
         assert r.status_code == 200, r.json()
 
 
@@ -177,21 +211,30 @@ def test_the_pbx_uploads_in_signed_chunks(api, cti):
     data = media.opus(seconds=2.0)
     url = pbx_session(api, "long-call", data, "long.opus")
     pbx_chunks(api, url, data)
-    unsigned = api.generic("PATCH", url, b"x", content_type="application/offset+octet-stream",
-                           HTTP_UPLOAD_OFFSET=str(len(data)))
+    unsigned = api.generic(
+        "PATCH", url, b"x", content_type="application/offset+octet-stream", HTTP_UPLOAD_OFFSET=str(len(data))
+    )
     assert unsigned.status_code == 401
     done = api.post(url + "finalize/", **signed("POST", url + "finalize/"))
     assert done.status_code == 201 and done.json()["recording"]["call_id"] == "long-call"
     assert done.json()["recording"]["codec"] == "opus"
-    assert InboundItem.objects.get(kind="pbx_recording").state == "processed"  # kept raw, like every PBX upload
+    assert (
+        InboundItem.objects.get(kind="pbx_recording").state == "processed"
+    )  # kept raw, like every PBX upload
 
 
 def test_a_pbx_chunk_whose_bytes_differ_from_the_signed_hash_is_refused(api):
     data = media.wav_pcm()
     url = pbx_session(api, "c", data)
     headers = signed("PATCH", url, data[:1000], {"offset": 0})
-    r = api.generic("PATCH", url, data[1:1001], content_type="application/offset+octet-stream",
-                    HTTP_UPLOAD_OFFSET="0", **headers)
+    r = api.generic(
+        "PATCH",
+        url,
+        data[1:1001],
+        content_type="application/offset+octet-stream",
+        HTTP_UPLOAD_OFFSET="0",
+        **headers,
+    )
     assert r.status_code == 400 and r.json()["error"]["code"] == "content_hash_mismatch"
     assert UploadSession.objects.get().received == 0
 
@@ -208,6 +251,7 @@ def test_a_bad_pbx_file_at_finalize_is_quarantined_with_its_reason(api):
 
 # --- streaming, not memory -------------------------------------------------------------------------
 
+
 def test_a_large_upload_streams_to_storage_without_holding_the_file_in_memory(agent, case, tmp_path):
     """A 24 MB recording through the real WSGI handler (multipart parsing, temporary-file upload
     handler, checks, hashing, storage): the server side allocates a small fraction of it."""
@@ -220,8 +264,10 @@ def test_a_large_upload_streams_to_storage_without_holding_the_file_in_memory(ag
     boundary = "occ-test-boundary"
     body_path = tmp_path / "body"
     with body_path.open("wb") as out, wav.open("rb") as src:
-        out.write(f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.wav\"\r\n"
-                  f"Content-Type: audio/wav\r\n\r\n".encode())
+        out.write(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.wav"\r\n'
+            f"Content-Type: audio/wav\r\n\r\n".encode()
+        )
         while piece := src.read(1024 * 1024):
             out.write(piece)
         out.write(f"\r\n--{boundary}--\r\n".encode())
@@ -230,10 +276,17 @@ def test_a_large_upload_streams_to_storage_without_holding_the_file_in_memory(ag
     status = {}
     with body_path.open("rb") as stream:
         environ = {
-            "REQUEST_METHOD": "POST", "PATH_INFO": f"/api/v1/staff/complaints/{case}/recordings/",
-            "SERVER_NAME": "testserver", "SERVER_PORT": "80", "wsgi.url_scheme": "http", "wsgi.input": stream,
-            "CONTENT_TYPE": f"multipart/form-data; boundary={boundary}", "CONTENT_LENGTH": str(body_path.stat().st_size),
-            "HTTP_AUTHORIZATION": f"Token {token}", "REMOTE_ADDR": "127.0.0.1", "wsgi.errors": None,
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": f"/api/v1/staff/complaints/{case}/recordings/",
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": stream,
+            "CONTENT_TYPE": f"multipart/form-data; boundary={boundary}",
+            "CONTENT_LENGTH": str(body_path.stat().st_size),
+            "HTTP_AUTHORIZATION": f"Token {token}",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.errors": None,
         }
         # as Django's test client does: keep the test's database connection across the request
         request_started.disconnect(close_old_connections)

@@ -8,7 +8,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+")
-        parser.add_argument("--mailbox", default="files", help="mailbox name for duplicate detection by Message-ID")
+        parser.add_argument(
+            "--mailbox", default="files", help="mailbox name for duplicate detection by Message-ID"
+        )
 
     def handle(self, *args, **options):
         counts = ingest_paths(options["paths"], mailbox_name=options["mailbox"])
