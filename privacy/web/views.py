@@ -50,7 +50,7 @@ def requests_list(request):
 
 @staff_page(READERS)
 def request_detail(request, public_id):
-    req = selectors.request_get(actor=request.user, public_id=public_id)
+    req = selectors.request_read(actor=request.user, public_id=public_id)
     return render(
         request,
         "privacydesk/request.html",

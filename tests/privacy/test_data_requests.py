@@ -200,6 +200,31 @@ def test_rectification_changes_data_through_validation_and_keeps_evidence(
     assert "+66899990000" not in str(amended.data) and "+66812345678" not in str(amended.data)
 
 
+def test_opening_a_request_with_the_persons_new_values_is_in_the_access_log(
+    api, file_complaint, officer, django_capture_on_commit_callbacks
+):
+    """clause: OCC-8 (every staff read of the personal data a person sent with a request, through the
+    API or the privacy desk, is written to the access log, by field name, never by value)"""
+    filed = file_complaint()
+    body = _file_and_verify(
+        api,
+        filed,
+        "rectification",
+        {"changes": {"phone": "089-999-0000"}, "reason": "เบอร์ใหม่"},
+        django_capture_on_commit_callbacks=django_capture_on_commit_callbacks,
+    )
+    r = officer.get(P + f"staff/requests/{body['request_id']}/")
+    assert r.status_code == 200 and r.json()["details"]["changes"]["phone"] == "089-999-0000"
+    entries = AccessLogEntry.objects.filter(object_type="data_subject_request", actor=officer.user)
+    assert [(e.action, e.fields) for e in entries] == [("view", ["changes", "reason"])]
+    assert "089" not in str(list(entries.values()))
+    from tests.web.conftest import verified_client
+
+    page = verified_client(officer.user).get(f"/desk/privacy/requests/{body['request_id']}/")
+    assert page.status_code == 200 and "089-999-0000" in page.content.decode()
+    assert AccessLogEntry.objects.filter(object_type="data_subject_request", actor=officer.user).count() == 2
+
+
 def test_invalid_rectification_is_refused_with_the_field(api, file_complaint):
     filed = file_complaint()
     r = api.post(

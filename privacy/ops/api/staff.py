@@ -114,7 +114,9 @@ class RequestDetailView(StaffAPIView):
         responses={200: RequestDetailOut, 404: ErrorResponseSerializer},
     )
     def get(self, request, public_id):
-        return Response(RequestDetailOut(selectors.request_get(actor=request.user, public_id=public_id)).data)
+        return Response(
+            RequestDetailOut(selectors.request_read(actor=request.user, public_id=public_id)).data
+        )
 
 
 class GrantIn(StrictSerializer):
