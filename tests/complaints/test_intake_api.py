@@ -219,3 +219,24 @@ def test_categories_list_identity_policy(api, demo):
     assert rows["online_shopping"]["identity_policy"]["national_id"] == "not_collected"
     assert rows["hacked_account"]["identity_policy"]["name"] == "required"
     assert rows["online_shopping"]["name_th"]
+
+
+def test_intake_makes_the_same_number_of_queries_whatever_came_before(api, file_complaint, category):
+    """clause: OCC-2 (the web/app channel's cost per complaint is constant: the tenth intake, one
+    without incident facts, and an anonymous one make as many queries as the second; 13 on
+    PostgreSQL counting BEGIN and COMMIT, docs/performance.md)"""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(**overrides):
+        with CaptureQueriesContext(connection) as ctx:
+            file_complaint(**overrides)
+        return len(ctx.captured_queries)
+
+    file_complaint()  # the year's counter row and per-process caches (content types) exist from here on
+    first = count()
+    for _ in range(8):
+        file_complaint()
+    assert count() == first
+    assert count(incident={}) == first
+    assert count(anonymous=True, complainant={}) == first
