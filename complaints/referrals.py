@@ -17,6 +17,8 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from privacy import transfer_log
 from privacy.disclosure import Decision, disclosure_decide
@@ -50,7 +52,7 @@ def referral_create(
     transaction; delivery is enqueued after commit. A refusal raises DisclosureRefused and writes
     nothing."""
     if getattr(actor, "role", None) not in (Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR):
-        raise PermissionError("Only centre agents, supervisors and administrators route cases.")
+        raise PermissionError(_("Only centre agents, supervisors and administrators route cases."))
     with transaction.atomic():
         complaint = (
             Complaint.objects.select_for_update(of=("self",))
@@ -145,7 +147,8 @@ def _http_client() -> httpx.Client:
 def _send_webhook(referral: Referral) -> int:
     agency = referral.agency
     if not agency.webhook_url or not agency.webhook_secret:
-        raise PermanentDeliveryError("the agency has no webhook URL or secret configured")
+        # stored as the delivery's error (evidence): kept in English, translated where shown
+        raise PermanentDeliveryError(gettext_noop("the agency has no webhook URL or secret configured"))
     body = referral.payload.encode()
     headers = webhook_headers(secret=agency.webhook_secret, delivery_id=str(referral.delivery_id), body=body)
     try:
@@ -163,7 +166,7 @@ def _send_webhook(referral: Referral) -> int:
 def _send_email(referral: Referral) -> int:
     agency = referral.agency
     if not agency.delivery_email:
-        raise PermanentDeliveryError("the agency has no designated e-mail address")
+        raise PermanentDeliveryError(gettext_noop("the agency has no designated e-mail address"))
     message = EmailMessage(
         subject=f"[1212 OCC] {referral.complaint.reference} ({referral.delivery_id})",
         body=(
@@ -264,13 +267,16 @@ def referrals_due(now=None) -> list[int]:
 def referral_resend(*, referral: Referral, actor: Any) -> Referral:
     """A supervisor sends a failed referral again: same delivery id, same payload, history kept."""
     if getattr(actor, "role", None) not in (Role.SUPERVISOR, Role.ADMINISTRATOR):
-        raise PermissionError("Only supervisors resend failed referrals.")
+        raise PermissionError(_("Only supervisors resend failed referrals."))
     with transaction.atomic():
         changed = Referral.objects.filter(pk=referral.pk, state=State.FAILED).update(
             state=State.PENDING, attempts=0, next_attempt_at=None
         )
         if not changed:
-            raise ValueError(f"Only failed referrals can be resent; this one is {referral.state}.")
+            raise ValueError(
+                _("Only failed referrals can be resent; this one is: %(state)s.")
+                % {"state": referral.get_state_display()}
+            )
         ReferralAttempt.objects.create(referral=referral, kind=ReferralAttempt.Kind.RESEND, actor=actor)
         from .tasks import referral_deliver
 
@@ -343,15 +349,27 @@ def referral_agency_update(
     from django.core.exceptions import ValidationError
 
     if not text.strip():
-        raise ValidationError({"text": ["An update needs text."]})
+        raise ValidationError({"text": [_("An update needs text.")]})
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update().get(pk=referral.complaint_id)
         if status:
             if status not in (Status.IN_PROGRESS, Status.RESOLVED):
-                raise ValidationError({"status": ["An agency may set in_progress or resolved."]})
+                raise ValidationError(
+                    {
+                        "status": [
+                            _("An agency may set the status to %(in_progress)s or %(resolved)s.")
+                            % {"in_progress": Status.IN_PROGRESS.label, "resolved": Status.RESOLVED.label}
+                        ]
+                    }
+                )
             if not lifecycle.can_transition(complaint.status, status) and complaint.status != status:
                 raise ValidationError(
-                    {"status": [f"The case is {complaint.status}; it cannot move to {status}."]}
+                    {
+                        "status": [
+                            _("The case is %(current)s; it cannot move to %(wanted)s.")
+                            % {"current": Status(complaint.status).label, "wanted": Status(status).label}
+                        ]
+                    }
                 )
             if complaint.status != status:
                 previous = complaint.status
@@ -382,7 +400,7 @@ def referral_return_data(
     from django.core.exceptions import ValidationError
 
     if not kind.strip() or not value.strip():
-        raise ValidationError({"value": ["Give the kind and the value of the data returned."]})
+        raise ValidationError({"value": [_("Give the kind and the value of the data returned.")]})
     with transaction.atomic():
         row = ReturnedData.objects.create(
             referral=referral,
@@ -396,7 +414,8 @@ def referral_return_data(
             complaint=referral.complaint,
             kind=TimelineEvent.Kind.AGENCY_DATA,
             is_public=False,
-            text=f"{referral.agency.code} returned {row.kind}: {row.value}",
+            # stored, so language-neutral: the event's kind ("data returned by agency") says the rest
+            text=f"{referral.agency.code} · {row.kind}: {row.value}",
             actor=actor.user,
         )
     return row

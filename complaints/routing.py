@@ -1,16 +1,34 @@
-"""Routing proposals: which agencies a case should go to, by the rules. The agent confirms."""
+"""Routing proposals: which agencies a case should go to, by the rules. The agent confirms.
+
+A proposal's reason is not stored anywhere: it is put into words, in the reader's language, each
+time it is shown (the category by its localised name)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import Complaint, RoutingRule
+from django.utils import translation
+from django.utils.translation import gettext
+
+from .models import Category, Complaint, RoutingRule
 
 
 @dataclass(frozen=True)
 class Proposal:
     rule: RoutingRule
-    reason: str
+    category: Category
+    keywords: tuple[str, ...] = ()  # the rule's keywords that matched the case
+
+    @property
+    def reason(self) -> str:
+        name = self.category.name_en if translation.get_language() == "en" else self.category.name_th
+        name = name or self.category.name_th or self.category.name_en
+        if self.keywords:
+            return gettext("category %(category)s, keyword match (%(keywords)s)") % {
+                "category": name,
+                "keywords": ", ".join(self.keywords),
+            }
+        return gettext("category %(category)s") % {"category": name}
 
 
 def routing_propose(complaint: Complaint) -> list[Proposal]:
@@ -33,8 +51,6 @@ def routing_propose(complaint: Complaint) -> list[Proposal]:
         if rule.province and rule.province.lower() not in text:
             continue
         seen.add(rule.agency_id)
-        why = f"category {complaint.category.code}"
-        if keywords:
-            why += f", keyword match ({', '.join(k for k in keywords if k in text)})"
-        proposals.append(Proposal(rule=rule, reason=why))
+        matched = tuple(k for k in keywords if k in text)
+        proposals.append(Proposal(rule=rule, category=complaint.category, keywords=matched))
     return proposals

@@ -2,16 +2,23 @@
 MOST-4). Every referral and every outbound copy asks it: case, recipient, purpose, basis, actor.
 
 A decision names the fields the basis allows and carries the minimised, redacted payload. A refusal
-raises DisclosureRefused with the reason and writes nothing."""
+raises DisclosureRefused with the reason and writes nothing.
+
+Language: a refusal keeps its message id and parameters and is put into words only when read
+(`reason`, in the active language). The basis reference is evidence (stored on the referral and in
+the hash-chained transfer log), so it is stored in one fixed form and translated only for display
+(`basis_reference_text`)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from complaints.models import Agency, Complaint
 
@@ -21,15 +28,101 @@ from .redaction import BANK_ACCOUNT, EMAIL, NATIONAL_ID, PHONE, redact
 # Purposes that are never a lawful reason to pass personal data on (DD-3, MOST-4).
 NEVER = frozenset({Purpose.MARKETING})
 
+# The basis reference as stored with each referral and transfer record: always these English forms
+# (language-neutral evidence; the hash chain covers them). Each is also a msgid, so that
+# basis_reference_text() can show a stored reference in the reader's language.
+CONSENT_REFERENCE = gettext_noop("consent #%(id)s given %(date)s by %(channel)s")
+AGREEMENT_REFERENCE = gettext_noop("agreement #%(id)s: %(ref)s")
+ORDER_REFERENCE = gettext_noop("order %(ref)s of %(authority)s, %(date)s, %(provision)s")
+_DATE = r"(?P<date>\d{4}-\d{2}-\d{2})"
+_STORED_FORMS = (
+    (CONSENT_REFERENCE, re.compile(rf"consent #(?P<id>\d+) given {_DATE} by (?P<channel>[\w-]+)")),
+    (AGREEMENT_REFERENCE, re.compile(r"agreement #(?P<id>\d+): (?P<ref>.*)", re.DOTALL)),
+    (
+        ORDER_REFERENCE,
+        re.compile(rf"order (?P<ref>.+?) of (?P<authority>.+), {_DATE}, (?P<provision>.*)", re.DOTALL),
+    ),
+)
+
+
+def _display_date(iso: str) -> str:
+    from datetime import date
+
+    from complaints.templatetags.occ_tags import be_date  # Buddhist era for Thai readers
+
+    try:
+        return be_date(date.fromisoformat(iso))
+    except ValueError:
+        return iso
+
+
+def _display_channel(code: str) -> str:
+    from complaints.models import Channel
+
+    try:
+        return str(Channel(code).label)
+    except ValueError:
+        return code
+
+
+def basis_reference_text(reference: str) -> str:
+    """A stored basis reference in the active language, for display only (the stored text is never
+    changed). Dates are shown as the reader reads them and the channel by its name; a reference in
+    none of the known forms (e.g. cut at 300 characters) is shown as stored."""
+    for msgid, pattern in _STORED_FORMS:
+        m = pattern.fullmatch(reference or "")
+        if m is None:
+            continue
+        parts = m.groupdict()
+        if "date" in parts:
+            parts["date"] = _display_date(parts["date"])
+        if "channel" in parts:
+            parts["channel"] = _display_channel(parts["channel"])
+        return gettext(msgid) % parts
+    return reference or ""
+
+
+class Localised:
+    """A bilingual name (name_th / name_en) put into words in the language active when a message
+    is formatted, not when it is raised."""
+
+    def __init__(self, obj: Any):
+        self.th = getattr(obj, "name_th", "") or ""
+        self.en = getattr(obj, "name_en", "") or ""
+
+    def __str__(self) -> str:
+        if translation.get_language() == "en":
+            return self.en or self.th
+        return self.th or self.en
+
+
+def _purpose_label(purpose: str) -> Any:
+    """The purpose's label in the reader's language (the same words as the desk's choices)."""
+    try:
+        return gettext_lazy(str(Purpose(purpose).label))
+    except ValueError:
+        return purpose
+
 
 class DisclosureRefused(Exception):
-    """status 403: the basis does not allow it; 409: the data subject's state forbids it."""
+    """status 403: the basis does not allow it; 409: the data subject's state forbids it.
 
-    def __init__(self, code: str, reason: str, status: int = 403):
+    `code` is for machines (the API's error code) and never changes; `reason` is for people and is
+    translated into the active language each time it is read."""
+
+    def __init__(self, code: str, message: str, params: dict[str, Any] | None = None, status: int = 403):
         self.code = code
-        self.reason = reason
+        self.message = message  # a msgid marked with gettext_noop
+        self.params = params or {}
         self.status = status
-        super().__init__(reason)
+        super().__init__(code)
+
+    @property
+    def reason(self) -> str:
+        return gettext(self.message) % self.params
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 @dataclass(frozen=True)
@@ -131,7 +224,11 @@ def _consent(complaint: Complaint, agency: Agency, purpose: str, consent_id: int
             return consent
     raise DisclosureRefused(
         "no_consent",
-        f"No recorded, unwithdrawn consent of the data owner covers disclosure to {agency.code} for '{purpose}'.",
+        gettext_noop(
+            "No recorded consent of the data owner that is still in force covers disclosure to "
+            "%(agency)s for the purpose: %(purpose)s."
+        ),
+        {"agency": Localised(agency), "purpose": _purpose_label(purpose)},
     )
 
 
@@ -148,10 +245,26 @@ def _agreement(complaint: Complaint, agency: Agency, purpose: str) -> DataSharin
         if category_id is None or not agreement.categories.filter(pk=category_id).exists():
             continue
         return agreement
-    category = complaint.category.code if complaint.category else "untriaged"
+    if complaint.category is None:
+        raise DisclosureRefused(
+            "no_agreement",
+            gettext_noop(
+                "The case has no category yet, so no data-sharing agreement with %(agency)s can cover "
+                "it. Set the category first."
+            ),
+            {"agency": Localised(agency)},
+        )
     raise DisclosureRefused(
         "no_agreement",
-        f"No active data-sharing agreement with {agency.code} covers category '{category}' for purpose '{purpose}'.",
+        gettext_noop(
+            "No active data-sharing agreement with %(agency)s covers the category %(category)s for "
+            "the purpose: %(purpose)s."
+        ),
+        {
+            "agency": Localised(agency),
+            "category": Localised(complaint.category),
+            "purpose": _purpose_label(purpose),
+        },
     )
 
 
@@ -164,8 +277,10 @@ def _legal_order(complaint: Complaint, agency: Agency, legal_order_id: int | Non
     if order is None:
         raise DisclosureRefused(
             "no_legal_order",
-            "A disclosure under law or an official order needs the recorded order (reference, issuing authority, "
-            "date, provision and document) for this case and this agency.",
+            gettext_noop(
+                "A disclosure under law or an official order needs the recorded order (reference, "
+                "issuing authority, date, provision and document) for this case and this agency."
+            ),
         )
     return order
 
@@ -183,38 +298,55 @@ def disclosure_decide(
     """Decide whether the case may go to the recipient, and what exactly goes."""
     if purpose in NEVER:
         raise DisclosureRefused(
-            "marketing_refused", "Personal data is never disclosed for marketing (DD-3, MOST-4)."
+            "marketing_refused",
+            gettext_noop("Personal data is never disclosed for marketing (DD-3, MOST-4)."),
         )
     if purpose not in Purpose.values:
-        raise DisclosureRefused("unknown_purpose", f"Unknown purpose '{purpose}'.")
+        raise DisclosureRefused(
+            "unknown_purpose", gettext_noop("Unknown purpose: %(purpose)s."), {"purpose": purpose}
+        )
     if complaint.complainant.processing_restricted_at:
         raise DisclosureRefused(
             "restricted",
-            "The data subject has restricted processing of their data (PDPA s.34); nothing may be "
-            "disclosed until the restriction is lifted.",
+            gettext_noop(
+                "The data owner has restricted the processing of their data (PDPA s.34); nothing may "
+                "be disclosed until the restriction is lifted."
+            ),
             status=409,
         )
     if not recipient.is_active:
-        raise DisclosureRefused("agency_inactive", f"The agency {recipient.code} is not active.")
+        raise DisclosureRefused(
+            "agency_inactive",
+            gettext_noop("The agency %(agency)s is not active."),
+            {"agency": Localised(recipient)},
+        )
 
     if basis == Basis.CONSENT:
         consent = _consent(complaint, recipient, purpose, consent_id)
         fields = [f for f in consent.fields if f in DISCLOSABLE_FIELDS]
-        reference = f"consent #{consent.pk} given {consent.given_at.date().isoformat()} by {consent.channel}"
+        reference = CONSENT_REFERENCE % {
+            "id": consent.pk,
+            "date": consent.given_at.date().isoformat(),
+            "channel": consent.channel,
+        }
     elif basis == Basis.RELATED_AGENCY:
         agreement = _agreement(complaint, recipient, purpose)
         fields = [f for f in agreement.field_profile if f in DISCLOSABLE_FIELDS]
-        reference = f"agreement #{agreement.pk}: {agreement.legal_reference}"
+        reference = AGREEMENT_REFERENCE % {"id": agreement.pk, "ref": agreement.legal_reference}
     elif basis == Basis.LEGAL_ORDER:
         order = _legal_order(complaint, recipient, legal_order_id)
         fields = [f for f in (order.fields or DISCLOSABLE_FIELDS) if f in DISCLOSABLE_FIELDS]
-        reference = (
-            f"order {order.reference} of {order.issuing_authority}, {order.issued_on.isoformat()}, "
-            f"{order.provision}"
-        )
+        reference = ORDER_REFERENCE % {
+            "ref": order.reference,
+            "authority": order.issuing_authority,
+            "date": order.issued_on.isoformat(),
+            "provision": order.provision,
+        }
     else:
         raise DisclosureRefused(
-            "unknown_basis", f"Unknown basis '{basis}'; use consent, related_agency or legal_order."
+            "unknown_basis",
+            gettext_noop("Unknown basis: %(basis)s; use consent, related_agency or legal_order."),
+            {"basis": basis},
         )
 
     payload, redactions = minimised_payload(complaint, fields)

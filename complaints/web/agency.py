@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from privacy.disclosure import basis_reference_text
 from privacy.services import access_log_record
 
 from .. import referrals, selectors
@@ -85,6 +86,8 @@ def detail(request, delivery_id):
             "returned": list(ref.returned_data.all()),
             "statuses": AGENCY_STATUSES,
             "basis_label": BASIS_LABELS.get(ref.basis, ref.basis),
+            # the stored reference (evidence) in the reader's language
+            "basis_reference": basis_reference_text(ref.basis_reference),
             "purpose_label": PURPOSE_LABELS.get(ref.purpose, ref.purpose),
         },
     )

@@ -27,7 +27,7 @@ def test_proposals_follow_the_rules_and_preview_what_each_agency_gets(agent, fil
     agencies = [p["agency"] for p in body["proposals"]]
     assert agencies == ["ccib", "nbtc"]  # nbtc only because the keyword "sms" matched
     nbtc = body["proposals"][1]
-    assert "keyword" in nbtc["reason"]
+    assert "(sms)" in nbtc["reason"]  # the keyword that matched (the words are in the caller's language)
     assert "complainant" not in nbtc["related_agency_preview"]["payload"]  # the regulator gets no identity
     assert "[redacted: email]" in nbtc["related_agency_preview"]["payload"]["description"]
     plain = file_complaint(category="financial_scam", description="ถูกหลอกลงทุน")
@@ -104,7 +104,11 @@ def test_restricted_subject_is_409(agent, file_complaint):
         {"agency": "ocpb", "purpose": "consumer_protection", "basis": "related_agency"},
         format="json",
     )
-    assert r.status_code == 409 and "s.34" in r.json()["error"]["message"]
+    error = r.json()["error"]
+    # the message is in the caller's language (Thai by default: "มาตรา 34"), the code never changes
+    assert (
+        r.status_code == 409 and error["code"] == "disclosure_refused_restricted" and "34" in error["message"]
+    )
 
 
 def test_consent_recorded_then_used_then_withdrawn(agent, file_complaint):

@@ -20,7 +20,7 @@ from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
 from channels_intake.telephony.media import MediaRejected
 from channels_intake.telephony.models import Recording
-from privacy.disclosure import DisclosureRefused, disclosure_decide
+from privacy.disclosure import DisclosureRefused, basis_reference_text, disclosure_decide
 from privacy.models import DISCLOSABLE_FIELDS, Basis, Purpose
 from privacy.services import consent_record
 
@@ -50,7 +50,7 @@ def preview_of(*, complaint: Complaint, agency: Agency, purpose: str, basis: str
             complaint=complaint, recipient=agency, purpose=purpose, basis=basis, actor=actor
         )
     except DisclosureRefused as exc:
-        return {"refused": exc.reason, "code": exc.code}
+        return {"refused": exc.reason, "code": exc.code}  # the reason in the reader's language
     rows = []
     p = d.payload
     for name, value in (p.get("complainant") or {}).items():
@@ -71,7 +71,7 @@ def preview_of(*, complaint: Complaint, agency: Agency, purpose: str, basis: str
         "rows": rows,
         "withheld": withheld,
         "redactions": redactions,
-        "basis_reference": d.basis_reference,
+        "basis_reference": basis_reference_text(d.basis_reference),  # stored form, shown translated
         "sha256": d.sha256,
         "json": json.dumps(d.payload, ensure_ascii=False, indent=2, default=str),
     }
@@ -95,6 +95,12 @@ def _case_context(request, complaint: Complaint) -> dict:
         .prefetch_related(Prefetch("attempt_log", queryset=ReferralAttempt.objects.order_by("at")))
         .order_by("created_at")
     )
+    for r in refs:
+        # Stored evidence stays as stored; only what the page shows is in the reader's language.
+        r.basis_reference_text = basis_reference_text(r.basis_reference)
+        r.last_error_text = _(r.last_error) if r.last_error else ""
+        for a in r.attempt_log.all():
+            a.error_text = _(a.error) if a.error else ""
     ctx = {
         "c": complaint,
         "events": list(complaint.events.all()),
