@@ -37,7 +37,7 @@ test: install browser
 
 # Thai translations: edit locale/th/LC_MESSAGES/django.po, then compile (needs GNU gettext).
 messages: install
-	@$(BIN)/python manage.py makemessages -l th --ignore=.venv --ignore=tests --ignore=benchmarks
+	@$(BIN)/python manage.py makemessages -l th --no-wrap --ignore=.venv --ignore=tests --ignore=benchmarks
 	@$(BIN)/python manage.py compilemessages -l th --ignore=.venv
 
 lint: install
