@@ -1,5 +1,6 @@
 """Per-IP throttles: the limit holds when a script fires requests in parallel, and Retry-After is true."""
 
+import logging
 import threading
 
 import pytest
@@ -70,3 +71,34 @@ def test_refused_requests_do_not_extend_the_window(throttle_rates, monkeypatch):
     now[0] = 1_000_000.0 + 61  # the first request has left the window, the second has not
     assert ask()
     assert not ask()
+
+
+def test_an_unreachable_redis_admits_the_request_and_warns(throttle_rates, monkeypatch):
+    """clause: OCC-2 (a citizen can still file and track while the throttle store is down: the
+    limit fails open and the operators are told)"""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from occ.api import throttling
+
+    def down(**kwargs):
+        raise RedisConnectionError("connection refused")
+
+    class Kept(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.WARNING)
+            self.lines: list[str] = []
+
+        def emit(self, record):
+            self.lines.append(record.getMessage())
+
+    kept = Kept()
+    throttling.log.addHandler(kept)
+    monkeypatch.setattr(throttling, "_window_script", lambda: down)
+    throttle_rates(track="1/min")
+    try:
+        assert ScopedRateThrottle().allow_request(_request(), _View())
+        assert ScopedRateThrottle().allow_request(_request(), _View())
+    finally:
+        throttling.log.removeHandler(kept)
+    assert len(kept.lines) == 2 and "throttle store unreachable" in kept.lines[0]
+    assert not any("203.0.113.7" in line for line in kept.lines)

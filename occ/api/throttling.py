@@ -6,15 +6,20 @@ parallel gets past the limit (for tracking codes that is exactly the guessing we
 Redis (production, and the CI pass with REDIS_CACHE_URL) the sliding window is one Lua script: it
 drops old entries, counts, and admits or refuses atomically, and tells the client when the oldest
 entry leaves the window (Retry-After). Refused requests are not counted, as in DRF. Any other
-cache (the embedded default's local memory) keeps DRF's own behaviour.
+cache (the embedded default's local memory) keeps DRF's own behaviour. If Redis cannot be reached
+the request is admitted and a warning logged (fail open; see the note in allow_request).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from django.core.cache import caches
+from redis.exceptions import RedisError
 from rest_framework import throttling
+
+log = logging.getLogger(__name__)
 
 _WINDOW = """
 local key, now, window, limit, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
@@ -57,10 +62,16 @@ class AtomicWindowMixin(throttling.SimpleRateThrottle):
         if self.key is None:
             return True
         now_ms = int(self.timer() * 1000)
-        allowed, wait_ms = script(
-            keys=[caches["default"].make_key(self.key)],
-            args=[now_ms, self.duration * 1000, self.num_requests, f"{now_ms}-{secrets.token_hex(6)}"],
-        )
+        try:
+            allowed, wait_ms = script(
+                keys=[caches["default"].make_key(self.key)],
+                args=[now_ms, self.duration * 1000, self.num_requests, f"{now_ms}-{secrets.token_hex(6)}"],
+            )
+        except RedisError as exc:
+            # Fail open: a citizen's complaint matters more than the limit while Redis is away (the
+            # tracking code's 80 bits still stand against guessing). Logged for the operators.
+            log.warning("throttle store unreachable (%s); request admitted", type(exc).__name__)
+            return True
         self._wait_seconds = max(int(wait_ms), 0) / 1000
         return bool(allowed)
 
