@@ -104,7 +104,7 @@ def referral_create(
         if method != "api":
             from .tasks import referral_deliver
 
-            transaction.on_commit(lambda: referral_deliver.delay(referral.pk))
+            transaction.on_commit(lambda: referral_deliver.delay(referral.pk), robust=True)
     return referral
 
 
@@ -280,7 +280,7 @@ def referral_resend(*, referral: Referral, actor: Any) -> Referral:
         ReferralAttempt.objects.create(referral=referral, kind=ReferralAttempt.Kind.RESEND, actor=actor)
         from .tasks import referral_deliver
 
-        transaction.on_commit(lambda: referral_deliver.delay(referral.pk))
+        transaction.on_commit(lambda: referral_deliver.delay(referral.pk), robust=True)
     referral.refresh_from_db()
     return referral
 

@@ -196,7 +196,8 @@ def complaint_register(
             if acknowledge and complainant.email:  # the acknowledgement goes by e-mail
                 from .tasks import complaint_acknowledge
 
-                transaction.on_commit(lambda: complaint_acknowledge.delay(complaint.pk))
+                # robust: the complaint is filed even if the broker is away; the sweep sends it later
+                transaction.on_commit(lambda: complaint_acknowledge.delay(complaint.pk), robust=True)
     except BaseException:
         evidence_discard(written)
         raise
@@ -269,6 +270,22 @@ def complaint_acknowledgement_claim(*, complaint_id: int) -> bool:
         Complaint.objects.filter(pk=complaint_id, acknowledged_at__isnull=True).update(
             acknowledged_at=timezone.now()
         )
+    )
+
+
+def acknowledgements_due(now=None) -> list[int]:
+    """Complaints whose e-mail acknowledgement was never sent (its task could not be queued, or its
+    worker died), from ten minutes to three days old. The e-mail channel sends its own answer."""
+    now = now or timezone.now()
+    return list(
+        Complaint.objects.filter(
+            acknowledged_at__isnull=True,
+            complainant__email__gt="",
+            received_at__lt=now - timedelta(minutes=10),
+            received_at__gte=now - timedelta(days=3),
+        )
+        .exclude(channel=Channel.EMAIL)
+        .values_list("id", flat=True)[:500]
     )
 
 

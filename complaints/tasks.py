@@ -31,6 +31,15 @@ def complaint_acknowledge(self, complaint_id: int) -> bool:
 
 
 @shared_task
+def acknowledgements_retry_due() -> int:
+    """Beat: queue the acknowledgements that were never sent (see services.acknowledgements_due)."""
+    ids = services.acknowledgements_due()
+    for complaint_id in ids:
+        complaint_acknowledge.delay(complaint_id)
+    return len(ids)
+
+
+@shared_task
 def idempotency_records_purge() -> int:
     cutoff = timezone.now() - timedelta(hours=settings.OCC["IDEMPOTENCY_TTL_HOURS"])
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()

@@ -257,7 +257,7 @@ def process_email(item: InboundItem) -> Processed:
     from .tasks import email_acknowledge
 
     sealed = seal_secret(f"{registered.tracking_code}|{token}")
-    transaction.on_commit(lambda: email_acknowledge.delay(complaint.pk, sealed))
+    transaction.on_commit(lambda: email_acknowledge.delay(complaint.pk, sealed), robust=True)
     return Processed(complaint=complaint, note=note or "new complaint")
 
 

@@ -15,6 +15,15 @@ def fax_previews(self, fax_id: int) -> int:
 
 
 @shared_task
+def fax_previews_retry_due() -> int:
+    """Beat: queue the previews of faxes still pending (services.fax_previews_due)."""
+    ids = services.fax_previews_due()
+    for fax_id in ids:
+        fax_previews.delay(fax_id)
+    return len(ids)
+
+
+@shared_task
 def uploads_purge_expired() -> int:
     """Beat: abort resumable uploads past their expiry and remove their chunks."""
     return services.uploads_purge_expired()

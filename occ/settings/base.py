@@ -214,6 +214,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "acknowledgements-retry-due": {
+        "task": "complaints.tasks.acknowledgements_retry_due",
+        "schedule": timedelta(minutes=10),
+    },
     "purge-idempotency-records": {
         "task": "complaints.tasks.idempotency_records_purge",
         "schedule": timedelta(hours=1),

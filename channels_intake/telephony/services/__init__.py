@@ -18,6 +18,7 @@ from .calls import (
 from .fax import (
     FaxAlreadyTranscribed,
     complaint_telephony_erase,
+    fax_previews_due,
     fax_previews_render,
     fax_register,
     fax_transcribe,
@@ -41,6 +42,7 @@ __all__ = [
     "complaint_telephony_erase",
     "cti_event_apply",
     "cti_event_parse",
+    "fax_previews_due",
     "fax_previews_render",
     "fax_register",
     "fax_transcribe",

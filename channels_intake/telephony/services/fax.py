@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.conf import settings
@@ -111,13 +111,24 @@ def fax_register(
             )
             from ..tasks import fax_previews
 
-            transaction.on_commit(lambda: fax_previews.delay(fax.pk))
+            transaction.on_commit(lambda: fax_previews.delay(fax.pk), robust=True)
     except IntegrityError:
         found = _existing(key, hashed.sha256)  # the same fax, registered by a concurrent delivery
         if found is None:
             raise
         return found.complaint
     return complaint
+
+
+def fax_previews_due(now=None) -> list[int]:
+    """Faxes whose previews were never made (the task could not be queued, or its worker died):
+    still pending ten minutes after the file was stored."""
+    now = now or timezone.now()
+    return list(
+        Fax.objects.filter(
+            previews=Fax.Previews.PENDING, attachment__uploaded_at__lt=now - timedelta(minutes=10)
+        ).values_list("id", flat=True)[:200]
+    )
 
 
 def fax_previews_render(*, fax_id: int) -> int:

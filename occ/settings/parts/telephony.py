@@ -41,6 +41,10 @@ AWS_S3_MAX_MEMORY_SIZE = env.int(
 )  # larger reads spill to disk
 
 BEAT = {
+    "telephony-fax-previews-retry-due": {
+        "task": "channels_intake.telephony.tasks.fax_previews_retry_due",
+        "schedule": timedelta(minutes=10),
+    },
     "telephony-uploads-purge-expired": {
         "task": "channels_intake.telephony.tasks.uploads_purge_expired",
         "schedule": timedelta(hours=1),

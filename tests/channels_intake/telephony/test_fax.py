@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from channels_intake.models import InboundItem
-from channels_intake.telephony import tasks
+from channels_intake.telephony import services, tasks
 from channels_intake.telephony.models import Fax, FaxPage
 from channels_intake.telephony.services import fax_register
 from complaints.models import Agency, Attachment, Complaint, Role
@@ -336,3 +336,20 @@ def test_erasure_helper_removes_numbers_and_page_images(
     fax.refresh_from_db()
     assert fax.sender_number == "" and fax.page_previews.count() == 0
     assert not any(default_storage.exists(n) for n in names)
+
+
+def test_previews_never_queued_are_made_by_the_sweep(demo, fax_send):
+    """clause: OCC-5 (a fax received while the task queue was away still gets its page previews:
+    the beat sweep finds faxes pending ten minutes after storage and queues them once)"""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    r = fax_send(media.fax_tiff(2), fax_id="gw-sweep")  # on-commit task not run in this test
+    fax = Fax.objects.get(complaint__reference=r.json()["reference"])
+    assert fax.previews == "pending" and services.fax_previews_due() == []  # too young to sweep
+    Attachment.objects.filter(pk=fax.attachment_id).update(uploaded_at=timezone.now() - timedelta(minutes=11))
+    assert services.fax_previews_due() == [fax.pk]
+    assert tasks.fax_previews_retry_due.apply().get() == 1
+    assert Fax.objects.get(pk=fax.pk).previews == "ready" and fax.page_previews.count() == 2
+    assert services.fax_previews_due() == []
