@@ -148,8 +148,8 @@ def test_a_complaint_filed_while_the_broker_is_away_is_answered_and_acknowledged
     c = Complaint.objects.get(reference=r.json()["reference"])
     assert c.acknowledged_at is None and len(mail.outbox) == 0
     monkeypatch.undo()
-    assert tasks.acknowledgements_retry_due.apply().get() == 0  # not yet ten minutes old
+    assert tasks.acknowledgements_retry_due() == 0  # not yet ten minutes old
     Complaint.objects.filter(pk=c.pk).update(received_at=timezone.now() - timedelta(minutes=11))
-    assert tasks.acknowledgements_retry_due.apply().get() == 1
+    assert tasks.acknowledgements_retry_due() == 1
     assert len(mail.outbox) == 1 and c.reference in mail.outbox[0].subject
-    assert tasks.acknowledgements_retry_due.apply().get() == 0
+    assert tasks.acknowledgements_retry_due() == 0
