@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from channels_intake.web import ComplaintIntakeView
 from complaints.api import agency, public, routing, staff
 from occ.api import auth
+from occ.health import health
 from privacy import api as privacy_api
 
 api_v1 = [
@@ -104,6 +105,7 @@ api_v1 = [
 
 urlpatterns = [
     *api_v1,
+    path("health/", health, name="health"),
     path("", include("channels_intake.email.urls")),
     path("", include("channels_intake.telephony.urls")),
     path("", include("privacy.ops.urls")),
