@@ -187,6 +187,9 @@ def my_data(request):
         except dsr.RequestRefused as exc:
             ctx["refused"] = exc.reason
             return render(request, "portal/mydata.html", _context(request, **ctx), status=409)
+        except dsr.CodeNotSent as exc:
+            ctx["refused"] = str(exc)
+            return render(request, "portal/mydata.html", _context(request, **ctx), status=503)
         except ValidationError as exc:
             ctx["errors"] = validation_errors(exc, "type")
             return render(request, "portal/mydata.html", _context(request, **ctx), status=400)

@@ -435,3 +435,35 @@ def test_services_refuse_unknown_type(file_complaint):
         dsr.dsr_file_by_citizen(
             reference=filed["reference"], tracking_code=filed["tracking_code"], type="sell"
         )
+
+
+def test_a_code_the_gateway_refused_is_not_recorded_as_sent_and_the_person_is_told(
+    api, file_complaint, monkeypatch
+):
+    """clause: OCC-11 (the evidence of a request is true: when the mail gateway refuses the one-time
+    code, no 'code sent' is recorded, the person gets a clear 503 to try again, and nothing else
+    happens to their data)"""
+    from django.core.mail import EmailMessage
+
+    from privacy.ops.models import DataSubjectRequest
+
+    filed = file_complaint()
+
+    def smtp_down(self, *args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(EmailMessage, "send", smtp_down)
+    body = {
+        "reference": filed["reference"],
+        "tracking_code": filed["tracking_code"],
+        "type": "access",
+        "details": {},
+    }
+    r = api.post(P + "requests/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 503 and r.json()["error"]["code"] == "code_not_sent"
+    assert "try again" in r.json()["error"]["message"]
+    req = DataSubjectRequest.objects.get()
+    assert req.status == "awaiting_verification"
+    assert list(req.evidence.values_list("kind", flat=True)) == ["filed"]
+    th = api.post(P + "requests/", body, format="json", HTTP_ACCEPT_LANGUAGE="th")
+    assert th.status_code == 503 and "ลองใหม่" in th.json()["error"]["message"]

@@ -50,6 +50,7 @@ class RequestFileView(Throttled):
             400: ErrorResponseSerializer,
             404: ErrorResponseSerializer,
             409: ErrorResponseSerializer,
+            503: ErrorResponseSerializer,
         },
     )
     def post(self, request):
@@ -59,6 +60,8 @@ class RequestFileView(Throttled):
             obj, sent_to = dsr.dsr_file_by_citizen(**data.validated_data)
         except dsr.RequestRefused as exc:
             raise _refused(exc) from exc
+        except dsr.CodeNotSent as exc:
+            raise ApiError(status_code=503, code="code_not_sent", message=str(exc)) from exc
         return Response(
             {"request_id": obj.public_id, "status": obj.status, "code_sent_to": sent_to},
             status=status.HTTP_202_ACCEPTED,

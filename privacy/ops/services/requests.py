@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, Role, TimelineEvent
 from complaints.services import tracking_code_hash
@@ -42,6 +44,14 @@ class RequestRefused(Exception):
 
 class CodeRejected(Exception):
     pass
+
+
+class CodeNotSent(Exception):
+    """The one-time code could not be sent (mail or SMS gateway down): the request waits unverified
+    and lapses with its code; the person is told to try again."""
+
+
+log = logging.getLogger(__name__)
 
 
 def fingerprint(value: Any) -> str:
@@ -132,8 +142,23 @@ def dsr_file_by_citizen(
         _evidence(
             request, Evidence.FILED, f"{type} request filed by the citizen", details_keys=sorted(details)
         )
-        _evidence(request, Evidence.CODE_SENT, f"one-time code sent by {channel}", to=_mask(contact))
-        transaction.on_commit(lambda: _send_code(channel, contact, code, complaint.reference))
+    # Sent after the commit, and recorded as sent only once it has gone: the evidence must not
+    # claim a code went out when the gateway refused it.
+    try:
+        _send_code(channel, contact, code, complaint.reference)
+    except Exception as exc:  # noqa: BLE001 - any gateway failure: tell the person, keep the request
+        log.warning(
+            "one-time code for request %s not sent by %s (%s)",
+            request.public_id,
+            channel,
+            exc.__class__.__name__,
+        )
+        raise CodeNotSent(
+            _(
+                "The one-time code could not be sent just now. Nothing else was done; please try again in a few minutes."
+            )
+        ) from exc
+    _evidence(request, Evidence.CODE_SENT, f"one-time code sent by {channel}", to=_mask(contact))
     return request, _mask(contact)
 
 
