@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -34,7 +35,7 @@ def _worked(request, reference):
         raise ApiError(
             status_code=403,
             code="permission_denied",
-            message="Your role may read this case but not route it.",
+            message=_("Your role may read this case but not route it."),
         )
     return complaint
 
@@ -123,8 +124,8 @@ class ReferView(StaffAPIView):
             raise ApiError(
                 status_code=400,
                 code="validation_error",
-                message="Unknown agency.",
-                fields={"agency": [f"No active agency '{v['agency']}'."]},
+                message=_("Unknown agency."),
+                fields={"agency": [_("No active agency '%(code)s'.") % {"code": v["agency"]}]},
             )
         try:
             if v["preview"]:
@@ -220,16 +221,16 @@ class LegalOrderView(StaffAPIView):
             raise ApiError(
                 status_code=400,
                 code="validation_error",
-                message="Unknown agency.",
-                fields={"agency": ["Name the agency the order requires disclosure to."]},
+                message=_("Unknown agency."),
+                fields={"agency": [_("Name the agency the order requires disclosure to.")]},
             )
         issued_on = parse_date(request.data.get("issued_on") or "")
         if issued_on is None:
             raise ApiError(
                 status_code=400,
                 code="validation_error",
-                message="Give the order's date.",
-                fields={"issued_on": ["A date like 2026-11-20."]},
+                message=_("Give the order's date."),
+                fields={"issued_on": [_("A date like 2026-11-20.")]},
             )
         try:
             fields = json.loads(request.data.get("fields") or "[]")
@@ -237,8 +238,8 @@ class LegalOrderView(StaffAPIView):
             raise ApiError(
                 status_code=400,
                 code="validation_error",
-                message="fields must be a JSON list.",
-                fields={"fields": ["A JSON list of field names."]},
+                message=_("fields must be a JSON list."),
+                fields={"fields": [_("A JSON list of field names.")]},
             ) from exc
         order = legal_order_record(
             complaint=complaint,

@@ -72,3 +72,20 @@ def test_proposal_reason_and_preview_refusal_follow_the_language(staff_api, file
 
     assert nbtc("th")["reason"] == f"ประเภทเรื่อง {scam.name_th} และพบคำสำคัญ (sms)"
     assert nbtc("en")["reason"] == f"category {scam.name_en}, keyword match (sms)"
+
+
+def test_an_unknown_agency_is_named_in_the_callers_language_with_the_same_code(staff_api, file_complaint):
+    """clause: OCC-7 (nothing goes to a recipient the centre does not know): the validation error
+    keeps its code and field in every language; only the words change."""
+    agent = staff_api(Role.AGENT, "api-lang-unknown")
+    filed = file_complaint()
+    body = {"agency": "nobody", "purpose": "investigation", "basis": "related_agency"}
+    th = agent.post(url(filed["reference"], "referrals"), body, format="json", HTTP_ACCEPT_LANGUAGE="th")
+    en = agent.post(url(filed["reference"], "referrals"), body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert th.status_code == en.status_code == 400
+    assert th.json()["error"]["code"] == en.json()["error"]["code"] == "validation_error"
+    assert (
+        th.json()["error"]["message"] == "ไม่พบหน่วยงานนี้" and en.json()["error"]["message"] == "Unknown agency."
+    )
+    assert th.json()["error"]["fields"]["agency"] == ["ไม่มีหน่วยงาน 'nobody' ที่เปิดใช้งานอยู่"]
+    assert Referral.objects.count() == 0
