@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from privacy.minimum_data import identity_check
 from privacy.ops.services.policy import policy_record_for_complaint
@@ -127,7 +128,7 @@ def complaint_register(
     if channel not in Channel.values:
         raise ValidationError({"channel": [f"Unknown channel '{channel}'."]})
     if not description or not description.strip():
-        raise ValidationError({"description": ["Describe the problem."]})
+        raise ValidationError({"description": [_("Describe the problem.")]})
     checked_identity = identity_check(category=category, anonymous=anonymous, given=identity)
     incident = incident or Incident()
     received_at = received_at or timezone.now()

@@ -13,6 +13,8 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from complaints.models import IDENTITY_FIELDS, Category, FieldPolicy
 
@@ -34,9 +36,9 @@ def normalise_phone(raw: str) -> str:
     try:
         number = phonenumbers.parse(raw, settings.OCC["DEFAULT_PHONE_REGION"])
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError("Not a phone number.", code="invalid_phone") from exc
+        raise ValidationError(_("Not a phone number."), code="invalid_phone") from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError("Not a valid phone number.", code="invalid_phone")
+        raise ValidationError(_("Not a valid phone number."), code="invalid_phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -57,7 +59,12 @@ UNTRIAGED_POLICY = dict.fromkeys(IDENTITY_FIELDS, FieldPolicy.OPTIONAL) | {
 def identity_check(*, category: Category | None, anonymous: bool, given: dict[str, str]) -> Identity:
     """Return the identity intake may store, or raise ValidationError with per-field messages."""
     policy = category.identity_policy() if category else UNTRIAGED_POLICY
-    label = category.code if category else "untriaged"
+    if category is None:
+        label = _("not yet triaged")
+    else:  # the category as the reader knows it, in their language
+        label = (
+            category.name_en if translation.get_language() == "en" else category.name_th
+        ) or category.code
     allow_anonymous = category.allow_anonymous if category else True
     errors: dict[str, list[str]] = {}
     values = {f: (given.get(f) or "").strip() for f in IDENTITY_FIELDS}
@@ -65,25 +72,28 @@ def identity_check(*, category: Category | None, anonymous: bool, given: dict[st
     for field in IDENTITY_FIELDS:
         if values[field] and policy[field] == FieldPolicy.NOT_COLLECTED:
             errors.setdefault(field, []).append(
-                f"The category '{label}' does not collect this field (minimum data, OCC-3)."
+                _("The category '%(category)s' does not collect this field (minimum data).")
+                % {"category": label}
             )
 
     if anonymous:
         if not allow_anonymous:
             errors.setdefault("anonymous", []).append(
-                f"The category '{label}' does not accept anonymous complaints."
+                _("The category '%(category)s' does not accept anonymous complaints.") % {"category": label}
             )
         for field in IDENTITY_FIELDS:
             if values[field] and field not in errors:
-                errors.setdefault(field, []).append("An anonymous complaint carries no identity data.")
+                errors.setdefault(field, []).append(_("An anonymous complaint carries no identity data."))
     else:
         for field in IDENTITY_FIELDS:
             if policy[field] == FieldPolicy.REQUIRED and not values[field]:
-                errors.setdefault(field, []).append("This field is required for this category.")
+                errors.setdefault(field, []).append(_("This field is required for this category."))
         collectable_contacts = [f for f in CONTACT_FIELDS if policy[f] != FieldPolicy.NOT_COLLECTED]
         if collectable_contacts and not any(values[f] for f in collectable_contacts):
             errors.setdefault("contact", []).append(
-                "Give a phone number or an e-mail address so the centre can contact you, or file anonymously."
+                _(
+                    "Give a phone number or an e-mail address so the centre can contact you, or file anonymously."
+                )
             )
 
     if values["phone"] and "phone" not in errors:
@@ -94,14 +104,14 @@ def identity_check(*, category: Category | None, anonymous: bool, given: dict[st
     if values["email"] and "email" not in errors:
         try:
             validate_email(values["email"])
-            local, _, domain = values["email"].rpartition("@")
+            local, _at, domain = values["email"].rpartition("@")
             values["email"] = f"{local}@{domain.lower()}"
         except ValidationError:
-            errors.setdefault("email", []).append("Not a valid e-mail address.")
+            errors.setdefault("email", []).append(_("Not a valid e-mail address."))
     if values["national_id"] and "national_id" not in errors:
         digits = "".join(ch for ch in values["national_id"] if ch.isdigit())
         if not thai_national_id_is_valid(digits):
-            errors.setdefault("national_id", []).append("Not a valid Thai national ID number.")
+            errors.setdefault("national_id", []).append(_("Not a valid Thai national ID number."))
         values["national_id"] = digits
 
     if errors:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 
@@ -21,7 +22,7 @@ def unknown_fields(
     fields = serializer.fields
     for key in data:
         if key not in fields or fields[key].read_only:
-            errors[f"{prefix}{key}"] = ["Unknown field: the centre does not accept it (minimum data, OCC-1)."]
+            errors[f"{prefix}{key}"] = [_("Unknown field: the centre does not accept it (minimum data).")]
         else:
             errors.update(unknown_fields(fields[key], data[key], f"{prefix}{key}."))
     return errors

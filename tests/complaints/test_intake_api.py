@@ -240,3 +240,21 @@ def test_intake_makes_the_same_number_of_queries_whatever_came_before(api, file_
     assert count() == first
     assert count(incident={}) == first
     assert count(anonymous=True, complainant={}) == first
+
+
+def test_a_field_the_category_does_not_collect_is_explained_in_the_citizens_language(api, category):
+    """clause: OCC-3 (identity data only as needed): the refusal names the category as the citizen
+    knows it, in Thai by default and in English on request, never by its internal code"""
+    from complaints.models import Category
+
+    shop = Category.objects.get(code="online_shopping")
+    body = complaint_body(complainant={"phone": "0812345678", "national_id": "1101700203451"})
+    th = api.post(URL, body, format="json")
+    en = api.post(URL, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert th.status_code == en.status_code == 400
+    th_text = th.json()["error"]["fields"]["complainant.national_id"][0]
+    en_text = en.json()["error"]["fields"]["complainant.national_id"][0]
+    assert shop.name_th in th_text and "ไม่เก็บข้อมูลช่องนี้" in th_text
+    assert shop.name_en in en_text and "does not collect" in en_text
+    assert "online_shopping" not in th_text + en_text
+    assert not Complaint.objects.exists()

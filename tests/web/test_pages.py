@@ -32,7 +32,14 @@ def test_portal_files_through_the_same_rules_and_shows_the_code_once(demo):
     assert (
         bad.status_code == 400 and "complainant.phone" not in bad.content.decode()
     )  # shown as a field error
-    assert 'id="phone-errors"' in bad.content.decode() and "valid phone" in bad.content.decode()
+    # the error is in the citizen's language (Thai by default), English with the switch
+    assert 'id="phone-errors"' in bad.content.decode() and "หมายเลขโทรศัพท์ไม่ถูกต้อง" in bad.content.decode()
+    bad_en = c.post(
+        "/file/",
+        {"category": "online_shopping", "description": "x", "phone": "12"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "Not a valid phone number." in bad_en.content.decode()
     assert not Complaint.objects.exists()  # nothing half-stored
     ok = c.post(
         "/file/", {"category": "online_shopping", "description": "ซื้อของไม่ได้รับ", "phone": "0812345678"}
