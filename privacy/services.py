@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from .models import AccessLogEntry
 
 
@@ -62,15 +64,16 @@ def consent_record(
     errors = {}
     if not purposes or any(p not in Purpose.values for p in purposes):
         errors["purposes"] = [
-            f"Choose purposes from: {', '.join(p for p in Purpose.values if p != 'marketing')}."
+            _("Choose purposes from: %(purposes)s.")
+            % {"purposes": ", ".join(p for p in Purpose.values if p != "marketing")}
         ]
     elif Purpose.MARKETING in purposes:
-        errors["purposes"] = ["Consent cannot be taken for marketing (DD-3, MOST-4)."]
+        errors["purposes"] = [_("Consent cannot be taken for marketing.")]
     bad = [f for f in fields if f not in DISCLOSABLE_FIELDS]
     if bad:
-        errors["fields"] = [f"Unknown fields: {', '.join(bad)}."]
+        errors["fields"] = [_("Unknown fields: %(fields)s.") % {"fields": ", ".join(bad)}]
     if not statement.strip():
-        errors["statement"] = ["Record what the person was told and agreed to."]
+        errors["statement"] = [_("Record what the person was told and agreed to.")]
     if errors:
         raise ValidationError(errors)
     return Consent.objects.create(
@@ -121,12 +124,12 @@ def legal_order_record(
         ("provision", provision),
     ):
         if not (value or "").strip():
-            errors[name] = ["Required for a disclosure under law or an official order."]
+            errors[name] = [_("Required for a disclosure under law or an official order.")]
     if document is None:
-        errors["document"] = ["Attach the order document."]
+        errors["document"] = [_("Attach the order document.")]
     bad = [f for f in (fields or []) if f not in DISCLOSABLE_FIELDS]
     if bad:
-        errors["fields"] = [f"Unknown fields: {', '.join(bad)}."]
+        errors["fields"] = [_("Unknown fields: %(fields)s.") % {"fields": ", ".join(bad)}]
     if errors:
         raise ValidationError(errors)
     digest = hashlib.sha256()

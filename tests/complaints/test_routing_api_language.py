@@ -89,3 +89,26 @@ def test_an_unknown_agency_is_named_in_the_callers_language_with_the_same_code(s
     )
     assert th.json()["error"]["fields"]["agency"] == ["ไม่มีหน่วยงาน 'nobody' ที่เปิดใช้งานอยู่"]
     assert Referral.objects.count() == 0
+
+
+def test_consent_for_marketing_is_refused_in_the_callers_language(staff_api, file_complaint):
+    """clause: OCC-7, DD-3 (never for marketing; consent is no way around it): the refusal keeps its
+    field and code, and its words follow Accept-Language"""
+    from privacy.models import Consent
+
+    agent = staff_api(Role.AGENT, "api-lang-consent")
+    filed = file_complaint()
+    body = {
+        "purposes": ["marketing"],
+        "fields": ["complainant.name"],
+        "channel": "phone",
+        "statement": "ยินยอม",
+        "agency": "dindaeng",
+    }
+    th = agent.post(url(filed["reference"], "consents"), body, format="json", HTTP_ACCEPT_LANGUAGE="th")
+    en = agent.post(url(filed["reference"], "consents"), body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert th.status_code == en.status_code == 400
+    assert th.json()["error"]["code"] == en.json()["error"]["code"] == "validation_error"
+    assert th.json()["error"]["fields"]["purposes"] == ["ไม่สามารถขอความยินยอมเพื่อการตลาดได้"]
+    assert en.json()["error"]["fields"]["purposes"] == ["Consent cannot be taken for marketing."]
+    assert not Consent.objects.exists()
