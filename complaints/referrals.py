@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 from privacy import transfer_log
 from privacy.disclosure import Decision, disclosure_decide
 from privacy.models import TransferRecord
+from privacy.services import access_log_record
 
 from . import lifecycle
 from .models import Agency, Complaint, Referral, ReferralAttempt, ReturnedData, Role, Status, TimelineEvent
@@ -198,18 +199,11 @@ def referral_deliver(*, referral_id: int) -> str:
     except PermanentDeliveryError as exc:
         return _failed(referral, str(exc), permanent=True)
     with transaction.atomic():
-        transfer_log.transfer_append(
+        _transfer_record(
+            referral,
             kind=TransferRecord.Kind.DISCLOSURE,
             recipient=referral.agency.code,
-            complaint_reference=referral.complaint.reference,
-            basis=referral.basis,
-            basis_reference=referral.basis_reference,
-            purpose=referral.purpose,
-            data_categories=_categories(referral.fields),
-            fields=referral.fields,
-            payload_sha256=referral.payload_sha256,
             actor=_actor_label(referral.created_by),
-            delivery_id=str(referral.delivery_id),
         )
         Referral.objects.filter(pk=referral.pk).update(
             state=State.DELIVERED, delivered_at=timezone.now(), last_error="", next_attempt_at=None
@@ -301,13 +295,11 @@ class AgencyActor:
         return self.user.username if self.user is not None else self.label
 
 
-def referral_agency_read(*, referral: Referral, actor: AgencyActor) -> dict[str, Any]:
-    """The minimised payload; every read of case data by an agency is a transfer-log record."""
-    import json
-
+def _transfer_record(referral: Referral, *, kind: str, recipient: str, actor: str) -> None:
+    """One transfer-log record of this referral's minimised payload (a delivery or an agency read)."""
     transfer_log.transfer_append(
-        kind=TransferRecord.Kind.AGENCY_READ,
-        recipient=actor.agency.code,
+        kind=kind,
+        recipient=recipient,
         complaint_reference=referral.complaint.reference,
         basis=referral.basis,
         basis_reference=referral.basis_reference,
@@ -315,9 +307,27 @@ def referral_agency_read(*, referral: Referral, actor: AgencyActor) -> dict[str,
         data_categories=_categories(referral.fields),
         fields=referral.fields,
         payload_sha256=referral.payload_sha256,
-        actor=actor.name,
+        actor=actor,
         delivery_id=str(referral.delivery_id),
     )
+
+
+def referral_agency_read(*, referral: Referral, actor: AgencyActor) -> dict[str, Any]:
+    """The minimised payload. Every read of case data by an agency is a transfer-log record, and,
+    when an officer (not the agency's system) reads it, an entry in the staff access log too."""
+    import json
+
+    _transfer_record(
+        referral, kind=TransferRecord.Kind.AGENCY_READ, recipient=actor.agency.code, actor=actor.name
+    )
+    if actor.user is not None:
+        access_log_record(
+            actor=actor.user,
+            action="view",
+            object_type="referral",
+            rows=[(referral.complaint.complainant_id, referral.complaint_id, referral.pk)],
+            fields=referral.fields,
+        )
     return json.loads(referral.payload)
 
 

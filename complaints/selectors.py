@@ -142,14 +142,22 @@ def complaint_track(*, reference: str, tracking_code: str) -> Tracked:
     prefetch machinery): this is the hottest public read."""
     ref = (reference or "").strip().upper()
     code_hash = tracking_code_hash(tracking_code or "")
-    row = (
-        Complaint.objects.filter(reference=ref)
-        .values_list(
-            "id", "tracking_code_hash", "reference", "status", "received_at", "sla_due_at", "category__code"
-        )
-        .order_by()[:1]
+    row = next(
+        iter(
+            Complaint.objects.filter(reference=ref)
+            .values_list(
+                "id",
+                "tracking_code_hash",
+                "reference",
+                "status",
+                "received_at",
+                "sla_due_at",
+                "category__code",
+            )
+            .order_by()[:1]  # the reference is unique: no ORDER BY needed
+        ),
+        None,
     )
-    row = next(iter(row), None)
     if row is None or not hmac.compare_digest(row[1], code_hash):
         raise Http404
     pk, _, reference, status, received_at, sla_due_at, category_code = row

@@ -15,24 +15,7 @@ from . import transfer_log
 from .models import TransferRecord
 
 AUDIT_ROLES = {Role.AUDITOR, Role.PRIVACY_OFFICER, Role.ADMINISTRATOR}
-COLUMNS = [
-    "seq",
-    "at",
-    "kind",
-    "sender",
-    "recipient",
-    "complaint_reference",
-    "basis",
-    "basis_reference",
-    "purpose",
-    "data_categories",
-    "fields",
-    "payload_sha256",
-    "actor",
-    "delivery_id",
-    "prev_hash",
-    "hash",
-]
+COLUMNS = [*transfer_log.HASHED_FIELDS, "hash"]
 
 
 def _auditor(user) -> None:

@@ -14,7 +14,6 @@ from occ.api.errors import ErrorResponseSerializer
 from occ.api.session import VerifiedSessionAuthentication as SessionAuthentication
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
-from privacy.services import access_log_record
 
 from .. import referrals, selectors
 from ..agency_auth import AgencyKeyAuthentication, agency_actor
@@ -67,14 +66,6 @@ class ReferralDetailView(AgencyView):
     def get(self, request, delivery_id):
         actor, ref = self.referral(request, delivery_id)
         payload = referrals.referral_agency_read(referral=ref, actor=actor)
-        if actor.user is not None:
-            access_log_record(
-                actor=actor.user,
-                action="view",
-                object_type="referral",
-                rows=[(ref.complaint.complainant_id, ref.complaint_id, ref.pk)],
-                fields=ref.fields,
-            )
         return Response({"referral": ReferralRowOut(ref).data, "case": payload})
 
 

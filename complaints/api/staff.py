@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
@@ -13,11 +12,11 @@ from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
 from privacy.minimum_data import normalise_phone
-from privacy.services import access_log_record
 
 from .. import lifecycle, selectors, services
 from ..models import Channel, Status, User
 from ..permissions import IsStaff, can_work_cases
+from ..serving import attachment_served
 
 
 class ComplainantOut(serializers.Serializer):
@@ -230,20 +229,4 @@ class AttachmentDownloadView(StaffAPIView):
         operation_id="staff_attachment_download", responses={(200, "application/octet-stream"): bytes}
     )
     def get(self, request, pk: int):
-        attachment = selectors.attachment_get(actor=request.user, pk=pk)
-        access_log_record(
-            actor=request.user,
-            action="download",
-            object_type="attachment",
-            rows=[(attachment.complaint.complainant_id, attachment.complaint_id, attachment.pk)],
-            fields=["file"],
-        )
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type="application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return attachment_served(actor=request.user, pk=pk)

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from privacy.disclosure import basis_reference_text
-from privacy.services import access_log_record
 
 from .. import referrals, selectors
 from ..models import Referral, Role, Status, TimelineEvent
@@ -61,14 +60,8 @@ def inbox(request):
 @staff_page(OFFICER)
 def detail(request, delivery_id):
     ref = _referral(request, delivery_id)
-    payload = referrals.referral_agency_read(referral=ref, actor=_actor(request))  # a transfer-log record
-    access_log_record(
-        actor=request.user,
-        action="view",
-        object_type="referral",
-        rows=[(ref.complaint.complainant_id, ref.complaint_id, ref.pk)],
-        fields=ref.fields,
-    )
+    # a transfer-log record and an access-log entry
+    payload = referrals.referral_agency_read(referral=ref, actor=_actor(request))
     # What this agency itself posted on the case (never the centre's internal notes).
     posted = list(
         TimelineEvent.objects.filter(complaint_id=ref.complaint_id, actor__agency_id=ref.agency_id)

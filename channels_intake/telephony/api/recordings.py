@@ -18,7 +18,7 @@ from occ.api.views import StaffAPIView
 from .. import selectors, services
 from ..media import MediaRejected
 from ..models import Recording
-from ..ranges import ranged_response
+from ..serving import recording_served
 from .calls import require_worker
 from .common import RecordingOut, media_error, refuse_oversized
 
@@ -144,21 +144,4 @@ class RecordingAudioView(StaffAPIView):
     def get(self, request, pk: int):
         recording = selectors.recording_get(actor=request.user, pk=pk)
         download = request.query_params.get("download") in ("1", "true", "yes")
-        if request.method != "HEAD":
-            detail = "download" if download else "playback"
-            selectors.recording_access_log(
-                actor=request.user,
-                recording=recording,
-                download=download,
-                detail=f"{detail} {request.headers.get('Range', '')}".strip(),
-            )
-        return ranged_response(
-            request,
-            name=recording.file.name,
-            size=recording.size,
-            content_type=recording.content_type,
-            filename=recording.original_name,
-            etag=f'"{recording.sha256}"',
-            last_modified=recording.created_at.timestamp(),
-            attachment=download,
-        )
+        return recording_served(request, recording=recording, download=download)

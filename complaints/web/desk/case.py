@@ -18,8 +18,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
-from channels_intake.telephony.media import MediaRejected
-from channels_intake.telephony.models import Recording
 from privacy.disclosure import DisclosureRefused, basis_reference_text, disclosure_decide
 from privacy.models import DISCLOSABLE_FIELDS, Basis, Purpose
 from privacy.services import consent_record
@@ -38,6 +36,7 @@ from ..common import (
     WORKERS,
     error_text,
 )
+from .media import recording_attach
 
 PURPOSES = [p for p in Purpose.values if p != Purpose.MARKETING]  # marketing is never offered (DD-3)
 
@@ -322,14 +321,5 @@ def recording_upload(request, reference: str):
     if upload is None:
         messages.error(request, _("Choose the recording file."))
     else:
-        try:
-            tel_services.recording_store(
-                fileobj=upload,
-                filename=upload.name,
-                source=Recording.Source.AGENT,
-                complaint=complaint,
-                uploaded_by=request.user,
-            )
-        except MediaRejected as exc:
-            messages.error(request, f"{exc.filename}: {exc.reason}")
+        recording_attach(request, complaint, upload)
     return _back(reference, "h-evidence")

@@ -1,16 +1,20 @@
 """Evidence served to centre staff only, through the channel's selectors (404 for what the user may
-not see) with every play, download and view written to the access log (OCC-8)."""
+not see) with every play, download and view written to the access log (OCC-8); and the agent's
+upload of a call recording onto a case."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import FileResponse
 
 from channels_intake.telephony import selectors as tel
-from channels_intake.telephony.ranges import ranged_response
-from privacy.services import access_log_record
+from channels_intake.telephony import services as tel_services
+from channels_intake.telephony.media import MediaRejected
+from channels_intake.telephony.models import Recording
+from channels_intake.telephony.serving import recording_served
 
-from ... import selectors
 from ...models import Role
+from ...serving import attachment_served
 from ..auth import staff_page
 from ..common import WORKERS
 
@@ -21,44 +25,12 @@ READERS = WORKERS | {Role.PRIVACY_OFFICER}
 def recording_audio(request, pk: int):
     """The player's source: Range responses (so the player can seek) and an access-log entry per
     request, as the telephony API does."""
-    rec = tel.recording_get(actor=request.user, pk=pk)
-    if request.method != "HEAD":
-        tel.recording_access_log(
-            actor=request.user,
-            recording=rec,
-            download=False,
-            detail=f"playback {request.headers.get('Range', '')}".strip(),
-        )
-    return ranged_response(
-        request,
-        name=rec.file.name,
-        size=rec.size,
-        content_type=rec.content_type,
-        filename=rec.original_name,
-        etag=f'"{rec.sha256}"',
-        last_modified=rec.created_at.timestamp(),
-        attachment=False,
-    )
+    return recording_served(request, recording=tel.recording_get(actor=request.user, pk=pk), download=False)
 
 
 @staff_page(READERS)
 def attachment(request, pk: int):
-    att = selectors.attachment_get(actor=request.user, pk=pk)
-    access_log_record(
-        actor=request.user,
-        action="download",
-        object_type="attachment",
-        rows=[(att.complaint.complainant_id, att.complaint_id, att.pk)],
-        fields=["file"],
-    )
-    response = FileResponse(
-        att.file.open("rb"),
-        as_attachment=True,
-        filename=att.original_name,
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_served(actor=request.user, pk=pk)
 
 
 @staff_page(READERS)
@@ -68,3 +40,18 @@ def fax_page(request, pk: int, number: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def recording_attach(request, complaint, upload) -> None:
+    """Store a recording the agent uploaded onto the case; a refused file becomes a message on the
+    next page (the case itself stands)."""
+    try:
+        tel_services.recording_store(
+            fileobj=upload,
+            filename=upload.name,
+            source=Recording.Source.AGENT,
+            complaint=complaint,
+            uploaded_by=request.user,
+        )
+    except MediaRejected as exc:
+        messages.error(request, f"{exc.filename}: {exc.reason}")

@@ -4,20 +4,18 @@ recording. Filing is channels_intake.telephony's phone_complaint_register (the o
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
-from channels_intake.telephony.media import MediaRejected
-from channels_intake.telephony.models import Recording
 from privacy.minimum_data import normalise_phone
 
 from ... import selectors
 from ..auth import staff_page
 from ..common import WORKERS, identity_fields, validation_errors
+from .media import recording_attach
 
 # phone_complaint_register's error keys -> the form's error slots
 ERROR_KEYS = {
@@ -65,16 +63,7 @@ def phone(request):
             complaint = registered.complaint
             upload = request.FILES.get("recording")
             if upload:
-                try:
-                    tel_services.recording_store(
-                        fileobj=upload,
-                        filename=upload.name,
-                        source=Recording.Source.AGENT,
-                        complaint=complaint,
-                        uploaded_by=request.user,
-                    )
-                except MediaRejected as exc:
-                    messages.error(request, f"{exc.filename}: {exc.reason}")
+                recording_attach(request, complaint, upload)
             # The tracking code is shown once, here, for the agent to read out to the caller; it is
             # stored nowhere (not even in the session) and the page is not cached.
             response = render(
