@@ -166,7 +166,7 @@ class ReferralDataView(AgencyView):
         )
 
 
-class NoticeOut(serializers.Serializer):
+class RecipientNoticeOut(serializers.Serializer):
     delivery_id = serializers.UUIDField()
     created_at = serializers.DateTimeField()
     event = serializers.ChoiceField(choices=RecipientNotice.Event.choices)
@@ -176,10 +176,10 @@ class NoticeOut(serializers.Serializer):
 
 
 class NoticeListView(AgencyView):
-    @extend_schema(operation_id="agency_notice_list", responses={200: NoticeOut(many=True)})
+    @extend_schema(operation_id="agency_notice_list", responses={200: RecipientNoticeOut(many=True)})
     def get(self, request):
         """Notices of rectification, erasure and restriction of data this agency received (no
         personal data). For an agency that pulls, fetching a notice is its delivery (logged once)."""
         actor = self.actor(request)
         rows = notices.notices_for_agency(agency_id=actor.agency.pk, actor=actor.name)
-        return Response(NoticeOut(rows, many=True).data)
+        return Response(RecipientNoticeOut(rows, many=True).data)

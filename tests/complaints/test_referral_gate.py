@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from complaints import tasks
-from complaints.models import Agency, Complaint, Referral, ReferralAttempt, Role, TimelineEvent
+from complaints.models import Agency, Complaint, Referral, Role, TimelineEvent
 from complaints.referrals import referral_create
 from privacy import transfer_log
 from privacy.disclosure import canonical
@@ -270,18 +270,18 @@ def test_a_rectification_reaches_the_next_pull_and_the_next_attempt(
 
 def test_one_delivery_id_may_carry_two_releases_but_a_repeat_is_one_record(db):
     """clause: OCC-8 (at-least-once: the same release twice is one record; other bytes, another)"""
-    common = dict(
-        kind="disclosure",
-        recipient="ccib",
-        complaint_reference="OCC-2026-000001",
-        basis="related_agency",
-        basis_reference="agreement #1: x",
-        purpose="investigation",
-        data_categories=["case_facts"],
-        fields=[],
-        actor="system",
-        delivery_id="d-1",
-    )
+    common = {
+        "kind": "disclosure",
+        "recipient": "ccib",
+        "complaint_reference": "OCC-2026-000001",
+        "basis": "related_agency",
+        "basis_reference": "agreement #1: x",
+        "purpose": "investigation",
+        "data_categories": ["case_facts"],
+        "fields": [],
+        "actor": "system",
+        "delivery_id": "d-1",
+    }
     a = transfer_log.transfer_append(payload_sha256="a" * 64, **common)
     assert transfer_log.transfer_append(payload_sha256="a" * 64, **common).pk == a.pk
     b = transfer_log.transfer_append(payload_sha256="b" * 64, **common)
