@@ -56,6 +56,8 @@ class ReferralOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     delivered_at = serializers.DateTimeField(allow_null=True)
     acknowledged_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_reason = serializers.CharField(help_text="the disclosure gate's reason code, when withdrawn")
 
 
 class RoutingView(StaffAPIView):
