@@ -198,6 +198,11 @@ def test_the_agency_inbox_page_asks_the_gate_too(case, user_factory):
     page = client.get(f"/agency/{ref.delivery_id}/").content.decode()
     assert NAME not in page and PHONE not in page and "restricted" in page
     assert TransferRecord.objects.filter(kind="agency_read").count() == 1
+    # the supervisor sees the withdrawal and its reason; so does the agent on the case page
+    sup = verified_client(user_factory(Role.SUPERVISOR, "sup-gate")).get("/desk/supervisor/").content.decode()
+    assert f'id="withdrawn-{ref.pk}"' in sup and ">restricted<" in sup
+    agent = verified_client(user_factory(Role.AGENT, "agent-gate")).get(f"/desk/case/{case.reference}/")
+    assert "PDPA s.34" in agent.content.decode() or "ม.34" in agent.content.decode()
 
 
 # --- no copy in clear; one record per release ------------------------------------------------------
