@@ -189,7 +189,11 @@ class ConsentWithdrawView(StaffAPIView):
         if consent is None:
             raise Http404
         consent = consent_withdraw(consent=consent, actor=request.user)
-        return Response({"id": consent.pk, "withdrawn_at": consent.withdrawn_at})
+        # the referrals resting on it stop now (each would be refused at its next release anyway)
+        withdrawn = referrals.referrals_recheck(complaint_ids=[complaint.pk])
+        return Response(
+            {"id": consent.pk, "withdrawn_at": consent.withdrawn_at, "referrals_withdrawn": withdrawn}
+        )
 
 
 class LegalOrderView(StaffAPIView):

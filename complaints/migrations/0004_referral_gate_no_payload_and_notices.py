@@ -26,6 +26,9 @@ def link_basis_and_clear_payloads(apps, schema_editor):
             )
         ref.save(update_fields=["consent", "legal_order"])
     Referral.objects.exclude(payload="").update(payload="")
+    if schema_editor.connection.vendor == "postgresql":
+        # the deferred FK checks of the rows just written must run before the ALTER TABLE below
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

@@ -43,11 +43,11 @@ def _agent(user_factory):
     return user_factory(Role.AGENT, f"agent-{Referral.objects.count()}")
 
 
-def _by_agreement(case, user_factory, code="ccib"):
+def _by_agreement(case, user_factory, code="ccib", purpose="investigation"):
     return referral_create(
         complaint=case,
         agency=Agency.objects.get(code=code),
-        purpose="investigation",
+        purpose=purpose,
         basis="related_agency",
         actor=_agent(user_factory),
     )
@@ -340,3 +340,20 @@ def test_payload_body_is_canonical_json(case, police, user_factory):
     ref = _by_agreement(case, user_factory)
     body = police.get(f"{A}{ref.delivery_id}/").json()
     assert json.loads(canonical(body["case"])) == body["case"]
+
+
+def test_withdrawing_consent_through_the_staff_api_withdraws_its_referrals_at_once(
+    case, staff_api, user_factory
+):
+    """clause: OCC-7(a), OCC-13 (a withdrawal stops the referrals resting on the consent)"""
+    ref, consent = _by_consent(case, user_factory)
+    other = _by_agreement(case, user_factory, code="nbtc", purpose="regulatory")
+    agent = staff_api(Role.AGENT, "consent-agent")
+    r = agent.post(
+        f"/api/v1/staff/complaints/{case.reference}/consents/{consent.pk}/withdraw/", format="json"
+    )
+    assert r.status_code == 200 and r.json()["referrals_withdrawn"] == 1
+    ref.refresh_from_db()
+    other.refresh_from_db()
+    assert ref.state == "withdrawn" and ref.withdrawn_reason == "consent_withdrawn"
+    assert other.state == "available"  # a referral on another basis is untouched
