@@ -22,12 +22,13 @@ from privacy.models import Basis, Consent, TransferRecord
 from privacy.services import access_log_record
 
 from . import delivery, lifecycle
+from .access import Can, require
 from .delivery import (  # noqa: F401 - webhook_headers is part of this module's public face
     PermanentDeliveryError,
     TransientDeliveryError,
     webhook_headers,
 )
-from .models import Agency, Complaint, Referral, ReferralAttempt, ReturnedData, Role, Status, TimelineEvent
+from .models import Agency, Complaint, Referral, ReferralAttempt, ReturnedData, Status, TimelineEvent
 
 log = logging.getLogger(__name__)
 State = Referral.State
@@ -109,8 +110,7 @@ def referral_create(
     """Ask the gate, then write the referral (the outbox row) and its timeline entry in one
     transaction; delivery is enqueued after commit. A refusal raises DisclosureRefused and writes
     nothing. Nothing leaves here: the delivery (or the agency's read) asks the gate again."""
-    if getattr(actor, "role", None) not in (Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR):
-        raise PermissionError(_("Only centre agents, supervisors and administrators route cases."))
+    require(actor, Can.CASE_ROUTE)
     with transaction.atomic():
         complaint = (
             Complaint.objects.select_for_update(of=("self",))
@@ -345,8 +345,7 @@ def referrals_due(now=None) -> list[int]:
 def referral_resend(*, referral: Referral, actor: Any) -> Referral:
     """A supervisor sends a failed referral again: same delivery id, history kept; the gate is
     asked again when it goes (a withdrawn referral is never resent)."""
-    if getattr(actor, "role", None) not in (Role.SUPERVISOR, Role.ADMINISTRATOR):
-        raise PermissionError(_("Only supervisors resend failed referrals."))
+    require(actor, Can.REFERRAL_RESEND)
     with transaction.atomic():
         changed = Referral.objects.filter(pk=referral.pk, state=State.FAILED).update(
             state=State.PENDING, attempts=0, next_attempt_at=None

@@ -20,7 +20,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.models import Complaint, Role, TimelineEvent
+from complaints.access import Can, require
+from complaints.models import Complaint, TimelineEvent
 from complaints.notices import recipients_notify as notify  # recipients are told (PDPA s.33-36)
 from complaints.services import tracking_code_hash
 from privacy.minimum_data import identity_check
@@ -214,8 +215,7 @@ def dsr_file_by_agent(
     *, actor, complaint: Complaint, type: str, details: dict | None, identity_check: str
 ) -> DataSubjectRequest:
     """An agent files for the person after checking identity by phone, and records how."""
-    if actor.role not in (Role.AGENT, Role.SUPERVISOR, Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
-        raise PermissionError("Your role may not file data-subject requests.")
+    require(actor, Can.DSR_OPEN)
     if type not in RequestType.values:
         raise ValidationError({"type": [f"Unknown request type '{type}'."]})
     if not (identity_check or "").strip():
@@ -277,8 +277,7 @@ def dsr_refuse(*, actor, request: DataSubjectRequest, ground: str, reason: str) 
 
 
 def _require_officer(actor) -> None:
-    if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
-        raise PermissionError("Only the privacy officer decides data-subject requests.")
+    require(actor, Can.PRIVACY_DECIDE)
 
 
 def _open(request: DataSubjectRequest) -> None:
