@@ -210,8 +210,10 @@ def _require_centre_staff(actor: User) -> None:
 
 
 def complaint_status_change(
-    *, complaint: Complaint, actor: User, to_status: str, note: str = ""
+    *, complaint: Complaint, actor: User, to_status: str, note: str = "", note_public: bool = False
 ) -> Complaint:
+    """The status change is public (the citizen tracks it); its note is public only when the agent
+    says so (`note_public`), otherwise it is an internal note beside the change."""
     _require_centre_staff(actor)
     with transaction.atomic():
         locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
@@ -226,9 +228,17 @@ def complaint_status_change(
             is_public=True,
             from_status=previous,
             to_status=to_status,
-            text=note,
+            text=note.strip() if note_public else "",
             actor=actor,
         )
+        if note.strip() and not note_public:
+            TimelineEvent.objects.create(
+                complaint=locked,
+                kind=TimelineEvent.Kind.INTERNAL_NOTE,
+                is_public=False,
+                text=note.strip(),
+                actor=actor,
+            )
     return locked
 
 

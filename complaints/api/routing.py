@@ -50,6 +50,8 @@ class ReferralOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     delivered_at = serializers.DateTimeField(allow_null=True)
     acknowledged_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_reason = serializers.CharField(help_text="the disclosure gate's reason code, when withdrawn")
 
 
 class RoutingView(StaffAPIView):
@@ -179,7 +181,11 @@ class ConsentWithdrawView(StaffAPIView):
         if consent is None:
             raise Http404
         consent = consent_withdraw(consent=consent, actor=request.user)
-        return Response({"id": consent.pk, "withdrawn_at": consent.withdrawn_at})
+        # the referrals resting on it stop now (each would be refused at its next release anyway)
+        withdrawn = referrals.referrals_recheck(complaint_ids=[complaint.pk])
+        return Response(
+            {"id": consent.pk, "withdrawn_at": consent.withdrawn_at, "referrals_withdrawn": withdrawn}
+        )
 
 
 class LegalOrderView(StaffAPIView):

@@ -139,6 +139,11 @@ def _worked_complaint(request, reference: str):
 class StatusIn(StrictSerializer):
     status = serializers.ChoiceField(choices=Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    is_public = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="show the note to the citizen; otherwise it is an internal note (the status is always shown)",
+    )
 
 
 class ComplaintStatusView(StaffAPIView):
@@ -159,6 +164,7 @@ class ComplaintStatusView(StaffAPIView):
                 actor=request.user,
                 to_status=data.validated_data["status"],
                 note=data.validated_data["note"],
+                note_public=data.validated_data["is_public"],
             )
         except services.TransitionRefused as exc:
             raise ApiError(

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from complaints.access import Can, agency_id_of
 from privacy.disclosure import basis_reference_text
 
-from .. import referrals, selectors
+from .. import notices, referrals, selectors
 from ..models import Referral, Status, TimelineEvent
 from ..referrals import AgencyActor
 from .auth import staff_page
@@ -49,6 +49,10 @@ def inbox(request):
         "agency/inbox.html",
         {
             "rows": rows,
+            # notices of rectification, erasure and restriction (showing one delivers it)
+            "notices": notices.notices_for_agency(
+                agency_id=request.user.agency_id, actor=request.user.username
+            )[:50],
             "agency": request.user.agency,
             "state": state,
             "basis_labels": BASIS_LABELS,
@@ -60,8 +64,9 @@ def inbox(request):
 @staff_page(Can.AGENCY_INBOX)
 def detail(request, delivery_id):
     ref = _referral(request, delivery_id)
-    # a transfer-log record and an access-log entry
-    payload = referrals.referral_agency_read(referral=ref, actor=_actor(request))
+    # the gate, asked now: a transfer-log record and an access-log entry, or the withdrawal
+    read = referrals.referral_agency_read(referral=ref, actor=_actor(request))
+    ref.refresh_from_db()
     # What this agency itself posted on the case (never the centre's internal notes).
     posted = list(
         TimelineEvent.objects.filter(complaint_id=ref.complaint_id, actor__agency_id=ref.agency_id)
@@ -73,9 +78,15 @@ def detail(request, delivery_id):
         "agency/detail.html",
         {
             "ref": ref,
-            "case": payload,
-            "pretty": json.dumps(payload, ensure_ascii=False, indent=2),
+            "case": read.case,
+            "withdrawal": read.withdrawal,
+            "pretty": json.dumps(read.case, ensure_ascii=False, indent=2) if read.case else "",
+            # of the canonical bytes: the transfer record's SHA-256
+            "sha256": read.sha256,
             "posted": posted,
+            "notices": notices.notices_for_agency(
+                agency_id=ref.agency_id, complaint_id=ref.complaint_id, actor=request.user.username
+            ),
             "returned": list(ref.returned_data.all()),
             "statuses": AGENCY_STATUSES,
             "basis_label": BASIS_LABELS.get(ref.basis, ref.basis),

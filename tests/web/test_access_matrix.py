@@ -140,6 +140,7 @@ REACH: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "agency-referral-ack": AGENCY_API,
     "agency-referral-update": AGENCY_API,
     "agency-referral-data": AGENCY_API,
+    "agency-notices": AGENCY_API,
     "agency:inbox": AGENCY_WEB,
     "agency:detail": AGENCY_WEB,
     "agency:acknowledge": AGENCY_WEB,

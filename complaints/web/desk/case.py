@@ -181,7 +181,11 @@ def case_status(request, reference: str):
     to_status = request.POST.get("status", "")
     try:
         services.complaint_status_change(
-            complaint=complaint, actor=request.user, to_status=to_status, note=request.POST.get("note", "")
+            complaint=complaint,
+            actor=request.user,
+            to_status=to_status,
+            note=request.POST.get("note", ""),
+            note_public=request.POST.get("note_public") == "1",
         )
     except services.TransitionRefused:
         messages.error(request, _("This status cannot follow the current one."))

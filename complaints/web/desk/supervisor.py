@@ -92,6 +92,12 @@ def supervisor(request):
             :50
         ]
     )
+    # referrals the disclosure gate withdrew at a release, with the reason code
+    withdrawn = list(
+        selectors.referrals_for_supervision(actor=user, state=Referral.State.WITHDRAWN).order_by(
+            "-withdrawn_at"
+        )[:50]
+    )
     return render(
         request,
         "desk/supervisor.html",
@@ -103,6 +109,7 @@ def supervisor(request):
             "days_to": today,
             "breaches": breaches,
             "failed": failed,
+            "withdrawn": withdrawn,
             "quarantined": inbound_quarantine_list(actor=user).count(),
             "now": timezone.now(),
         },

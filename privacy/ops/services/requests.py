@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from complaints.access import Can, require
 from complaints.models import Complaint, TimelineEvent
+from complaints.notices import recipients_notify as notify  # recipients are told (PDPA s.33-36)
 from complaints.services import tracking_code_hash
 from privacy.minimum_data import identity_check
 
@@ -344,6 +345,12 @@ def _execute_amend(request: DataSubjectRequest, actor) -> None:
         for field in changes:
             setattr(person, field, getattr(checked, field))
         person.save(update_fields=list(changes))
+        notify(
+            complaint_ids=[request.complaint_id],
+            event="rectified",
+            changed=[f"complainant.{f}" for f in changes],
+            event_key=f"dsr:{request.public_id}",
+        )
         _evidence(
             request,
             Evidence.AMENDED,
@@ -375,6 +382,7 @@ def _execute_amend(request: DataSubjectRequest, actor) -> None:
 
 def _execute_erasure(request: DataSubjectRequest, actor) -> None:
     counts = erasure.complaint_anonymise(complaint=request.complaint, actor=actor, reason="erasure request")
+    notify(complaint_ids=[request.complaint_id], event="erased", event_key=f"dsr:{request.public_id}")
     _evidence(request, Evidence.ERASED, "personal data anonymised; statistics kept", actor=actor, **counts)
 
 
@@ -382,6 +390,7 @@ def _execute_restriction(request: DataSubjectRequest, actor) -> None:
     person = request.complainant
     person.processing_restricted_at = timezone.now()
     person.save(update_fields=["processing_restricted_at"])
+    notify(complaint_ids=[request.complaint_id], event="restricted", event_key=f"dsr:{request.public_id}")
     _evidence(
         request, Evidence.RESTRICTED, "routing and disclosure of this person's data blocked", actor=actor
     )
@@ -392,6 +401,9 @@ def _execute_lift(request: DataSubjectRequest, actor) -> None:
     person = request.complainant
     person.processing_restricted_at = None
     person.save(update_fields=["processing_restricted_at"])
+    notify(
+        complaint_ids=[request.complaint_id], event="restriction_lifted", event_key=f"dsr:{request.public_id}"
+    )
     _evidence(request, Evidence.UNRESTRICTED, "restriction lifted", actor=actor)
     _timeline(request, "restriction lifted", actor)
 

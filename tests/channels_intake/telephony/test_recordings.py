@@ -283,7 +283,6 @@ def test_only_centre_staff_play_recordings_even_of_a_referred_case(recording, st
         purpose="investigation",
         basis="related_agency",
         basis_reference="test",
-        payload="{}",
         payload_sha256="0" * 64,
     )
     officer = staff_api(Role.AGENCY_OFFICER, "police-officer", agency=agency)
