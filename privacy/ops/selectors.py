@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from complaints.models import Role
 
-from .models import BreachRecord, DataSubjectRequest, LegalHold, PurgeRun
+from .models import BreachRecord, CoveredComplaint, DataSubjectRequest, LegalHold, PurgeRun
 
 OFFICERS = {Role.PRIVACY_OFFICER, Role.ADMINISTRATOR}
 READERS = OFFICERS | {Role.AUDITOR}
@@ -22,8 +22,12 @@ def request_list(*, actor, overdue_only: bool = False) -> QuerySet[DataSubjectRe
     """Overdue first, then by due date (the privacy officer's work queue)."""
     if _role(actor) not in READERS:
         return DataSubjectRequest.objects.none()
-    qs = DataSubjectRequest.objects.select_related("complaint").exclude(
-        status=DataSubjectRequest.Status.AWAITING_VERIFICATION
+    qs = (
+        DataSubjectRequest.objects.select_related("complaint")
+        .prefetch_related(
+            Prefetch("covered", queryset=CoveredComplaint.objects.select_related("complaint").order_by("id"))
+        )
+        .exclude(status=DataSubjectRequest.Status.AWAITING_VERIFICATION)
     )
     if overdue_only:
         qs = qs.filter(status=DataSubjectRequest.Status.RECEIVED, due_at__lt=timezone.now())

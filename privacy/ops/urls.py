@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path(f"{p}staff/requests/<uuid:public_id>/grant/", staff.RequestGrantView.as_view()),
     path(f"{p}staff/requests/<uuid:public_id>/refuse/", staff.RequestRefuseView.as_view()),
+    path(f"{p}staff/requests/<uuid:public_id>/complaints/", staff.RequestTieView.as_view()),
     path(f"{p}staff/requests/<uuid:public_id>/export/", staff.RequestExportView.as_view()),
     path(f"{p}staff/holds/", staff.HoldListView.as_view(), name="privacy-holds"),
     path(f"{p}staff/holds/<int:pk>/release/", staff.HoldReleaseView.as_view()),
