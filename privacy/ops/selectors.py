@@ -59,6 +59,26 @@ def request_read(*, actor, public_id) -> DataSubjectRequest:
     return obj
 
 
+def request_for_tie(*, actor, public_id) -> DataSubjectRequest:
+    """The request an agent ties another complaint to: the privacy desk's readers reach any; the
+    staff who file on a person's behalf reach an open one by its id (they filed it, or the privacy
+    officer handed it over), and see only what it covers."""
+    from .services.requests import FILERS
+
+    if _role(actor) in READERS:
+        return request_get(actor=actor, public_id=public_id)
+    obj = (
+        DataSubjectRequest.objects.filter(
+            public_id=public_id, status=DataSubjectRequest.Status.RECEIVED
+        ).first()
+        if _role(actor) in FILERS
+        else None
+    )
+    if obj is None:
+        raise Http404
+    return obj
+
+
 def holds_list(*, actor) -> QuerySet[LegalHold]:
     if _role(actor) not in READERS:
         return LegalHold.objects.none()

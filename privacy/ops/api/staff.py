@@ -131,6 +131,12 @@ class TieIn(StrictSerializer):
     identity_check = serializers.CharField(max_length=300)
 
 
+class TieOut(serializers.Serializer):
+    request_id = serializers.UUIDField(source="public_id")
+    status = serializers.CharField()
+    covers = CoveredOut(many=True, source="covered.all")
+
+
 class RequestTieView(StaffAPIView):
     """Tie another complaint of the same person to an open request, after an identity check that is
     recorded (OCC-11, MOST-5). Only tied or proven complaints are ever reached by the request."""
@@ -141,7 +147,7 @@ class RequestTieView(StaffAPIView):
         operation_id="privacy_staff_request_tie",
         request=TieIn,
         responses={
-            201: RequestDetailOut,
+            201: TieOut,
             400: ErrorResponseSerializer,
             404: ErrorResponseSerializer,
             409: ErrorResponseSerializer,
@@ -150,7 +156,7 @@ class RequestTieView(StaffAPIView):
     def post(self, request, public_id):
         if not can_read_cases(request.user):
             raise Http404
-        obj = selectors.request_get(actor=request.user, public_id=public_id)
+        obj = selectors.request_for_tie(actor=request.user, public_id=public_id)
         data = TieIn(data=request.data)
         data.is_valid(raise_exception=True)
         complaint = (
@@ -171,10 +177,8 @@ class RequestTieView(StaffAPIView):
             raise ApiError(status_code=409, code="not_open", message=exc.reason) from exc
         except PermissionError as exc:
             raise Http404 from exc
-        return Response(
-            RequestDetailOut(selectors.request_get(actor=request.user, public_id=obj.public_id)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        obj.refresh_from_db()
+        return Response(TieOut(obj).data, status=status.HTTP_201_CREATED)
 
 
 class GrantIn(StrictSerializer):

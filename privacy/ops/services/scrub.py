@@ -84,8 +84,14 @@ def name_parts(name: str) -> list[str]:
 
 
 def address_parts(address: str) -> list[str]:
+    """The pieces of an address that still point at the home: each line or comma-separated part,
+    and each beginning of it of two words or more (house number and street, then the sub-district...),
+    as people write their address short in a message."""
     parts = [p.strip() for p in re.split(r"[,\n;]+", address) if p.strip()]
-    return [p for p in parts if len(p) >= 8] if len(parts) > 1 else []
+    out = [p for p in parts if len(p) >= 8] if len(parts) > 1 else []
+    words = [w for w in re.split(r"[\s,;]+", address) if w]
+    out += [" ".join(words[:n]) for n in range(2, len(words))]
+    return out
 
 
 @dataclass
