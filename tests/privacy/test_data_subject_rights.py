@@ -412,3 +412,37 @@ def test_after_erasure_no_value_of_the_person_remains_in_any_table_or_file(
     tables = {t for t, _ in rows}  # the dump really read the store, audit and transfer logs included
     assert {"auditlog_logentry", "privacy_transferrecord", "privacy_ops_requestevidence"} <= tables
     assert sorted(erase["complaints"]) == sorted([web["reference"], by_mail.reference])
+
+
+def test_the_privacy_desk_shows_what_a_request_covers_and_ties_with_a_recorded_check(
+    staff_api, file_complaint, officer
+):
+    """clause: OCC-11, MOST-5 (the privacy officer sees which complaints a request reaches, and adds
+    one only with the identity check that proves it)"""
+    from tests.web.conftest import verified_client
+
+    first = file_complaint(complainant={"name": "สมหญิง", "phone": "0812345678"})
+    older = file_complaint(complainant={"name": "สมหญิง", "phone": "0898887777"})
+    rid = (
+        staff_api(Role.AGENT)
+        .post(
+            P + "staff/requests/",
+            {"reference": first["reference"], "type": "access", "identity_check": "callback"},
+            format="json",
+        )
+        .json()["request_id"]
+    )
+    desk = verified_client(officer.user)
+    page = desk.get(f"/desk/privacy/requests/{rid}/").content.decode()
+    assert first["reference"] in page and older["reference"] not in page
+    desk.post(f"/desk/privacy/requests/{rid}/tie/", {"reference": older["reference"], "identity_check": ""})
+    assert CoveredComplaint.objects.filter(request__public_id=rid).count() == 1
+    desk.post(
+        f"/desk/privacy/requests/{rid}/tie/",
+        {"reference": older["reference"], "identity_check": "asked the amount of the old case"},
+    )
+    page = desk.get(f"/desk/privacy/requests/{rid}/").content.decode()
+    assert older["reference"] in page
+    assert list(
+        CoveredComplaint.objects.filter(request__public_id=rid).values_list("complaint__reference", "tie")
+    ) == [(first["reference"], "request"), (older["reference"], "agent_check")]

@@ -324,18 +324,18 @@ def dsr_complaint_tie(
     """An agent ties another complaint to an open request after checking, and recording how, that
     it is the same person's (for instance one filed from an old number the code did not reach)."""
     if actor.role not in FILERS:
-        raise PermissionError("Your role may not tie complaints to data-subject requests.")
+        raise PermissionError(_("Your role may not tie complaints to data-subject requests."))
     check = (identity_check or "").strip()
     if not check:
         raise ValidationError(
-            {"identity_check": ["Record how you checked that this complaint is the same person's."]}
+            {"identity_check": [_("Record how you checked that this complaint is the same person's.")]}
         )
     with transaction.atomic():
         request = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
         _open(request)
         if complaint.complainant.anonymised_at:
             raise ValidationError(
-                {"reference": ["This complaint was anonymised; nothing identifies the person."]}
+                {"reference": [_("This complaint was anonymised; nothing identifies the person.")]}
             )
         if not request.covered.exists():  # a request filed before coverage was recorded
             _cover(request, request.complaint, tie=Tie.REQUEST)
