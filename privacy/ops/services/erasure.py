@@ -339,6 +339,7 @@ def _requests_scrub(ids: list[int], values: KnownValues) -> int:
             identity_check=values.scrub(req.identity_check),
             refusal_reason=values.scrub(req.refusal_reason),
         )
+        req.codes.exclude(contact_fingerprint="").update(contact_fingerprint="")
         for tie in req.covered.exclude(identity_check=""):
             CoveredComplaint.objects.filter(pk=tie.pk).update(identity_check=values.scrub(tie.identity_check))
         for ev in RequestEvidence.objects.filter(request=req):

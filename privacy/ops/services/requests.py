@@ -468,9 +468,12 @@ def _execute_amend(request: DataSubjectRequest, actor) -> None:
     if changes:
         for complaint in covered_complaints(request):
             person = complaint.complainant
-            if person.anonymised_at or person.is_anonymous and complaint.pk != request.complaint_id:
+            if person.anonymised_at or (person.is_anonymous and complaint.pk != request.complaint_id):
                 continue
-            fields = [f for f in changes if _collected(complaint, f)]
+            # The case the request was made on is validated in full (a field its category does not
+            # collect is refused with the reason); other covered cases take what they collect.
+            own = complaint.pk == request.complaint_id
+            fields = [f for f in changes if own or _collected(complaint, f)]
             if not fields:
                 continue
             given = {f: getattr(person, f) for f in CORRECTABLE if getattr(person, f)} | {
