@@ -26,7 +26,8 @@ from privacy.models import TransferRecord
 from privacy.services import access_log_record
 
 from . import lifecycle
-from .models import Agency, Complaint, Referral, ReferralAttempt, ReturnedData, Role, Status, TimelineEvent
+from .access import Can, require
+from .models import Agency, Complaint, Referral, ReferralAttempt, ReturnedData, Status, TimelineEvent
 
 log = logging.getLogger(__name__)
 State = Referral.State
@@ -52,8 +53,7 @@ def referral_create(
     """Ask the gate, then write the referral (the outbox row) and its timeline entry in one
     transaction; delivery is enqueued after commit. A refusal raises DisclosureRefused and writes
     nothing."""
-    if getattr(actor, "role", None) not in (Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR):
-        raise PermissionError(_("Only centre agents, supervisors and administrators route cases."))
+    require(actor, Can.CASE_ROUTE)
     with transaction.atomic():
         complaint = (
             Complaint.objects.select_for_update(of=("self",))
@@ -260,8 +260,7 @@ def referrals_due(now=None) -> list[int]:
 
 def referral_resend(*, referral: Referral, actor: Any) -> Referral:
     """A supervisor sends a failed referral again: same delivery id, same payload, history kept."""
-    if getattr(actor, "role", None) not in (Role.SUPERVISOR, Role.ADMINISTRATOR):
-        raise PermissionError(_("Only supervisors resend failed referrals."))
+    require(actor, Can.REFERRAL_RESEND)
     with transaction.atomic():
         changed = Referral.objects.filter(pk=referral.pk, state=State.FAILED).update(
             state=State.PENDING, attempts=0, next_attempt_at=None

@@ -67,10 +67,6 @@ class User(AbstractUser):
             ),
         ]
 
-    @property
-    def is_centre_staff(self) -> bool:
-        return self.role in {Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR, Role.PRIVACY_OFFICER}
-
 
 class FieldPolicy(models.TextChoices):
     REQUIRED = "required", _("required")

@@ -14,15 +14,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from complaints.access import Can, agency_id_of
 from privacy.disclosure import basis_reference_text
 
 from .. import referrals, selectors
-from ..models import Referral, Role, Status, TimelineEvent
+from ..models import Referral, Status, TimelineEvent
 from ..referrals import AgencyActor
 from .auth import staff_page
 from .common import BASIS_LABELS, PURPOSE_LABELS, error_text
 
-OFFICER = {Role.AGENCY_OFFICER}
 AGENCY_STATUSES = [(Status.IN_PROGRESS, Status.IN_PROGRESS.label), (Status.RESOLVED, Status.RESOLVED.label)]
 
 
@@ -31,10 +31,10 @@ def _actor(request) -> AgencyActor:
 
 
 def _referral(request, delivery_id) -> Referral:
-    return selectors.referral_for_agency(agency_id=request.user.agency_id, delivery_id=delivery_id)
+    return selectors.referral_for_agency(agency_id=agency_id_of(request.user), delivery_id=delivery_id)
 
 
-@staff_page(OFFICER)
+@staff_page(Can.AGENCY_INBOX)
 def inbox(request):
     state = request.GET.get("state") or None
     if state not in Referral.State.values:
@@ -57,7 +57,7 @@ def inbox(request):
     )
 
 
-@staff_page(OFFICER)
+@staff_page(Can.AGENCY_INBOX)
 def detail(request, delivery_id):
     ref = _referral(request, delivery_id)
     # a transfer-log record and an access-log entry
@@ -91,7 +91,7 @@ def _back(delivery_id):
 
 
 @require_POST
-@staff_page(OFFICER)
+@staff_page(Can.AGENCY_INBOX)
 def acknowledge(request, delivery_id):
     ref = _referral(request, delivery_id)
     referrals.referral_acknowledge(
@@ -104,7 +104,7 @@ def acknowledge(request, delivery_id):
 
 
 @require_POST
-@staff_page(OFFICER)
+@staff_page(Can.AGENCY_INBOX)
 def update(request, delivery_id):
     ref = _referral(request, delivery_id)
     try:
@@ -123,7 +123,7 @@ def update(request, delivery_id):
 
 
 @require_POST
-@staff_page(OFFICER)
+@staff_page(Can.AGENCY_INBOX)
 def return_data(request, delivery_id):
     ref = _referral(request, delivery_id)
     try:

@@ -7,8 +7,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from complaints.access import Can, require
 from complaints.models import Complaint
-from complaints.permissions import IsStaff, can_read_cases
+from complaints.permissions import IsStaff
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
@@ -23,8 +24,7 @@ from ..services.export import person_export
 
 
 def _readers_only(user) -> None:
-    if not selectors.is_reader(user):
-        raise Http404
+    require(user, Can.PRIVACY_READ)
 
 
 class EvidenceOut(serializers.Serializer):
@@ -96,8 +96,7 @@ class RequestListView(StaffAPIView):
     def post(self, request):
         data = AgentFileIn(data=request.data)
         data.is_valid(raise_exception=True)
-        if not can_read_cases(request.user):
-            raise Http404
+        require(request.user, Can.DSR_OPEN)
         complaint = Complaint.objects.filter(
             reference=data.validated_data["reference"].strip().upper()
         ).first()
@@ -154,8 +153,7 @@ class RequestTieView(StaffAPIView):
         },
     )
     def post(self, request, public_id):
-        if not can_read_cases(request.user):
-            raise Http404
+        require(request.user, Can.DSR_OPEN)
         obj = selectors.request_for_tie(actor=request.user, public_id=public_id)
         data = TieIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -491,11 +489,7 @@ class PolicyDraftView(StaffAPIView):
 
     @extend_schema(operation_id="privacy_policy_draft", request=PolicyIn, responses={201: dict})
     def post(self, request):
-        _readers_only(request.user)
-        if request.user.role == "auditor":
-            raise ApiError(
-                status_code=403, code="permission_denied", message="Auditors read; they do not write."
-            )
+        require(request.user, Can.PRIVACY_DECIDE)
         data = PolicyIn(data=request.data)
         data.is_valid(raise_exception=True)
         if PolicyVersion.objects.filter(version=data.validated_data["version"]).exists():

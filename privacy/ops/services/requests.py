@@ -25,7 +25,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.models import Complaint, FieldPolicy, Role, TimelineEvent
+from complaints.access import Can, require
+from complaints.models import Complaint, FieldPolicy, TimelineEvent
 from complaints.services import tracking_code_hash
 from privacy.fingerprints import fingerprint, fingerprint_matches
 from privacy.minimum_data import identity_check
@@ -68,8 +69,6 @@ log = logging.getLogger(__name__)
 
 
 Tie = CoveredComplaint.Tie
-# Who may file on the person's behalf and tie further complaints after an identity check.
-FILERS = (Role.AGENT, Role.SUPERVISOR, Role.PRIVACY_OFFICER, Role.ADMINISTRATOR)
 
 
 def _evidence(request: DataSubjectRequest, kind: str, summary: str, actor=None, **data) -> None:
@@ -282,8 +281,7 @@ def dsr_file_by_agent(
 ) -> DataSubjectRequest:
     """An agent files for the person after checking identity by phone, and records how. The
     request covers the case it is filed on; further complaints join only by ``dsr_complaint_tie``."""
-    if actor.role not in FILERS:
-        raise PermissionError("Your role may not file data-subject requests.")
+    require(actor, Can.DSR_OPEN)
     if type not in RequestType.values:
         raise ValidationError({"type": [f"Unknown request type '{type}'."]})
     if not (identity_check or "").strip():
@@ -323,8 +321,7 @@ def dsr_complaint_tie(
 ) -> CoveredComplaint:
     """An agent ties another complaint to an open request after checking, and recording how, that
     it is the same person's (for instance one filed from an old number the code did not reach)."""
-    if actor.role not in FILERS:
-        raise PermissionError(_("Your role may not tie complaints to data-subject requests."))
+    require(actor, Can.DSR_OPEN)
     check = (identity_check or "").strip()
     if not check:
         raise ValidationError(
@@ -381,8 +378,7 @@ def dsr_refuse(*, actor, request: DataSubjectRequest, ground: str, reason: str) 
 
 
 def _require_officer(actor) -> None:
-    if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
-        raise PermissionError("Only the privacy officer decides data-subject requests.")
+    require(actor, Can.PRIVACY_DECIDE)
 
 
 def _open(request: DataSubjectRequest) -> None:
