@@ -25,6 +25,7 @@ from privacy.fingerprints import fingerprint, fingerprint_matches
 from privacy.models import TransferRecord
 from privacy.ops.models import CoveredComplaint, DataSubjectRequest, RequestEvidence
 from tests.channels_intake.email.conftest import mime
+from tests.channels_intake.telephony.conftest import PBX, cti  # noqa: F401 - the signed CTI fixture
 
 pytestmark = pytest.mark.django_db
 P = "/api/v1/privacy/"
@@ -335,7 +336,13 @@ def _every_file(root) -> list[tuple[str, str]]:
 
 
 def test_after_erasure_no_value_of_the_person_remains_in_any_table_or_file(
-    api, file_complaint, officer, staff_api, settings, django_capture_on_commit_callbacks
+    api,
+    file_complaint,
+    officer,
+    staff_api,
+    settings,
+    cti,  # noqa: F811 - the fixture imported above
+    django_capture_on_commit_callbacks,
 ):
     """clause: OCC-11, MOST-5, OCC-6, OCC-5, PDPA s.33 (deletion reaches every copy: a complaint filed
     on the web and another by e-mail, routed to an agency and read by it, a note, a rectification,
@@ -370,6 +377,11 @@ def test_after_erasure_no_value_of_the_person_remains_in_any_table_or_file(
         {"text": f"โทรกลับคุณ{SURNAME} ที่ 0812345678 ส่งเอกสารไป {ADDRESS}"},
         format="json",
     )
+    # The person calls 1212 about the case: the PBX reports the call (kept raw), the agent links it.
+    settings.OCC_PBX_SECRETS = [PBX]
+    assert cti("started", call_id="dsr-call", caller="081-234-5678").status_code in (200, 201)
+    linked = agent.post("/api/v1/staff/calls/dsr-call/link/", {"reference": case.reference}, format="json")
+    assert linked.status_code == 200
     ocpb = Agency.objects.get(code="ocpb")
     with django_capture_on_commit_callbacks(execute=True):
         ref = referral_create(
