@@ -345,9 +345,10 @@ def test_after_erasure_no_value_of_the_person_remains_in_any_table_or_file(
     django_capture_on_commit_callbacks,
 ):
     """clause: OCC-11, MOST-5, OCC-6, OCC-5, PDPA s.33 (deletion reaches every copy: a complaint filed
-    on the web and another by e-mail, routed to an agency and read by it, a note, a rectification,
-    then an erasure; every table (audit log and transfer log included) and every stored file is read
-    back, and none of the person's values is there in any written form)"""
+    on the web and another by e-mail, a call the PBX reported and the agent linked, routed to an
+    agency and read by it, a note, a rectification, then an erasure; every table (audit log and
+    transfer log included) and every stored file is read back, and none of the person's values is
+    there in any written form)"""
     from channels_intake.email.processing import email_ingest
 
     web = file_complaint(
