@@ -26,7 +26,8 @@ def request_list(*, actor, overdue_only: bool = False) -> QuerySet[DataSubjectRe
     return qs.order_by("due_at", "id")
 
 
-def request_get(*, actor, public_id) -> DataSubjectRequest:
+def request_get(*, actor, public_id, need: Can = Can.PRIVACY_READ) -> DataSubjectRequest:
+    require(actor, need)
     obj = request_list(actor=actor).prefetch_related("evidence").filter(public_id=public_id).first()
     if obj is None:
         raise Http404
@@ -71,7 +72,8 @@ def holds_list(*, actor) -> QuerySet[LegalHold]:
     return LegalHold.objects.select_related("complaint", "recorded_by", "released_by")
 
 
-def hold_get(*, actor, pk: int) -> LegalHold:
+def hold_get(*, actor, pk: int, need: Can = Can.PRIVACY_READ) -> LegalHold:
+    require(actor, need)
     obj = holds_list(actor=actor).filter(pk=pk).first()
     if obj is None:
         raise Http404
@@ -91,7 +93,8 @@ def breaches(*, actor, overdue_only: bool = False) -> QuerySet[BreachRecord]:
     return qs
 
 
-def breach_get(*, actor, pk: int) -> BreachRecord:
+def breach_get(*, actor, pk: int, need: Can = Can.BREACH_READ) -> BreachRecord:
+    require(actor, need)
     obj = breaches(actor=actor).filter(pk=pk).first()
     if obj is None:
         raise Http404

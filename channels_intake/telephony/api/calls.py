@@ -280,6 +280,7 @@ class CallerLookupView(StaffAPIView):
         responses={200: EarlierComplaintOut(many=True), 400: ErrorResponseSerializer, **NOT_FOUND},
     )
     def post(self, request):
+        require(request.user, Can.CASE_WORK)
         data = CallerLookupIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:

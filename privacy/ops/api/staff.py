@@ -94,9 +94,9 @@ class RequestListView(StaffAPIView):
         responses={201: RequestDetailOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
     )
     def post(self, request):
+        require(request.user, Can.DSR_OPEN)
         data = AgentFileIn(data=request.data)
         data.is_valid(raise_exception=True)
-        require(request.user, Can.DSR_OPEN)
         complaint = Complaint.objects.filter(
             reference=data.validated_data["reference"].strip().upper()
         ).first()
@@ -197,7 +197,7 @@ class RequestGrantView(StaffAPIView):
         responses={200: RequestDetailOut, 403: ErrorResponseSerializer, 409: ErrorResponseSerializer},
     )
     def post(self, request, public_id):
-        obj = selectors.request_get(actor=request.user, public_id=public_id)
+        obj = selectors.request_get(actor=request.user, public_id=public_id, need=Can.PRIVACY_DECIDE)
         data = GrantIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -218,7 +218,7 @@ class RequestRefuseView(StaffAPIView):
         responses={200: RequestDetailOut, 400: ErrorResponseSerializer, 409: ErrorResponseSerializer},
     )
     def post(self, request, public_id):
-        obj = selectors.request_get(actor=request.user, public_id=public_id)
+        obj = selectors.request_get(actor=request.user, public_id=public_id, need=Can.PRIVACY_DECIDE)
         data = RefuseIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -297,7 +297,7 @@ class HoldListView(StaffAPIView):
         responses={201: HoldOut, 400: ErrorResponseSerializer},
     )
     def post(self, request):
-        _readers_only(request.user)
+        require(request.user, Can.PRIVACY_DECIDE)
         data = HoldIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -325,7 +325,7 @@ class HoldReleaseView(StaffAPIView):
 
     @extend_schema(operation_id="privacy_hold_release", request=ReleaseIn, responses={200: HoldOut})
     def post(self, request, pk: int):
-        hold = selectors.hold_get(actor=request.user, pk=pk)
+        hold = selectors.hold_get(actor=request.user, pk=pk, need=Can.PRIVACY_DECIDE)
         data = ReleaseIn(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(
@@ -396,6 +396,7 @@ class BreachListView(StaffAPIView):
 
     @extend_schema(operation_id="privacy_breach_record", request=BreachIn, responses={201: BreachOut})
     def post(self, request):
+        require(request.user, Can.BREACH_RECORD)
         data = BreachIn(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(
@@ -414,7 +415,7 @@ class BreachNotifiedView(StaffAPIView):
 
     @extend_schema(operation_id="privacy_breach_notified", request=NotifiedIn, responses={200: BreachOut})
     def post(self, request, pk: int):
-        breach = selectors.breach_get(actor=request.user, pk=pk)
+        breach = selectors.breach_get(actor=request.user, pk=pk, need=Can.BREACH_MANAGE)
         data = NotifiedIn(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(
@@ -441,7 +442,7 @@ class ProcessingRecordView(StaffAPIView):
         responses={200: dict},
     )
     def get(self, request):
-        _readers_only(request.user)
+        require(request.user, Can.RECORDS_READ)
         return _as(request, records.processing_record(), "record-of-processing")
 
 
@@ -508,7 +509,7 @@ class PolicyPublishView(StaffAPIView):
 
     @extend_schema(operation_id="privacy_policy_publish", request=None, responses={200: dict})
     def post(self, request, pk: int):
-        _readers_only(request.user)
+        require(request.user, Can.PRIVACY_DECIDE)
         policy = PolicyVersion.objects.filter(pk=pk).first()
         if policy is None:
             raise Http404
