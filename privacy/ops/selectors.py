@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from complaints.access import Can, actor_can, require
 
-from .models import BreachRecord, DataSubjectRequest, LegalHold, PurgeRun
+from .models import BreachRecord, CoveredComplaint, DataSubjectRequest, LegalHold, PurgeRun
 
 
 def request_list(*, actor, overdue_only: bool = False) -> QuerySet[DataSubjectRequest]:
     """Overdue first, then by due date (the privacy officer's work queue)."""
     require(actor, Can.PRIVACY_READ)
-    qs = DataSubjectRequest.objects.select_related("complaint").exclude(
-        status=DataSubjectRequest.Status.AWAITING_VERIFICATION
+    qs = (
+        DataSubjectRequest.objects.select_related("complaint")
+        .prefetch_related(
+            Prefetch("covered", queryset=CoveredComplaint.objects.select_related("complaint").order_by("id"))
+        )
+        .exclude(status=DataSubjectRequest.Status.AWAITING_VERIFICATION)
     )
     if overdue_only:
         qs = qs.filter(status=DataSubjectRequest.Status.RECEIVED, due_at__lt=timezone.now())
@@ -45,6 +49,21 @@ def request_read(*, actor, public_id) -> DataSubjectRequest:
             fields=sorted(obj.details),
             purpose=f"data-subject request {obj.type}",
         )
+    return obj
+
+
+def request_for_tie(*, actor, public_id) -> DataSubjectRequest:
+    """The request an agent ties another complaint to: the privacy desk's readers reach any; the
+    staff who file on a person's behalf reach an open one by its id (they filed it, or the privacy
+    officer handed it over), and see only what it covers."""
+    if actor_can(actor, Can.PRIVACY_READ):
+        return request_get(actor=actor, public_id=public_id)
+    require(actor, Can.DSR_OPEN)
+    obj = DataSubjectRequest.objects.filter(
+        public_id=public_id, status=DataSubjectRequest.Status.RECEIVED
+    ).first()
+    if obj is None:
+        raise Http404
     return obj
 
 

@@ -28,6 +28,11 @@ urlpatterns = [
         name="privacy-staff-request-refuse",
     ),
     path(
+        f"{p}staff/requests/<uuid:public_id>/complaints/",
+        staff.RequestTieView.as_view(),
+        name="privacy-staff-request-tie",
+    ),
+    path(
         f"{p}staff/requests/<uuid:public_id>/export/",
         staff.RequestExportView.as_view(),
         name="privacy-staff-request-export",

@@ -58,6 +58,7 @@ def request_detail(request, public_id):
             "grounds": RefusalGround.choices,
             "can_decide": actor_can(request.user, Can.PRIVACY_DECIDE),
             "evidence": list(req.evidence.all()),
+            "covered": list(req.covered.select_related("complaint").order_by("id")),
             "now": timezone.now(),
         },
     )
@@ -79,6 +80,30 @@ def request_decide(request, public_id):
                 reason=request.POST.get("reason", ""),
             )
             messages.success(request, _("Refused; the ground is recorded."))
+    except (ValidationError, PermissionError) as exc:
+        _errors(request, exc)
+    except dsr.RequestRefused as exc:
+        messages.error(request, exc.reason)
+    return HttpResponseRedirect(reverse("privacydesk:request", args=[public_id]))
+
+
+@require_POST
+@staff_page(Can.PRIVACY_DECIDE)
+def request_tie(request, public_id):
+    """Tie another complaint of the same person to an open request after a recorded identity check."""
+    req = selectors.request_get(actor=request.user, public_id=public_id)
+    ref = request.POST.get("reference", "").strip().upper()
+    complaint = Complaint.objects.select_related("complainant").filter(reference=ref).first()
+    try:
+        if complaint is None:
+            raise ValidationError({"reference": [_("No case with this reference number.")]})
+        dsr.dsr_complaint_tie(
+            actor=request.user,
+            request=req,
+            complaint=complaint,
+            identity_check=request.POST.get("identity_check", ""),
+        )
+        messages.success(request, _("Complaint tied to the request; the identity check is recorded."))
     except (ValidationError, PermissionError) as exc:
         _errors(request, exc)
     except dsr.RequestRefused as exc:

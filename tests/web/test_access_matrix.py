@@ -141,6 +141,7 @@ REACH: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "agency-referral-ack": AGENCY_API,
     "agency-referral-update": AGENCY_API,
     "agency-referral-data": AGENCY_API,
+    "agency-notices": AGENCY_API,
     "agency:inbox": AGENCY_WEB,
     "agency:detail": AGENCY_WEB,
     "agency:acknowledge": AGENCY_WEB,
@@ -154,6 +155,7 @@ REACH: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "privacy-staff-request-grant": PRIVACY_DECIDE,
     "privacy-staff-request-refuse": PRIVACY_DECIDE,
     "privacy-staff-request-export": PRIVACY_READ,
+    "privacy-staff-request-tie": {"POST": READ},  # an open request: tie a complaint after a check
     "privacy-holds": {"GET": PRIVACY_READ, "POST": PRIVACY_DECIDE},
     "privacy-hold-release": PRIVACY_DECIDE,
     "privacy-purge-runs": PRIVACY_READ,
@@ -166,6 +168,7 @@ REACH: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "privacydesk:requests": PRIVACY_READ,
     "privacydesk:request": PRIVACY_READ,
     "privacydesk:decide": PRIVACY_DECIDE,
+    "privacydesk:tie": PRIVACY_DECIDE,
     "privacydesk:holds": {"GET": PRIVACY_READ, "POST": PRIVACY_DECIDE},
     "privacydesk:hold-release": PRIVACY_DECIDE,
     "privacydesk:breaches": BREACH_READ,

@@ -35,6 +35,12 @@ class EvidenceOut(serializers.Serializer):
     data = serializers.JSONField()
 
 
+class CoveredOut(serializers.Serializer):
+    reference = serializers.CharField(source="complaint.reference")
+    tie = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
 class RequestOut(serializers.Serializer):
     request_id = serializers.UUIDField(source="public_id")
     type = serializers.CharField()
@@ -48,6 +54,7 @@ class RequestOut(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
     refusal_ground = serializers.CharField()
     refusal_reason = serializers.CharField()
+    covers = CoveredOut(many=True, source="covered.all", help_text="the complaints this request reaches")
 
     def get_overdue(self, obj) -> bool:
         from django.utils import timezone
@@ -116,6 +123,60 @@ class RequestDetailView(StaffAPIView):
         return Response(
             RequestDetailOut(selectors.request_read(actor=request.user, public_id=public_id)).data
         )
+
+
+class TieIn(StrictSerializer):
+    reference = serializers.CharField(max_length=32)
+    identity_check = serializers.CharField(max_length=300)
+
+
+class TieOut(serializers.Serializer):
+    request_id = serializers.UUIDField(source="public_id")
+    status = serializers.CharField()
+    covers = CoveredOut(many=True, source="covered.all")
+
+
+class RequestTieView(StaffAPIView):
+    """Tie another complaint of the same person to an open request, after an identity check that is
+    recorded (OCC-11, MOST-5). Only tied or proven complaints are ever reached by the request."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="privacy_staff_request_tie",
+        request=TieIn,
+        responses={
+            201: TieOut,
+            400: ErrorResponseSerializer,
+            404: ErrorResponseSerializer,
+            409: ErrorResponseSerializer,
+        },
+    )
+    def post(self, request, public_id):
+        require(request.user, Can.DSR_OPEN)
+        obj = selectors.request_for_tie(actor=request.user, public_id=public_id)
+        data = TieIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        complaint = (
+            Complaint.objects.select_related("complainant")
+            .filter(reference=data.validated_data["reference"].strip().upper())
+            .first()
+        )
+        if complaint is None:
+            raise Http404
+        try:
+            dsr.dsr_complaint_tie(
+                actor=request.user,
+                request=obj,
+                complaint=complaint,
+                identity_check=data.validated_data["identity_check"],
+            )
+        except dsr.RequestRefused as exc:
+            raise ApiError(status_code=409, code="not_open", message=exc.reason) from exc
+        except PermissionError as exc:
+            raise Http404 from exc
+        obj.refresh_from_db()
+        return Response(TieOut(obj).data, status=status.HTTP_201_CREATED)
 
 
 class GrantIn(StrictSerializer):
