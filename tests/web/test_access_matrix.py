@@ -136,7 +136,6 @@ REACH: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "desk:supervisor": SUPERVISE,
     # agencies: only their own referrals
     "agency-referrals": AGENCY_API,
-    "agency-notices": AGENCY_API,
     "agency-referral": AGENCY_API,
     "agency-referral-ack": AGENCY_API,
     "agency-referral-update": AGENCY_API,
