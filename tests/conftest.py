@@ -1,4 +1,6 @@
 import io
+import os
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -8,10 +10,22 @@ from rest_framework.test import APIClient
 from complaints.demo import demo_load
 from complaints.models import Agency, Category, Role, User
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path:
+    """The project's shared documents (MISSION.md, the Open311 schemas): ``../shared`` beside the
+    repository, as in CI; ``OCC_SHARED_DIR`` overrides it, and a worktree one level deeper
+    (``wt/<name>``) finds the shared folder beside its parent."""
+    if os.environ.get("OCC_SHARED_DIR"):
+        return Path(os.environ["OCC_SHARED_DIR"])
+    for candidate in (ROOT.parent / "shared", ROOT.parent.parent / "shared"):
+        if (candidate / "MISSION.md").exists():
+            return candidate
+    return ROOT.parent / "shared"
+
 
 def pytest_collection_modifyitems(config, items):
-    import os
-
     if os.environ.get("CELERY_BROKER_URL"):
         return
     skip = pytest.mark.skip(reason="needs CELERY_BROKER_URL and a running Celery worker")
