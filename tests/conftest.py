@@ -26,6 +26,7 @@ def shared_dir() -> Path:
 
 
 def pytest_collection_modifyitems(config, items):
+    _clauses_collect(config, items)
     if os.environ.get("CELERY_BROKER_URL"):
         return
     skip = pytest.mark.skip(reason="needs CELERY_BROKER_URL and a running Celery worker")
@@ -139,3 +140,35 @@ def throttle_rates(monkeypatch):
         )
 
     return _set
+
+
+# --- clause report: `make test` ends with the number of tests citing each seed clause ------------
+_CITED: dict[str, set[str]] = {}
+
+
+def _clauses_collect(config, items) -> None:
+    from tests.clauses import ids_in_docstring
+
+    _CITED.clear()
+    for item in items:
+        ids = ids_in_docstring(getattr(getattr(item, "obj", None), "__doc__", None))
+        for marker in item.iter_markers("clause"):
+            ids += [str(a) for a in marker.args]
+        test = item.nodeid.split("[", 1)[0]  # a parametrised test counts once
+        for clause in ids:
+            _CITED.setdefault(clause, set()).add(test)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not _CITED:
+        return
+    from tests.clauses import mission_clauses
+
+    mission = shared_dir() / "MISSION.md"
+    order = mission_clauses(mission) if mission.exists() else []
+    ids = order + sorted(set(_CITED) - set(order))
+    terminalreporter.section("tests per seed clause")
+    terminalreporter.write_line("  ".join(f"{c} {len(_CITED.get(c, ()))}" for c in ids))
+    missing = [c for c in order if c not in _CITED]
+    if missing:
+        terminalreporter.write_line(f"not cited by any collected test: {', '.join(missing)}")
