@@ -141,6 +141,9 @@ def demo_load(*, with_users: bool | None = None) -> dict[str, int]:
         )
 
     _routing_load()
+    from privacy.processors import processors_demo_load
+
+    processors_demo_load()  # the SMS gateway and mail relay the demo hands codes and mail to
 
     users = 0
     allowed = getattr(settings, "OCC_DEMO_USERS_ALLOWED", False)

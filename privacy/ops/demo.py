@@ -67,6 +67,9 @@ POLICY_EN = (
 
 
 def demo_privacy_load() -> None:
+    from privacy.processors import processors_demo_load
+
+    processors_demo_load()
     for row in ACTIVITIES:
         ProcessingActivity.objects.update_or_create(
             code=row["code"], defaults={k: v for k, v in row.items() if k != "code"}

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from complaints.models import Complaint, Role, TimelineEvent
 from complaints.services import tracking_code_hash
 from privacy.minimum_data import identity_check
+from privacy.processors import processor_handoff
 
 from ..models import DataSubjectRequest, OneTimeCode, RefusalGround, RequestEvidence, RequestType
 from ..sms import sms_send
@@ -170,6 +171,7 @@ def _send_code(channel: str, contact: str, code: str, reference: str) -> None:
     text_th = f"รหัสยืนยันคำขอเกี่ยวกับข้อมูลส่วนบุคคล เรื่อง {reference}: {code} (ใช้ได้ {settings.OCC_DSR_CODE_TTL_MINUTES} นาที)"
     text_en = f"Your one-time code for the data request on {reference}: {code}"
     if channel == "email":
+        processor_handoff("mail", purpose="one_time_code", data=["email_address", "message_text"])
         EmailMessage(
             subject=f"[{reference}] รหัสยืนยัน / One-time code",
             body=f"{text_th}\n{text_en}\n",
