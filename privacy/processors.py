@@ -13,16 +13,29 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from occ.api.errors import ApiError
 
 from .models import Processor
 
 log = logging.getLogger(__name__)
 
 
-class ProcessorRefused(Exception):  # noqa: N818 - the hand-off is refused
+class ProcessorRefused(ApiError):  # noqa: N818 - the hand-off is refused
+    """Raised where personal data would leave for a contractor the register does not cover; an API
+    answers 503 in its one error format (the operators fix the register, the person tries again)."""
+
     def __init__(self, role: str, code: str, reason: str):
-        super().__init__(f"hand-off to processor '{code or '-'}' ({role}) refused: {reason}")
+        super().__init__(
+            status_code=503,
+            code="processor_refused",
+            message=_("This cannot be done just now; please try again later."),
+        )
         self.role, self.code, self.reason = role, code, reason
+
+    def __str__(self) -> str:
+        return f"hand-off to processor '{self.code or '-'}' ({self.role}) refused: {self.reason}"
 
 
 def processor_for(role: str) -> str:
