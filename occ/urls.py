@@ -66,6 +66,7 @@ api_v1 = [
         routing.LegalOrderView.as_view(),
         name="staff-legal-order",
     ),
+    path("api/v1/staff/statistics/", staff.StatisticsView.as_view(), name="staff-statistics"),
     path("api/v1/staff/referrals/", routing.ReferralQueueView.as_view(), name="staff-referral-queue"),
     path(
         "api/v1/staff/referrals/<int:pk>/resend/",

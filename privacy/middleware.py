@@ -25,6 +25,7 @@ PUBLIC_PREFIXES = (
     "/my-data/",
     "/privacy-policy/",
     "/cookies/",
+    "/statistics/",
 )
 
 

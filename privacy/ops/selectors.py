@@ -90,3 +90,32 @@ def breach_get(*, actor, pk: int) -> BreachRecord:
 
 def is_reader(actor) -> bool:
     return _role(actor) in READERS
+
+
+def traffic_search(
+    *,
+    actor,
+    ip: str | None = None,
+    reference: str | None = None,
+    path: str | None = None,
+    since=None,
+    until=None,
+):
+    """Retrospective investigation (MOST-1, KC-2): the traffic log by address, case, path and time,
+    for the privacy officer and auditors only (404 for anyone else), newest first, at most 500."""
+    from privacy.models import TrafficRecord
+
+    if not is_reader(actor):
+        raise Http404
+    rows = TrafficRecord.objects.all()
+    if ip:
+        rows = rows.filter(ip_address=ip)
+    if reference:
+        rows = rows.filter(complaint_reference=reference)
+    if path:
+        rows = rows.filter(path__startswith=path)
+    if since:
+        rows = rows.filter(at__gte=since)
+    if until:
+        rows = rows.filter(at__lt=until)
+    return list(rows[:500])
