@@ -38,9 +38,18 @@ def complaint_anonymise(*, complaint: Complaint, actor, reason: str) -> dict[str
     person.save(update_fields=[*ERASED_FIELDS, "anonymised_at"])
 
     complaint.description = redact(complaint.description).text
+    # Where it happened can point at the person (their home, their shop): the place goes, the
+    # province stays for the statistics (OCC-6).
+    complaint.incident_address = ""
+    complaint.incident_latitude = complaint.incident_longitude = None
     # Tracking secret destroyed: the code can no longer open the case.
     complaint.tracking_code_hash = secrets.token_hex(32)
-    complaint.save(update_fields=["description", "tracking_code_hash", "updated_at"])
+    complaint.save(
+        update_fields=[
+            "description", "incident_address", "incident_latitude", "incident_longitude",
+            "tracking_code_hash", "updated_at",
+        ]
+    )  # fmt: skip
 
     events = 0
     for event in TimelineEvent.objects.filter(complaint=complaint).exclude(text=""):
