@@ -282,8 +282,11 @@ def test_request_search_filters_and_defaults(partner):
     too_long = c.get(
         f"{V2}/requests.json",
         {"api_key": raw, "start_date": start, "end_date": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert too_long.status_code == 400 and "90 days" in too_long.json()[0]["description"]
+    thai = c.get(f"{V2}/requests.json", {"api_key": raw, "status": "pending"}, HTTP_ACCEPT_LANGUAGE="th")
+    assert thai.json()[0]["description"] == "status: open หรือ closed"  # errors in the caller's language
     assert c.get(f"{V2}/requests.json", {"api_key": raw, "start_date": "yesterday"}).status_code == 400
     assert c.get(f"{V2}/requests.json", {"api_key": raw, "status": "pending"}).status_code == 400
 
