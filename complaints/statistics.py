@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone, translation
@@ -50,8 +51,6 @@ def _total(n: int) -> int | None:
 def statistics_period(first: str | None, last: str | None) -> tuple[datetime, datetime]:
     """[start, end) from months ``YYYY-MM`` (Bangkok time); default the last 12 months. A bad
     month raises ValidationError naming the parameter."""
-    from django.core.exceptions import ValidationError
-
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import date
 
 from django.conf import settings
 from django.utils import timezone
@@ -132,8 +133,6 @@ DEMO_PROCESSORS = [
 
 
 def processors_demo_load() -> None:
-    from datetime import date
-
     for row in DEMO_PROCESSORS:
         Processor.objects.update_or_create(
             code=row["code"],

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from privacy.processors import processors_demo_load
+
 from .models import PolicyNotice, PolicyVersion, ProcessingActivity
 
 ACTIVITIES = [
@@ -67,8 +69,6 @@ POLICY_EN = (
 
 
 def demo_privacy_load() -> None:
-    from privacy.processors import processors_demo_load
-
     processors_demo_load()
     for row in ACTIVITIES:
         ProcessingActivity.objects.update_or_create(

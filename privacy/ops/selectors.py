@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from complaints.models import Role
+from privacy.models import TrafficRecord
 
 from .models import BreachRecord, DataSubjectRequest, LegalHold, PurgeRun
 
@@ -103,8 +104,6 @@ def traffic_search(
 ):
     """Retrospective investigation (MOST-1, KC-2): the traffic log by address, case, path and time,
     for the privacy officer and auditors only (404 for anyone else), newest first, at most 500."""
-    from privacy.models import TrafficRecord
-
     if not is_reader(actor):
         raise Http404
     rows = TrafficRecord.objects.all()

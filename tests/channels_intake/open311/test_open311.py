@@ -323,3 +323,25 @@ def test_open311_calls_are_in_the_traffic_log(partner):
     ref = post(Client(), raw, **FORM).json()[0]["service_request_id"]
     record = TrafficRecord.objects.get(path=f"{V2}/requests.json")
     assert record.channel == "app" and record.complaint_reference == ref
+
+
+def test_the_admin_issues_a_key_shown_once_and_revokes_it(partner, user_factory):
+    """clause: OCC-8 (an administrator issues and revokes partner keys; only the hash is kept)"""
+    from django.contrib import admin
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.test import RequestFactory
+
+    from channels_intake.open311.models import PartnerApp
+
+    app, _key, _raw = partner("Admin App")
+    request = RequestFactory().post("/admin/")
+    request.user = user_factory("administrator", "root")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    admin.site._registry[PartnerApp].issue_key(request, PartnerApp.objects.filter(pk=app.pk))
+    (message,) = [str(m) for m in request._messages]
+    raw = message.split(": ", 1)[1].split()[0]
+    new = PartnerAppKey.objects.get(prefix=raw.split(".")[0])
+    assert raw.split(".")[1] not in new.key_hash and post(Client(), raw, **FORM).status_code == 201
+    admin.site._registry[PartnerAppKey].revoke(request, PartnerAppKey.objects.filter(pk=new.pk))
+    assert post(Client(), raw, **FORM).status_code == 403
