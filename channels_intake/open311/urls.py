@@ -1,14 +1,31 @@
-from django.urls import re_path
+from django.urls import path, register_converter
 
 from . import views
 
-_F = r"\.(?P<fmt>json|xml)$"
+
+class FormatConverter:
+    """The specification's response format, chosen by the suffix."""
+
+    regex = "json|xml"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(FormatConverter, "open311fmt")
 
 urlpatterns = [
-    re_path(r"^open311/discovery" + _F, views.discovery, name="open311-discovery"),
-    re_path(r"^open311/v2/services" + _F, views.service_list, name="open311-services"),
-    re_path(r"^open311/v2/services/(?P<code>[\w-]+)" + _F, views.service_definition, name="open311-service"),
-    re_path(r"^open311/v2/requests" + _F, views.requests, name="open311-requests"),
-    re_path(r"^open311/v2/requests/(?P<reference>[\w-]+)" + _F, views.request_detail, name="open311-request"),
-    re_path(r"^open311/v2/tokens/(?P<token>[\w-]+)" + _F, views.token_detail, name="open311-token"),
+    path("open311/discovery.<open311fmt:fmt>", views.discovery, name="open311-discovery"),
+    path("open311/v2/services.<open311fmt:fmt>", views.service_list, name="open311-services"),
+    path(
+        "open311/v2/services/<slug:code>.<open311fmt:fmt>", views.service_definition, name="open311-service"
+    ),
+    path("open311/v2/requests.<open311fmt:fmt>", views.requests, name="open311-requests"),
+    path(
+        "open311/v2/requests/<slug:reference>.<open311fmt:fmt>", views.request_detail, name="open311-request"
+    ),
+    path("open311/v2/tokens/<slug:token>.<open311fmt:fmt>", views.token_detail, name="open311-token"),
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
@@ -15,8 +14,9 @@ from occ.api.views import StaffAPIView
 from privacy.minimum_data import normalise_phone
 
 from .. import lifecycle, selectors, services
+from ..access import Can, require
 from ..models import Channel, Status, User
-from ..permissions import IsStaff, can_read_cases, can_work_cases
+from ..permissions import IsStaff
 from ..serving import attachment_served
 from ..statistics import complaint_statistics, statistics_period
 
@@ -134,19 +134,17 @@ class ComplaintDetailView(StaffAPIView):
 
 
 def _worked_complaint(request, reference: str):
-    complaint = selectors.complaint_get(actor=request.user, reference=reference)
-    if not can_work_cases(request.user):
-        raise ApiError(
-            status_code=403,
-            code="permission_denied",
-            message="Your role may read this case but not change it.",
-        )
-    return complaint
+    return selectors.complaint_get(actor=request.user, reference=reference, need=Can.CASE_WORK)
 
 
 class StatusIn(StrictSerializer):
     status = serializers.ChoiceField(choices=Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    is_public = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="show the note to the citizen; otherwise it is an internal note (the status is always shown)",
+    )
 
 
 class ComplaintStatusView(StaffAPIView):
@@ -167,6 +165,7 @@ class ComplaintStatusView(StaffAPIView):
                 actor=request.user,
                 to_status=data.validated_data["status"],
                 note=data.validated_data["note"],
+                note_public=data.validated_data["is_public"],
             )
         except services.TransitionRefused as exc:
             raise ApiError(
@@ -249,7 +248,6 @@ class StatisticsView(StaffAPIView):
         responses={200: dict, 400: ErrorResponseSerializer},
     )
     def get(self, request):
-        if not can_read_cases(request.user):
-            raise Http404
+        require(request.user, Can.CASE_READ)
         start, end = statistics_period(request.query_params.get("from"), request.query_params.get("to"))
         return Response(complaint_statistics(start=start, end=end))

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('complaints', '0004_incident_location'),
+        ('complaints', '0005_incident_location'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('privacy', '0002_disclosure_and_transfer_log'),
+        ('privacy', '0003_transfer_record_per_release'),
     ]
 
     operations = [
