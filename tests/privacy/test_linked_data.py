@@ -76,12 +76,15 @@ def test_the_access_export_carries_evidence_free_text_and_incident_facts(evidenc
     assert att["sha256"] == stored.sha256 and att["name"] == "slip.png" and att["size"] == stored.size
 
 
-def test_erasure_removes_evidence_redacts_free_text_and_the_place(evidence_case, staff_api):
+def test_erasure_removes_evidence_redacts_free_text_and_the_place(
+    evidence_case, staff_api, django_capture_on_commit_callbacks
+):
     """clause: OCC-6, OCC-11, PDPA s.33 (what can be linked to the person goes with the identity)"""
     c = evidence_case
     stored = Attachment.objects.get(complaint=c).file.name
     assert default_storage.exists(stored)
-    _request(staff_api, c, "erasure")
+    with django_capture_on_commit_callbacks(execute=True):  # files go once the erasure commits
+        _request(staff_api, c, "erasure")
     c.refresh_from_db()
     assert not Attachment.objects.filter(complaint=c).exists() and not default_storage.exists(stored)
     assert "0812345678" not in c.description
