@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -24,6 +25,9 @@ from typing import Any
 
 HEADER = "occ_request_id"
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+
+request_log = logging.getLogger("occ.request")
+task_log = logging.getLogger("occ.task")
 
 request_id_var: ContextVar[str | None] = ContextVar("occ_request_id", default=None)
 task_var: ContextVar[tuple[str, str] | None] = ContextVar("occ_task", default=None)
@@ -44,8 +48,25 @@ class RequestIdMiddleware:
         rid = incoming if _VALID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(rid)
         request.request_id = rid
+        started = time.perf_counter()
         try:
             response = self.get_response(request)
+            # The access line names the URL pattern, never the path or query (a reference, a
+            # tracking code or a search term would otherwise reach the log).
+            match = getattr(request, "resolver_match", None)
+            request_log.info(
+                "%s %s %s",
+                request.method,
+                match.route if match is not None and match.route else "unmatched",
+                response.status_code,
+                extra={
+                    "http_method": request.method,
+                    "route": match.route if match is not None and match.route else "unmatched",
+                    "view": match.view_name if match is not None else "",
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
         finally:
             request_id_var.reset(token)
         response["X-Request-ID"] = rid
@@ -113,7 +134,8 @@ def on_task_prerun(task_id: str | None = None, task: Any = None, **_: Any) -> No
         _tokens[task_id] = (rid_token, task_token)
 
 
-def on_task_postrun(task_id: str | None = None, **_: Any) -> None:
+def on_task_postrun(task_id: str | None = None, task: Any = None, state: str | None = None, **_: Any) -> None:
+    task_log.info("task %s %s", getattr(task, "name", "-"), state, extra={"task_state": state})
     tokens = _tokens.pop(task_id or "", None)
     if tokens:
         rid_token, task_token = tokens

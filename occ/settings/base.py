@@ -11,7 +11,23 @@ import environ
 from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-env = environ.Env()
+
+
+class _SecretFiles(environ.FileAwareMapping):
+    """NAME_FILE=/run/secrets/name stands for NAME (compose secrets), without the file's final newline."""
+
+    def __getitem__(self, key: str) -> str:
+        value = super().__getitem__(key)
+        return value.rstrip("\r\n") if self.env.get(key + "_FILE") else value
+
+
+class _Env(environ.Env):
+    ENVIRON = _SecretFiles()
+
+
+# Every variable may instead name a file holding its value: NAME_FILE=/run/secrets/... (compose
+# secrets); see docs/configuration.md.
+env = _Env()
 
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
@@ -43,6 +59,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "occ.observability.logs.RequestIdMiddleware",
     "occ.observability.metrics.MetricsMiddleware",
+    "occ.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "privacy.middleware.TrafficLogMiddleware",
@@ -83,6 +100,9 @@ TEMPLATES = [
 # SQLite file unless DATABASE_URL names another database (PostgreSQL in production).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The password may come apart from the URL (DATABASE_PASSWORD_FILE, a compose secret).
+if env.str("DATABASE_PASSWORD", default=""):
+    DATABASES["default"]["PASSWORD"] = env.str("DATABASE_PASSWORD")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for the write lock instead of failing at once when two requests write together.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

@@ -1,5 +1,7 @@
 """Production profile. Refuses to start without its secrets and services."""
 
+import copy
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -59,6 +61,7 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
     STORAGES = {"default": {"BACKEND": "storages.backends.s3.S3Storage"}, "staticfiles": _STATIC}
 
 # One JSON object per log line (LOG_FORMAT=plain for a human at a terminal).
+LOGGING = copy.deepcopy(LOGGING)
 LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="json")
 
 # The transfer-log sealing key is mounted, never generated on a production host.
