@@ -232,6 +232,16 @@ def test_a_request_id_is_made_or_kept_and_answered(client, db):
     assert re.fullmatch(r"[0-9a-f]{32}", made)
 
 
+def test_djangos_own_request_lines_carry_the_id_and_never_the_query_string(client, db, captured_logs):
+    """clause: OCC-8 (a tracking code in a query string never reaches the log)"""
+    r = client.get("/no-such-page/?tracking_code=SECRET-TC-9911", HTTP_X_REQUEST_ID="probe-12345678")
+    assert r.status_code == 404
+    lines = captured_logs()
+    django_lines = [line for line in lines if line["logger"] == "django.request"]
+    assert django_lines and django_lines[0]["request_id"] == "probe-12345678"
+    assert "SECRET-TC-9911" not in json.dumps(lines)
+
+
 def test_the_request_id_travels_in_the_task_message_to_the_worker():
     """before_task_publish writes it into the message headers; task_prerun restores it."""
     headers: dict = {}

@@ -37,16 +37,33 @@ def current_request_id() -> str | None:
     return request_id_var.get()
 
 
+def _request_id_from(value: str | None) -> str:
+    return value if value and _VALID.match(value) else uuid.uuid4().hex
+
+
+def on_request_started(sender=None, environ: dict | None = None, **_: Any) -> None:
+    """Django's request_started: the id is set before any middleware runs and stays until the
+    response is closed, so Django's own "Not Found: ..." lines carry it too."""
+    request_id_var.set(_request_id_from((environ or {}).get("HTTP_X_REQUEST_ID")))
+
+
+def on_request_finished(sender=None, **_: Any) -> None:
+    request_id_var.set(None)
+
+
 class RequestIdMiddleware:
-    """Outermost middleware: every log line of the request, and the tasks it enqueues, get its id."""
+    """Outermost middleware: answers the request id in ``X-Request-ID`` and writes one access line
+    per request."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        rid = incoming if _VALID.match(incoming) else uuid.uuid4().hex
-        token = request_id_var.set(rid)
+        rid = request_id_var.get()
+        token = None
+        if rid is None:  # no request_started signal (a bare handler): keep the id for this call
+            rid = _request_id_from(request.headers.get("X-Request-ID"))
+            token = request_id_var.set(rid)
         request.request_id = rid
         started = time.perf_counter()
         try:
@@ -54,21 +71,23 @@ class RequestIdMiddleware:
             # The access line names the URL pattern, never the path or query (a reference, a
             # tracking code or a search term would otherwise reach the log).
             match = getattr(request, "resolver_match", None)
+            route = match.route if match is not None and match.route else "unmatched"
             request_log.info(
                 "%s %s %s",
                 request.method,
-                match.route if match is not None and match.route else "unmatched",
+                route,
                 response.status_code,
                 extra={
                     "http_method": request.method,
-                    "route": match.route if match is not None and match.route else "unmatched",
+                    "route": route,
                     "view": match.view_name if match is not None else "",
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )
         finally:
-            request_id_var.reset(token)
+            if token is not None:
+                request_id_var.reset(token)
         response["X-Request-ID"] = rid
         return response
 
@@ -89,6 +108,9 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {
     "task_id",
     "task_name",
 }
+# Django's request logger attaches the request; its repr carries the full path and query string
+# (a tracking code could be there), so it is never written.
+_NEVER = {"request", "server_time"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -105,7 +127,7 @@ class JsonFormatter(logging.Formatter):
             entry["task_id"] = task_id
             entry["task_name"] = getattr(record, "task_name", "-")
         for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
+            if key not in _STANDARD and key not in _NEVER and not key.startswith("_"):
                 entry[key] = value if isinstance(value, str | int | float | bool | type(None)) else str(value)
         if record.exc_info:
             entry["exc_type"] = record.exc_info[0].__name__ if record.exc_info[0] else None
@@ -145,3 +167,13 @@ def on_task_postrun(task_id: str | None = None, task: Any = None, state: str | N
         except ValueError:  # reset from another context (should not happen): just clear
             request_id_var.set(None)
             task_var.set(None)
+
+
+def _connect() -> None:
+    from django.core.signals import request_finished, request_started
+
+    request_started.connect(on_request_started, weak=False, dispatch_uid="occ-request-id-start")
+    request_finished.connect(on_request_finished, weak=False, dispatch_uid="occ-request-id-end")
+
+
+_connect()  # on import, i.e. when the handler loads MIDDLEWARE, before its first request

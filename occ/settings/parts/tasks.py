@@ -32,5 +32,8 @@ CELERY_TASK_CREATE_MISSING_QUEUES = True
 # The worker's own logging follows LOGGING (JSON in production) instead of Celery's.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
+# A task running when the broker connection drops is cancelled and redelivered (acks_late; every
+# task is idempotent): Celery 6's default, chosen now.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
 BEAT: dict = {}
