@@ -33,3 +33,7 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+# No runtime control socket (it would sit in the home folder, read-only in the image).
+control_socket_disable = True

@@ -245,7 +245,8 @@ class Browser:
 
     def csrf(self, html: str) -> str:
         m = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-        expect(m, "no CSRF token on the form")
+        if m is None:
+            raise SmokeFailure("no CSRF token on the form")
         return m.group(1)
 
 

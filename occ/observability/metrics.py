@@ -128,8 +128,8 @@ class OccCollector(Collector):
 
         depth = GaugeMetricFamily("occ_queue_depth", "Messages waiting in a task queue", labels=["queue"])
         try:
-            for queue, n in _queue_depths().items():
-                depth.add_metric([queue], n)
+            for queue, waiting in _queue_depths().items():
+                depth.add_metric([queue], waiting)
         except Exception:  # noqa: BLE001, S110 - broker down: /health/ says so; no figure here
             pass
         yield depth

@@ -5,29 +5,11 @@ docs/configuration.md for the full list.
 """
 
 from datetime import timedelta
-from pathlib import Path
+from typing import Any
 
-import environ
 from csp.constants import NONCE
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-
-
-class _SecretFiles(environ.FileAwareMapping):
-    """NAME_FILE=/run/secrets/name stands for NAME (compose secrets), without the file's final newline."""
-
-    def __getitem__(self, key: str) -> str:
-        value = super().__getitem__(key)
-        return value.rstrip("\r\n") if self.env.get(key + "_FILE") else value
-
-
-class _Env(environ.Env):
-    ENVIRON = _SecretFiles()
-
-
-# Every variable may instead name a file holding its value: NAME_FILE=/run/secrets/... (compose
-# secrets); see docs/configuration.md.
-env = _Env()
+from .environment import BASE_DIR, env
 
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
@@ -270,7 +252,8 @@ OCC = {
 # Logs: one line per record with the request id (and task id in a worker). LOG_FORMAT=json (the
 # production default) writes one JSON object per line; see docs/operations.md, "Logs".
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
-LOGGING = {
+CONSOLE = {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "occ.observability.logs.RequestIdFilter"}},
@@ -278,9 +261,7 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "occ.observability.logs.JsonFormatter"},
     },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
-    },
+    "handlers": {"console": CONSOLE},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }

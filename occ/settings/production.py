@@ -5,7 +5,7 @@ import copy
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, LOGGING, MIDDLEWARE, env
+from .base import CONSOLE, DATABASES, LOGGING, MIDDLEWARE, env
 
 DEBUG = False
 OCC_DEMO_USERS_ALLOWED = False
@@ -62,7 +62,10 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
 
 # One JSON object per log line (LOG_FORMAT=plain for a human at a terminal).
 LOGGING = copy.deepcopy(LOGGING)
-LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="json")
+LOGGING["handlers"] = {
+    **LOGGING["handlers"],
+    "console": {**CONSOLE, "formatter": env.str("LOG_FORMAT", default="json")},
+}
 
 # The transfer-log sealing key is mounted, never generated on a production host.
 OCC_SEAL_KEY_AUTOCREATE = env.bool("OCC_SEAL_KEY_AUTOCREATE", default=False)
