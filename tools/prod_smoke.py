@@ -405,23 +405,29 @@ def http_checks(env: dict, procs: Processes, received: Path) -> None:
 
     # metrics: private, and they count what just happened
     expect(api.get("/metrics/").status_code == 404, "/metrics/ answers without its bearer secret")
-    m = api.get("/metrics/", headers={"Authorization": f"Bearer {env['OCC_METRICS_TOKEN']}"})
-    expect(m.status_code == 200, f"/metrics/ with the token: {m.status_code}")
-    expect('occ_referrals{state="delivered"} 1.0' in m.text, "metrics do not show the delivered referral")
-    expect(
-        re.search(
-            r'occ_task_runs_total\{outcome="succeeded",task="complaints.tasks.referral_deliver"\} [1-9]',
-            m.text,
+    wanted = {
+        "the delivered referral": r'occ_referrals\{state="delivered"\} 1\.0',
+        "the worker's delivery run": (
+            r'occ_task_runs_total\{outcome="succeeded",task="complaints.tasks.referral_deliver"\} [1-9]'
         ),
-        "metrics do not count the worker's delivery run",
-    )
-    expect('occ_queue_depth{queue="delivery"}' in m.text, "no queue depth")
-    expect(
-        re.search(
-            r'occ_http_requests_total\{method="POST",route="api/v1/complaints/",status="201"\}', m.text
+        "the delivery queue's depth": r'occ_queue_depth\{queue="delivery"\} \d',
+        "the intake request": (
+            r'occ_http_requests_total\{method="POST",route="api/v1/complaints/",status="201"\} [1-9]'
         ),
-        "no request count",
-    )
+        "overdue data-subject requests": r"occ_dsr_overdue 0\.0",
+    }
+    missing: list[str] = []
+
+    def scraped() -> bool:
+        m = api.get("/metrics/", headers={"Authorization": f"Bearer {env['OCC_METRICS_TOKEN']}"})
+        expect(m.status_code == 200, f"/metrics/ with the token: {m.status_code}")
+        missing[:] = [what for what, pattern in wanted.items() if not re.search(pattern, m.text)]
+        return not missing
+
+    try:
+        wait_for(scraped, "the metrics", timeout=20, every=1)
+    except SmokeFailure as exc:
+        raise SmokeFailure(f"/metrics/ does not show: {', '.join(missing)}") from exc
     ok(
         "/metrics/ 404 without the bearer secret; with it: requests, task runs, queue depth, referrals by state"
     )
@@ -484,7 +490,6 @@ def main() -> int:
                 "REDIS_CACHE_URL": f"redis://127.0.0.1:{REDIS_PORT}/2",
                 "STATIC_ROOT": str(app / "var" / "static"),
                 "MEDIA_ROOT": str(tmp / "media"),
-                "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prometheus"),
                 "OCC_SEAL_KEY_PATH": str(key),
                 "OCC_SEAL_KEY_AUTOCREATE": "false",
                 "OCC_PBX_SECRETS": secrets.token_hex(16),
@@ -578,7 +583,9 @@ def main() -> int:
         received = tmp / "received.jsonl"
         procs.start("receiver", [PY, "-c", RECEIVER, str(HOOK_PORT), str(received)], env=env, cwd=tmp)
         beat_cmd = commands["beat"].replace("/tmp/celerybeat-schedule", str(tmp / "celerybeat-schedule"))
-        procs.start("web", shlex.split(commands["web"]), env=env, cwd=app)
+        # As in the image, where each container has its own folder (here only the web uses one).
+        web_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prometheus")}
+        procs.start("web", shlex.split(commands["web"]), env=web_env, cwd=app)
         procs.start("worker", [*shlex.split(commands["worker"]), "--concurrency", "2"], env=env, cwd=app)
         procs.start("beat", shlex.split(beat_cmd), env=env, cwd=app)
         wait_for(lambda: httpx.get(f"{BASE}/health/", timeout=2).status_code == 200, "gunicorn", timeout=60)
@@ -603,9 +610,9 @@ def main() -> int:
         beat_log = procs.tail("beat", 200)
         expect(procs.started["beat"].poll() is None, f"beat exited:\n{beat_log}")
         ok("beat ran throughout (sends the periodic sweeps)")
-    except SmokeFailure as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure: report it with the processes' logs
         failed = True
-        print(f"FAILED: {exc}", flush=True)
+        print(f"FAILED: {type(exc).__name__}: {exc}", flush=True)
         for name in list(procs.started):
             print(f"--- {name} log (last lines)\n{procs.tail(name)}", flush=True)
     finally:
