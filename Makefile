@@ -17,6 +17,8 @@ $(STAMP): requirements-dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m pip check > /dev/null || { $(BIN)/python -m pip check; \
+	  echo "requirements-dev.lock does not satisfy pyproject.toml: run 'make lock' and commit the lock files"; exit 1; }
 	@touch $@
 
 # Re-resolve both lock files from the direct pins in pyproject.toml (after adding or bumping a

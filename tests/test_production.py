@@ -317,3 +317,13 @@ def test_env_example_names_every_variable_the_settings_read():
     named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+?)(?:_FILE)?=", example, re.M))
     not_for_production = {"DJANGO_DEBUG", "OCC_SCREENSHOT_DIR"}
     assert read - named - not_for_production == set()
+
+
+@pytest.mark.django_db
+def test_only_the_api_docs_page_may_load_swagger_from_its_cdn(client):
+    docs = client.get("/api/docs/")
+    assert (
+        docs.status_code == 200 and "<script>" not in docs.content.decode()
+    )  # the split view: no inline script
+    assert "https://cdn.jsdelivr.net" in docs["Content-Security-Policy"]
+    assert "cdn.jsdelivr.net" not in client.get("/")["Content-Security-Policy"]
