@@ -83,7 +83,9 @@ def transfer_log_seal() -> int:
     return seal().head_seq
 
 
-@shared_task(bind=True, acks_late=True)
+@shared_task(
+    name="complaints.tasks.notice_deliver", soft_time_limit=60, time_limit=90, bind=True, acks_late=True
+)
 def notice_deliver(self, notice_id: int) -> str:
     """Deliver one recipient notice; safe to run twice (a conditional claim; one transfer record)."""
     from .notices import notice_deliver as deliver
@@ -91,7 +93,7 @@ def notice_deliver(self, notice_id: int) -> str:
     return deliver(notice_id=notice_id)
 
 
-@shared_task
+@shared_task(name="complaints.tasks.notices_retry_due", soft_time_limit=30, time_limit=60)
 def notices_retry_due() -> int:
     """Beat: enqueue recipient notices whose back-off has passed, and those whose worker died."""
     from .notices import notices_due

@@ -204,7 +204,13 @@ def compose_commands() -> dict[str, str]:
     services = compose["services"]
     commands = {name: services[name]["command"] for name in ("migrate", "web", "worker", "beat")}
     expect(all(isinstance(c, str) for c in commands.values()), "compose commands must be strings")
-    for name in ("transfer_seal_key", "pbx_secrets", "fax_gateway_secrets", "metrics_token"):
+    for name in (
+        "transfer_seal_key",
+        "pbx_secrets",
+        "fax_gateway_secrets",
+        "metrics_token",
+        "fingerprint_keys",
+    ):
         expect(name in compose.get("secrets", {}), f"docker-compose.yml declares no secret {name}")
     expect("media" in compose.get("volumes", {}), "docker-compose.yml has no media volume")
     return commands
@@ -496,6 +502,7 @@ def main() -> int:
                 "OCC_FAX_GATEWAY_SECRETS": secrets.token_hex(16),
                 "OCC_MAIL_GATEWAY_SECRET": secrets.token_hex(16),
                 "OCC_METRICS_TOKEN": secrets.token_hex(16),
+                "OCC_FINGERPRINT_KEYS": f"smoke:{secrets.token_hex(16)}",
                 "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
                 "GUNICORN_BIND": f"127.0.0.1:{WEB_PORT}",
                 "WEB_CONCURRENCY": "2",

@@ -18,6 +18,8 @@ _QUEUE_OF = {
     "channels_intake.telephony.tasks.signed_request_nonces_purge": "intake",
     "complaints.tasks.referral_deliver": "delivery",
     "complaints.tasks.referrals_retry_due": "delivery",
+    "complaints.tasks.notice_deliver": "delivery",
+    "complaints.tasks.notices_retry_due": "delivery",
     "channels_intake.telephony.tasks.fax_previews": "media",
     "channels_intake.telephony.tasks.fax_previews_retry_due": "media",
     "channels_intake.telephony.tasks.uploads_purge_expired": "media",
