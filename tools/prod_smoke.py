@@ -195,6 +195,7 @@ officer = User.objects.create_user(
     agency=Agency.objects.get(code="ccib"),
 )
 TOTPDevice.objects.create(user=officer, name="smoke", key=os.environ["SMOKE_TOTP_KEY"], confirmed=True)
+TOTPDevice.objects.create(user=agent, name="smoke", key=os.environ["SMOKE_TOTP_KEY"], confirmed=True)
 print("setup done")
 """
 
@@ -339,7 +340,12 @@ def http_checks(env: dict, procs: Processes, received: Path) -> None:
     reference = filed.json()["reference"]
     ok(f"complaint filed through POST /api/v1/complaints/ (201, {reference})")
     token = api.post(
-        "/api/v1/auth/login/", json={"username": "smoke-agent", "password": env["SMOKE_PASSWORD"]}
+        "/api/v1/auth/login/",
+        json={
+            "username": "smoke-agent",
+            "password": env["SMOKE_PASSWORD"],
+            "otp": f"{totp(bytes.fromhex(env['SMOKE_TOTP_KEY'])):06d}",
+        },
     )
     expect(token.status_code == 200, f"agent API log-in: {token.status_code} {token.text[:200]}")
     staff = {"Authorization": f"Token {token.json()['token']}"}
