@@ -7,15 +7,28 @@ STAMP  := $(VENV)/.installed
 
 SCREENSHOTS := test-artifacts/screenshots
 
-.PHONY: install browser run test lint fmt check worker bench bench-tools bench-intake clean messages
+.PHONY: install lock browser run test lint typecheck fmt check worker bench bench-tools bench-intake clean messages prod-smoke
 
+# Installs exactly what the lock file names, every file checked against its hash (the image uses
+# requirements.lock, the same resolution without the dev tools). Then the project itself, editable.
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): requirements-dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m pip check > /dev/null || { $(BIN)/python -m pip check; \
+	  echo "requirements-dev.lock does not satisfy pyproject.toml: run 'make lock' and commit the lock files"; exit 1; }
 	@touch $@
+
+# Re-resolve both lock files from the direct pins in pyproject.toml (after adding or bumping a
+# dependency there). Commit pyproject.toml and both lock files together.
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-find-links --no-emit-index-url --no-emit-trusted-host
+lock: install
+	@$(PIP_COMPILE) -o requirements.lock pyproject.toml
+	@$(PIP_COMPILE) --extra dev -o requirements-dev.lock pyproject.toml
+	@echo "requirements.lock and requirements-dev.lock regenerated from pyproject.toml"
 
 run: install
 	@$(BIN)/python manage.py migrate --noinput -v0
@@ -40,9 +53,13 @@ messages: install
 	@$(BIN)/python manage.py makemessages -l th --no-wrap --ignore=.venv --ignore=tests --ignore=benchmarks
 	@$(BIN)/python manage.py compilemessages -l th --ignore=.venv
 
-lint: install
+lint: install typecheck
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+
+# mypy with the Django and DRF plugins over the whole project (configuration in pyproject.toml).
+typecheck: install
+	@$(BIN)/mypy .
 
 fmt: install
 	@$(BIN)/ruff format .
@@ -69,7 +86,11 @@ bench: bench-intake
 	@$(BIN)/python benchmarks/media_upload.py
 
 worker: install
-	@$(BIN)/celery -A occ worker -B -l info
+	@$(BIN)/celery -A occ worker -B -l info -Q intake,delivery,media,privacy
+
+# The production profile as the image runs it, without Docker (PostgreSQL must be running).
+prod-smoke: install
+	@$(BIN)/python tools/prod_smoke.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var

@@ -17,7 +17,16 @@ from .models import Complaint, IdempotencyRecord
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+@shared_task(
+    name="complaints.tasks.complaint_acknowledge",
+    soft_time_limit=30,
+    time_limit=60,
+    bind=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
 def complaint_acknowledge(self, complaint_id: int) -> bool:
     """Send the citizen an acknowledgement once (claim first, release if sending fails)."""
     if not services.complaint_acknowledgement_claim(complaint_id=complaint_id):
@@ -36,7 +45,7 @@ def complaint_acknowledge(self, complaint_id: int) -> bool:
     return sent
 
 
-@shared_task
+@shared_task(name="complaints.tasks.acknowledgements_retry_due", soft_time_limit=30, time_limit=60)
 def acknowledgements_retry_due() -> int:
     """Beat: queue the acknowledgements that were never sent (see services.acknowledgements_due)."""
     ids = services.acknowledgements_due()
@@ -45,14 +54,16 @@ def acknowledgements_retry_due() -> int:
     return len(ids)
 
 
-@shared_task
+@shared_task(name="complaints.tasks.idempotency_records_purge", soft_time_limit=600, time_limit=660)
 def idempotency_records_purge() -> int:
     cutoff = timezone.now() - timedelta(hours=settings.OCC["IDEMPOTENCY_TTL_HOURS"])
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
 
 
-@shared_task(bind=True, acks_late=True)
+@shared_task(
+    name="complaints.tasks.referral_deliver", soft_time_limit=60, time_limit=90, bind=True, acks_late=True
+)
 def referral_deliver(self, referral_id: int) -> str:
     """Deliver one referral; safe to run twice (a conditional claim; one transfer record per delivery id)."""
     from .referrals import referral_deliver as deliver
@@ -60,7 +71,7 @@ def referral_deliver(self, referral_id: int) -> str:
     return deliver(referral_id=referral_id)
 
 
-@shared_task
+@shared_task(name="complaints.tasks.referrals_retry_due", soft_time_limit=30, time_limit=60)
 def referrals_retry_due() -> int:
     """Beat: enqueue deliveries whose back-off has passed, and those whose worker died mid-way."""
     from .referrals import referrals_due
@@ -71,14 +82,16 @@ def referrals_retry_due() -> int:
     return len(ids)
 
 
-@shared_task
+@shared_task(name="complaints.tasks.transfer_log_seal", soft_time_limit=600, time_limit=660)
 def transfer_log_seal() -> int:
     from privacy.transfer_log import seal
 
     return seal().head_seq
 
 
-@shared_task(bind=True, acks_late=True)
+@shared_task(
+    name="complaints.tasks.notice_deliver", soft_time_limit=60, time_limit=90, bind=True, acks_late=True
+)
 def notice_deliver(self, notice_id: int) -> str:
     """Deliver one recipient notice; safe to run twice (a conditional claim; one transfer record)."""
     from .notices import notice_deliver as deliver
@@ -86,7 +99,7 @@ def notice_deliver(self, notice_id: int) -> str:
     return deliver(notice_id=notice_id)
 
 
-@shared_task
+@shared_task(name="complaints.tasks.notices_retry_due", soft_time_limit=30, time_limit=60)
 def notices_retry_due() -> int:
     """Beat: enqueue recipient notices whose back-off has passed, and those whose worker died."""
     from .notices import notices_due

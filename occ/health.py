@@ -60,3 +60,16 @@ def health(request):
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
     )
+
+
+class HealthMiddleware:
+    """Answers GET /health/ before host validation, HTTPS redirect and sessions, so the container
+    health check and a load balancer can probe ``http://127.0.0.1:8000/health/`` directly."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/health/" and request.method == "GET":
+            return health(request)
+        return self.get_response(request)

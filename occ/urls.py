@@ -1,12 +1,14 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from channels_intake.web import ComplaintIntakeView
 from complaints.api import agency, public, routing, staff
 from occ.api import auth
 from occ.health import health
+from occ.observability.metrics import metrics_view
 from privacy import api as privacy_api
 
 api_v1 = [
@@ -105,15 +107,22 @@ api_v1 = [
     ),
 ]
 
+_SWAGGER_CDN = "https://cdn.jsdelivr.net"
+_swagger_csp = csp_update(
+    {"script-src": [_SWAGGER_CDN], "style-src": [_SWAGGER_CDN, "'unsafe-inline'"], "img-src": [_SWAGGER_CDN]}
+)
+
 urlpatterns = [
     *api_v1,
     path("health/", health, name="health"),
+    path("metrics/", metrics_view, name="metrics"),
     path("", include("channels_intake.email.urls")),
     path("", include("channels_intake.telephony.urls")),
     path("", include("privacy.ops.urls")),
     path("", include("channels_intake.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The one page that loads code from elsewhere (Swagger UI from its CDN, with its inline style).
+    path("api/docs/", _swagger_csp(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/privacy/", include("privacy.web.urls")),

@@ -5,12 +5,11 @@ docs/configuration.md for the full list.
 """
 
 from datetime import timedelta
-from pathlib import Path
+from typing import Any
 
-import environ
+from csp.constants import NONCE
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-env = environ.Env()
+from .environment import BASE_DIR, env
 
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
@@ -30,6 +29,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_htmx",
+    "csp",
     "complaints",
     "channels_intake",
     "channels_intake.email",
@@ -40,7 +40,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "occ.observability.logs.RequestIdMiddleware",
+    "occ.observability.metrics.MetricsMiddleware",
+    "occ.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "privacy.middleware.TrafficLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -79,6 +83,9 @@ TEMPLATES = [
 # SQLite file unless DATABASE_URL names another database (PostgreSQL in production).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The password may come apart from the URL (DATABASE_PASSWORD_FILE, a compose secret).
+if env.str("DATABASE_PASSWORD", default=""):
+    DATABASES["default"]["PASSWORD"] = env.str("DATABASE_PASSWORD")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for the write lock instead of failing at once when two requests write together.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -247,29 +254,66 @@ OCC = {
 # Open311 GeoReport v2 for partner apps: a single-jurisdiction server (jurisdiction_id optional).
 OPEN311 = {"JURISDICTION_ID": env.str("OPEN311_JURISDICTION_ID", default="1212.go.th")}
 
-LOGGING = {
+# Logs: one line per record with the request id (and task id in a worker). LOG_FORMAT=json (the
+# production default) writes one JSON object per line; see docs/operations.md, "Logs".
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+CONSOLE = {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "occ.observability.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "occ.observability.logs.JsonFormatter"},
+    },
+    "handlers": {"console": CONSOLE},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+# Bearer secret for GET /metrics/ (Prometheus); unset: the endpoint answers 404.
+OCC_METRICS_TOKEN = env.str("OCC_METRICS_TOKEN", default="")
+
+# --- Content-Security-Policy on every response (django-csp 4) -----------------------------------
+# No inline script or style anywhere: the pages load occ.css, occ.js and the vendored htmx from
+# 'self', and a script tag also carries the per-response nonce. data: images are the OTP QR code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
 AUDITLOG_MASK_CALLABLE = "occ.audit.mask_value"
 AXES_VERBOSE = False
 
 
 # --- feature areas: each keeps its settings in occ/settings/parts/<area>.py ---------------------
-def _merge_parts() -> None:
-    from importlib import import_module
+# Imported by name so that type checkers and readers see every setting; each part's BEAT joins the
+# beat schedule. A new part is one more pair of lines here.
+from .parts import email as _email  # noqa: E402
+from .parts import privacy_ops as _privacy_ops  # noqa: E402
+from .parts import routing as _routing  # noqa: E402
+from .parts import tasks as _tasks  # noqa: E402
+from .parts import telephony as _telephony  # noqa: E402
+from .parts import web as _web  # noqa: E402
+from .parts.email import *  # noqa: E402, F403
+from .parts.privacy_ops import *  # noqa: E402, F403
+from .parts.routing import *  # noqa: E402, F403
+from .parts.tasks import *  # noqa: E402, F403
+from .parts.telephony import *  # noqa: E402, F403
+from .parts.web import *  # noqa: E402, F403
 
-    for area in ("email", "telephony", "routing", "privacy_ops", "web"):
-        part = import_module(f"occ.settings.parts.{area}")
-        for name in dir(part):
-            if name == "BEAT":
-                CELERY_BEAT_SCHEDULE.update(part.BEAT)
-            elif name.isupper():
-                globals()[name] = getattr(part, name)
-
-
-_merge_parts()
+for _part in (_email, _telephony, _routing, _privacy_ops, _web, _tasks):
+    CELERY_BEAT_SCHEDULE.update(_part.BEAT)
+del BEAT  # noqa: F821 - each part's own schedule, merged above; not a Django setting

@@ -1,9 +1,11 @@
 """Production profile. Refuses to start without its secrets and services."""
 
+import copy
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import CONSOLE, DATABASES, LOGGING, MIDDLEWARE, env
 
 DEBUG = False
 OCC_DEMO_USERS_ALLOWED = False
@@ -44,14 +46,28 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 
-# Object storage for evidence when configured (django-storages, S3-compatible).
+# Static files: collected at image build time with hashed, compressed names and served by the
+# app itself (WhiteNoise, far-future cache headers), so DEBUG=False pages keep their CSS with no
+# extra web server. docs/operations.md describes putting nginx or a CDN in front instead.
+_STATIC = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+MIDDLEWARE = [
+    *MIDDLEWARE[: MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1],
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1 :],
+]
+# Evidence on local disk (a volume), or object storage when configured (django-storages, S3).
+STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}, "staticfiles": _STATIC}
 if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
-    STORAGES = {
-        "default": {"BACKEND": "storages.backends.s3.S3Storage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    STORAGES = {"default": {"BACKEND": "storages.backends.s3.S3Storage"}, "staticfiles": _STATIC}
     # the storage provider is a processor: evidence is handed to it under its register entry
     OCC_PROCESSORS = {**OCC_PROCESSORS, "storage": env.str("OCC_PROCESSOR_STORAGE", default="object-storage")}  # noqa: F405
+
+# One JSON object per log line (LOG_FORMAT=plain for a human at a terminal).
+LOGGING = copy.deepcopy(LOGGING)
+LOGGING["handlers"] = {
+    **LOGGING["handlers"],
+    "console": {**CONSOLE, "formatter": env.str("LOG_FORMAT", default="json")},
+}
 
 # The transfer-log sealing key is mounted, never generated on a production host.
 OCC_SEAL_KEY_AUTOCREATE = env.bool("OCC_SEAL_KEY_AUTOCREATE", default=False)

@@ -85,6 +85,7 @@ REACH: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "privacy-notices": EVERYONE,
     "privacy-cookies": EVERYONE,
     "health": EVERYONE,
+    "metrics": frozenset(),  # Prometheus with the OCC_METRICS_TOKEN bearer only: 404 for every actor
     "schema": EVERYONE,
     "api-docs": EVERYONE,
     "set_language": EVERYONE,

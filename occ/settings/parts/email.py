@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from occ.settings.base import env
+from occ.settings.environment import env
 
 # The centre's mailbox (OCC-14) and the plus-addressing used for reply tokens.
 OCC_MAILBOX_ADDRESS = env.str("OCC_MAILBOX_ADDRESS", default="1212@mdes.go.th")

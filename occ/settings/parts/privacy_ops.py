@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from celery.schedules import crontab
 
-from occ.settings.base import env
+from occ.settings.environment import env
 
 # KC-2 / Computer-Related Crime Act s.26: traffic data is kept at least 90 days. The floor may be
 # raised by settings but never lowered below 90 days.

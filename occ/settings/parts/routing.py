@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from occ.settings.base import BASE_DIR, env
+from occ.settings.environment import BASE_DIR, env
 
 # Ed25519 key that signs the transfer-log seals. Created on first use only where allowed (the
 # default profile); production mounts a key file and sets OCC_SEAL_KEY_AUTOCREATE=false.

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from occ.settings.base import env
+from occ.settings.environment import env
 
 # Shared secrets of the telephone system (PBX/CTI) and of the fax gateway. Several may be given,
 # comma-separated (new first), so a secret can be rotated without downtime.

@@ -1,6 +1,6 @@
 """People's interfaces: citizen portal, agent desk, agency inbox, privacy desk (issue 7)."""
 
-from occ.settings.base import BASE_DIR, env
+from occ.settings.environment import BASE_DIR, env
 
 STATICFILES_DIRS = [BASE_DIR / "static"]
 LOGIN_URL = "/desk/login/"

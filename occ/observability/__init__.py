@@ -1,0 +1,1 @@
+"""What operators see: JSON logs with a request id (``logs``), Prometheus metrics (``metrics``)."""

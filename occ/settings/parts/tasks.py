@@ -1,0 +1,41 @@
+"""Which queue each Celery task runs on (issue 12). See docs/operations.md, "Queues".
+
+Four queues so a slow kind of work never holds up another: ``intake`` (acknowledgements, mail
+polling, housekeeping of the intake), ``delivery`` (webhook delivery to agencies), ``media`` (fax
+rendering, upload clean-up) and ``privacy`` (retention, anonymisation, holds, transfer-log seals).
+Every task has an explicit name; tests/test_tasks_config.py fails when a task has no route here
+or no time limits in its decorator. A task not listed would go to CELERY_TASK_DEFAULT_QUEUE.
+"""
+
+OCC_TASK_QUEUES = ("intake", "delivery", "media", "privacy")
+
+_QUEUE_OF = {
+    "complaints.tasks.complaint_acknowledge": "intake",
+    "complaints.tasks.acknowledgements_retry_due": "intake",
+    "complaints.tasks.idempotency_records_purge": "intake",
+    "channels_intake.email.tasks.email_acknowledge": "intake",
+    "channels_intake.email.tasks.imap_poll": "intake",
+    "channels_intake.telephony.tasks.signed_request_nonces_purge": "intake",
+    "complaints.tasks.referral_deliver": "delivery",
+    "complaints.tasks.referrals_retry_due": "delivery",
+    "complaints.tasks.notice_deliver": "delivery",
+    "complaints.tasks.notices_retry_due": "delivery",
+    "channels_intake.telephony.tasks.fax_previews": "media",
+    "channels_intake.telephony.tasks.fax_previews_retry_due": "media",
+    "channels_intake.telephony.tasks.uploads_purge_expired": "media",
+    "privacy.ops.tasks.traffic_purge": "privacy",
+    "privacy.ops.tasks.closed_complaints_anonymise": "privacy",
+    "privacy.ops.tasks.legal_holds_expire": "privacy",
+    "complaints.tasks.transfer_log_seal": "privacy",
+}
+CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in _QUEUE_OF.items()}
+CELERY_TASK_DEFAULT_QUEUE = "intake"
+CELERY_TASK_CREATE_MISSING_QUEUES = True
+# The worker's own logging follows LOGGING (JSON in production) instead of Celery's.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_SEND_TASK_EVENTS = False
+# A task running when the broker connection drops is cancelled and redelivered (acks_late; every
+# task is idempotent): Celery 6's default, chosen now.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+
+BEAT: dict = {}
