@@ -17,6 +17,7 @@ from complaints.idempotency import IdempotencyMismatch, idempotent
 from complaints.models import IDENTITY_FIELDS, Category
 from complaints.services import complaint_register, expected_response_date, incident_from
 from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.parsers import json_body_load
 from occ.api.strict import StrictSerializer
 from occ.api.throttling import ScopedRateThrottle
 from occ.api.views import PublicAPIView
@@ -89,15 +90,7 @@ def _multipart_payload(request) -> tuple[dict, list]:
             message="The 'data' part is missing.",
             fields={"data": ["Send the complaint as a JSON document in the 'data' part."]},
         )
-    try:
-        payload = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ApiError(
-            status_code=400,
-            code="parse_error",
-            message=f"The 'data' part is not valid JSON: {exc.msg}.",
-            fields={"data": [f"Not valid JSON: {exc.msg} at position {exc.pos}."]},
-        ) from exc
+    payload = json_body_load(raw, field="data")  # the same limits as a JSON body
     return payload, request.FILES.getlist("attachments")
 
 

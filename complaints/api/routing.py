@@ -9,10 +9,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.parsers import LimitedJSONParser as JSONParser
+from occ.api.parsers import LimitedMultiPartParser as MultiPartParser
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
 from privacy.disclosure import DisclosureRefused, disclosure_decide

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "occ.api.middleware.RequestGuardMiddleware",
     "privacy.middleware.TrafficLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -166,8 +167,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
+        "occ.api.parsers.LimitedJSONParser",
+        "occ.api.parsers.LimitedMultiPartParser",
     ],
     "EXCEPTION_HANDLER": "occ.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -236,6 +237,8 @@ AUDITLOG_INCLUDE_ALL_MODELS = False
 OCC = {
     "ATTACHMENT_MAX_BYTES": env.int("OCC_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024),
     "ATTACHMENT_MAX_COUNT": env.int("OCC_ATTACHMENT_MAX_COUNT", default=10),
+    # an evidence image larger than this is refused before it is decoded (decompression bombs)
+    "IMAGE_MAX_PIXELS": env.int("OCC_IMAGE_MAX_PIXELS", default=40_000_000),
     "IDEMPOTENCY_TTL_HOURS": env.int("OCC_IDEMPOTENCY_TTL_HOURS", default=24),
     "DEFAULT_PHONE_REGION": "TH",
     "REFERENCE_PREFIX": env.str("OCC_REFERENCE_PREFIX", default="OCC"),

@@ -12,13 +12,13 @@ import io
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from channels_intake.models import InboundItem
 from channels_intake.services import inbound_process, inbound_store
 from complaints.models import Channel
 from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.parsers import LimitedMultiPartParser as MultiPartParser
 from occ.api.views import PublicAPIView
 
 from ..auth import machine_verify

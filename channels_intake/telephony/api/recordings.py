@@ -7,12 +7,12 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from complaints.permissions import IsStaff
 from complaints.selectors import complaint_get
 from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.parsers import LimitedMultiPartParser as MultiPartParser
 from occ.api.views import StaffAPIView
 
 from .. import selectors, services
