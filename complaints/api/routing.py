@@ -7,7 +7,7 @@ import json
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -21,9 +21,10 @@ from privacy.models import DISCLOSABLE_FIELDS, Basis, Consent, Purpose
 from privacy.services import consent_record, consent_withdraw, legal_order_record
 
 from .. import referrals, selectors
-from ..models import Agency, Referral
+from ..models import Agency
 from ..permissions import IsStaff, can_work_cases
 from ..routing import routing_propose
+from .agency import ReferralStateParams
 
 
 def _refusal(exc: DisclosureRefused) -> ApiError:
@@ -263,12 +264,12 @@ class ReferralQueueView(StaffAPIView):
 
     @extend_schema(
         operation_id="staff_referral_queue",
-        parameters=[OpenApiParameter("state", str, enum=Referral.State.values, required=False)],
+        parameters=[ReferralStateParams],
         responses={200: ReferralOut(many=True)},
     )
     def get(self, request):
         rows = selectors.referrals_for_supervision(
-            actor=request.user, state=request.query_params.get("state")
+            actor=request.user, state=ReferralStateParams.of(request).get("state")
         )
         return Response(ReferralOut(rows[:500], many=True).data)
 

@@ -13,6 +13,7 @@ from complaints.permissions import IsStaff
 from complaints.selectors import complaint_get
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.parsers import LimitedMultiPartParser as MultiPartParser
+from occ.api.strict import DownloadParams
 from occ.api.views import StaffAPIView
 
 from .. import selectors, services
@@ -130,7 +131,7 @@ class RecordingAudioView(StaffAPIView):
         description="Answers 206 with Content-Range for `Range: bytes=a-b` (also `a-` and `-n`), 416 when the "
         "range lies past the end, 200 otherwise. Each request writes an access-log entry.",
         parameters=[
-            OpenApiParameter("download", bool, required=False, description="as an attachment"),
+            DownloadParams,
             OpenApiParameter("Range", str, OpenApiParameter.HEADER, required=False),
             OpenApiParameter("If-Range", str, OpenApiParameter.HEADER, required=False),
         ],
@@ -138,10 +139,11 @@ class RecordingAudioView(StaffAPIView):
             (200, "audio/*"): OpenApiTypes.BINARY,
             (206, "audio/*"): OpenApiTypes.BINARY,
             416: OpenApiResponse(description="range not satisfiable"),
+            400: ErrorResponseSerializer,
             404: ErrorResponseSerializer,
         },
     )
     def get(self, request, pk: int):
+        download = DownloadParams.of(request)["download"]
         recording = selectors.recording_get(actor=request.user, pk=pk)
-        download = request.query_params.get("download") in ("1", "true", "yes")
         return recording_served(request, recording=recording, download=download)
