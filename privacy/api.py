@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from complaints.models import Role
 from complaints.permissions import IsStaff
 from occ.api.errors import ErrorResponseSerializer
+from occ.api.schema import rows_or_csv
 from occ.api.strict import ExportParams
 from occ.api.views import StaffAPIView
 
@@ -39,7 +40,7 @@ class TransferLogView(StaffAPIView):
     @extend_schema(
         operation_id="audit_transfer_log",
         parameters=[TransferLogParams],
-        responses={200: dict, 400: ErrorResponseSerializer},
+        responses={**rows_or_csv(), 400: ErrorResponseSerializer},
     )
     def get(self, request):
         _auditor(request.user)

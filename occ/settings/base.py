@@ -171,7 +171,7 @@ REST_FRAMEWORK = {
         "occ.api.parsers.LimitedMultiPartParser",
     ],
     "EXCEPTION_HANDLER": "occ.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "occ.api.schema.OccAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from complaints.models import Complaint
 from complaints.permissions import IsStaff, can_read_cases
 from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.schema import ROWS, rows_or_csv
 from occ.api.strict import ExportParams, OverdueParams, StrictSerializer
 from occ.api.views import StaffAPIView
 from privacy.services import access_log_record
@@ -276,7 +277,7 @@ class HoldReleaseView(StaffAPIView):
 class PurgeRunListView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="privacy_purge_runs", responses={200: dict})
+    @extend_schema(operation_id="privacy_purge_runs", responses={200: ROWS})
     def get(self, request):
         rows = selectors.purge_runs(actor=request.user)[:200]
         return Response(
@@ -378,7 +379,7 @@ class ProcessingRecordView(StaffAPIView):
     @extend_schema(
         operation_id="privacy_processing_record",
         parameters=[ExportParams],
-        responses={200: dict, 400: ErrorResponseSerializer},
+        responses={**rows_or_csv(), 400: ErrorResponseSerializer},
     )
     def get(self, request):
         _readers_only(request.user)
@@ -398,7 +399,7 @@ class AccessReportView(StaffAPIView):
     @extend_schema(
         operation_id="privacy_access_report",
         parameters=[AccessReportParams],
-        responses={200: dict, 400: ErrorResponseSerializer},
+        responses={**rows_or_csv(), 400: ErrorResponseSerializer},
     )
     def get(self, request):
         _readers_only(request.user)
