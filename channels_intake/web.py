@@ -17,7 +17,7 @@ from complaints.idempotency import IdempotencyMismatch, idempotent
 from complaints.models import IDENTITY_FIELDS, Category
 from complaints.services import complaint_register, expected_response_date, incident_from
 from occ.api.errors import ApiError, ErrorResponseSerializer
-from occ.api.parsers import json_body_load
+from occ.api.parsers import LimitedJSONParser, LimitedMultiPartParser, json_body_load
 from occ.api.strict import StrictSerializer
 from occ.api.throttling import ScopedRateThrottle
 from occ.api.views import PublicAPIView
@@ -141,7 +141,13 @@ def intake_register(data: dict, files: list):
     )
 
 
+class ComplaintMultipartIn(serializers.Serializer):
+    data = serializers.CharField(help_text="The complaint as a JSON document (the application/json body).")
+    attachments = serializers.ListField(child=serializers.FileField(), required=False)
+
+
 class ComplaintIntakeView(PublicAPIView):
+    parser_classes = [LimitedJSONParser, LimitedMultiPartParser]
     throttle_scope = "intake"
     throttle_classes = [ScopedRateThrottle]
 
@@ -153,7 +159,7 @@ class ComplaintIntakeView(PublicAPIView):
             "named `attachments`. Unknown fields anywhere are refused (minimum data). An "
             "`Idempotency-Key` header makes retries safe."
         ),
-        request=ComplaintIn,
+        request={"application/json": ComplaintIn, "multipart/form-data": ComplaintMultipartIn},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         responses={
             201: ComplaintCreatedOut,

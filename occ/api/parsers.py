@@ -162,8 +162,6 @@ class LimitedMultiPartParser(MultiPartParser):
         parsed = super().parse(stream, media_type, parser_context)
         errors = {}
         for key, values in parsed.data.lists():
-            if text_problem(key):
-                errors["non_field_errors"] = [_("Not accepted: a part name contains control characters.")]
             for value in values:
                 errors.update(text_errors(value, key, max_string=10 * _limits()["MAX_STRING"]))
         if errors:

@@ -72,6 +72,12 @@ class OccAutoSchema(AutoSchema):
         if self.get_auth() and getattr(self.view, "permission_classes", None):
             add["401"] = "No valid credential."
             add["403"] = "Not allowed for this credential."
+        signed = any(
+            getattr(p, "name", "").lower() in ("x-occ-signature", "authorization")
+            for p in self.get_override_parameters()
+        )
+        if signed:
+            add["401"] = "No valid signature."
         if "{" in self.path:
             add["404"] = "Not found (or not reachable by this actor)."
         if self.method in ("POST", "PUT", "PATCH"):

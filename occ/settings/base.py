@@ -167,8 +167,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
+        # multipart only where a view takes files (it sets parser_classes): a form body elsewhere
+        # would turn a missing boolean into False (DRF's HTML-form rule) instead of a 400
         "occ.api.parsers.LimitedJSONParser",
-        "occ.api.parsers.LimitedMultiPartParser",
     ],
     "EXCEPTION_HANDLER": "occ.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "occ.api.schema.OccAutoSchema",
