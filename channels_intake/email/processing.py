@@ -289,6 +289,8 @@ def email_ingest_one(raw: bytes, *, source: str, mailbox: str) -> tuple[InboundI
         dedup_key=dedup,
         metadata={"mailbox": mailbox},
     )
+    if not created and item.state != InboundItem.State.RECEIVED:
+        return item, False  # kept and settled before: nothing to do (no lock, no transaction)
     return inbound_process(item_id=item.pk), created
 
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.parsers import LimitedJSONParser as JSONParser
 from occ.api.parsers import LimitedMultiPartParser as MultiPartParser
+from occ.api.schema import DATE_PATTERN, TEXT_PATTERN
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
 from privacy.disclosure import DisclosureRefused, disclosure_decide
@@ -193,6 +194,7 @@ class ConsentWithdrawView(StaffAPIView):
 
 
 class LegalOrderView(StaffAPIView):
+    multipart_text_parts = ("agency", "reference", "issuing_authority", "issued_on", "provision", "fields")
     permission_classes = [IsStaff]
     parser_classes = [MultiPartParser, JSONParser]
 
@@ -202,12 +204,12 @@ class LegalOrderView(StaffAPIView):
             "multipart/form-data": {
                 "type": "object",
                 "properties": {
-                    "agency": {"type": "string"},
-                    "reference": {"type": "string"},
-                    "issuing_authority": {"type": "string"},
-                    "issued_on": {"type": "string", "format": "date"},
-                    "provision": {"type": "string"},
-                    "fields": {"type": "string", "description": "JSON list"},
+                    "agency": {"type": "string", "pattern": TEXT_PATTERN},
+                    "reference": {"type": "string", "pattern": TEXT_PATTERN},
+                    "issuing_authority": {"type": "string", "pattern": TEXT_PATTERN},
+                    "issued_on": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
+                    "provision": {"type": "string", "pattern": TEXT_PATTERN},
+                    "fields": {"type": "string", "description": "JSON list", "pattern": TEXT_PATTERN},
                     "document": {"type": "string", "format": "binary"},
                 },
             }

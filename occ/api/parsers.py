@@ -161,7 +161,11 @@ class LimitedMultiPartParser(MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
         parsed = super().parse(stream, media_type, parser_context)
         errors = {}
+        # a view that ignores unknown parts names the parts it reads; the others are not checked
+        only = getattr((parser_context or {}).get("view"), "multipart_text_parts", None)
         for key, values in parsed.data.lists():
+            if only is not None and key not in only:
+                continue
             for value in values:
                 errors.update(text_errors(value, key, max_string=10 * _limits()["MAX_STRING"]))
         if errors:

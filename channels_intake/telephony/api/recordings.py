@@ -24,7 +24,7 @@ from .calls import require_worker
 from .common import RecordingOut, media_error, refuse_oversized
 
 
-class RecordingUploadIn(serializers.Serializer):
+class RecordingUploadIn(StrictSerializer):  # unknown parts are refused
     file = serializers.FileField(help_text="WAV (PCM, A-law, mu-law), MP3, OGG/Opus or M4A/AAC")
     call_id = serializers.CharField(required=False, help_text="the call this recording is of (optional)")
 
