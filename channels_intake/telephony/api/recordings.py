@@ -13,7 +13,7 @@ from complaints.permissions import IsStaff
 from complaints.selectors import complaint_get
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.parsers import LimitedMultiPartParser as MultiPartParser
-from occ.api.strict import DownloadParams
+from occ.api.strict import DownloadParams, StrictSerializer
 from occ.api.views import StaffAPIView
 
 from .. import selectors, services
