@@ -6,8 +6,8 @@ Each added answer is one the API really gives on every such operation:
   and every body or query parameter is validated;
 - 401 and 403: an operation that requires authentication (no or a bad credential: 401 for a token,
   403 for a session without the second factor or a role without the capability);
-- 404: an operation with a path parameter (an object the actor may not reach is 404, like one that
-  does not exist);
+- 404: an operation with a path parameter or an authenticated one (an object or queue the actor
+  may not reach is 404, like one that does not exist);
 - 413 and 415: an operation with a request body (too large; a media type it does not parse);
 - 429: an operation with a throttle.
 """
@@ -78,7 +78,8 @@ class OccAutoSchema(AutoSchema):
         )
         if signed:
             add["401"] = "No valid signature."
-        if "{" in self.path:
+        if "{" in self.path or "401" in add:
+            # the access layer answers 404 to an actor who may not reach an object or a queue
             add["404"] = "Not found (or not reachable by this actor)."
         if self.method in ("POST", "PUT", "PATCH"):
             add["413"] = "The request body is too large."
