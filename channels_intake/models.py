@@ -26,7 +26,13 @@ class InboundItem(models.Model):
     kind = models.CharField(max_length=30, help_text="email, cti_event, recording, fax, ...")
     source = models.CharField(max_length=200, help_text="where it came from: imap:INBOX, file, gateway, pbx")
     dedup_key = models.CharField(
-        max_length=300, help_text="unique per kind: the same input twice is one item"
+        max_length=300,
+        help_text="unique per kind: the same input twice is one item (sha256:<hex> of external_id or of the bytes)",
+    )
+    external_id = models.TextField(
+        blank=True,
+        default="",
+        help_text="the channel's own id, whole (e-mail mailbox:Message-ID, gateway id)",
     )
     sha256 = models.CharField(max_length=64)
     raw = models.FileField(upload_to=inbound_upload_to, max_length=300)

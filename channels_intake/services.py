@@ -2,25 +2,40 @@
 
 Processing runs in one transaction with the item row locked: the complaint (or whatever the
 processor writes) and the item's new state commit together, so a crash mid-way leaves the item
-`received` and the next run processes it exactly once."""
+`received` and the next run processes it exactly once. Any error of a processor (a database
+refusal, a bug) rolls back that item's work only and quarantines it with the reason: the run goes
+on to the next item.
+
+Dedup keys are hashes of the channel's own id (never a cut of it: two ids sharing a long prefix
+stay two items); the id itself is kept whole in ``external_id``."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from typing import IO
 
 from django.core.files.base import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from complaints.models import Complaint
+from occ.text import safe_json, safe_line, safe_text
 
 from .models import InboundItem
 from .registry import PROCESSORS
 
 _CHUNK = 64 * 1024
+log = logging.getLogger(__name__)
+
+
+def dedup_digest(key: str) -> str:
+    """The stored dedup key for a channel's id of any length: ``sha256:<hex>`` of the id's text."""
+    if key.startswith("sha256:") and len(key) == 71:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Quarantine(Exception):  # noqa: N818 - it names what happens to the item
@@ -59,9 +74,12 @@ def inbound_store(
 ) -> tuple[InboundItem, bool]:
     """Keep the raw input (streamed to storage, hashed). Returns (item, created).
 
-    The same dedup_key (default: the content hash) for the same kind returns the existing item."""
+    The same dedup_key (default: the content hash) for the same kind returns the existing item.
+    The key is stored as its hash and kept whole in ``external_id``; source and metadata are made
+    safe text first, so storing never fails on what the input contained."""
     sha256, size = _hash_stream(fileobj)
-    key = (dedup_key or f"sha256:{sha256}")[:300]
+    key = dedup_digest(dedup_key) if dedup_key else f"sha256:{sha256}"
+    external_id = safe_text(dedup_key or "", max_line=0)
     existing = InboundItem.objects.filter(kind=kind, dedup_key=key).first()
     if existing is not None:
         return existing, False
@@ -75,12 +93,13 @@ def inbound_store(
             item = InboundItem.objects.create(
                 channel=channel,
                 kind=kind,
-                source=source[:200],
+                source=safe_line(source, max_length=200),
                 dedup_key=key,
+                external_id=external_id,
                 sha256=sha256,
                 raw=name,
                 size=size,
-                metadata=metadata or {},
+                metadata=safe_json(metadata or {}),
             )
     except IntegrityError:
         if written and not InboundItem.objects.filter(raw=name).exists():
@@ -112,13 +131,22 @@ def inbound_process(*, item_id: int, reprocess: bool = False) -> InboundItem:
         return _settle(item_id, InboundItem.State.QUARANTINED, str(exc))
     except Ignore as exc:
         return _settle(item_id, InboundItem.State.IGNORED, str(exc))
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: transient, the item stays received for the next run
+    except Exception as exc:  # noqa: BLE001 - one item's failure never stops the channel
+        # Only the error's type and first line: a driver's detail lines may quote personal values.
+        first_line = (str(exc).splitlines() or [""])[0][:300]
+        log.error("inbound item %s quarantined after %s", item_id, type(exc).__name__)
+        return _settle(
+            item_id, InboundItem.State.QUARANTINED, f"processing failed: {type(exc).__name__}: {first_line}"
+        )
 
 
 def _settle(item_id: int, state: str, reason: str) -> InboundItem:
     with transaction.atomic():
         item = InboundItem.objects.select_for_update().get(pk=item_id)
         item.state = state
-        item.reason = reason[:2000]
+        item.reason = safe_text(reason, max_length=2000)
         item.attempts += 1
         item.processed_at = timezone.now()
         item.save(update_fields=["state", "reason", "attempts", "processed_at"])

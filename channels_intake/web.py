@@ -18,6 +18,7 @@ from complaints.idempotency import IdempotencyMismatch, idempotent
 from complaints.models import IDENTITY_FIELDS, Category
 from complaints.services import complaint_register, expected_response_date, incident_from
 from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.parsers import LimitedJSONParser, LimitedMultiPartParser, json_body_load
 from occ.api.strict import StrictSerializer
 from occ.api.throttling import ScopedRateThrottle
 from occ.api.views import PublicAPIView
@@ -104,15 +105,7 @@ def _multipart_payload(request) -> tuple[dict, list]:
             message="The 'data' part is missing.",
             fields={"data": ["Send the complaint as a JSON document in the 'data' part."]},
         )
-    try:
-        payload = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ApiError(
-            status_code=400,
-            code="parse_error",
-            message=f"The 'data' part is not valid JSON: {exc.msg}.",
-            fields={"data": [f"Not valid JSON: {exc.msg} at position {exc.pos}."]},
-        ) from exc
+    payload = json_body_load(raw, field="data")  # the same limits as a JSON body
     return payload, request.FILES.getlist("attachments")
 
 
@@ -163,7 +156,13 @@ def intake_register(data: dict, files: list):
     )
 
 
+class ComplaintMultipartIn(serializers.Serializer):
+    data = serializers.CharField(help_text="The complaint as a JSON document (the application/json body).")
+    attachments = serializers.ListField(child=serializers.FileField(), required=False)
+
+
 class ComplaintIntakeView(PublicAPIView):
+    parser_classes = [LimitedJSONParser, LimitedMultiPartParser]
     throttle_scope = "intake"
     throttle_classes = [ScopedRateThrottle]
 
@@ -175,7 +174,7 @@ class ComplaintIntakeView(PublicAPIView):
             "named `attachments`. Unknown fields anywhere are refused (minimum data). An "
             "`Idempotency-Key` header makes retries safe."
         ),
-        request=ComplaintIn,
+        request={"application/json": ComplaintIn, "multipart/form-data": ComplaintMultipartIn},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         responses={
             201: ComplaintCreatedOut,

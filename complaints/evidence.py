@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from dataclasses import dataclass
 
 import filetype
+import pypdfium2
 from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import default_storage
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
+from occ.text import safe_line
 from privacy.processors import processor_handoff
 
 # detected MIME type -> file-name extensions that may claim it
@@ -55,8 +58,8 @@ class CheckedFile:
 
 
 def _safe_name(name: str) -> str:
-    base = os.path.basename(name or "file").replace("\x00", "")
-    return base[:200] or "file"
+    base = safe_line(os.path.basename(name or "file"), max_length=200)
+    return base or "file"
 
 
 def evidence_check(fileobj: File, *, name: str | None = None, max_bytes: int | None = None) -> CheckedFile:
@@ -94,17 +97,55 @@ def evidence_check(fileobj: File, *, name: str | None = None, max_bytes: int | N
         raise EvidenceRejected(original, f"is named '{ext}' but its content is {detected}")
 
     if detected.startswith("image/"):
-        try:
-            with Image.open(fileobj) as img:
-                img.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise EvidenceRejected(original, f"is not a readable {detected} image") from exc
-        finally:
-            fileobj.seek(0)
-    elif detected == "application/pdf" and not head.startswith(b"%PDF-"):
-        raise EvidenceRejected(original, "is not a PDF document")
+        _image_check(fileobj, original, detected)
+    elif detected == "application/pdf":
+        _pdf_check(fileobj, original)
 
     return CheckedFile(fileobj, original, detected, size, digest.hexdigest())
+
+
+def _image_check(fileobj: File, original: str, detected: str) -> None:
+    """Opened with a pixel limit: a declared 50,000 x 50,000 PNG is refused, never decoded."""
+    limit = settings.OCC.get("IMAGE_MAX_PIXELS", 40_000_000)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(fileobj) as img:
+                width, height = img.size
+                if width * height > limit:
+                    raise EvidenceRejected(
+                        original, f"is {width}x{height} pixels, more than the limit of {limit} pixels"
+                    )
+                img.verify()
+    except EvidenceRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise EvidenceRejected(original, f"declares more pixels than the limit of {limit}") from exc
+    except Exception as exc:  # noqa: BLE001 - whatever Pillow raises on hostile bytes is a refusal
+        raise EvidenceRejected(original, f"is not a readable {detected} image") from exc
+    finally:
+        fileobj.seek(0)
+
+
+def _pdf_check(fileobj: File, original: str) -> None:
+    """Opened with pdfium: a PDF that does not parse, or has no page, is refused."""
+    fileobj.seek(0)
+    data = fileobj.read()
+    fileobj.seek(0)
+    try:
+        pdf = pypdfium2.PdfDocument(data)
+    except Exception as exc:  # noqa: BLE001 - PdfiumError, or anything pdfium makes of junk
+        if "password" in str(exc).lower():
+            raise EvidenceRejected(
+                original, "is a password-protected PDF; the centre cannot read it"
+            ) from exc
+        raise EvidenceRejected(original, "is not a readable PDF document") from exc
+    try:
+        pages = len(pdf)
+    finally:
+        pdf.close()
+    if pages == 0:
+        raise EvidenceRejected(original, "is a PDF without pages")
 
 
 def evidence_store(checked: CheckedFile) -> tuple[str, bool]:

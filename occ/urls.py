@@ -131,3 +131,7 @@ urlpatterns = [
 
 # Staff reach the admin only after the second factor, like the desk.
 admin.site.__class__ = OTPAdminSite
+
+handler400 = "occ.api.views.bad_request"
+handler404 = "occ.api.views.not_found"
+handler500 = "occ.api.views.server_error"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from complaints.access import Can, require
 from complaints.permissions import IsStaff
+from occ.api.errors import ErrorResponseSerializer
+from occ.api.schema import rows_or_csv
+from occ.api.strict import ExportParams
 from occ.api.views import StaffAPIView
 
 from . import transfer_log
@@ -21,24 +24,25 @@ def _auditor(user) -> None:
     require(user, Can.AUDIT_TRANSFERS)
 
 
+class TransferLogParams(ExportParams):
+    agency = serializers.CharField(required=False, max_length=100)
+    case = serializers.CharField(required=False, max_length=32)
+    basis = serializers.CharField(required=False, max_length=40)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+
+
 class TransferLogView(StaffAPIView):
     permission_classes = [IsStaff]
 
     @extend_schema(
         operation_id="audit_transfer_log",
-        parameters=[
-            OpenApiParameter("agency", str, required=False),
-            OpenApiParameter("case", str, required=False),
-            OpenApiParameter("basis", str, required=False),
-            OpenApiParameter("since", str, required=False),
-            OpenApiParameter("until", str, required=False),
-            OpenApiParameter("as", str, enum=["json", "csv"], required=False),
-        ],
-        responses={200: dict},
+        parameters=[TransferLogParams],
+        responses={**rows_or_csv(), 400: ErrorResponseSerializer},
     )
     def get(self, request):
         _auditor(request.user)
-        q = request.query_params
+        q = TransferLogParams.of(request)
         qs = TransferRecord.objects.order_by("seq")
         if q.get("agency"):
             qs = qs.filter(recipient=q["agency"])
@@ -46,15 +50,15 @@ class TransferLogView(StaffAPIView):
             qs = qs.filter(complaint_reference=q["case"].upper())
         if q.get("basis"):
             qs = qs.filter(basis=q["basis"])
-        if q.get("since") and parse_datetime(q["since"]):
-            qs = qs.filter(at__gte=parse_datetime(q["since"]))
-        if q.get("until") and parse_datetime(q["until"]):
-            qs = qs.filter(at__lt=parse_datetime(q["until"]))
+        if q.get("since"):
+            qs = qs.filter(at__gte=q["since"])
+        if q.get("until"):
+            qs = qs.filter(at__lt=q["until"])
         rows = [
             {c: (r[c].isoformat() if c == "at" else r[c]) for c in COLUMNS}
             for r in qs.values(*COLUMNS)[:100000]
         ]
-        if q.get("as") == "csv":
+        if q["as"] == "csv":
             from privacy.ops.services.records import to_csv
 
             response = HttpResponse(to_csv(rows), content_type="text/csv; charset=utf-8")

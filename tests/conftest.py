@@ -97,10 +97,14 @@ def png_bytes(size=(8, 8), color=(200, 10, 10)) -> bytes:
 
 
 def pdf_bytes() -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
-        b"trailer<</Root 1 0 R>>\n%%EOF\n"
-    )
+    """A real one-page PDF (evidence PDFs are opened with pdfium; a page count of zero is refused)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (32, 32), 255).save(buf, "PDF")
+    return buf.getvalue()
 
 
 def complaint_body(**overrides):

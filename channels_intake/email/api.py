@@ -11,7 +11,7 @@ from occ import hmac_auth
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.views import PublicAPIView
 
-from .processing import email_ingest, summary
+from .processing import email_ingest_one, summary
 
 
 class RawParser(BaseParser):
@@ -46,5 +46,5 @@ class MailGatewayView(PublicAPIView):
             raise ApiError(
                 status_code=400, code="empty_message", message="The body is empty; send the raw message."
             )
-        item = email_ingest(raw, source="gateway", mailbox="gateway")
-        return Response(summary(item))
+        item, stored = email_ingest_one(raw, source="gateway", mailbox="gateway")
+        return Response({**summary(item), "duplicate": not stored})

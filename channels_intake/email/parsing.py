@@ -18,6 +18,8 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from bs4 import BeautifulSoup
 from charset_normalizer import from_bytes
 
+from occ.text import safe_line, safe_text
+
 
 def _thai_codecs(name: str):
     """Python knows cp874 but not every label Thai mail uses for it."""
@@ -150,7 +152,8 @@ def _attachments(msg: Message) -> list[Attachment]:
         if disposition not in ("attachment", "inline") and not ctype.startswith(("image/", "application/")):
             continue
         data = part.get_payload(decode=True) or b""
-        name = _decode_header_value(part.get_filename() or "") or f"part-{len(found) + 1}"
+        name = safe_line(_decode_header_value(part.get_filename() or ""), max_length=200)
+        name = name or f"part-{len(found) + 1}"
         found.append(Attachment(filename=name, content_type=ctype, data=data))
     return found
 
@@ -216,11 +219,12 @@ def _originating_ip(msg: Message) -> str | None:
 
 
 def parse_message(raw: bytes) -> ParsedMail:
+    """Every text field comes out safe for the database (``occ.text``): whatever the bytes were."""
     msg = BytesParser(policy=policy.compat32).parsebytes(raw)
     name, address = parseaddr(_header_text(msg, "From"))
-    address = address.strip()
+    address = safe_line(address, max_length=254)
     recipients = [
-        a.lower()
+        safe_line(a.lower(), max_length=254)
         for _, a in getaddresses(
             [_header_text(msg, h) for h in ("To", "Cc", "Delivered-To", "X-Original-To")]
         )
@@ -228,20 +232,24 @@ def parse_message(raw: bytes) -> ParsedMail:
     ]
     try:
         date = parsedate_to_datetime(_header_text(msg, "Date")) if msg.get("Date") else None
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         date = None
     return ParsedMail(
         from_address=address,
-        from_name=name.strip().strip('"'),
-        subject=_header_text(msg, "Subject"),
-        message_id=_header_text(msg, "Message-ID").strip("<> "),
-        in_reply_to=_header_text(msg, "In-Reply-To").strip("<> "),
-        references=[r.strip("<>") for r in _header_text(msg, "References").split() if r.strip("<>")],
+        from_name=safe_line(name.strip().strip('"'), max_length=200),
+        subject=safe_line(_header_text(msg, "Subject"), max_length=2000),
+        message_id=safe_line(_header_text(msg, "Message-ID").strip("<> "), max_length=100_000),
+        in_reply_to=safe_line(_header_text(msg, "In-Reply-To").strip("<> "), max_length=100_000),
+        references=[
+            safe_line(r.strip("<>"), max_length=2000)
+            for r in _header_text(msg, "References").split()
+            if r.strip("<>")
+        ],
         recipients=recipients,
         date=date,
-        body=_body(msg),
+        body=safe_text(_body(msg)),
         attachments=_attachments(msg),
-        automatic=_automatic(msg, address),
+        automatic=safe_line(_automatic(msg, address), max_length=200),
         originating_ip=_originating_ip(msg),
     )
 
@@ -254,4 +262,4 @@ def message_id_of(raw: bytes) -> str:
     head = raw[: header_end if header_end > 0 else 65536]
     msg = BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
     value = msg.get("Message-ID")
-    return str(value).strip().strip("<>") if value else ""
+    return safe_line(str(value).strip().strip("<>"), max_length=100_000) if value else ""

@@ -261,21 +261,27 @@ def process_email(item: InboundItem) -> Processed:
     return Processed(complaint=complaint, note=note or "new complaint")
 
 
-def email_ingest(raw: bytes, *, source: str, mailbox: str) -> InboundItem:
-    """The one path for every source: keep the raw message, then process it once."""
+def email_ingest_one(raw: bytes, *, source: str, mailbox: str) -> tuple[InboundItem, bool]:
+    """The one path for every source: keep the raw message, then process it once (in its own
+    transaction; a failure quarantines it). Returns (item, stored): stored is False when the
+    message was already kept (same mailbox and Message-ID, or the same bytes)."""
     if len(raw) > settings.OCC_EMAIL_MAX_BYTES:
         item, created = inbound_store(
             channel=Channel.EMAIL, kind="email", source=source, fileobj=io.BytesIO(raw)
         )
         if created:
-            return inbound_quarantine(
+            item = inbound_quarantine(
                 item_id=item.pk,
                 reason=f"message of {len(raw)} bytes is larger than the limit of {settings.OCC_EMAIL_MAX_BYTES}",
             )
-        return item
-    message_id = message_id_of(raw)
+        return item, created
+    try:
+        message_id = message_id_of(raw)
+    except Exception:  # noqa: BLE001 - an unreadable header block: deduplicate by content
+        message_id = ""
+    # The dedup key is a hash of the whole id (inbound_store); the id is kept whole.
     dedup = f"{mailbox}:{message_id}" if message_id else None
-    item, _ = inbound_store(
+    item, created = inbound_store(
         channel=Channel.EMAIL,
         kind="email",
         source=source,
@@ -283,7 +289,27 @@ def email_ingest(raw: bytes, *, source: str, mailbox: str) -> InboundItem:
         dedup_key=dedup,
         metadata={"mailbox": mailbox},
     )
-    return inbound_process(item_id=item.pk)
+    if not created and item.state != InboundItem.State.RECEIVED:
+        return item, False  # kept and settled before: nothing to do (no lock, no transaction)
+    return inbound_process(item_id=item.pk), created
+
+
+def email_ingest(raw: bytes, *, source: str, mailbox: str) -> InboundItem:
+    return email_ingest_one(raw, source=source, mailbox=mailbox)[0]
+
+
+def ingest_tally(counts, item: InboundItem, stored: bool) -> None:
+    """Count one message read: ``read == stored + duplicates`` and ``stored == complaints + replies
+    + quarantined + ignored + received`` (received: left for the next run), always."""
+    counts["read"] += 1
+    if not stored:
+        counts["duplicates"] += 1
+        return
+    counts["stored"] += 1
+    if item.state == InboundItem.State.PROCESSED:
+        counts["replies" if item.reason.startswith("reply attached") else "complaints"] += 1
+    else:
+        counts[str(item.state)] += 1
 
 
 def summary(item: InboundItem) -> dict[str, Any]:

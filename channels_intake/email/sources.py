@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .processing import email_ingest
+from .processing import email_ingest_one, ingest_tally
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +40,13 @@ def _messages_at(path: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def ingest_paths(paths: list[str], *, mailbox_name: str = "files") -> Counter:
-    """Ingest .eml, mbox and Maildir; memory stays flat (one message at a time)."""
+    """Ingest .eml, mbox and Maildir; memory stays flat (one message at a time). Returns the
+    counts of ``ingest_tally`` (read, stored, duplicates, complaints, replies, quarantined, ignored)."""
     counts: Counter = Counter()
     for p in paths:
         for source, raw in _messages_at(Path(p)):
-            item = email_ingest(raw, source=source, mailbox=mailbox_name)
-            counts[item.state] += 1
+            item, stored = email_ingest_one(raw, source=source, mailbox=mailbox_name)
+            ingest_tally(counts, item, stored)
     return counts
 
 
@@ -74,8 +75,10 @@ def imap_poll(connect: Callable[[], imaplib.IMAP4] | None = None) -> Counter:
             if status != "OK" or not parts or not isinstance(parts[0], tuple):
                 raise RuntimeError(f"IMAP fetch of {uid!r} failed: {status}")
             raw = parts[0][1]
-            item = email_ingest(raw, source=f"imap:{conf['FOLDER']}", mailbox=f"imap:{conf['FOLDER']}")
-            counts[item.state] += 1
+            item, stored = email_ingest_one(
+                raw, source=f"imap:{conf['FOLDER']}", mailbox=f"imap:{conf['FOLDER']}"
+            )
+            ingest_tally(counts, item, stored)
             # Stored: only now is the message marked on the server.
             if conf["DONE_FOLDER"]:
                 client.uid("MOVE", uid, conf["DONE_FOLDER"])

@@ -4,7 +4,7 @@ to their own agency; anything else is 404."""
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from knox.auth import TokenAuthentication
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -12,12 +12,16 @@ from rest_framework.response import Response
 
 from occ.api.errors import ErrorResponseSerializer
 from occ.api.session import VerifiedSessionAuthentication as SessionAuthentication
-from occ.api.strict import StrictSerializer
+from occ.api.strict import QueryParams, StrictSerializer
 from occ.api.views import StaffAPIView
 
 from .. import notices, referrals, selectors
 from ..agency_auth import AgencyKeyAuthentication, agency_actor
 from ..models import RecipientNotice, Referral
+
+
+class ReferralStateParams(QueryParams):
+    state = serializers.ChoiceField(choices=Referral.State.choices, required=False)
 
 
 class AgencyView(StaffAPIView):
@@ -52,13 +56,13 @@ class ReferralRowOut(serializers.Serializer):
 class ReferralListView(AgencyView):
     @extend_schema(
         operation_id="agency_referral_list",
-        parameters=[OpenApiParameter("state", str, enum=Referral.State.values, required=False)],
+        parameters=[ReferralStateParams],
         responses={200: ReferralRowOut(many=True)},
     )
     def get(self, request):
         actor = self.actor(request)
         rows = selectors.referrals_for_agency(
-            agency_id=actor.agency.pk, state=request.query_params.get("state")
+            agency_id=actor.agency.pk, state=ReferralStateParams.of(request).get("state")
         )
         return Response(ReferralRowOut(rows[:500], many=True).data)
 

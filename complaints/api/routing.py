@@ -7,12 +7,14 @@ import json
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.parsers import LimitedJSONParser as JSONParser
+from occ.api.parsers import LimitedMultiPartParser as MultiPartParser
+from occ.api.schema import DATE_PATTERN, TEXT_PATTERN
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
 from privacy.disclosure import DisclosureRefused, disclosure_decide
@@ -21,9 +23,10 @@ from privacy.services import consent_record, consent_withdraw, legal_order_recor
 
 from .. import referrals, selectors
 from ..access import Can, access_referral
-from ..models import Agency, Referral
+from ..models import Agency
 from ..permissions import IsStaff
 from ..routing import routing_propose
+from .agency import ReferralStateParams
 
 
 def _refusal(exc: DisclosureRefused) -> ApiError:
@@ -189,6 +192,7 @@ class ConsentWithdrawView(StaffAPIView):
 
 
 class LegalOrderView(StaffAPIView):
+    multipart_text_parts = ("agency", "reference", "issuing_authority", "issued_on", "provision", "fields")
     permission_classes = [IsStaff]
     parser_classes = [MultiPartParser, JSONParser]
 
@@ -198,12 +202,12 @@ class LegalOrderView(StaffAPIView):
             "multipart/form-data": {
                 "type": "object",
                 "properties": {
-                    "agency": {"type": "string"},
-                    "reference": {"type": "string"},
-                    "issuing_authority": {"type": "string"},
-                    "issued_on": {"type": "string", "format": "date"},
-                    "provision": {"type": "string"},
-                    "fields": {"type": "string", "description": "JSON list"},
+                    "agency": {"type": "string", "pattern": TEXT_PATTERN},
+                    "reference": {"type": "string", "pattern": TEXT_PATTERN},
+                    "issuing_authority": {"type": "string", "pattern": TEXT_PATTERN},
+                    "issued_on": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
+                    "provision": {"type": "string", "pattern": TEXT_PATTERN},
+                    "fields": {"type": "string", "description": "JSON list", "pattern": TEXT_PATTERN},
                     "document": {"type": "string", "format": "binary"},
                 },
             }
@@ -260,12 +264,12 @@ class ReferralQueueView(StaffAPIView):
 
     @extend_schema(
         operation_id="staff_referral_queue",
-        parameters=[OpenApiParameter("state", str, enum=Referral.State.values, required=False)],
+        parameters=[ReferralStateParams],
         responses={200: ReferralOut(many=True)},
     )
     def get(self, request):
         rows = selectors.referrals_for_supervision(
-            actor=request.user, state=request.query_params.get("state")
+            actor=request.user, state=ReferralStateParams.of(request).get("state")
         )
         return Response(ReferralOut(rows[:500], many=True).data)
 

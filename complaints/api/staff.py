@@ -9,6 +9,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.schema import paginated
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
 from privacy.minimum_data import normalise_phone
@@ -97,7 +98,7 @@ class ComplaintListView(StaffAPIView):
     @extend_schema(
         operation_id="staff_complaint_list",
         parameters=[ListFilters],
-        responses={200: ComplaintRowOut(many=True), 400: ErrorResponseSerializer},
+        responses={200: paginated(ComplaintRowOut), 400: ErrorResponseSerializer},
     )
     def get(self, request):
         params = ListFilters(data=request.query_params.dict())

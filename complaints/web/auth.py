@@ -10,7 +10,6 @@ from functools import wraps
 
 import qrcode
 import qrcode.image.svg
-from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -21,6 +20,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from complaints.access import Can, actor_can, is_staff_member
+from occ.api.session import SEEN, session_idle_expired
 
 # Where each kind of staff member starts, by what they may do (first match wins).
 HOMES = (
@@ -28,23 +28,7 @@ HOMES = (
     (Can.AGENCY_INBOX, "agency:inbox"),
     (Can.PRIVACY_READ, "privacydesk:requests"),
 )
-SEEN = "desk_seen"  # session key: when the staff member last did something (epoch seconds)
 NEXT = "desk_next"  # session key: where to go after the second factor
-
-
-def _idle_limit() -> int:
-    return int(getattr(settings, "OCC_DESK_IDLE_SECONDS", 30 * 60))
-
-
-def _expired(request) -> bool:
-    """Idle too long? Refresh the mark at most once a minute (a session write per page is waste)."""
-    now = int(time.time())
-    seen = request.session.get(SEEN)
-    if seen is not None and now - int(seen) > _idle_limit():
-        return True
-    if seen is None or now - int(seen) >= 60:
-        request.session[SEEN] = now
-    return False
 
 
 def home_url(user) -> str:
@@ -65,7 +49,7 @@ def staff_page(capability: Can | None = None):
             user = request.user
             if not user.is_authenticated:
                 return HttpResponseRedirect(f"{reverse('desk:login')}?next={request.path}")
-            if _expired(request):
+            if session_idle_expired(request):
                 logout(request)
                 return HttpResponseRedirect(f"{reverse('desk:login')}?expired=1")
             if not user.is_verified():

@@ -45,6 +45,7 @@ MIDDLEWARE = [
     "occ.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "occ.api.middleware.RequestGuardMiddleware",
     "privacy.middleware.TrafficLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -174,11 +175,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
+        # multipart only where a view takes files (it sets parser_classes): a form body elsewhere
+        # would turn a missing boolean into False (DRF's HTML-form rule) instead of a 400
+        "occ.api.parsers.LimitedJSONParser",
     ],
     "EXCEPTION_HANDLER": "occ.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "occ.api.schema.OccAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {
@@ -245,6 +247,8 @@ AUDITLOG_INCLUDE_ALL_MODELS = False
 OCC = {
     "ATTACHMENT_MAX_BYTES": env.int("OCC_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024),
     "ATTACHMENT_MAX_COUNT": env.int("OCC_ATTACHMENT_MAX_COUNT", default=10),
+    # an evidence image larger than this is refused before it is decoded (decompression bombs)
+    "IMAGE_MAX_PIXELS": env.int("OCC_IMAGE_MAX_PIXELS", default=40_000_000),
     "IDEMPOTENCY_TTL_HOURS": env.int("OCC_IDEMPOTENCY_TTL_HOURS", default=24),
     "DEFAULT_PHONE_REGION": "TH",
     "REFERENCE_PREFIX": env.str("OCC_REFERENCE_PREFIX", default="OCC"),

@@ -20,6 +20,7 @@ from complaints.permissions import IsStaff
 from complaints.selectors import complaint_get
 from complaints.services import expected_response_date, incident_from
 from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.schema import paginated
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
 from privacy.minimum_data import normalise_phone
@@ -180,7 +181,7 @@ class CallListView(StaffAPIView):
         operation_id="staff_call_list",
         summary="Calls (newest first)",
         parameters=[CallFilters],
-        responses={200: CallOut(many=True), 400: ErrorResponseSerializer},
+        responses={200: paginated(CallOut), 400: ErrorResponseSerializer},
     )
     def get(self, request):
         params = CallFilters(data=request.query_params.dict())

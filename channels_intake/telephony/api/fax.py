@@ -14,6 +14,7 @@ from complaints.models import Category
 from complaints.permissions import IsStaff
 from complaints.services import incident_from
 from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.schema import paginated
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
 
@@ -70,7 +71,7 @@ class FaxListView(StaffAPIView):
         operation_id="staff_fax_list",
         summary="Faxes; by default those waiting for transcription",
         parameters=[FaxFilters],
-        responses={200: FaxOut(many=True), 400: ErrorResponseSerializer},
+        responses={200: paginated(FaxOut), 400: ErrorResponseSerializer},
     )
     def get(self, request):
         params = FaxFilters(data=request.query_params.dict())

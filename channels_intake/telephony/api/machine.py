@@ -12,13 +12,14 @@ import io
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from channels_intake.models import InboundItem
 from channels_intake.services import inbound_process, inbound_store
 from complaints.models import Channel
 from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.parsers import LimitedMultiPartParser as MultiPartParser
+from occ.api.strict import StrictSerializer
 from occ.api.views import PublicAPIView
 
 from ..auth import machine_verify
@@ -102,7 +103,7 @@ class CtiEventView(PublicAPIView):
         return Response(body, status=status.HTTP_201_CREATED if applied else status.HTTP_200_OK)
 
 
-class PbxRecordingIn(serializers.Serializer):
+class PbxRecordingIn(StrictSerializer):  # unknown parts are refused (documented: additionalProperties false)
     call_id = serializers.CharField(max_length=100)
     file = serializers.FileField()
 
@@ -166,7 +167,7 @@ class PbxRecordingView(PublicAPIView):
         )
 
 
-class FaxIn(serializers.Serializer):
+class FaxIn(StrictSerializer):  # unknown parts are refused
     file = serializers.FileField(help_text="TIFF (Class F, G3/G4, multi-page) or PDF")
     sender_number = serializers.CharField(required=False, help_text="the sending fax's number (CSID)")
     receiving_line = serializers.CharField(required=False, help_text="the centre's fax line that answered")

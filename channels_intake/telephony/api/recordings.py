@@ -7,12 +7,13 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from complaints.permissions import IsStaff
 from complaints.selectors import complaint_get
 from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.parsers import LimitedMultiPartParser as MultiPartParser
+from occ.api.strict import DownloadParams, StrictSerializer
 from occ.api.views import StaffAPIView
 
 from .. import selectors, services
@@ -23,7 +24,7 @@ from .calls import require_worker
 from .common import RecordingOut, media_error, refuse_oversized
 
 
-class RecordingUploadIn(serializers.Serializer):
+class RecordingUploadIn(StrictSerializer):  # unknown parts are refused
     file = serializers.FileField(help_text="WAV (PCM, A-law, mu-law), MP3, OGG/Opus or M4A/AAC")
     call_id = serializers.CharField(required=False, help_text="the call this recording is of (optional)")
 
@@ -130,7 +131,7 @@ class RecordingAudioView(StaffAPIView):
         description="Answers 206 with Content-Range for `Range: bytes=a-b` (also `a-` and `-n`), 416 when the "
         "range lies past the end, 200 otherwise. Each request writes an access-log entry.",
         parameters=[
-            OpenApiParameter("download", bool, required=False, description="as an attachment"),
+            DownloadParams,
             OpenApiParameter("Range", str, OpenApiParameter.HEADER, required=False),
             OpenApiParameter("If-Range", str, OpenApiParameter.HEADER, required=False),
         ],
@@ -138,10 +139,11 @@ class RecordingAudioView(StaffAPIView):
             (200, "audio/*"): OpenApiTypes.BINARY,
             (206, "audio/*"): OpenApiTypes.BINARY,
             416: OpenApiResponse(description="range not satisfiable"),
+            400: ErrorResponseSerializer,
             404: ErrorResponseSerializer,
         },
     )
     def get(self, request, pk: int):
+        download = DownloadParams.of(request)["download"]
         recording = selectors.recording_get(actor=request.user, pk=pk)
-        download = request.query_params.get("download") in ("1", "true", "yes")
         return recording_served(request, recording=recording, download=download)

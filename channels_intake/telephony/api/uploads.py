@@ -14,7 +14,6 @@ session) and for the telephone system (HMAC-signed, every request):
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 
 from django.conf import settings
@@ -28,6 +27,7 @@ from complaints.access import Can
 from complaints.permissions import IsStaff
 from complaints.selectors import complaint_get
 from occ.api.errors import ApiError, ErrorResponseSerializer, error_body
+from occ.api.parsers import json_body_load
 from occ.api.strict import StrictSerializer
 from occ.api.views import PublicAPIView, StaffAPIView
 
@@ -303,10 +303,7 @@ class PbxUploadStartView(_PbxSessions, PublicAPIView):
     def post(self, request):
         raw = request.body
         self.authenticate(request, content_sha256=hashlib.sha256(raw).hexdigest())
-        try:
-            payload = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ApiError(status_code=400, code="parse_error", message="The body is not JSON.") from exc
+        payload = json_body_load(raw)
         data = PbxUploadStartIn(data=payload)
         data.is_valid(raise_exception=True)
         v = data.validated_data

@@ -18,7 +18,9 @@ from channels_intake.services import Quarantine
 from complaints.models import Category, Channel, Complaint, TimelineEvent
 from complaints.services import Incident, Registered, complaint_register
 from occ.api.errors import flatten
+from occ.api.parsers import json_limits_check
 from occ.api.strict import StrictSerializer
+from occ.text import safe_json
 from privacy.minimum_data import normalise_phone
 
 from ..models import AgentExtension, Call, CallEvent
@@ -78,10 +80,13 @@ def cti_event_parse(raw: bytes) -> CtiEvent:
     """Parse and validate one CTI event; a bad one raises Quarantine naming the fields."""
     if len(raw) > MAX_EVENT_BYTES:
         raise Quarantine(f"the event is {len(raw)} bytes; a call event is at most {MAX_EVENT_BYTES}")
+    too_complex = json_limits_check(raw)
+    if too_complex:
+        raise Quarantine(f"the event is refused: {too_complex}")
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Quarantine(f"the event is not JSON in UTF-8 ({type(exc).__name__}: {exc})") from exc
+        body = safe_json(json.loads(raw.decode("utf-8")), max_string=2000)  # occ.text: clean, not refuse
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise Quarantine(f"the event is not JSON in UTF-8 ({type(exc).__name__})") from exc
     if not isinstance(body, dict):
         raise Quarantine("the event must be a JSON object")
     data = CtiEventIn(data=body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -12,7 +12,8 @@ from complaints.access import Can, require
 from complaints.models import Complaint
 from complaints.permissions import IsStaff
 from occ.api.errors import ApiError, ErrorResponseSerializer
-from occ.api.strict import StrictSerializer
+from occ.api.schema import ROWS, rows_or_csv
+from occ.api.strict import ExportParams, OverdueParams, StrictSerializer
 from occ.api.views import StaffAPIView
 from privacy.services import access_log_record
 
@@ -80,11 +81,11 @@ class RequestListView(StaffAPIView):
 
     @extend_schema(
         operation_id="privacy_staff_request_list",
-        parameters=[OpenApiParameter("overdue", bool, required=False)],
-        responses={200: RequestOut(many=True)},
+        parameters=[OverdueParams],
+        responses={200: RequestOut(many=True), 400: ErrorResponseSerializer},
     )
     def get(self, request):
-        overdue = request.query_params.get("overdue") in ("1", "true")
+        overdue = OverdueParams.of(request)["overdue"]
         return Response(
             RequestOut(selectors.request_list(actor=request.user, overdue_only=overdue), many=True).data
         )
@@ -337,7 +338,7 @@ class HoldReleaseView(StaffAPIView):
 class PurgeRunListView(StaffAPIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(operation_id="privacy_purge_runs", responses={200: dict})
+    @extend_schema(operation_id="privacy_purge_runs", responses={200: ROWS})
     def get(self, request):
         rows = selectors.purge_runs(actor=request.user)[:200]
         return Response(
@@ -386,11 +387,11 @@ class BreachListView(StaffAPIView):
 
     @extend_schema(
         operation_id="privacy_breach_list",
-        parameters=[OpenApiParameter("overdue", bool, required=False)],
-        responses={200: BreachOut(many=True)},
+        parameters=[OverdueParams],
+        responses={200: BreachOut(many=True), 400: ErrorResponseSerializer},
     )
     def get(self, request):
-        overdue = request.query_params.get("overdue") in ("1", "true")
+        overdue = OverdueParams.of(request)["overdue"]
         return Response(
             BreachOut(selectors.breaches(actor=request.user, overdue_only=overdue), many=True).data
         )
@@ -427,7 +428,7 @@ class BreachNotifiedView(StaffAPIView):
 
 
 def _as(request, rows: list[dict], filename: str):
-    if request.query_params.get("as") == "csv":
+    if ExportParams.of(request)["as"] == "csv":
         response = HttpResponse(records.to_csv(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
@@ -439,12 +440,19 @@ class ProcessingRecordView(StaffAPIView):
 
     @extend_schema(
         operation_id="privacy_processing_record",
-        parameters=[OpenApiParameter("as", str, enum=["json", "csv"], required=False)],
-        responses={200: dict},
+        parameters=[ExportParams],
+        responses={**rows_or_csv(), 400: ErrorResponseSerializer},
     )
     def get(self, request):
         require(request.user, Can.RECORDS_READ)
         return _as(request, records.processing_record(), "record-of-processing")
+
+
+class AccessReportParams(ExportParams):
+    complainant = serializers.IntegerField(required=False, min_value=1)
+    actor = serializers.CharField(required=False, max_length=150)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
 
 
 class AccessReportView(StaffAPIView):
@@ -452,25 +460,17 @@ class AccessReportView(StaffAPIView):
 
     @extend_schema(
         operation_id="privacy_access_report",
-        parameters=[
-            OpenApiParameter("complainant", int, required=False),
-            OpenApiParameter("actor", str, required=False),
-            OpenApiParameter("since", str, required=False),
-            OpenApiParameter("until", str, required=False),
-            OpenApiParameter("as", str, enum=["json", "csv"], required=False),
-        ],
-        responses={200: dict},
+        parameters=[AccessReportParams],
+        responses={**rows_or_csv(), 400: ErrorResponseSerializer},
     )
     def get(self, request):
         _readers_only(request.user)
-        from django.utils.dateparse import parse_datetime
-
-        q = request.query_params
+        q = AccessReportParams.of(request)
         rows = records.access_report(
-            complainant_id=int(q["complainant"]) if q.get("complainant", "").isdigit() else None,
+            complainant_id=q.get("complainant"),
             actor_username=q.get("actor") or None,
-            since=parse_datetime(q["since"]) if q.get("since") else None,
-            until=parse_datetime(q["until"]) if q.get("until") else None,
+            since=q.get("since"),
+            until=q.get("until"),
         )
         return _as(request, rows, "staff-access-report")
 

@@ -264,7 +264,7 @@ def test_ingest_email_command_reads_eml_mbox_and_maildir(demo, tmp_path):
         str(tmp_path / "Maildir"),
         stdout=out,
     )
-    assert "processed: 4" in out.getvalue() and Complaint.objects.count() == 4
+    assert "complaints: 4" in out.getvalue() and Complaint.objects.count() == 4
     call_command("ingest_email", str(tmp_path), stdout=io.StringIO())  # the whole folder again
     assert Complaint.objects.count() == 4
     assert Complaint.objects.filter(description__contains=THAI).count() == 4
@@ -310,7 +310,7 @@ def test_imap_failing_midway_loses_nothing_and_duplicates_nothing(demo, settings
     assert server.seen == {b"1", b"2"} and Complaint.objects.count() == 2
     server.fail_after = None
     counts = imap_poll(connect=lambda: server)
-    assert counts == {"processed": 1} and Complaint.objects.count() == 3
+    assert counts == {"read": 1, "stored": 1, "complaints": 1} and Complaint.objects.count() == 3
     # the same mailbox fetched again (a message never flagged) creates nothing
     server.seen.discard(b"2")
     imap_poll(connect=lambda: server)
@@ -325,7 +325,7 @@ def test_message_is_marked_only_after_it_is_stored(demo, settings, monkeypatch):
     def broken(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(sources, "email_ingest", broken)
+    monkeypatch.setattr(sources, "email_ingest_one", broken)
     with pytest.raises(OSError):
         imap_poll(connect=lambda: server)
     assert server.seen == set()

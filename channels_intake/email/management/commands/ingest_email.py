@@ -14,4 +14,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = ingest_paths(options["paths"], mailbox_name=options["mailbox"])
-        self.stdout.write(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no messages")
+        order = [
+            "read",
+            "stored",
+            "duplicates",
+            "complaints",
+            "replies",
+            "quarantined",
+            "ignored",
+            "received",
+        ]
+        self.stdout.write(", ".join(f"{k}: {counts.get(k, 0)}" for k in order))
