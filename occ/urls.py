@@ -109,6 +109,7 @@ urlpatterns = [
     path("", include("channels_intake.email.urls")),
     path("", include("channels_intake.telephony.urls")),
     path("", include("privacy.ops.urls")),
+    path("", include("indicators.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,397 @@
+"""Fraud-intelligence API: staff see linked complaints, indicators and clusters and link or merge
+cases; agencies pull indicators through the gate. Thin views: ``access`` decides, services write,
+selectors read."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox.auth import TokenAuthentication
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from complaints.agency_auth import AgencyKeyAuthentication, agency_actor
+from complaints.permissions import IsStaff
+from complaints.services import TransitionRefused
+from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.session import VerifiedSessionAuthentication as SessionAuthentication
+from occ.api.strict import StrictSerializer
+from occ.api.views import StaffAPIView
+from privacy.disclosure import DisclosureRefused
+
+from . import access, selectors, services
+from .export import FORMATS
+from .models import Indicator, IndicatorKind
+
+
+class LinkedComplaintOut(serializers.Serializer):
+    reference = serializers.CharField()
+    category = serializers.CharField(allow_null=True)
+    channel = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    status = serializers.CharField()
+
+
+class LinkedOut(serializers.Serializer):
+    indicator_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    value = serializers.CharField()
+    bank = serializers.CharField()
+    state = serializers.CharField()
+    others = serializers.IntegerField(help_text="other complaints that share it (duplicates not counted)")
+    total_lost = serializers.DecimalField(max_digits=16, decimal_places=2)
+    first_seen = serializers.DateTimeField(allow_null=True)
+    last_seen = serializers.DateTimeField(allow_null=True)
+    complaints = LinkedComplaintOut(many=True, help_text=f"the latest {selectors.LINKED_LIMIT}")
+
+
+class LinkOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    complaint = serializers.CharField(source="complaint.reference")
+    other = serializers.CharField(source="other.reference")
+    reason = serializers.CharField()
+    created_by = serializers.CharField(source="created_by.username")
+    created_at = serializers.DateTimeField()
+    undone_at = serializers.DateTimeField(allow_null=True)
+    undone_by = serializers.CharField(source="undone_by.username", allow_null=True, default=None)
+
+
+class PossibleDuplicateOut(LinkedComplaintOut):
+    indicators = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+
+
+class ComplaintLinkedOut(serializers.Serializer):
+    reference = serializers.CharField()
+    duplicate_of = serializers.CharField(allow_null=True)
+    indicators = LinkedOut(many=True)
+    links = LinkOut(many=True)
+    possible_duplicates = PossibleDuplicateOut(many=True)
+
+
+class ComplaintLinkedView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="staff_complaint_linked",
+        responses={200: ComplaintLinkedOut, 404: ErrorResponseSerializer},
+    )
+    def get(self, request, reference: str):
+        complaint = access.complaint_for(request.user, reference, access.Need.READ)
+        return Response(
+            ComplaintLinkedOut(
+                {
+                    "reference": complaint.reference,
+                    "duplicate_of": complaint.duplicate_of.reference if complaint.duplicate_of_id else None,
+                    "indicators": selectors.complaint_linked(actor=request.user, complaint=complaint),
+                    "links": selectors.links_of(actor=request.user, complaint=complaint),
+                    "possible_duplicates": selectors.complaint_possible_duplicates(
+                        actor=request.user, complaint=complaint
+                    ),
+                }
+            ).data
+        )
+
+
+class SearchIn(StrictSerializer):
+    value = serializers.CharField(max_length=500)
+
+
+class IndicatorSearchView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="staff_indicator_search",
+        parameters=[SearchIn],
+        responses={200: LinkedOut(many=True), 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
+    )
+    def get(self, request):
+        access.require(request.user, access.Need.READ)
+        params = SearchIn(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        found = selectors.indicator_search(actor=request.user, value=params.validated_data["value"])
+        return Response(LinkedOut(found, many=True).data)
+
+
+class StateIn(StrictSerializer):
+    state = serializers.ChoiceField(choices=Indicator.State.choices)
+    reason = serializers.CharField(max_length=500)
+
+
+class IndicatorOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    value = serializers.CharField()
+    bank = serializers.CharField()
+    state = serializers.CharField()
+    state_reason = serializers.CharField()
+    state_changed_by = serializers.CharField(
+        source="state_changed_by.username", allow_null=True, default=None
+    )
+    state_changed_at = serializers.DateTimeField(allow_null=True)
+
+
+class IndicatorStateView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="staff_indicator_state",
+        request=StateIn,
+        responses={200: IndicatorOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
+    )
+    def post(self, request, pk: int):
+        indicator = selectors.indicator_get(actor=request.user, pk=pk)
+        data = StateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = services.indicator_state_set(indicator=indicator, actor=request.user, **data.validated_data)
+        return Response(IndicatorOut(updated).data)
+
+
+class ClusterRowOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    victims = serializers.IntegerField()
+    complaints = serializers.SerializerMethodField()
+    indicators = serializers.SerializerMethodField()
+    total_lost = serializers.DecimalField(max_digits=16, decimal_places=2)
+    first = serializers.DateTimeField(allow_null=True)
+    latest = serializers.DateTimeField(allow_null=True)
+
+    def get_complaints(self, obj) -> int:
+        return len(obj.complaint_ids)
+
+    def get_indicators(self, obj) -> int:
+        return len(obj.indicator_ids)
+
+
+class ClusterFilters(StrictSerializer):
+    order = serializers.ChoiceField(choices=["victims", "loss", "latest"], required=False, default="victims")
+    since = serializers.DateField(required=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+    offset = serializers.IntegerField(required=False, min_value=0, default=0)
+
+
+class ClusterListView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="staff_cluster_list",
+        parameters=[ClusterFilters],
+        responses={200: ClusterRowOut(many=True), 404: ErrorResponseSerializer},
+    )
+    def get(self, request):
+        access.require(request.user, access.Need.SUPERVISE)
+        params = ClusterFilters(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        clusters = selectors.cluster_list(actor=request.user, order=p["order"], since=p.get("since"))
+        page = clusters[p["offset"] : p["offset"] + p["limit"]]
+        return Response({"count": len(clusters), "results": ClusterRowOut(page, many=True).data})
+
+
+class ClusterComplaintOut(LinkedComplaintOut):
+    amount_lost = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+
+
+class ClusterOut(ClusterRowOut):
+    indicator_list = LinkedOut(many=True)
+    complaint_list = ClusterComplaintOut(many=True)
+
+
+class ClusterDetailView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="staff_cluster_get", responses={200: ClusterOut, 404: ErrorResponseSerializer}
+    )
+    def get(self, request, pk: int):
+        cluster, items, rows = selectors.cluster_get(actor=request.user, pk=pk)
+        cluster.indicator_list = items
+        cluster.complaint_list = rows
+        return Response(ClusterOut(cluster).data)
+
+
+class LinkIn(StrictSerializer):
+    related = serializers.CharField(max_length=32, help_text="reference of the related complaint")
+    reason = serializers.CharField(max_length=500)
+
+
+def _other(request, reference: str, field: str):
+    try:
+        return access.complaint_for(request.user, reference, access.Need.WORK)
+    except Http404 as exc:
+        raise ApiError(
+            status_code=400,
+            code="validation_error",
+            message="No such complaint.",
+            fields={field: ["No complaint with this reference."]},
+        ) from exc
+
+
+class ComplaintLinkView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="staff_complaint_link",
+        request=LinkIn,
+        responses={201: LinkOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
+    )
+    def post(self, request, reference: str):
+        complaint = access.complaint_for(request.user, reference, access.Need.WORK)
+        data = LinkIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        other = _other(request, data.validated_data["related"], "related")
+        link = services.complaint_link_related(
+            complaint=complaint, other=other, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(LinkOut(link).data, status=status.HTTP_201_CREATED)
+
+
+class UndoIn(StrictSerializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class LinkUndoView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="staff_link_undo",
+        request=UndoIn,
+        responses={200: LinkOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
+    )
+    def post(self, request, pk: int):
+        link = selectors.link_get(actor=request.user, pk=pk)
+        data = UndoIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        link = services.complaint_link_undo(
+            link=link, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(LinkOut(link).data)
+
+
+class DuplicateIn(StrictSerializer):
+    of = serializers.CharField(max_length=32, help_text="reference of the surviving complaint")
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+def _refused(exc: TransitionRefused) -> ApiError:
+    return ApiError(
+        status_code=409, code="transition_not_allowed", message=str(exc), fields={"status": [str(exc)]}
+    )
+
+
+class ComplaintDuplicateView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="staff_complaint_duplicate",
+        request=DuplicateIn,
+        responses={
+            201: LinkOut,
+            400: ErrorResponseSerializer,
+            404: ErrorResponseSerializer,
+            409: ErrorResponseSerializer,
+        },
+    )
+    def post(self, request, reference: str):
+        complaint = access.complaint_for(request.user, reference, access.Need.WORK)
+        data = DuplicateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        survivor = _other(request, data.validated_data["of"], "of")
+        try:
+            link = services.complaint_mark_duplicate(
+                complaint=complaint,
+                survivor=survivor,
+                actor=request.user,
+                reason=data.validated_data["reason"],
+            )
+        except TransitionRefused as exc:
+            raise _refused(exc) from exc
+        return Response(LinkOut(link).data, status=status.HTTP_201_CREATED)
+
+
+class ComplaintDuplicateUndoOut(serializers.Serializer):
+    reference = serializers.CharField()
+    status = serializers.CharField()
+
+
+class ComplaintDuplicateUndoView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="staff_complaint_duplicate_undo",
+        request=UndoIn,
+        responses={
+            200: ComplaintDuplicateUndoOut,
+            404: ErrorResponseSerializer,
+            409: ErrorResponseSerializer,
+        },
+    )
+    def post(self, request, reference: str):
+        complaint = access.complaint_for(request.user, reference, access.Need.WORK)
+        data = UndoIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            restored = services.complaint_duplicate_undo(
+                complaint=complaint, actor=request.user, reason=data.validated_data["reason"]
+            )
+        except TransitionRefused as exc:
+            raise _refused(exc) from exc
+        return Response(ComplaintDuplicateUndoOut(restored).data)
+
+
+# --- agencies ------------------------------------------------------------------------------------
+
+
+class ExportIn(StrictSerializer):
+    # not "format": DRF keeps ?format= for choosing a renderer
+    output = serializers.ChoiceField(choices=list(FORMATS), default="csv", help_text="csv or misp (JSON)")
+    kind = serializers.ChoiceField(choices=IndicatorKind.choices, required=False)
+    since = serializers.DateField(required=False)
+    until = serializers.DateField(required=False)
+
+
+class AgencyIndicatorExportView(StaffAPIView):
+    """Only an agency (its system's key, or an officer) whose agreement covers "indicator sharing";
+    anyone else 404. Each answer is one transfer record."""
+
+    authentication_classes = [AgencyKeyAuthentication, TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="agency_indicator_export",
+        parameters=[ExportIn],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                description="kind,value,bank,complaints,total_loss,first_seen,last_seen"
+            ),
+            (200, "application/json"): OpenApiResponse(
+                description="a MISP event with one object per indicator"
+            ),
+            403: ErrorResponseSerializer,
+            404: ErrorResponseSerializer,
+        },
+    )
+    def get(self, request):
+        actor = agency_actor(request)
+        if actor is None:
+            raise Http404
+        params = ExportIn(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        try:
+            exported = services.indicator_export(
+                agency=actor.agency,
+                actor_label=actor.name,
+                fmt=p["output"],
+                kind=p.get("kind"),
+                since=p.get("since"),
+                until=p.get("until"),
+            )
+        except DisclosureRefused as exc:
+            raise ApiError(status_code=exc.status, code=exc.code, message=exc.reason) from exc
+        response = HttpResponse(exported.body, content_type=exported.content_type)
+        response["X-Indicator-Count"] = str(exported.count)
+        response["X-Export-Id"] = exported.export_id
+        response["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,242 @@
+"""Writes of the fraud-intelligence app: extraction at intake and on edits, indicator states,
+links and duplicates between complaints, and exports to agencies through the gate."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints import services as complaint_services
+from complaints.models import Agency, Complaint, Status, User
+from privacy.disclosure import indicator_sharing_decide, indicator_transfer_record
+
+from . import access
+from .extract import extract, own_values
+from .models import ComplaintLink, Indicator, IndicatorExport, IndicatorSighting
+
+
+def indicators_extract_for(complaint: Complaint) -> int:
+    """Read the complaint's indicators again (fields and free text, never the complainant's own
+    contact values) and replace its sightings. Runs inside the intake transaction (a hook of
+    ``complaint_register``) and of every edit of the incident facts; a few queries and well under
+    a millisecond of CPU. Idempotent: running it twice leaves the same rows."""
+    person = complaint.complainant
+    found = extract(
+        description=complaint.description,
+        account=complaint.other_party_account,
+        phone=complaint.other_party_phone,
+        url=complaint.incident_url,
+        own=own_values(phone=person.phone, email=person.email, national_id=person.national_id),
+    )
+    IndicatorSighting.objects.filter(complaint_id=complaint.pk).delete()
+    if not found:
+        return 0
+    Indicator.objects.bulk_create(
+        [Indicator(kind=f.kind, value=f.value[:500], bank=f.bank) for f in found], ignore_conflicts=True
+    )
+    wanted = Q()
+    for f in found:
+        wanted |= Q(kind=f.kind, value=f.value[:500])
+    ids = {
+        (k, v): (pk, bank)
+        for pk, k, v, bank in Indicator.objects.filter(wanted).values_list("id", "kind", "value", "bank")
+    }
+    no_bank = [
+        ids[(f.kind, f.value[:500])][0] for f in found if f.bank and not ids[(f.kind, f.value[:500])][1]
+    ]
+    if no_bank:  # the first complaint that names the bank of an account gives it
+        for f in found:
+            if f.bank and ids[(f.kind, f.value[:500])][0] in no_bank:
+                Indicator.objects.filter(pk=ids[(f.kind, f.value[:500])][0], bank="").update(bank=f.bank)
+    IndicatorSighting.objects.bulk_create(
+        [
+            IndicatorSighting(
+                indicator_id=ids[(f.kind, f.value[:500])][0],
+                complaint_id=complaint.pk,
+                source=IndicatorSighting.Source.FIELD
+                if f.source == "field"
+                else IndicatorSighting.Source.TEXT,
+                field=f.field,
+                bank=f.bank,
+                seen_at=complaint.received_at,
+            )
+            for f in found
+        ],
+        ignore_conflicts=True,
+    )
+    return len(found)
+
+
+def indicator_state_set(*, indicator: Indicator, actor: User, state: str, reason: str) -> Indicator:
+    """A supervisor marks an indicator disputed (it still links, it is never shared), cleared (it
+    links nothing and is never shared) or active again; always with a reason."""
+    access.require(actor, access.Need.SUPERVISE)
+    if state not in Indicator.State.values:
+        raise ValidationError({"state": [_("Unknown state.")]})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Give the reason.")]})
+    with transaction.atomic():
+        locked = Indicator.objects.select_for_update().get(pk=indicator.pk)
+        locked.state = state
+        locked.state_reason = reason.strip()[:500]
+        locked.state_changed_by = actor
+        locked.state_changed_at = timezone.now()
+        locked.save(update_fields=["state", "state_reason", "state_changed_by", "state_changed_at"])
+    return locked
+
+
+def complaint_link_related(
+    *, complaint: Complaint, other: Complaint, actor: User, reason: str
+) -> ComplaintLink:
+    """Link two complaints as related, with the reason; in both timelines and the audit log."""
+    access.require(actor, access.Need.WORK)
+    if complaint.pk == other.pk:
+        raise ValidationError({"related": [_("A case cannot be linked to itself.")]})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Give the reason.")]})
+    a, b = sorted([complaint, other], key=lambda c: c.pk)  # one row per pair, whichever side asks
+    with transaction.atomic():
+        existing = ComplaintLink.objects.filter(
+            kind=ComplaintLink.Kind.RELATED, complaint=a, other=b, undone_at__isnull=True
+        ).first()
+        if existing:
+            return existing
+        link = ComplaintLink.objects.create(
+            kind=ComplaintLink.Kind.RELATED,
+            complaint=a,
+            other=b,
+            reason=reason.strip()[:500],
+            created_by=actor,
+        )
+        complaint_services.complaint_link_record(
+            complaint=complaint, other=other, actor=actor, text=f"linked as related ({reason.strip()[:200]}):"
+        )
+    return link
+
+
+def complaint_link_undo(*, link: ComplaintLink, actor: User, reason: str = "") -> ComplaintLink:
+    access.require(actor, access.Need.WORK)
+    if link.kind == ComplaintLink.Kind.DUPLICATE:
+        raise ValidationError({"link": [_("Undo a duplicate from the duplicate case.")]})
+    with transaction.atomic():
+        updated = ComplaintLink.objects.filter(pk=link.pk, undone_at__isnull=True).update(
+            undone_at=timezone.now(), undone_by=actor, undo_reason=(reason or "").strip()[:500]
+        )
+        link.refresh_from_db()
+        if updated:
+            complaint_services.complaint_link_record(
+                complaint=link.complaint, other=link.other, actor=actor, text="link undone:"
+            )
+            # auditlog records .save(), not .update(): write the undo through the model too
+            link.save(update_fields=["undone_at", "undone_by", "undo_reason"])
+    return link
+
+
+def complaint_mark_duplicate(
+    *, complaint: Complaint, survivor: Complaint, actor: User, reason: str = ""
+) -> ComplaintLink:
+    """Status ``duplicate`` pointing to the surviving case (through the lifecycle), the link on
+    record, both timelines."""
+    access.require(actor, access.Need.WORK)
+    with transaction.atomic():
+        marked = complaint_services.complaint_duplicate_mark(
+            complaint=complaint, survivor=survivor, actor=actor, reason=(reason or "").strip()[:200]
+        )
+        return ComplaintLink.objects.create(
+            kind=ComplaintLink.Kind.DUPLICATE,
+            complaint=marked,
+            other_id=marked.duplicate_of_id,
+            reason=(reason or "").strip()[:500],
+            created_by=actor,
+        )
+
+
+def complaint_duplicate_undo(*, complaint: Complaint, actor: User, reason: str = "") -> Complaint:
+    access.require(actor, access.Need.WORK)
+    with transaction.atomic():
+        restored = complaint_services.complaint_duplicate_undo(
+            complaint=complaint, actor=actor, reason=(reason or "").strip()[:200]
+        )
+        for link in ComplaintLink.objects.filter(
+            kind=ComplaintLink.Kind.DUPLICATE, complaint=complaint, undone_at__isnull=True
+        ):
+            link.undone_at = timezone.now()
+            link.undone_by = actor
+            link.undo_reason = (reason or "").strip()[:500]
+            link.save(update_fields=["undone_at", "undone_by", "undo_reason"])
+    return restored
+
+
+# --- sharing through the gate ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exported:
+    body: bytes
+    content_type: str
+    count: int
+    export_id: str
+
+
+def indicator_export(
+    *,
+    agency: Agency,
+    actor_label: str,
+    fmt: str,
+    kind: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Exported:
+    """Indicators for an agency whose agreement covers "indicator sharing": counts, total loss,
+    first and last seen; active indicators only; never a complainant or free text. The gate is
+    asked now (DisclosureRefused if nothing covers it); one transfer record per export."""
+    from .export import export_body
+    from .selectors import indicators_for_sharing
+
+    decision = indicator_sharing_decide(recipient=agency)
+    rows = indicators_for_sharing(category_ids=decision.category_ids, kind=kind, since=since, until=until)
+    export_id = f"indicators:{uuid.uuid4()}"
+    body, content_type = export_body(rows, fmt=fmt, export_id=export_id, agency_code=agency.code)
+    with transaction.atomic():
+        record = indicator_transfer_record(
+            decision=decision,
+            recipient=agency,
+            body=body,
+            count=len(rows),
+            export_id=export_id,
+            actor=actor_label,
+        )
+        IndicatorExport.objects.create(
+            export_id=export_id,
+            agency=agency,
+            format=fmt,
+            filters={
+                "kind": kind,
+                "since": since.isoformat() if since else None,
+                "until": until.isoformat() if until else None,
+            },
+            indicator_count=len(rows),
+            payload_sha256=record.payload_sha256,
+            actor=actor_label[:150],
+        )
+    return Exported(body=body, content_type=content_type, count=len(rows), export_id=export_id)
+
+
+__all__ = [
+    "Exported",
+    "Status",
+    "complaint_duplicate_undo",
+    "complaint_link_related",
+    "complaint_link_undo",
+    "complaint_mark_duplicate",
+    "indicator_export",
+    "indicator_state_set",
+    "indicators_extract_for",
+]
