@@ -179,10 +179,10 @@ def possible_duplicates(
     other_phone: str = "",
     url: str = "",
     exclude_complaint_id: int | None = None,
-    now: datetime | None = None,
+    around: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Complaints from the same verified contact (the caller's number, the sender's address) that
-    reported one of the same indicators within the last 30 days."""
+    reported one of the same indicators within 30 days of ``around`` (now, at intake)."""
     access.require(actor, access.Need.READ)
     own = own_values(phone=phone, email=email)
     if not own:
@@ -199,9 +199,16 @@ def possible_duplicates(
         contact |= Q(complaint__complainant__phone=normal_phone)
     if email:
         contact |= Q(complaint__complainant__email__iexact=email.strip())
-    since = (now or timezone.now()) - DUPLICATE_WINDOW
+    around = around or timezone.now()
     qs = _scoped(
-        IndicatorSighting.objects.filter(q, contact, indicator__state__in=LINKING, seen_at__gte=since), actor
+        IndicatorSighting.objects.filter(
+            q,
+            contact,
+            indicator__state__in=LINKING,
+            seen_at__gte=around - DUPLICATE_WINDOW,
+            seen_at__lte=around + DUPLICATE_WINDOW,
+        ),
+        actor,
     )
     if exclude_complaint_id:
         qs = qs.exclude(complaint_id=exclude_complaint_id)
@@ -235,7 +242,7 @@ def complaint_possible_duplicates(*, actor, complaint: Complaint) -> list[dict[s
         other_phone=complaint.other_party_phone,
         url=complaint.incident_url,
         exclude_complaint_id=complaint.pk,
-        now=complaint.received_at + DUPLICATE_WINDOW if complaint.received_at else None,
+        around=complaint.received_at,
     )
 
 

@@ -126,17 +126,18 @@ def complaint_link_undo(*, link: ComplaintLink, actor: User, reason: str = "") -
     if link.kind == ComplaintLink.Kind.DUPLICATE:
         raise ValidationError({"link": [_("Undo a duplicate from the duplicate case.")]})
     with transaction.atomic():
-        updated = ComplaintLink.objects.filter(pk=link.pk, undone_at__isnull=True).update(
-            undone_at=timezone.now(), undone_by=actor, undo_reason=(reason or "").strip()[:500]
+        locked = (
+            ComplaintLink.objects.select_for_update().select_related("complaint", "other").get(pk=link.pk)
         )
-        link.refresh_from_db()
-        if updated:
+        if locked.undone_at is None:  # undoing twice changes nothing
+            locked.undone_at = timezone.now()
+            locked.undone_by = actor
+            locked.undo_reason = (reason or "").strip()[:500]
+            locked.save(update_fields=["undone_at", "undone_by", "undo_reason"])  # audited
             complaint_services.complaint_link_record(
-                complaint=link.complaint, other=link.other, actor=actor, text="link undone:"
+                complaint=locked.complaint, other=locked.other, actor=actor, text="link undone:"
             )
-            # auditlog records .save(), not .update(): write the undo through the model too
-            link.save(update_fields=["undone_at", "undone_by", "undo_reason"])
-    return link
+    return locked
 
 
 def complaint_mark_duplicate(
