@@ -115,6 +115,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/privacy/", include("privacy.web.urls")),
+    path("desk/indicators/", include("indicators.desk_urls")),
     path("", include("complaints.web.urls")),
 ]
 
