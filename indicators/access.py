@@ -42,9 +42,17 @@ def require(actor, need: str) -> None:
 
 
 def complaint_for(actor, reference: str, need: str) -> Complaint:
-    """The complaint, if the actor may do ``need`` on it; else 404."""
+    """The complaint (with its complainant and the case it duplicates), if the actor may do
+    ``need`` on it; else 404. No timeline or evidence is loaded: nothing here shows them."""
     require(actor, need)
-    return complaint_selectors.complaint_get(actor=actor, reference=reference)
+    try:
+        return (
+            complaint_selectors.complaint_visible(actor=actor)
+            .select_related("complainant", "duplicate_of")
+            .get(reference=(reference or "").strip().upper())
+        )
+    except Complaint.DoesNotExist as exc:
+        raise Http404 from exc
 
 
 def reachable_complaints(actor):
