@@ -66,7 +66,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=200)
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = ap.parse_args()
-    subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True)
+    subprocess.run(
+        ["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True
+    )
     subprocess.run(["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {DB}"], check=True)
     os.environ.update({"DJANGO_SETTINGS_MODULE": "benchmarks.settings", "DATABASE_URL": f"{PG}/{DB}"})
     os.environ.pop("CELERY_BROKER_URL", None)
@@ -173,7 +175,9 @@ def main() -> None:
                 cur.execute("EXPLAIN ANALYZE " + q["sql"])
                 print(q["sql"][:300], "\n", "\n".join(r[0] for r in cur.fetchall()), "\n")
     account = next(i for i in items if i.value == SHARED_ACCOUNT)
-    print(f"the case's account is shared by {account.others} other complaints, THB {account.total_lost:,.0f} in all")
+    print(
+        f"the case's account is shared by {account.others} other complaints, THB {account.total_lost:,.0f} in all"
+    )
 
     times = []
     for _ in range(args.repeat):
@@ -191,8 +195,10 @@ def main() -> None:
         r = client.get(url)
         times.append((time.perf_counter() - t) * 1000)
         assert r.status_code == 200
-    print(f"linked answer (API, {len(r.json()['indicators'])} indicators, 100 listed): "
-          f"median {statistics.median(times):5.1f} ms  p99 {p99(times):5.1f} ms  (target: p99 < 50 ms)")
+    print(
+        f"linked answer (API, {len(r.json()['indicators'])} indicators, 100 listed): "
+        f"median {statistics.median(times):5.1f} ms  p99 {p99(times):5.1f} ms  (target: p99 < 50 ms)"
+    )
 
     corpus = texts(2000)
     own = own_values(phone="0812345678", email="me@example.org")
@@ -225,7 +231,9 @@ def main() -> None:
     )
     connection.close()
     if not args.keep:
-        subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True)
+        subprocess.run(
+            ["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True
+        )
 
 
 if __name__ == "__main__":

@@ -4,11 +4,15 @@ selectors read."""
 
 from __future__ import annotations
 
+import json
+
 from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.auth import TokenAuthentication
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from complaints.agency_auth import AgencyKeyAuthentication, agency_actor
@@ -33,7 +37,7 @@ class LinkedComplaintOut(serializers.Serializer):
     status = serializers.CharField()
 
 
-class LinkedOut(serializers.Serializer):
+class IndicatorLinkedOut(serializers.Serializer):
     indicator_id = serializers.IntegerField()
     kind = serializers.CharField()
     value = serializers.CharField()
@@ -46,7 +50,7 @@ class LinkedOut(serializers.Serializer):
     complaints = LinkedComplaintOut(many=True, help_text=f"the latest {selectors.LINKED_LIMIT}")
 
 
-class LinkOut(serializers.Serializer):
+class ComplaintLinkOut(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     complaint = serializers.CharField(source="complaint.reference")
@@ -65,8 +69,8 @@ class PossibleDuplicateOut(LinkedComplaintOut):
 class ComplaintLinkedOut(serializers.Serializer):
     reference = serializers.CharField()
     duplicate_of = serializers.CharField(allow_null=True)
-    indicators = LinkedOut(many=True)
-    links = LinkOut(many=True)
+    indicators = IndicatorLinkedOut(many=True)
+    links = ComplaintLinkOut(many=True)
     possible_duplicates = PossibleDuplicateOut(many=True)
 
 
@@ -94,7 +98,7 @@ class ComplaintLinkedView(StaffAPIView):
         )
 
 
-class SearchIn(StrictSerializer):
+class IndicatorSearchIn(StrictSerializer):
     value = serializers.CharField(max_length=500)
 
 
@@ -103,18 +107,22 @@ class IndicatorSearchView(StaffAPIView):
 
     @extend_schema(
         operation_id="staff_indicator_search",
-        parameters=[SearchIn],
-        responses={200: LinkedOut(many=True), 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
+        parameters=[IndicatorSearchIn],
+        responses={
+            200: IndicatorLinkedOut(many=True),
+            400: ErrorResponseSerializer,
+            404: ErrorResponseSerializer,
+        },
     )
     def get(self, request):
         access.require(request.user, access.Need.READ)
-        params = SearchIn(data=request.query_params.dict())
+        params = IndicatorSearchIn(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         found = selectors.indicator_search(actor=request.user, value=params.validated_data["value"])
-        return Response(LinkedOut(found, many=True).data)
+        return Response(IndicatorLinkedOut(found, many=True).data)
 
 
-class StateIn(StrictSerializer):
+class IndicatorStateIn(StrictSerializer):
     state = serializers.ChoiceField(choices=Indicator.State.choices)
     reason = serializers.CharField(max_length=500)
 
@@ -137,12 +145,12 @@ class IndicatorStateView(StaffAPIView):
 
     @extend_schema(
         operation_id="staff_indicator_state",
-        request=StateIn,
+        request=IndicatorStateIn,
         responses={200: IndicatorOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
     )
     def post(self, request, pk: int):
         indicator = selectors.indicator_get(actor=request.user, pk=pk)
-        data = StateIn(data=request.data)
+        data = IndicatorStateIn(data=request.data)
         data.is_valid(raise_exception=True)
         updated = services.indicator_state_set(indicator=indicator, actor=request.user, **data.validated_data)
         return Response(IndicatorOut(updated).data)
@@ -194,7 +202,7 @@ class ClusterComplaintOut(LinkedComplaintOut):
 
 
 class ClusterOut(ClusterRowOut):
-    indicator_list = LinkedOut(many=True)
+    indicator_list = IndicatorLinkedOut(many=True)
     complaint_list = ClusterComplaintOut(many=True)
 
 
@@ -211,7 +219,7 @@ class ClusterDetailView(StaffAPIView):
         return Response(ClusterOut(cluster).data)
 
 
-class LinkIn(StrictSerializer):
+class ComplaintLinkIn(StrictSerializer):
     related = serializers.CharField(max_length=32, help_text="reference of the related complaint")
     reason = serializers.CharField(max_length=500)
 
@@ -233,21 +241,21 @@ class ComplaintLinkView(StaffAPIView):
 
     @extend_schema(
         operation_id="staff_complaint_link",
-        request=LinkIn,
-        responses={201: LinkOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
+        request=ComplaintLinkIn,
+        responses={201: ComplaintLinkOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
     )
     def post(self, request, reference: str):
         complaint = access.complaint_for(request.user, reference, access.Need.WORK)
-        data = LinkIn(data=request.data)
+        data = ComplaintLinkIn(data=request.data)
         data.is_valid(raise_exception=True)
         other = _other(request, data.validated_data["related"], "related")
         link = services.complaint_link_related(
             complaint=complaint, other=other, actor=request.user, reason=data.validated_data["reason"]
         )
-        return Response(LinkOut(link).data, status=status.HTTP_201_CREATED)
+        return Response(ComplaintLinkOut(link).data, status=status.HTTP_201_CREATED)
 
 
-class UndoIn(StrictSerializer):
+class LinkUndoIn(StrictSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -256,20 +264,20 @@ class LinkUndoView(StaffAPIView):
 
     @extend_schema(
         operation_id="staff_link_undo",
-        request=UndoIn,
-        responses={200: LinkOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
+        request=LinkUndoIn,
+        responses={200: ComplaintLinkOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
     )
     def post(self, request, pk: int):
         link = selectors.link_get(actor=request.user, pk=pk)
-        data = UndoIn(data=request.data)
+        data = LinkUndoIn(data=request.data)
         data.is_valid(raise_exception=True)
         link = services.complaint_link_undo(
             link=link, actor=request.user, reason=data.validated_data["reason"]
         )
-        return Response(LinkOut(link).data)
+        return Response(ComplaintLinkOut(link).data)
 
 
-class DuplicateIn(StrictSerializer):
+class DuplicateMarkIn(StrictSerializer):
     of = serializers.CharField(max_length=32, help_text="reference of the surviving complaint")
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -285,9 +293,9 @@ class ComplaintDuplicateView(StaffAPIView):
 
     @extend_schema(
         operation_id="staff_complaint_duplicate",
-        request=DuplicateIn,
+        request=DuplicateMarkIn,
         responses={
-            201: LinkOut,
+            201: ComplaintLinkOut,
             400: ErrorResponseSerializer,
             404: ErrorResponseSerializer,
             409: ErrorResponseSerializer,
@@ -295,7 +303,7 @@ class ComplaintDuplicateView(StaffAPIView):
     )
     def post(self, request, reference: str):
         complaint = access.complaint_for(request.user, reference, access.Need.WORK)
-        data = DuplicateIn(data=request.data)
+        data = DuplicateMarkIn(data=request.data)
         data.is_valid(raise_exception=True)
         survivor = _other(request, data.validated_data["of"], "of")
         try:
@@ -307,7 +315,7 @@ class ComplaintDuplicateView(StaffAPIView):
             )
         except TransitionRefused as exc:
             raise _refused(exc) from exc
-        return Response(LinkOut(link).data, status=status.HTTP_201_CREATED)
+        return Response(ComplaintLinkOut(link).data, status=status.HTTP_201_CREATED)
 
 
 class ComplaintDuplicateUndoOut(serializers.Serializer):
@@ -320,7 +328,7 @@ class ComplaintDuplicateUndoView(StaffAPIView):
 
     @extend_schema(
         operation_id="staff_complaint_duplicate_undo",
-        request=UndoIn,
+        request=LinkUndoIn,
         responses={
             200: ComplaintDuplicateUndoOut,
             404: ErrorResponseSerializer,
@@ -329,7 +337,7 @@ class ComplaintDuplicateUndoView(StaffAPIView):
     )
     def post(self, request, reference: str):
         complaint = access.complaint_for(request.user, reference, access.Need.WORK)
-        data = UndoIn(data=request.data)
+        data = LinkUndoIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             restored = services.complaint_duplicate_undo(
@@ -343,12 +351,26 @@ class ComplaintDuplicateUndoView(StaffAPIView):
 # --- agencies ------------------------------------------------------------------------------------
 
 
-class ExportIn(StrictSerializer):
+class IndicatorExportIn(StrictSerializer):
     # not "format": DRF keeps ?format= for choosing a renderer
     output = serializers.ChoiceField(choices=list(FORMATS), default="csv", help_text="csv or misp (JSON)")
     kind = serializers.ChoiceField(choices=IndicatorKind.choices, required=False)
     since = serializers.DateField(required=False)
     until = serializers.DateField(required=False)
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets a client ask for ``Accept: text/csv``; the export's bytes are built by ``export``. An
+    error answer (the API's one format) is still JSON."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes | str):
+            return data
+        return json.dumps(data, ensure_ascii=False).encode()
 
 
 class AgencyIndicatorExportView(StaffAPIView):
@@ -357,16 +379,16 @@ class AgencyIndicatorExportView(StaffAPIView):
 
     authentication_classes = [AgencyKeyAuthentication, TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer, CSVRenderer]
 
     @extend_schema(
         operation_id="agency_indicator_export",
-        parameters=[ExportIn],
+        parameters=[IndicatorExportIn],
         responses={
             (200, "text/csv"): OpenApiResponse(
-                description="kind,value,bank,complaints,total_loss,first_seen,last_seen"
-            ),
-            (200, "application/json"): OpenApiResponse(
-                description="a MISP event with one object per indicator"
+                OpenApiTypes.STR,
+                description="output=csv: kind,value,bank,complaints,total_loss,first_seen,last_seen; "
+                "output=misp: a MISP event (application/json) with one object per indicator",
             ),
             403: ErrorResponseSerializer,
             404: ErrorResponseSerializer,
@@ -376,7 +398,7 @@ class AgencyIndicatorExportView(StaffAPIView):
         actor = agency_actor(request)
         if actor is None:
             raise Http404
-        params = ExportIn(data=request.query_params.dict())
+        params = IndicatorExportIn(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         p = params.validated_data
         try:

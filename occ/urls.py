@@ -38,6 +38,11 @@ api_v1 = [
         name="staff-complaint-assign",
     ),
     path(
+        "api/v1/staff/complaints/<str:reference>/incident/",
+        staff.ComplaintIncidentView.as_view(),
+        name="staff-complaint-incident",
+    ),
+    path(
         "api/v1/staff/attachments/<int:pk>/download/",
         staff.AttachmentDownloadView.as_view(),
         name="staff-attachment-download",

@@ -231,3 +231,26 @@ def test_the_linked_answer_takes_a_fixed_number_of_queries(four_channels, staff_
     with CaptureQueriesContext(connection) as many:
         linked(agent, ref)
     assert len(many) == len(few)
+
+
+def test_the_incident_edit_endpoint_reads_the_indicators_again(four_channels, staff_api):
+    agent = staff_api(Role.AGENT, "editor")
+    ref = four_channels["web"]
+    r = agent.post(
+        f"/api/v1/staff/complaints/{ref}/incident/",
+        {"other_party_account": "ออมสิน 020-1-23456-7", "amount_lost": "99.00"},
+        format="json",
+    )
+    assert r.status_code == 200, r.content
+    values = set(
+        IndicatorSighting.objects.filter(complaint__reference=ref).values_list(
+            "indicator__value", "indicator__bank"
+        )
+    )
+    assert ("0201234567", "030") in values and not any(v == "+66812345678" for v, _ in values)
+    assert (
+        staff_api(Role.PRIVACY_OFFICER, "dpo")
+        .post(f"/api/v1/staff/complaints/{ref}/incident/", {})
+        .status_code
+        == 403
+    )
