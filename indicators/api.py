@@ -74,6 +74,43 @@ class ComplaintLinkedOut(serializers.Serializer):
     possible_duplicates = PossibleDuplicateOut(many=True)
 
 
+_datetime = serializers.DateTimeField()  # the API's one datetime form, without a serializer per row
+
+
+def _when(value) -> str | None:
+    return _datetime.to_representation(value) if value else None
+
+
+def linked_json(items) -> list[dict]:
+    """The linked answer as plain data, built directly (the answer is read while an agent works and
+    may list hundreds of complaints; per-row serializer fields would be most of its time). The
+    shape is ``IndicatorLinkedOut``'s."""
+    return [
+        {
+            "indicator_id": i.indicator_id,
+            "kind": i.kind,
+            "value": i.value,
+            "bank": i.bank,
+            "state": i.state,
+            "others": i.others,
+            "total_lost": f"{i.total_lost:.2f}",
+            "first_seen": _when(i.first_seen),
+            "last_seen": _when(i.last_seen),
+            "complaints": [
+                {
+                    "reference": c["reference"],
+                    "category": c["category"],
+                    "channel": c["channel"],
+                    "received_at": _when(c["received_at"]),
+                    "status": c["status"],
+                }
+                for c in i.complaints
+            ],
+        }
+        for i in items
+    ]
+
+
 class ComplaintLinkedView(StaffAPIView):
     permission_classes = [IsStaff]
 
@@ -83,18 +120,20 @@ class ComplaintLinkedView(StaffAPIView):
     )
     def get(self, request, reference: str):
         complaint = access.complaint_for(request.user, reference, access.Need.READ)
+        items = selectors.complaint_linked(actor=request.user, complaint=complaint)
+        possible = selectors.complaint_possible_duplicates(
+            actor=request.user, complaint=complaint, items=items
+        )
         return Response(
-            ComplaintLinkedOut(
-                {
-                    "reference": complaint.reference,
-                    "duplicate_of": complaint.duplicate_of.reference if complaint.duplicate_of_id else None,
-                    "indicators": selectors.complaint_linked(actor=request.user, complaint=complaint),
-                    "links": selectors.links_of(actor=request.user, complaint=complaint),
-                    "possible_duplicates": selectors.complaint_possible_duplicates(
-                        actor=request.user, complaint=complaint
-                    ),
-                }
-            ).data
+            {
+                "reference": complaint.reference,
+                "duplicate_of": complaint.duplicate_of.reference if complaint.duplicate_of_id else None,
+                "indicators": linked_json(items),
+                "links": ComplaintLinkOut(
+                    selectors.links_of(actor=request.user, complaint=complaint), many=True
+                ).data,
+                "possible_duplicates": PossibleDuplicateOut(possible, many=True).data,
+            }
         )
 
 
@@ -119,7 +158,7 @@ class IndicatorSearchView(StaffAPIView):
         params = IndicatorSearchIn(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         found = selectors.indicator_search(actor=request.user, value=params.validated_data["value"])
-        return Response(IndicatorLinkedOut(found, many=True).data)
+        return Response(linked_json(found))
 
 
 class IndicatorStateIn(StrictSerializer):

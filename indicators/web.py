@@ -40,7 +40,9 @@ def case_linked(request, reference: str):
             "items": items,
             "kind_labels": dict(IndicatorKind.choices),
             "links": selectors.links_of(actor=request.user, complaint=complaint),
-            "possible": selectors.complaint_possible_duplicates(actor=request.user, complaint=complaint),
+            "possible": selectors.complaint_possible_duplicates(
+                actor=request.user, complaint=complaint, items=items
+            ),
             "can_work": access.indicator_may(request.user, access.Need.WORK),
             "cleared": Indicator.State.CLEARED,
         },
