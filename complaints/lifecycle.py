@@ -21,6 +21,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 NEEDS_TARGET = frozenset({S.DUPLICATE})
 # Undoing a mark returns the case to the status it had before, if it is one of these.
 UNDO_TO: dict[str, frozenset[str]] = {S.DUPLICATE: frozenset({S.RECEIVED, S.TRIAGED})}
+# Creating a referral moves a case in these statuses to `referred`, including one routed straight
+# from the queue (citizens saw "received" while the police already had it). An agent cannot pick
+# `referred` by hand from `received`: only a referral makes a case referred from there.
+REFERRAL_MOVES = frozenset({S.RECEIVED, S.TRIAGED, S.IN_PROGRESS, S.REOPENED})
 # Statuses in which the case is finished for SLA purposes.
 TERMINAL = frozenset({S.RESOLVED, S.CLOSED, S.REJECTED, S.DUPLICATE})
 

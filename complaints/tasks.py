@@ -70,3 +70,22 @@ def transfer_log_seal() -> int:
     from privacy.transfer_log import seal
 
     return seal().head_seq
+
+
+@shared_task(bind=True, acks_late=True)
+def notice_deliver(self, notice_id: int) -> str:
+    """Deliver one recipient notice; safe to run twice (a conditional claim; one transfer record)."""
+    from .notices import notice_deliver as deliver
+
+    return deliver(notice_id=notice_id)
+
+
+@shared_task
+def notices_retry_due() -> int:
+    """Beat: enqueue recipient notices whose back-off has passed, and those whose worker died."""
+    from .notices import notices_due
+
+    ids = notices_due()
+    for notice_id in ids:
+        notice_deliver.delay(notice_id)
+    return len(ids)

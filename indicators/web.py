@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from complaints.access import Can
 from complaints.models import Complaint
 from complaints.services import TransitionRefused
 from complaints.web.auth import staff_page
-from complaints.web.common import WORKERS
 
 from . import access, selectors, services
 from .extract import extract, own_values
@@ -26,7 +26,7 @@ def _back(reference: str):
     return HttpResponseRedirect(reverse("desk:case", args=[reference]) + "#linked")
 
 
-@staff_page()
+@staff_page(Can.CASE_READ)
 def case_linked(request, reference: str):
     """htmx: the case's indicators, who else reported them and how much they lost; its links;
     possible duplicates; the link and duplicate forms."""
@@ -49,7 +49,7 @@ def case_linked(request, reference: str):
     )
 
 
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def phone_hint(request):
     """htmx: while the agent types what the caller says, the indicators in it and how often each
     was reported already; complaints from the same number with the same indicator (30 days)."""
@@ -88,7 +88,7 @@ def _other(request, reference: str) -> Complaint | None:
 
 
 @require_POST
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def case_link(request, reference: str):
     complaint = _case_or_404(request, reference)
     other = _other(request, request.POST.get("related", ""))
@@ -107,7 +107,7 @@ def case_link(request, reference: str):
 
 
 @require_POST
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def case_duplicate(request, reference: str):
     complaint = _case_or_404(request, reference)
     survivor = _other(request, request.POST.get("of", ""))
@@ -133,7 +133,7 @@ def case_duplicate(request, reference: str):
 
 
 @require_POST
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def case_duplicate_undo(request, reference: str):
     complaint = _case_or_404(request, reference)
     try:

@@ -256,7 +256,9 @@ def test_the_incident_edit_endpoint_reads_the_indicators_again(four_channels, st
     )
 
 
-def test_an_actor_who_reaches_only_some_complaints_sees_only_their_links(four_channels, staff_api, monkeypatch):
+def test_an_actor_who_reaches_only_some_complaints_sees_only_their_links(
+    four_channels, staff_api, monkeypatch
+):
     """The linked answer counts and lists only complaints the actor may reach (the access layer's
     scope), not merely hides them."""
     from indicators import access
@@ -264,4 +266,6 @@ def test_an_actor_who_reaches_only_some_complaints_sees_only_their_links(four_ch
     allowed = Complaint.objects.filter(reference__in=[four_channels["web"], four_channels["fax"]])
     monkeypatch.setattr(access, "reachable_complaints", lambda actor: allowed)
     account = linked(staff_api(Role.AGENT, "scoped"), four_channels["web"])[("bank_account", "1234567890")]
-    assert [c["reference"] for c in account["complaints"]] == [four_channels["fax"]] and account["others"] == 1
+    assert [c["reference"] for c in account["complaints"]] == [four_channels["fax"]] and account[
+        "others"
+    ] == 1
