@@ -77,7 +77,7 @@ def _misp_object(row: dict[str, str]) -> dict[str, Any]:
 
 
 def export_body(
-    rows: list[dict[str, Any]], *, fmt: str, export_id: str, agency_code: str
+    rows: list[dict[str, Any]], *, fmt: str, event_uuid: str, agency_code: str
 ) -> tuple[bytes, str]:
     plain = [_row(r) for r in rows]
     if fmt == "csv":
@@ -88,7 +88,7 @@ def export_body(
         return out.getvalue().encode("utf-8"), FORMATS["csv"]
     event = {
         "Event": {
-            "uuid": export_id.split(":", 1)[1],
+            "uuid": event_uuid,
             "info": f"1212 OCC fraud indicators for {agency_code}",
             "date": timezone.localdate().isoformat(),
             "distribution": "0",

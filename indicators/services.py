@@ -203,8 +203,9 @@ def indicator_export(
 
     decision = indicator_sharing_decide(recipient=agency)
     rows = indicators_for_sharing(category_ids=decision.category_ids, kind=kind, since=since, until=until)
-    export_id = f"indicators:{uuid.uuid4()}"
-    body, content_type = export_body(rows, fmt=fmt, export_id=export_id, agency_code=agency.code)
+    event = uuid.uuid4()
+    export_id = f"ind-{event.hex}"  # the transfer record's delivery id (40 characters at most)
+    body, content_type = export_body(rows, fmt=fmt, event_uuid=str(event), agency_code=agency.code)
     with transaction.atomic():
         record = indicator_transfer_record(
             decision=decision,
