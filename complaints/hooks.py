@@ -5,9 +5,10 @@ callback at the moment named, inside the caller's transaction, so what a callbac
 rolls back with the change that caused it. Callbacks must be cheap (they run in the intake
 transaction) and must not call the broker (no ``.delay()`` here; write an outbox row instead).
 
-- ``incident_facts``: after a complaint is filed (every channel, in ``complaint_register``) and
-  whenever its incident facts or description change (fax transcription, an agent's edit). The
-  callback gets the complaint (its complainant loaded).
+- ``incident_facts``: after a complaint is filed (every channel, in ``complaint_register``;
+  ``created=True``) and whenever its incident facts, description or complainant change (fax
+  transcription, an agent's edit, anonymisation). The callback gets the complaint (its
+  complainant loaded) and ``created``.
 """
 
 from __future__ import annotations
@@ -15,16 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-_incident_facts: list[Callable[[Any], None]] = []
+_incident_facts: list[Callable[..., None]] = []
 
 
-def on_incident_facts(callback: Callable[[Any], None]) -> Callable[[Any], None]:
-    """Register ``callback(complaint)``; registering the same callback twice keeps one."""
+def on_incident_facts(callback: Callable[..., None]) -> Callable[..., None]:
+    """Register ``callback(complaint, *, created)``; registering the same callback twice keeps one."""
     if callback not in _incident_facts:
         _incident_facts.append(callback)
     return callback
 
 
-def incident_facts_changed(complaint: Any) -> None:
+def incident_facts_changed(complaint: Any, *, created: bool = False) -> None:
     for callback in list(_incident_facts):
-        callback(complaint)
+        callback(complaint, created=created)

@@ -158,7 +158,7 @@ def complaint_register(
                 sha256=checked.sha256,
             )
         # the apps above (fraud indicators) read the incident facts in this same transaction
-        hooks.incident_facts_changed(complaint)
+        hooks.incident_facts_changed(complaint, created=True)
 
     try:
         with transaction.atomic():
