@@ -16,6 +16,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DUPLICATE: frozenset({S.REOPENED}),
     S.REOPENED: frozenset({S.TRIAGED, S.IN_PROGRESS, S.REFERRED}),
 }
+# Statuses reached only through their own service, never a plain status change: a duplicate needs
+# the surviving case it points to (complaints.services.complaint_duplicate_mark).
+NEEDS_TARGET = frozenset({S.DUPLICATE})
+# Undoing a mark returns the case to the status it had before, if it is one of these.
+UNDO_TO: dict[str, frozenset[str]] = {S.DUPLICATE: frozenset({S.RECEIVED, S.TRIAGED})}
 # Creating a referral moves a case in these statuses to `referred`, including one routed straight
 # from the queue (citizens saw "received" while the police already had it). An agent cannot pick
 # `referred` by hand from `received`: only a referral makes a case referred from there.
@@ -30,3 +35,7 @@ def allowed_next(status: str) -> list[str]:
 
 def can_transition(current: str, new: str) -> bool:
     return new in TRANSITIONS.get(current, frozenset())
+
+
+def can_undo(current: str, back_to: str) -> bool:
+    return back_to in UNDO_TO.get(current, frozenset())

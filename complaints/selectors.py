@@ -15,7 +15,7 @@ from privacy.services import access_log_record
 
 from . import access
 from .access import Can
-from .models import Attachment, Category, Complaint, Referral, TimelineEvent
+from .models import Attachment, Category, Complaint, Referral, Status, TimelineEvent
 from .services import tracking_code_hash
 
 PERSONAL_FIELDS = ["name", "phone", "email", "address"]
@@ -121,6 +121,9 @@ class Tracked:
     expected_response_date: date | None
     referred_to: list[str]
     events: list[PublicEvent]
+    # A duplicate: the public status of the case it was joined to (never that case's reference,
+    # category, timeline or anything about its complainant).
+    joined_status: str | None = None
 
 
 def complaint_track(*, reference: str, tracking_code: str) -> Tracked:
@@ -142,6 +145,7 @@ def complaint_track(*, reference: str, tracking_code: str) -> Tracked:
                 "received_at",
                 "sla_due_at",
                 "category__code",
+                "duplicate_of_id",
             )
             .order_by()[:1]  # the reference is unique: no ORDER BY needed
         ),
@@ -149,7 +153,17 @@ def complaint_track(*, reference: str, tracking_code: str) -> Tracked:
     )
     if row is None or not hmac.compare_digest(row[1], code_hash):
         raise Http404
-    pk, _, reference, status, received_at, sla_due_at, category_code = row
+    pk, _, reference, status, received_at, sla_due_at, category_code, duplicate_of_id = row
+    joined_status = None
+    if status == Status.DUPLICATE and duplicate_of_id:
+        seen = {pk}
+        while duplicate_of_id and duplicate_of_id not in seen:  # to the end of a chain
+            seen.add(duplicate_of_id)
+            joined_status, duplicate_of_id = (
+                Complaint.objects.filter(pk=duplicate_of_id).values_list("status", "duplicate_of_id").get()
+            )
+            if joined_status != Status.DUPLICATE:
+                break
     events = [
         PublicEvent(*values)
         for values in TimelineEvent.objects.filter(complaint_id=pk, is_public=True)
@@ -169,6 +183,7 @@ def complaint_track(*, reference: str, tracking_code: str) -> Tracked:
         expected_response_date=timezone.localdate(sla_due_at) if sla_due_at else None,
         referred_to=list(dict.fromkeys(f"{th} ({en})" for th, en in agencies)),
         events=events,
+        joined_status=joined_status,
     )
 
 

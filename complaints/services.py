@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from privacy.minimum_data import identity_check
 from privacy.ops.services.policy import policy_record_for_complaint
 
-from . import lifecycle
+from . import hooks, lifecycle
 from .access import Can, actor_can, require
 from .evidence import CheckedFile, evidence_discard, evidence_store
 from .models import (
@@ -167,6 +167,8 @@ def complaint_register(
                 size=checked.size,
                 sha256=checked.sha256,
             )
+        # the apps above (fraud indicators) read the incident facts in this same transaction
+        hooks.incident_facts_changed(complaint, created=True)
 
     try:
         with transaction.atomic():
@@ -229,6 +231,10 @@ def complaint_status_change(
     """The status change is public (the citizen tracks it); its note is public only when the agent
     says so (`note_public`), otherwise it is an internal note beside the change."""
     _require_centre_staff(actor)
+    if to_status in lifecycle.NEEDS_TARGET:
+        raise ValidationError(
+            {"status": [_("Mark a duplicate with the case it duplicates (the surviving case).")]}
+        )
     with transaction.atomic():
         locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
         if not lifecycle.can_transition(locked.status, to_status):
@@ -253,6 +259,182 @@ def complaint_status_change(
                 text=note.strip(),
                 actor=actor,
             )
+    return locked
+
+
+def complaint_survivor(complaint: Complaint) -> Complaint:
+    """The case a duplicate was joined to, following a chain of duplicates to its end."""
+    seen = {complaint.pk}
+    current = complaint
+    while (
+        current.status == Status.DUPLICATE and current.duplicate_of_id and current.duplicate_of_id not in seen
+    ):
+        seen.add(current.duplicate_of_id)
+        current = Complaint.objects.get(pk=current.duplicate_of_id)
+    return current
+
+
+def complaint_duplicate_mark(
+    *, complaint: Complaint, survivor: Complaint, actor: User, reason: str = ""
+) -> Complaint:
+    """Status DUPLICATE pointing to the surviving case (the end of its chain, if it is itself a
+    duplicate), with an entry in both timelines. The citizen sees the status change only."""
+    _require_centre_staff(actor)
+    if complaint.pk == survivor.pk:
+        raise ValidationError({"of": [_("A case cannot be a duplicate of itself.")]})
+    with transaction.atomic():
+        first, second = sorted([complaint.pk, survivor.pk])  # one lock order: no deadlock
+        rows = {c.pk: c for c in Complaint.objects.select_for_update().filter(pk__in=[first, second])}
+        locked = rows[complaint.pk]
+        target = complaint_survivor(rows[survivor.pk])
+        if target.pk == locked.pk:
+            raise ValidationError({"of": [_("That case is already joined to this one.")]})
+        if not lifecycle.can_transition(locked.status, Status.DUPLICATE):
+            raise TransitionRefused(locked.status, Status.DUPLICATE)
+        previous = locked.status
+        locked.status = Status.DUPLICATE
+        locked.duplicate_of = target
+        locked.save(update_fields=["status", "duplicate_of", "updated_at"])
+        TimelineEvent.objects.create(
+            complaint=locked,
+            kind=TimelineEvent.Kind.STATUS,
+            is_public=True,
+            from_status=previous,
+            to_status=Status.DUPLICATE,
+            actor=actor,
+        )
+        TimelineEvent.objects.bulk_create(
+            [
+                TimelineEvent(
+                    complaint=locked,
+                    kind=TimelineEvent.Kind.JOINED,
+                    text=f"joined to {target.reference}: {reason}".strip(": "),
+                    actor=actor,
+                ),
+                TimelineEvent(
+                    complaint=target,
+                    kind=TimelineEvent.Kind.JOINED,
+                    text=f"{locked.reference} joined to this case: {reason}".strip(": "),
+                    actor=actor,
+                ),
+            ]
+        )
+    return locked
+
+
+def complaint_duplicate_undo(*, complaint: Complaint, actor: User, reason: str = "") -> Complaint:
+    """Undo a duplicate mark: the case gets back the status it had (received or under review;
+    otherwise reopened), points to nothing, and both timelines say so."""
+    _require_centre_staff(actor)
+    with transaction.atomic():
+        locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if locked.status != Status.DUPLICATE:
+            raise TransitionRefused(locked.status, "undo duplicate")
+        marked = (
+            TimelineEvent.objects.filter(
+                complaint=locked, kind=TimelineEvent.Kind.STATUS, to_status=Status.DUPLICATE
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        back_to = marked.from_status if marked else ""
+        if not lifecycle.can_undo(Status.DUPLICATE, back_to):
+            back_to = Status.REOPENED
+        survivor_id = locked.duplicate_of_id
+        survivor_ref = (
+            Complaint.objects.filter(pk=survivor_id).values_list("reference", flat=True).first() or ""
+        )
+        locked.status = back_to
+        locked.duplicate_of = None
+        locked.save(update_fields=["status", "duplicate_of", "updated_at"])
+        events = [
+            TimelineEvent(
+                complaint=locked,
+                kind=TimelineEvent.Kind.STATUS,
+                is_public=True,
+                from_status=Status.DUPLICATE,
+                to_status=back_to,
+                actor=actor,
+            ),
+            TimelineEvent(
+                complaint=locked,
+                kind=TimelineEvent.Kind.JOINED,
+                text=f"no longer joined to {survivor_ref}: {reason}".strip(": "),
+                actor=actor,
+            ),
+        ]
+        if survivor_id:
+            events.append(
+                TimelineEvent(
+                    complaint_id=survivor_id,
+                    kind=TimelineEvent.Kind.JOINED,
+                    text=f"{locked.reference} no longer joined to this case: {reason}".strip(": "),
+                    actor=actor,
+                )
+            )
+        TimelineEvent.objects.bulk_create(events)
+    return locked
+
+
+def complaint_link_record(*, complaint: Complaint, other: Complaint, actor: User, text: str) -> None:
+    """A link between two cases (or its undoing), in both timelines (internal entries)."""
+    _require_centre_staff(actor)
+    TimelineEvent.objects.bulk_create(
+        [
+            TimelineEvent(
+                complaint=complaint,
+                kind=TimelineEvent.Kind.LINKED,
+                text=f"{text} {other.reference}".strip(),
+                actor=actor,
+            ),
+            TimelineEvent(
+                complaint=other,
+                kind=TimelineEvent.Kind.LINKED,
+                text=f"{text} {complaint.reference}".strip(),
+                actor=actor,
+            ),
+        ]
+    )
+
+
+def complaint_incident_update(
+    *, complaint: Complaint, actor: User, incident: Incident, description: str | None = None
+) -> Complaint:
+    """An agent corrects the incident facts (and, optionally, the description) of a case. The
+    apps above are told (the fraud indicators are read again) in the same transaction."""
+    _require_centre_staff(actor)
+    if description is not None and not description.strip():
+        raise ValidationError({"description": [_("Describe the problem.")]})
+    with transaction.atomic():
+        locked = (
+            Complaint.objects.select_for_update(of=("self",))
+            .select_related("complainant")
+            .get(pk=complaint.pk)
+        )
+        locked.incident_url = incident.url
+        locked.incident_at = incident.occurred_at
+        locked.amount_lost = incident.amount_lost
+        locked.other_party_account = incident.other_party_account
+        locked.other_party_phone = incident.other_party_phone
+        changed = [
+            "incident_url",
+            "incident_at",
+            "amount_lost",
+            "other_party_account",
+            "other_party_phone",
+            "updated_at",
+        ]
+        if description is not None:
+            locked.description = description.strip()
+            changed.append("description")
+        locked.save(update_fields=changed)
+        TimelineEvent.objects.create(
+            complaint=locked,
+            kind=TimelineEvent.Kind.INTERNAL_NOTE,
+            text="incident facts edited" + (" (and the description)" if description is not None else ""),
+            actor=actor,
+        )
+        hooks.incident_facts_changed(locked)
     return locked
 
 

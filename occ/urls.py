@@ -40,6 +40,11 @@ api_v1 = [
         name="staff-complaint-assign",
     ),
     path(
+        "api/v1/staff/complaints/<str:reference>/incident/",
+        staff.ComplaintIncidentView.as_view(),
+        name="staff-complaint-incident",
+    ),
+    path(
         "api/v1/staff/attachments/<int:pk>/download/",
         staff.AttachmentDownloadView.as_view(),
         name="staff-attachment-download",
@@ -120,12 +125,14 @@ urlpatterns = [
     path("", include("channels_intake.telephony.urls")),
     path("", include("privacy.ops.urls")),
     path("", include("channels_intake.open311.urls")),
+    path("", include("indicators.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The one page that loads code from elsewhere (Swagger UI from its CDN, with its inline style).
     path("api/docs/", _swagger_csp(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/privacy/", include("privacy.web.urls")),
+    path("desk/indicators/", include("indicators.desk_urls")),
     path("", include("complaints.web.urls")),
 ]
 

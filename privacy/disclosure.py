@@ -27,6 +27,8 @@ from .redaction import BANK_ACCOUNT, EMAIL, NATIONAL_ID, PHONE, redact
 
 # Purposes that are never a lawful reason to pass personal data on (DD-3, MOST-4).
 NEVER = frozenset({Purpose.MARKETING})
+# Purposes that never carry a case: only aggregates without personal data (indicator_sharing_decide).
+NO_CASE = frozenset({Purpose.INDICATOR_SHARING})
 
 # The basis reference as stored with each referral and transfer record: always these English forms
 # (language-neutral evidence; the hash chain covers them). Each is also a msgid, so that
@@ -308,6 +310,12 @@ def disclosure_decide(
         raise DisclosureRefused(
             "unknown_purpose", gettext_noop("Unknown purpose: %(purpose)s."), {"purpose": purpose}
         )
+    if purpose in NO_CASE:
+        raise DisclosureRefused(
+            "purpose_carries_no_case",
+            gettext_noop("The purpose %(purpose)s never carries a case or its complainant's data."),
+            {"purpose": _purpose_label(purpose)},
+        )
     if complaint.complainant.anonymised_at:
         raise DisclosureRefused(
             "erased",
@@ -380,4 +388,74 @@ def disclosure_decide(
         sha256=hashlib.sha256(body).hexdigest(),
         redactions=redactions,
         basis_id=basis_id,
+    )
+
+
+# --- indicator sharing: aggregates about scammers' indicators, never a case ----------------------
+
+
+@dataclass(frozen=True)
+class SharingDecision:
+    """An agency may receive indicator aggregates under this agreement. ``category_ids`` bounds the
+    complaints counted (empty: the agreement names no category, so none is counted)."""
+
+    basis: str
+    basis_reference: str
+    purpose: str
+    agreement_id: int
+    category_ids: frozenset[int]
+
+
+def indicator_sharing_decide(*, recipient: Agency) -> SharingDecision:
+    """Asked at every export: does an active agreement with the agency cover the purpose
+    "indicator sharing" today? Which categories' complaints may be counted? Refusal writes
+    nothing. What leaves is built by the caller from indicators only (no complainant data, no free
+    text) and recorded with ``indicator_transfer_record``."""
+    if not recipient.is_active:
+        raise DisclosureRefused(
+            "agency_inactive",
+            gettext_noop("The agency %(agency)s is not active."),
+            {"agency": Localised(recipient)},
+        )
+    today = timezone.localdate()
+    for agreement in DataSharingAgreement.objects.filter(
+        agency=recipient, is_active=True, valid_from__lte=today
+    ).order_by("id"):
+        if agreement.valid_until and agreement.valid_until < today:
+            continue
+        if Purpose.INDICATOR_SHARING not in agreement.purposes:
+            continue
+        return SharingDecision(
+            basis=Basis.RELATED_AGENCY,
+            basis_reference=AGREEMENT_REFERENCE % {"id": agreement.pk, "ref": agreement.legal_reference},
+            purpose=Purpose.INDICATOR_SHARING,
+            agreement_id=agreement.pk,
+            category_ids=frozenset(agreement.categories.values_list("id", flat=True)),
+        )
+    raise DisclosureRefused(
+        "no_agreement",
+        gettext_noop("No active data-sharing agreement with %(agency)s covers the purpose: %(purpose)s."),
+        {"agency": Localised(recipient), "purpose": _purpose_label(Purpose.INDICATOR_SHARING)},
+    )
+
+
+def indicator_transfer_record(
+    *, decision: SharingDecision, recipient: Agency, body: bytes, count: int, export_id: str, actor: str
+):
+    """The one transfer record of an indicator export: its payload hash and how many indicators."""
+    from .models import TransferRecord
+    from .transfer_log import transfer_append
+
+    return transfer_append(
+        kind=TransferRecord.Kind.INDICATORS,
+        recipient=recipient.code,
+        complaint_reference="",
+        basis=decision.basis,
+        basis_reference=decision.basis_reference,
+        purpose=decision.purpose,
+        data_categories=["indicators", f"indicator_count:{count}"],
+        fields=["kind", "value", "bank", "complaints", "total_loss", "first_seen", "last_seen"],
+        payload_sha256=hashlib.sha256(body).hexdigest(),
+        actor=actor,
+        delivery_id=export_id,
     )

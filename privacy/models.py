@@ -68,6 +68,9 @@ class Purpose(models.TextChoices):
     DATA_PROTECTION = "data_protection", "personal-data protection enforcement"
     LOCAL_SERVICE = "local_service", "local public service"
     STATISTICS = "statistics", "statistics"
+    # Fraud indicators (accounts, numbers, sites) with counts and losses, never a case or a person:
+    # privacy.disclosure.indicator_sharing_decide; never a purpose for disclosing a case.
+    INDICATOR_SHARING = "indicator_sharing", "indicator sharing"
     MARKETING = "marketing", "marketing (never allowed)"
 
 
@@ -154,6 +157,7 @@ class TransferRecord(AppendOnly):
     class Kind(models.TextChoices):
         DISCLOSURE = "disclosure", "disclosure"
         AGENCY_READ = "agency_read", "agency read"
+        INDICATORS = "indicators", "indicator export"
         NOTICE = "notice", "notice to a recipient"
 
     seq = models.PositiveBigIntegerField(unique=True)

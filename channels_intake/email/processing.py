@@ -23,7 +23,7 @@ from django.utils import timezone
 from complaints.evidence import EvidenceRejected, evidence_check, evidence_store
 from complaints.models import Attachment as Evidence
 from complaints.models import Category, Channel, Complaint, TimelineEvent
-from complaints.services import complaint_register
+from complaints.services import complaint_register, complaint_survivor
 from privacy.models import TrafficRecord
 
 from ..models import InboundItem
@@ -217,15 +217,27 @@ def process_email(item: InboundItem) -> Processed:
             continue
         case = reply.complaint
         if case.complainant.email and case.complainant.email.lower() == mail.from_address.lower():
+            # A reply to a case joined to another as its duplicate threads into the surviving case.
+            target = complaint_survivor(case)
             TimelineEvent.objects.create(
-                complaint=case,
+                complaint=target,
                 kind=TimelineEvent.Kind.CITIZEN_MESSAGE,
                 is_public=False,
                 text=_description(mail)[:10000],
             )
-            _add_evidence(case, mail)
-            _traffic(mail, item, case.reference)
-            return Processed(complaint=case, note=f"reply attached to {case.reference}")
+            if target.pk != case.pk:
+                TimelineEvent.objects.create(
+                    complaint=case,
+                    kind=TimelineEvent.Kind.JOINED,
+                    is_public=False,
+                    text=f"a reply by e-mail was attached to the surviving case {target.reference}",
+                )
+            _add_evidence(target, mail)
+            _traffic(mail, item, target.reference)
+            note = f"reply attached to {target.reference}"
+            if target.pk != case.pk:
+                note += f" (reply to {case.reference}, a duplicate of it)"
+            return Processed(complaint=target, note=note)
         raise Quarantine(
             f"carries the reply token of {case.reference} but the sender is not the case's contact; "
             "an agent must decide"

@@ -60,6 +60,11 @@ class TrackEventOut(serializers.Serializer):
         return str(Status(obj.to_status).label) if obj.to_status else ""
 
 
+class JoinedOut(serializers.Serializer):
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+
+
 class TrackOut(serializers.Serializer):
     reference = serializers.CharField()
     status = serializers.CharField()
@@ -69,6 +74,10 @@ class TrackOut(serializers.Serializer):
     expected_response_date = serializers.DateField(allow_null=True)
     referred_to = serializers.ListField(child=serializers.CharField())
     timeline = TrackEventOut(many=True)
+    joined = JoinedOut(
+        allow_null=True,
+        help_text="a duplicate: it was joined to another case; that case's public status only",
+    )
 
 
 class TrackView(PublicAPIView):
@@ -97,6 +106,14 @@ class TrackView(PublicAPIView):
                     "expected_response_date": found.expected_response_date,
                     "referred_to": found.referred_to,
                     "timeline": found.events,
+                    "joined": (
+                        {
+                            "status": found.joined_status,
+                            "status_label": str(Status(found.joined_status).label),
+                        }
+                        if found.joined_status
+                        else None
+                    ),
                 }
             ).data
         )

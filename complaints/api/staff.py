@@ -224,6 +224,43 @@ class ComplaintAssignView(StaffAPIView):
         return Response(ComplaintRowOut(complaint).data)
 
 
+class IncidentEditIn(StrictSerializer):
+    website_url = serializers.URLField(required=False, allow_blank=True, max_length=2000, default="")
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    amount_lost = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
+    other_party_account = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    other_party_phone = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
+    description = serializers.CharField(required=False, max_length=10000, help_text="unchanged when absent")
+
+
+class ComplaintIncidentView(StaffAPIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="staff_complaint_incident_update",
+        request=IncidentEditIn,
+        responses={200: ComplaintDetailOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
+    )
+    def post(self, request, reference: str):
+        """Correct the incident facts (all of them are replaced; absent ones become empty)."""
+        complaint = _worked_complaint(request, reference)
+        data = IncidentEditIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        facts = dict(data.validated_data)
+        description = facts.pop("description", None)
+        services.complaint_incident_update(
+            complaint=complaint,
+            actor=request.user,
+            incident=services.incident_from(facts),
+            description=description,
+        )
+        return Response(
+            ComplaintDetailOut(selectors.complaint_get(actor=request.user, reference=reference)).data
+        )
+
+
 class AttachmentDownloadView(StaffAPIView):
     permission_classes = [IsStaff]
 

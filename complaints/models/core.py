@@ -197,6 +197,11 @@ class Complaint(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # Set with status DUPLICATE only (complaints.services.complaint_duplicate_mark): the surviving
+    # case this one was joined to. Cleared again when the mark is undone.
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -230,6 +235,8 @@ class TimelineEvent(models.Model):
         AGENCY_DATA = "agency_data", _("data returned by agency")
         DATA_REQUEST = "data_request", _("data-subject request")
         CATEGORY = "category", _("category set")
+        LINKED = "linked", _("linked to another complaint")
+        JOINED = "joined", _("joined to another case")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

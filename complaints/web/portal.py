@@ -156,7 +156,12 @@ def track(request):
             ctx["not_found"] = True
             return render(request, "portal/track.html", _context(request, **ctx), status=404)
         traffic_mark(request, reference=found.reference)
-        ctx.update(found=found, events=_event_rows(found.events), status_label=Status(found.status).label)
+        ctx.update(
+            found=found,
+            events=_event_rows(found.events),
+            status_label=Status(found.status).label,
+            joined_label=Status(found.joined_status).label if found.joined_status else "",
+        )
     response = render(request, "portal/track.html", _context(request, **ctx))
     response["Cache-Control"] = "no-store"
     return response

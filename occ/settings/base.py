@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "channels_intake.open311",
     "privacy",
     "privacy.ops",
+    "indicators",
 ]
 
 MIDDLEWARE = [

@@ -128,6 +128,23 @@ REACH: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "staff-upload": WORK,
     "staff-upload-finalize": WORK,
     "desk:case": READ,
+    # fraud indicators (docs/indicators.md): staff only; agencies through the gate
+    "staff-complaint-linked": READ,
+    "staff-complaint-link": WORK,
+    "staff-complaint-duplicate": WORK,
+    "staff-complaint-duplicate-undo": WORK,
+    "staff-complaint-incident": WORK,
+    "staff-link-undo": WORK,
+    "staff-indicator-search": READ,
+    "staff-indicator-state": SUPERVISE,
+    "staff-cluster-list": SUPERVISE,
+    "staff-cluster": SUPERVISE,
+    "agency-indicators": AGENCY_API,
+    "indicators-desk:case-linked": READ,
+    "indicators-desk:case-link": WORK,
+    "indicators-desk:case-duplicate": WORK,
+    "indicators-desk:case-duplicate-undo": WORK,
+    "indicators-desk:phone-hint": WORK,
     "desk:case-assign": WORK,
     "desk:case-consent": WORK,
     "desk:case-note": WORK,
@@ -295,6 +312,14 @@ def world(demo, case, live_call, fax_case, settings):
         channel="email", kind="email", source="test", dedup_key="matrix", size=1, state="quarantined"
     )
     attachment = Attachment.objects.filter(complaint=fax.complaint).first()
+    from indicators.models import ComplaintLink, Indicator, IndicatorSighting
+
+    indicator = Indicator.objects.create(kind="bank_account", value="1234567890")
+    for c in (x, y):
+        IndicatorSighting.objects.create(
+            indicator=indicator, complaint=c, source="field", seen_at=c.received_at
+        )
+    link = ComplaintLink.objects.create(kind="related", complaint=x, other=y, reason="r", created_by=router)
     common = {
         "reference": x.reference,
         "call_id": call.call_id,
@@ -324,6 +349,9 @@ def world(demo, case, live_call, fax_case, settings):
         "privacy-breach-notified": breach.pk,
         "privacydesk:breach-notified": breach.pk,
         "privacy-policy-publish": policy.pk,
+        "staff-indicator-state": indicator.pk,
+        "staff-cluster": indicator.pk,
+        "staff-link-undo": link.pk,
     }
     return {
         "x": x,

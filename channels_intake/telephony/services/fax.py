@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from channels_intake.models import InboundItem
+from complaints import hooks
 from complaints.evidence import CheckedFile
 from complaints.models import Category, Channel, Complaint, TimelineEvent
 from complaints.services import Incident, complaint_register, sla_due
@@ -252,6 +253,7 @@ def fax_transcribe(
             text=category.code,
             actor=actor,
         )
+        hooks.incident_facts_changed(complaint)  # the transcribed facts are read for indicators
     return complaint
 
 

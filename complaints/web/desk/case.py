@@ -37,7 +37,8 @@ from ..common import (
 )
 from .media import recording_attach
 
-PURPOSES = [p for p in Purpose.values if p != Purpose.MARKETING]  # marketing is never offered (DD-3)
+# marketing is never offered (DD-3); indicator sharing never carries a case
+PURPOSES = [p for p in Purpose.values if p not in (Purpose.MARKETING, Purpose.INDICATOR_SHARING)]
 
 
 def preview_of(*, complaint: Complaint, agency: Agency, purpose: str, basis: str, actor) -> dict:
@@ -101,7 +102,11 @@ def _case_context(request, complaint: Complaint) -> dict:
         "c": complaint,
         "events": list(complaint.events.all()),
         "attachments": list(complaint.attachments.all()),
-        "transitions": [(s, Status(s).label) for s in lifecycle.allowed_next(complaint.status)],
+        "transitions": [
+            (s, Status(s).label)
+            for s in lifecycle.allowed_next(complaint.status)
+            if s not in lifecycle.NEEDS_TARGET  # a duplicate is marked with its surviving case
+        ],
         "recordings": recordings,
         "referrals": refs,
         "fax": fax,

@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from channels_intake.models import InboundItem
+from complaints import hooks
 from complaints.models import IDENTITY_FIELDS, Attachment, Complainant, Complaint, TimelineEvent
 from privacy.redaction import redact
 
@@ -237,6 +238,9 @@ def complaint_anonymise(
             "updated_at",
         ]
     )
+    # what the apps above read from the case (fraud indicators) is read again from what is left, so
+    # a value of the person that was taken from the text goes with it
+    hooks.incident_facts_changed(complaint)
 
     events = 0
     for event in TimelineEvent.objects.filter(complaint=complaint).exclude(text=""):
