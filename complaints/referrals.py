@@ -103,9 +103,9 @@ def referral_create(
                 actor=actor,
             )
         if method != "api":
-            from .tasks import referral_deliver
+            from occ import outbox
 
-            transaction.on_commit(lambda: referral_deliver.delay(referral.pk), robust=True)
+            outbox.enqueue("complaints.tasks.referral_deliver", referral.pk)
     return referral
 
 
@@ -272,9 +272,9 @@ def referral_resend(*, referral: Referral, actor: Any) -> Referral:
                 % {"state": referral.get_state_display()}
             )
         ReferralAttempt.objects.create(referral=referral, kind=ReferralAttempt.Kind.RESEND, actor=actor)
-        from .tasks import referral_deliver
+        from occ import outbox
 
-        transaction.on_commit(lambda: referral_deliver.delay(referral.pk), robust=True)
+        outbox.enqueue("complaints.tasks.referral_deliver", referral.pk)
     referral.refresh_from_db()
     return referral
 

@@ -9,6 +9,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from occ import outbox
+
 from . import notifications, services
 from .models import Complaint, IdempotencyRecord
 
@@ -32,10 +34,11 @@ def complaint_acknowledge(self, complaint_id: int) -> bool:
 
 @shared_task
 def acknowledgements_retry_due() -> int:
-    """Beat: queue the acknowledgements that were never sent (see services.acknowledgements_due)."""
+    """Beat: queue (outbox, then a relay pass) the acknowledgements never sent (services.acknowledgements_due)."""
     ids = services.acknowledgements_due()
     for complaint_id in ids:
-        complaint_acknowledge.delay(complaint_id)
+        outbox.enqueue(complaint_acknowledge, complaint_id)
+    outbox.relay_now()
     return len(ids)
 
 
@@ -56,12 +59,13 @@ def referral_deliver(self, referral_id: int) -> str:
 
 @shared_task
 def referrals_retry_due() -> int:
-    """Beat: enqueue deliveries whose back-off has passed, and those whose worker died mid-way."""
+    """Beat: queue (outbox, then a relay pass) deliveries whose back-off has passed or whose worker died."""
     from .referrals import referrals_due
 
     ids = referrals_due()
     for referral_id in ids:
-        referral_deliver.delay(referral_id)
+        outbox.enqueue(referral_deliver, referral_id)
+    outbox.relay_now()
     return len(ids)
 
 

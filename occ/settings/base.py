@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_htmx",
+    "occ.outbox",
     "complaints",
     "channels_intake",
     "channels_intake.email",
@@ -213,7 +214,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# A frozen or absent Redis must cost the outbox relay seconds, never hang it (requests never
+# publish: they write outbox rows, see occ/outbox). Publishing is not retried by kombu; the relay
+# backs off and tries again.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
+    "socket_connect_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
+    "max_retries": 1,
+}
+CELERY_TASK_PUBLISH_RETRY = False
+# The outbox relay: how often the long-running relay looks for rows when idle, the ceiling of
+# its back-off after a failed publish, and how often beat runs a relay pass as the backstop.
+OCC_OUTBOX_POLL_SECONDS = env.float("OCC_OUTBOX_POLL_SECONDS", default=0.5)
+OCC_OUTBOX_BACKOFF_MAX_SECONDS = env.float("OCC_OUTBOX_BACKOFF_MAX_SECONDS", default=5.0)
+# Entity rows that are their own outbox entry (no extra INSERT in the intake), relayed likewise.
+OCC_OUTBOX_SOURCES = ["complaints.services.acknowledgements_relay"]
 CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {
+        "task": "occ.outbox.tasks.outbox_relay",
+        "schedule": timedelta(seconds=env.float("OCC_OUTBOX_BEAT_SECONDS", default=5.0)),
+        "options": {"expires": 30},
+    },
     "acknowledgements-retry-due": {
         "task": "complaints.tasks.acknowledgements_retry_due",
         "schedule": timedelta(minutes=10),
