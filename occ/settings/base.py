@@ -39,17 +39,20 @@ INSTALLED_APPS = [
     "privacy.ops",
 ]
 
+# Sessions, authentication, OTP and messages are the libraries' own middleware (subclasses in
+# occ/middleware.py) that pass the citizens' JSON API straight through: no work for a request that
+# has no log-in and sets no cookie (OCC-10).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "privacy.middleware.TrafficLogMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "occ.middleware.CitizenSkipSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "occ.middleware.CitizenSkipAuthenticationMiddleware",
+    "occ.middleware.CitizenSkipOTPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "occ.middleware.CitizenSkipMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
