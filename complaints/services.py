@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from auditlog.context import disable_auditlog
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from occ import outbox
+from occ.audit import audit_created
 from privacy.minimum_data import identity_check
 from privacy.ops.services.policy import policy_record_for_complaint
 
@@ -35,6 +38,18 @@ from .models import (
 )
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+@contextmanager
+def enable_auditlog():
+    """Inside ``disable_auditlog()``: audit as usual again (the rows that depend on the complaint)."""
+    from auditlog.context import auditlog_disabled
+
+    token = auditlog_disabled.set(False)
+    try:
+        yield
+    finally:
+        auditlog_disabled.reset(token)
 
 
 class TransitionRefused(Exception):
@@ -160,7 +175,7 @@ def complaint_register(
             )
 
     try:
-        with transaction.atomic():
+        with transaction.atomic(), disable_auditlog():  # its two entries: audit_created below
             complainant = Complainant.objects.create(
                 is_anonymous=checked_identity.is_anonymous,
                 name=checked_identity.name,
@@ -191,11 +206,15 @@ def complaint_register(
             # number is taken when its id is known in advance (foreign keys are checked at commit).
             reserved = complaint.pk is not None
             if reserved:
-                dependents(complaint)
+                with enable_auditlog():
+                    dependents(complaint)
             complaint.reference = _reference_next(received_at=received_at, prefix=reference_prefix)
             complaint.save(force_insert=True)
-            if not reserved:
-                dependents(complaint)
+            with enable_auditlog():
+                if not reserved:
+                    dependents(complaint)
+                # the entries auditlog's signals would write, masked alike, in one INSERT
+                audit_created([complainant, complaint])
             if complaint.acknowledgement_due and outbox.eager():
                 # The acknowledgement goes by e-mail. The complaint row is its outbox entry
                 # (acknowledgement_due, in the same INSERT); the relay hands it to Celery after
