@@ -148,9 +148,14 @@ def _plain(value):
 def test_the_lean_intake_validator_accepts_only_what_the_serializer_accepts_and_the_same_way(demo, body):
     """clause: OCC-1, OCC-3 (minimum data: the faster path lets nothing through that the strict
     serializer refuses, and yields the same values)"""
+    from hypothesis import assume
+
     from channels_intake import web
     from occ.api.fastbody import Refused
 
+    # a NUL in the category code reaches the database through the serializer's look-up (PostgreSQL
+    # refuses it): the parser-level NUL refusal (issue 17) keeps it out before either runs
+    assume("\x00" not in str(body.get("category")))
     serializer = web.ComplaintIn(data=body)
     accepted = serializer.is_valid()
     try:
