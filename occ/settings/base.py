@@ -231,6 +231,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 # its back-off after a failed publish, and how often beat runs a relay pass as the backstop.
 OCC_OUTBOX_POLL_SECONDS = env.float("OCC_OUTBOX_POLL_SECONDS", default=0.5)
 OCC_OUTBOX_BACKOFF_MAX_SECONDS = env.float("OCC_OUTBOX_BACKOFF_MAX_SECONDS", default=5.0)
+# Seconds a process keeps its copy of reference data (categories, published policy versions; see
+# occ/refcache.py): a save clears the saving process's copy at once, others reload after this.
+OCC_REFERENCE_TTL = env.int("OCC_REFERENCE_TTL", default=30)
 # Entity rows that are their own outbox entry (no extra INSERT in the intake), relayed likewise.
 OCC_OUTBOX_SOURCES = ["complaints.services.acknowledgements_relay"]
 CELERY_BEAT_SCHEDULE = {
