@@ -23,7 +23,7 @@ from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.strict import StrictSerializer
 from occ.api.throttling import ScopedRateThrottle
 from occ.api.views import PublicAPIView
-from privacy.middleware import traffic_mark
+from privacy.middleware import traffic_mark, traffic_record_in_transaction
 
 
 class ComplainantIn(StrictSerializer):
@@ -195,8 +195,9 @@ def intake_validate(payload: dict, uploads: list) -> tuple[dict, list]:
     return data, files
 
 
-def intake_register(data: dict, files: list):
+def intake_register(data: dict, files: list, also=None):
     return _register(
+        also=also,
         channel=data["channel"],
         category=data["category"],
         description=data["description"],
@@ -245,7 +246,14 @@ class ComplaintIntakeView(PublicAPIView):
         traffic_mark(request, channel=data["channel"])
 
         def work() -> tuple[int, dict]:
-            registered = intake_register(data, files)
+            registered = intake_register(
+                data,
+                files,
+                # the traffic record in the intake's own transaction: one commit, not two
+                also=lambda c: traffic_record_in_transaction(
+                    request, status_code=status.HTTP_201_CREATED, reference=c.reference
+                ),
+            )
             c = registered.complaint
             due = expected_response_date(c)
             body = {  # ComplaintCreatedOut's shape (declared for the schema), written directly

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -136,11 +137,14 @@ def complaint_register(
     received_at: datetime | None = None,
     reference_prefix: str = "OCC",
     acknowledge: bool = True,
+    also: Callable[[Complaint], None] | None = None,
 ) -> Registered:
     """File a complaint from any channel: minimum-data check, reference, tracking code, evidence,
     first timeline entry, audit; all in one transaction. The acknowledgement is an outbox row of
     the same transaction (``acknowledge=False`` when the channel sends its own, e.g. e-mail replies carry the
-    tracking code). Raises ValidationError (per-field) and leaves nothing stored on any failure."""
+    tracking code). Raises ValidationError (per-field) and leaves nothing stored on any failure.
+    ``also(complaint)`` writes the channel's own rows in the same transaction (the web request's
+    traffic record: one commit instead of two)."""
     if channel not in Channel.values:
         raise ValidationError({"channel": [f"Unknown channel '{channel}'."]})
     if not description or not description.strip():
@@ -215,6 +219,8 @@ def complaint_register(
                     dependents(complaint)
                 # the entries auditlog's signals would write, masked alike, in one INSERT
                 audit_created([complainant, complaint])
+                if also is not None:  # the channel's own rows, in this transaction
+                    also(complaint)
             if complaint.acknowledgement_due and outbox.eager():
                 # The acknowledgement goes by e-mail. The complaint row is its outbox entry
                 # (acknowledgement_due, in the same INSERT); the relay hands it to Celery after

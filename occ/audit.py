@@ -30,23 +30,19 @@ def audit_created(instances: list[Any]) -> None:
     """Write, in one INSERT, the CREATE entries django-auditlog's post_save receiver would write
     for these just-inserted instances (saved under ``disable_auditlog()``): auditlog's own diff
     and masking (``model_instance_diff`` with each model's registered include/mask fields), the
-    same object fields, correlation id, and the actor and address of the request's audit context
-    (what its pre_save hook on LogEntry would set). tests/test_audit_direct.py compares the two."""
+    same object fields and correlation id, and LogEntry's pre_save signal sent as save() would
+    (so the request's audit context sets actor and address exactly as on the signal path). tests/test_audit_direct.py compares the two."""
     from auditlog import get_logentry_model
     from auditlog.cid import get_cid
-    from auditlog.context import _set_extra_data, auditlog_value
     from auditlog.diff import model_instance_diff
     from auditlog.signals import post_log, pre_log
     from django.conf import settings
     from django.contrib.contenttypes.models import ContentType
+    from django.db.models.signals import pre_save
     from django.utils.encoding import smart_str
 
     log_entry = get_logentry_model()
     action = log_entry.Action.CREATE
-    try:
-        context = auditlog_value.get()
-    except LookupError:
-        context = None
     entries, sent = [], []
     for instance in instances:
         sender = type(instance)
@@ -71,8 +67,9 @@ def audit_created(instances: list[Any]) -> None:
         )
         if callable(getattr(instance, "get_additional_data", None)):
             entry.additional_data = instance.get_additional_data()
-        if context is not None:
-            _set_extra_data(sender=log_entry, instance=entry, signal_duid=context["signal_duid"])
+        # What save() would send: auditlog's request context (actor, address) hooks in here, and
+        # only while its middleware's context is open (a stale one from an earlier request is not).
+        pre_save.send(sender=log_entry, instance=entry, raw=False, using="default", update_fields=None)
         entries.append(entry)
         sent.append((sender, instance, pre, changes))
     log_entry.objects.bulk_create(entries)

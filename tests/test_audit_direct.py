@@ -83,3 +83,34 @@ def test_the_intake_writes_its_audit_entries_in_one_statement(api, file_complain
         file_complaint()
     inserts = [q for q in ctx.captured_queries if q["sql"].startswith('INSERT INTO "auditlog_logentry"')]
     assert len(inserts) == 1
+
+
+def test_an_intake_outside_a_request_names_no_actor_from_an_earlier_context(demo, user_factory):
+    """clause: OCC-8 (evidence names who acted: never a stale actor of an earlier request)"""
+    from auditlog.context import set_actor
+
+    from complaints.models import Category, Role
+    from complaints.services import complaint_register
+
+    agent = user_factory(Role.AGENT)
+    with set_actor(agent):
+        pass  # a request ended; its context value stays behind in this thread
+    registered = complaint_register(
+        channel="phone",
+        category=Category.objects.get(code="other"),
+        description="x",
+        identity={},
+        anonymous=True,
+    )
+    entry = LogEntry.objects.get(content_type__model="complaint", object_pk=str(registered.complaint.pk))
+    assert entry.actor_id is None
+    with set_actor(agent):
+        inside = complaint_register(
+            channel="phone",
+            category=Category.objects.get(code="other"),
+            description="y",
+            identity={},
+            anonymous=True,
+        )
+    entry = LogEntry.objects.get(content_type__model="complaint", object_pk=str(inside.complaint.pk))
+    assert entry.actor_id == agent.pk

@@ -179,3 +179,31 @@ def test_the_lean_tracking_validator_accepts_only_what_the_serializer_accepts(db
     except Refused:
         return
     assert accepted and lean == dict(serializer.validated_data), (body, serializer.errors)
+
+
+def test_the_intakes_traffic_record_is_written_in_its_own_transaction_once(api, demo, monkeypatch):
+    """clause: KC-2, OCC-4 (one traffic record per request, the filed one with its reference, and
+    none that claims a complaint whose transaction did not commit)"""
+    from channels_intake import web
+    from privacy.models import TrafficRecord
+    from tests.conftest import complaint_body
+
+    r = api.post("/api/v1/complaints/", complaint_body(), format="json")
+    assert r.status_code == 201
+    assert list(TrafficRecord.objects.values_list("status_code", "complaint_reference", "channel")) == [
+        (201, r.json()["reference"], "web")
+    ]
+    TrafficRecord.objects.all().delete()
+    real = web.traffic_record_in_transaction
+
+    def then_fail(request, **kwargs):
+        real(request, **kwargs)
+        assert connection.in_atomic_block  # written inside the intake's transaction
+        raise RuntimeError("the intake's transaction fails after the traffic record")
+
+    monkeypatch.setattr(web, "traffic_record_in_transaction", then_fail)
+    api.raise_request_exception = False
+    failed = api.post("/api/v1/complaints/", complaint_body(), format="json")
+    assert failed.status_code == 500
+    # the middleware recorded the failed request, naming no complaint (none was filed)
+    assert list(TrafficRecord.objects.values_list("status_code", "complaint_reference")) == [(500, "")]
