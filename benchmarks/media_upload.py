@@ -101,6 +101,29 @@ def fax_tiff(pages: int, seed: int) -> bytes:
     return buf.getvalue()
 
 
+TOTP_SNIPPET = (
+    "from django_otp.oath import totp;"
+    "from django_otp.plugins.otp_totp.models import TOTPDevice;"
+    "from complaints.models import User;"
+    "d=TOTPDevice.objects.filter(user__username='agent',confirmed=True).first() or "
+    "TOTPDevice.objects.create(user=User.objects.get(username='agent'),name='bench',confirmed=True);"
+    "print(f'{totp(d.bin_key):06d}')"
+)
+
+
+def agent_totp_code(env: dict) -> str:
+    """The staff API gives a token only after the second factor: enrol the demo agent and read a code."""
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", TOTP_SNIPPET],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
 def main() -> None:  # noqa: C901 - a script that runs its steps in order
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=int, default=100)
@@ -159,7 +182,10 @@ def main() -> None:  # noqa: C901 - a script that runs its steps in order
             subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()[0]
         )
         client = httpx.Client(base_url=base, timeout=900)
-        login = client.post("/api/v1/auth/login/", json={"username": "agent", "password": "agent-demo-1212"})
+        login = client.post(
+            "/api/v1/auth/login/",
+            json={"username": "agent", "password": "agent-demo-1212", "otp": agent_totp_code(env)},
+        )
         auth = {"Authorization": f"Token {login.json()['token']}"}
         ref = client.post(
             "/api/v1/complaints/",

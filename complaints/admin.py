@@ -53,7 +53,7 @@ class AttemptInline(admin.TabularInline):
     model = ReferralAttempt
     extra = 0
     can_delete = False
-    readonly_fields = ("kind", "at", "ok", "status_code", "error", "actor")
+    readonly_fields = ("kind", "at", "ok", "status_code", "error", "payload_sha256", "actor")
 
 
 @admin.register(Referral)
@@ -61,7 +61,6 @@ class ReferralAdmin(admin.ModelAdmin):
     list_display = ("delivery_id", "complaint", "agency", "basis", "state", "attempts", "created_at")
     list_filter = ("state", "agency", "basis")
     readonly_fields = [f.name for f in Referral._meta.fields]
-    exclude = ("payload",)
     inlines = [AttemptInline]
 
     def has_add_permission(self, request):

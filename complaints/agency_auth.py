@@ -9,6 +9,7 @@ import secrets
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from .access import agency_id_of
 from .models import Agency, AgencyCredential
 from .referrals import AgencyActor
 
@@ -84,11 +85,7 @@ def agency_actor(request) -> AgencyActor | None:
     user = request.user
     if isinstance(user, AgencySystem):
         return AgencyActor(agency=user.agency, label=user.username)
-    if (
-        getattr(user, "is_authenticated", False)
-        and getattr(user, "role", None) == "agency_officer"
-        and user.agency_id
-    ):
+    if agency_id_of(user):
         return AgencyActor(agency=user.agency, user=user)
     return None
 

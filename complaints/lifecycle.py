@@ -16,6 +16,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DUPLICATE: frozenset({S.REOPENED}),
     S.REOPENED: frozenset({S.TRIAGED, S.IN_PROGRESS, S.REFERRED}),
 }
+# Creating a referral moves a case in these statuses to `referred`, including one routed straight
+# from the queue (citizens saw "received" while the police already had it). An agent cannot pick
+# `referred` by hand from `received`: only a referral makes a case referred from there.
+REFERRAL_MOVES = frozenset({S.RECEIVED, S.TRIAGED, S.IN_PROGRESS, S.REOPENED})
 # Statuses in which the case is finished for SLA purposes.
 TERMINAL = frozenset({S.RESOLVED, S.CLOSED, S.REJECTED, S.DUPLICATE})
 

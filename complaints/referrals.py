@@ -1,36 +1,94 @@
-"""Referrals to partner agencies: create under the disclosure gate, deliver at least once with
-one transfer record per delivery id, retry transient failures, resend, and the agency's actions."""
+"""Referrals to partner agencies. The referral is the outbox row and keeps no copy of the case
+data: every release (each webhook or e-mail delivery attempt, retries and resends included; each
+agency API fetch; each agency inbox page) asks the disclosure gate at that moment, about the same
+basis, and sends the case minimised as it is then. A refused release sends nothing, writes no
+transfer record and withdraws the referral with the gate's reason code. Each release that sends
+bytes is one transfer record (field names and the SHA-256 of those bytes)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import time
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-import httpx
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from privacy import transfer_log
-from privacy.disclosure import Decision, disclosure_decide
-from privacy.models import TransferRecord
+from privacy.disclosure import Decision, DisclosureRefused, disclosure_decide
+from privacy.models import Basis, Consent, TransferRecord
 from privacy.services import access_log_record
 
-from . import lifecycle
-from .models import Agency, Complaint, Referral, ReferralAttempt, ReturnedData, Role, Status, TimelineEvent
+from . import delivery, lifecycle
+from .access import Can, require
+from .delivery import (  # noqa: F401 - webhook_headers is part of this module's public face
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    webhook_headers,
+)
+from .models import Agency, Complaint, Referral, ReferralAttempt, ReturnedData, Status, TimelineEvent
 
 log = logging.getLogger(__name__)
 State = Referral.State
-TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+# What the agency is told when the gate withdraws a referral: the reason code (stable, for
+# machines), what it means and what the agency must do. Codes are the gate's refusal codes, with
+# `consent_withdrawn` told apart from a consent that never covered the referral.
+WITHDRAWAL: dict[str, tuple[str, str]] = {
+    "consent_withdrawn": (
+        gettext_noop("The data owner withdrew the consent this referral rested on."),
+        gettext_noop("Do not use the data received under this referral any further."),
+    ),
+    "no_consent": (
+        gettext_noop("No consent of the data owner in force covers this referral any more."),
+        gettext_noop("Do not use the data received under this referral any further."),
+    ),
+    "no_agreement": (
+        gettext_noop(
+            "No data-sharing agreement in force covers this case's category and purpose (for "
+            "example, the agreement expired)."
+        ),
+        gettext_noop("Renew the agreement with the centre; the centre may then refer the case again."),
+    ),
+    "no_legal_order": (
+        gettext_noop("The legal order this referral rested on is no longer recorded."),
+        gettext_noop("Send the centre the order again; the centre may then refer the case again."),
+    ),
+    "restricted": (
+        gettext_noop("The data owner restricted the processing of their data (PDPA s.34)."),
+        gettext_noop(
+            "Keep the data you hold stored but do not use it until the centre tells you the "
+            "restriction is lifted."
+        ),
+    ),
+    "erased": (
+        gettext_noop("The data owner's personal data was erased (PDPA s.33)."),
+        gettext_noop(
+            "Erase the personal data of this case from your copy unless a law requires you to keep it."
+        ),
+    ),
+    "agency_inactive": (
+        gettext_noop("Your agency is not active at the centre."),
+        gettext_noop("Contact the centre."),
+    ),
+}
+_OTHER = (
+    gettext_noop("The disclosure gate refused to release this case."),
+    gettext_noop("Contact the centre."),
+)
+
+
+def withdrawal_view(referral: Referral) -> dict[str, Any]:
+    """What an agency (or the desk) is shown for a withdrawn referral: no case data."""
+    reason, instruction = WITHDRAWAL.get(referral.withdrawn_reason, _OTHER)
+    return {
+        "reason_code": referral.withdrawn_reason,
+        "reason": gettext(reason),
+        "instruction": gettext(instruction),
+        "withdrawn_at": referral.withdrawn_at,
+    }
 
 
 def _actor_label(actor: Any) -> str:
@@ -51,9 +109,8 @@ def referral_create(
 ) -> Referral:
     """Ask the gate, then write the referral (the outbox row) and its timeline entry in one
     transaction; delivery is enqueued after commit. A refusal raises DisclosureRefused and writes
-    nothing."""
-    if getattr(actor, "role", None) not in (Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR):
-        raise PermissionError(_("Only centre agents, supervisors and administrators route cases."))
+    nothing. Nothing leaves here: the delivery (or the agency's read) asks the gate again."""
+    require(actor, Can.CASE_ROUTE)
     with transaction.atomic():
         complaint = (
             Complaint.objects.select_for_update(of=("self",))
@@ -77,8 +134,9 @@ def referral_create(
             purpose=purpose,
             basis=basis,
             basis_reference=decision.basis_reference[:300],
+            consent_id=decision.basis_id if basis == Basis.CONSENT else None,
+            legal_order_id=decision.basis_id if basis == Basis.LEGAL_ORDER else None,
             fields=decision.fields,
-            payload=decision.body.decode(),
             payload_sha256=decision.sha256,
             created_by=actor,
             state=State.AVAILABLE if method == "api" else State.PENDING,
@@ -90,7 +148,7 @@ def referral_create(
             text=f"{agency.name_th} / {agency.name_en}",
             actor=actor,
         )
-        if lifecycle.can_transition(complaint.status, Status.REFERRED):
+        if complaint.status in lifecycle.REFERRAL_MOVES:
             previous = complaint.status
             complaint.status = Status.REFERRED
             complaint.save(update_fields=["status", "updated_at"])
@@ -103,135 +161,169 @@ def referral_create(
                 actor=actor,
             )
         if method != "api":
-            from occ import outbox
-
-            outbox.enqueue("complaints.tasks.referral_deliver", referral.pk)
+            _enqueue(referral)
     return referral
 
 
-def _claim(referral_id: int) -> bool:
-    now = timezone.now()
-    lease = now - timedelta(seconds=settings.OCC_DELIVERY_LEASE_SECONDS)
-    return bool(
-        Referral.objects.filter(pk=referral_id)
-        .filter(Q(state__in=[State.PENDING, State.RETRYING]) | Q(state=State.SENDING, claimed_at__lt=lease))
-        .update(state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+def _enqueue(referral: Referral) -> None:
+    from .tasks import referral_deliver
+
+    delivery.delivery_enqueue(referral_deliver, referral.pk)
+
+
+# --- the gate, asked at each release -------------------------------------------------------------
+
+
+def _reason_code(referral: Referral, refused: DisclosureRefused) -> str:
+    if (
+        refused.code == "no_consent"
+        and referral.consent_id
+        and Consent.objects.filter(pk=referral.consent_id, withdrawn_at__isnull=False).exists()
+    ):
+        return "consent_withdrawn"
+    return refused.code
+
+
+def referral_gate(referral: Referral) -> Decision:
+    """Ask the gate now about this referral's basis (the same consent or legal order; an agreement
+    in force now), the subject's state now, and minimise the case as it is now. Raises
+    DisclosureRefused."""
+    complaint = Complaint.objects.select_related("complainant", "category").get(pk=referral.complaint_id)
+    agency = Agency.objects.get(pk=referral.agency_id)
+    return disclosure_decide(
+        complaint=complaint,
+        recipient=agency,
+        purpose=referral.purpose,
+        basis=referral.basis,
+        # 0 matches no row: a referral whose consent or order is gone is refused, never re-based
+        consent_id=(referral.consent_id or 0) if referral.basis == Basis.CONSENT else None,
+        legal_order_id=(referral.legal_order_id or 0) if referral.basis == Basis.LEGAL_ORDER else None,
     )
 
 
-class TransientDeliveryError(Exception):
-    pass
+def referral_withdraw(*, referral: Referral, reason_code: str, actor: Any = None) -> bool:
+    """The gate refused a release: the referral is withdrawn with the reason code (kept in its
+    state, its attempt log and the case timeline, where agents and supervisors see it); pending and
+    retrying deliveries stop. True if this call withdrew it."""
+    with transaction.atomic():
+        changed = (
+            Referral.objects.filter(pk=referral.pk)
+            .exclude(state=State.WITHDRAWN)
+            .update(
+                state=State.WITHDRAWN,
+                withdrawn_at=timezone.now(),
+                withdrawn_reason=reason_code[:40],
+                next_attempt_at=None,
+                claimed_at=None,
+                last_error=WITHDRAWAL.get(reason_code, _OTHER)[0][:500],  # a msgid, translated where shown
+            )
+        )
+        if changed:
+            ReferralAttempt.objects.create(
+                referral=referral, kind=ReferralAttempt.Kind.REFUSED, ok=False, error=reason_code[:500]
+            )
+            TimelineEvent.objects.create(
+                complaint_id=referral.complaint_id,
+                kind=TimelineEvent.Kind.REFERRAL_WITHDRAWN,
+                is_public=False,
+                # stored, so language-neutral: agency code and the reason code
+                text=f"{referral.agency.code}: {reason_code}",
+                actor=actor if getattr(actor, "pk", None) else None,
+            )
+    referral.refresh_from_db()
+    return bool(changed)
 
 
-class PermanentDeliveryError(Exception):
-    pass
+def referrals_recheck(*, complaint_ids: list[int]) -> int:
+    """Ask the gate about every referral of these cases that is not withdrawn, and withdraw the
+    ones it refuses now (so a restriction or erasure stops pending and retrying deliveries at
+    once, not only at their next attempt). Returns how many were withdrawn."""
+    withdrawn = 0
+    for referral in Referral.objects.filter(complaint_id__in=complaint_ids).exclude(state=State.WITHDRAWN):
+        try:
+            referral_gate(referral)
+        except DisclosureRefused as refused:
+            withdrawn += referral_withdraw(referral=referral, reason_code=_reason_code(referral, refused))
+    return withdrawn
 
 
-def webhook_headers(
-    *, secret: str, delivery_id: str, body: bytes, timestamp: int | None = None
-) -> dict[str, str]:
-    ts = str(timestamp if timestamp is not None else int(time.time()))
-    signature = hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return {
-        "Content-Type": "application/json; charset=utf-8",
-        "X-OCC-Delivery": delivery_id,
-        "X-OCC-Timestamp": ts,
-        "X-OCC-Signature": f"sha256={signature}",
-    }
+# --- delivery ------------------------------------------------------------------------------------
 
 
-def _http_client() -> httpx.Client:
-    timeout = httpx.Timeout(settings.OCC_WEBHOOK_READ_TIMEOUT, connect=settings.OCC_WEBHOOK_CONNECT_TIMEOUT)
-    return httpx.Client(timeout=timeout, follow_redirects=False)
-
-
-def _send_webhook(referral: Referral) -> int:
+def _send(referral: Referral, body: bytes) -> int:
     agency = referral.agency
-    if not agency.webhook_url or not agency.webhook_secret:
-        # stored as the delivery's error (evidence): kept in English, translated where shown
-        raise PermanentDeliveryError(gettext_noop("the agency has no webhook URL or secret configured"))
-    body = referral.payload.encode()
-    headers = webhook_headers(secret=agency.webhook_secret, delivery_id=str(referral.delivery_id), body=body)
-    try:
-        with _http_client() as client:
-            response = client.post(agency.webhook_url, content=body, headers=headers)
-    except (httpx.TimeoutException, httpx.TransportError) as exc:
-        raise TransientDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
-    if 200 <= response.status_code < 300:
-        return response.status_code
-    if response.status_code in TRANSIENT_STATUS:
-        raise TransientDeliveryError(f"HTTP {response.status_code}")
-    raise PermanentDeliveryError(f"HTTP {response.status_code}")
-
-
-def _send_email(referral: Referral) -> int:
-    agency = referral.agency
-    if not agency.delivery_email:
-        raise PermanentDeliveryError(gettext_noop("the agency has no designated e-mail address"))
-    message = EmailMessage(
-        subject=f"[1212 OCC] {referral.complaint.reference} ({referral.delivery_id})",
-        body=(
-            "ศูนย์รับเรื่องร้องเรียนปัญหาออนไลน์ 1212 ส่งต่อเรื่องร้องเรียนตามข้อมูลแนบ (JSON)\n"
-            "The 1212 Online Complaint Center refers the attached case (JSON).\n"
-            f"Delivery id: {referral.delivery_id}\nBasis: {referral.basis} ({referral.basis_reference})\n"
-        ),
-        to=[agency.delivery_email],
-        headers={"X-OCC-Delivery": str(referral.delivery_id)},
-    )
-    message.attach(f"{referral.complaint.reference}.json", referral.payload.encode(), "application/json")
-    try:
-        message.send()
-    except OSError as exc:
-        raise TransientDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
-    return 250
+    delivery_id = str(referral.delivery_id)
+    if referral.delivery_method == "email":
+        return delivery.email_send(
+            agency,
+            subject=f"[1212 OCC] {referral.complaint.reference} ({delivery_id})",
+            text=(
+                "ศูนย์รับเรื่องร้องเรียนปัญหาออนไลน์ 1212 ส่งต่อเรื่องร้องเรียนตามข้อมูลแนบ (JSON)\n"
+                "The 1212 Online Complaint Center refers the attached case (JSON).\n"
+                f"Delivery id: {delivery_id}\nBasis: {referral.basis} ({referral.basis_reference})\n"
+            ),
+            delivery_id=delivery_id,
+            filename=f"{referral.complaint.reference}.json",
+            body=body,
+            kind="referral",
+        )
+    return delivery.webhook_post(agency, delivery_id=delivery_id, body=body, kind="referral")
 
 
 def referral_deliver(*, referral_id: int) -> str:
-    """Deliver once per claim. The HTTP call happens outside any transaction; success appends the
-    one transfer record for this delivery id (a repeat finds it and appends nothing)."""
-    if not _claim(referral_id):
+    """Deliver once per claim. The gate is asked first, on every attempt; a refusal withdraws the
+    referral and sends nothing. The HTTP call happens outside any transaction; success appends the
+    transfer record of this release (a repeat of the same bytes finds it and appends nothing)."""
+    if not delivery.claim(Referral, referral_id, [State.PENDING, State.RETRYING]):
         return "not-claimed"
     referral = Referral.objects.select_related("agency", "complaint").get(pk=referral_id)
     try:
-        code = _send_email(referral) if referral.delivery_method == "email" else _send_webhook(referral)
+        decision = referral_gate(referral)
+    except DisclosureRefused as refused:
+        referral_withdraw(referral=referral, reason_code=_reason_code(referral, refused))
+        return "withdrawn"
+    try:
+        code = _send(referral, decision.body)
     except TransientDeliveryError as exc:
-        return _failed(referral, str(exc), permanent=False)
+        return _failed(referral, str(exc), permanent=False, sha256=decision.sha256)
     except PermanentDeliveryError as exc:
-        return _failed(referral, str(exc), permanent=True)
+        return _failed(referral, str(exc), permanent=True, sha256=decision.sha256)
     with transaction.atomic():
         _transfer_record(
             referral,
+            decision,
             kind=TransferRecord.Kind.DISCLOSURE,
             recipient=referral.agency.code,
             actor=_actor_label(referral.created_by),
         )
-        Referral.objects.filter(pk=referral.pk).update(
+        # withdrawn meanwhile: the bytes left (the record says so) but the state stays withdrawn
+        Referral.objects.filter(pk=referral.pk, state=State.SENDING).update(
             state=State.DELIVERED, delivered_at=timezone.now(), last_error="", next_attempt_at=None
         )
-        ReferralAttempt.objects.create(referral=referral, ok=True, status_code=code)
+        Referral.objects.filter(pk=referral.pk).update(
+            fields=decision.fields,
+            payload_sha256=decision.sha256,
+            basis_reference=decision.basis_reference[:300],
+        )
+        ReferralAttempt.objects.create(
+            referral=referral, ok=True, status_code=code, payload_sha256=decision.sha256
+        )
         Agency.objects.filter(pk=referral.agency_id).update(
             failure_count=0, last_error="", next_attempt_at=None
         )
     return "delivered"
 
 
-def _categories(fields: list[str]) -> list[str]:
-    cats = {"case_facts"}
-    for f in fields:
-        cats.add("identity" if f.startswith("complainant.") else f.split(".", 1)[1])
-    return sorted(cats)
+def _failed(referral: Referral, error: str, *, permanent: bool, sha256: str = "") -> str:
+    from django.db.models import F
 
-
-def _failed(referral: Referral, error: str, *, permanent: bool) -> str:
     attempts = Referral.objects.get(pk=referral.pk).attempts
-    final = permanent or attempts >= settings.OCC_DELIVERY_MAX_ATTEMPTS
-    delay = settings.OCC_DELIVERY_BACKOFF_SECONDS * (2 ** max(0, attempts - 1))
-    next_at = None if final else timezone.now() + timedelta(seconds=delay)
+    final, next_at = delivery.backoff(attempts, permanent=permanent)
     with transaction.atomic():
         Referral.objects.filter(pk=referral.pk, state=State.SENDING).update(
             state=State.FAILED if final else State.RETRYING, last_error=error[:500], next_attempt_at=next_at
         )
-        ReferralAttempt.objects.create(referral=referral, ok=False, error=error[:500])
+        ReferralAttempt.objects.create(referral=referral, ok=False, error=error[:500], payload_sha256=sha256)
         Agency.objects.filter(pk=referral.agency_id).update(
             failure_count=F("failure_count") + 1, last_error=error[:500], next_attempt_at=next_at
         )
@@ -247,21 +339,13 @@ def _failed(referral: Referral, error: str, *, permanent: bool) -> str:
 
 def referrals_due(now=None) -> list[int]:
     """Referrals whose retry time has come, and deliveries whose worker died mid-way."""
-    now = now or timezone.now()
-    lease = now - timedelta(seconds=settings.OCC_DELIVERY_LEASE_SECONDS)
-    return list(
-        Referral.objects.filter(
-            Q(state=State.RETRYING, next_attempt_at__lte=now)
-            | Q(state=State.SENDING, claimed_at__lt=lease)
-            | Q(state=State.PENDING, created_at__lt=lease)
-        ).values_list("id", flat=True)[:500]
-    )
+    return delivery.due(Referral, now)
 
 
 def referral_resend(*, referral: Referral, actor: Any) -> Referral:
-    """A supervisor sends a failed referral again: same delivery id, same payload, history kept."""
-    if getattr(actor, "role", None) not in (Role.SUPERVISOR, Role.ADMINISTRATOR):
-        raise PermissionError(_("Only supervisors resend failed referrals."))
+    """A supervisor sends a failed referral again: same delivery id, history kept; the gate is
+    asked again when it goes (a withdrawn referral is never resent)."""
+    require(actor, Can.REFERRAL_RESEND)
     with transaction.atomic():
         changed = Referral.objects.filter(pk=referral.pk, state=State.FAILED).update(
             state=State.PENDING, attempts=0, next_attempt_at=None
@@ -272,9 +356,7 @@ def referral_resend(*, referral: Referral, actor: Any) -> Referral:
                 % {"state": referral.get_state_display()}
             )
         ReferralAttempt.objects.create(referral=referral, kind=ReferralAttempt.Kind.RESEND, actor=actor)
-        from occ import outbox
-
-        outbox.enqueue("complaints.tasks.referral_deliver", referral.pk)
+        _enqueue(referral)
     referral.refresh_from_db()
     return referral
 
@@ -295,40 +377,69 @@ class AgencyActor:
         return self.user.username if self.user is not None else self.label
 
 
-def _transfer_record(referral: Referral, *, kind: str, recipient: str, actor: str) -> None:
-    """One transfer-log record of this referral's minimised payload (a delivery or an agency read)."""
+def _transfer_record(
+    referral: Referral, decision: Decision, *, kind: str, recipient: str, actor: str
+) -> None:
+    """One transfer-log record of one release: the fields and the SHA-256 of the exact bytes sent."""
     transfer_log.transfer_append(
         kind=kind,
         recipient=recipient,
         complaint_reference=referral.complaint.reference,
         basis=referral.basis,
-        basis_reference=referral.basis_reference,
+        basis_reference=decision.basis_reference,
         purpose=referral.purpose,
-        data_categories=_categories(referral.fields),
-        fields=referral.fields,
-        payload_sha256=referral.payload_sha256,
+        data_categories=decision.data_categories,
+        fields=decision.fields,
+        payload_sha256=decision.sha256,
         actor=actor,
         delivery_id=str(referral.delivery_id),
     )
 
 
-def referral_agency_read(*, referral: Referral, actor: AgencyActor) -> dict[str, Any]:
-    """The minimised payload. Every read of case data by an agency is a transfer-log record, and,
-    when an officer (not the agency's system) reads it, an entry in the staff access log too."""
-    import json
+@dataclass(frozen=True)
+class AgencyRead:
+    """What one agency read got: the case minimised now (and its exact bytes), or, for a
+    withdrawn referral, no case data and the withdrawal (reason code, what to do)."""
 
-    _transfer_record(
-        referral, kind=TransferRecord.Kind.AGENCY_READ, recipient=actor.agency.code, actor=actor.name
-    )
-    if actor.user is not None:
-        access_log_record(
-            actor=actor.user,
-            action="view",
-            object_type="referral",
-            rows=[(referral.complaint.complainant_id, referral.complaint_id, referral.pk)],
-            fields=referral.fields,
-        )
-    return json.loads(referral.payload)
+    case: dict[str, Any] | None
+    body: bytes | None = None
+    sha256: str = ""
+    withdrawal: dict[str, Any] | None = None
+
+
+def referral_agency_read(*, referral: Referral, actor: AgencyActor) -> AgencyRead:
+    """Each read asks the gate now. Released: the case as it is now, one transfer-log record (its
+    fields and the SHA-256 of the canonical bytes returned) and, when an officer (not the agency's
+    system) reads it, an entry in the staff access log. Refused or withdrawn: no data, no record."""
+    if referral.state != State.WITHDRAWN:
+        try:
+            decision = referral_gate(referral)
+        except DisclosureRefused as refused:
+            referral_withdraw(referral=referral, reason_code=_reason_code(referral, refused))
+        else:
+            with transaction.atomic():
+                _transfer_record(
+                    referral,
+                    decision,
+                    kind=TransferRecord.Kind.AGENCY_READ,
+                    recipient=actor.agency.code,
+                    actor=actor.name,
+                )
+                Referral.objects.filter(pk=referral.pk).update(
+                    fields=decision.fields,
+                    payload_sha256=decision.sha256,
+                    basis_reference=decision.basis_reference[:300],
+                )
+                if actor.user is not None:
+                    access_log_record(
+                        actor=actor.user,
+                        action="view",
+                        object_type="referral",
+                        rows=[(referral.complaint.complainant_id, referral.complaint_id, referral.pk)],
+                        fields=decision.fields,
+                    )
+            return AgencyRead(case=decision.payload, body=decision.body, sha256=decision.sha256)
+    return AgencyRead(case=None, withdrawal=withdrawal_view(referral))
 
 
 def referral_acknowledge(
@@ -338,7 +449,8 @@ def referral_acknowledge(
         ref = Referral.objects.select_for_update().get(pk=referral.pk)
         if ref.acknowledged_at is None:
             ref.acknowledged_at = timezone.now()
-            ref.state = State.ACKNOWLEDGED
+            if ref.state != State.WITHDRAWN:  # a withdrawn referral stays withdrawn
+                ref.state = State.ACKNOWLEDGED
             if agency_case_reference:
                 ref.agency_case_reference = agency_case_reference[:100]
             ref.save(update_fields=["acknowledged_at", "state", "agency_case_reference"])

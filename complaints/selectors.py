@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from privacy.services import access_log_record
 
-from .models import Agency, Attachment, Category, Complaint, Referral, Role, TimelineEvent
-from .permissions import can_read_cases
+from . import access
+from .access import Can
+from .models import Agency, Attachment, Category, Complaint, Referral, TimelineEvent
 from .services import tracking_code_hash
 
 PERSONAL_FIELDS = ["name", "phone", "email", "address"]
@@ -26,14 +27,10 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True)
 
 
-def complaint_visible(*, actor) -> QuerySet[Complaint]:
-    """Every complaint the actor may see: centre staff all; an agency officer only the cases
-    referred to their agency; everyone else none."""
-    if can_read_cases(actor):
-        return Complaint.objects.all()
-    if getattr(actor, "role", None) == Role.AGENCY_OFFICER and getattr(actor, "agency_id", None):
-        return Complaint.objects.filter(referrals__agency_id=actor.agency_id).distinct()
-    return Complaint.objects.none()
+def complaint_visible(*, actor, need: Can = Can.CASE_READ) -> QuerySet[Complaint]:
+    """Every complaint the actor may reach (the access layer decides): centre staff all; agency
+    officers none here (they reach case data only through their referrals)."""
+    return access.complaints_reachable(actor, need=need)
 
 
 @dataclass(frozen=True)
@@ -51,6 +48,7 @@ class ComplaintFilters:
 
 
 def complaint_list(*, actor, filters: ComplaintFilters) -> QuerySet[Complaint]:
+    access.require(actor, Can.CASE_READ)
     qs = complaint_visible(actor=actor).select_related("category", "complainant", "assigned_to")
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -75,19 +73,16 @@ def complaint_list(*, actor, filters: ComplaintFilters) -> QuerySet[Complaint]:
     return qs
 
 
-def complaint_get(*, actor, reference: str) -> Complaint:
-    try:
-        return (
-            complaint_visible(actor=actor)
-            .select_related("category", "complainant", "assigned_to")
-            .prefetch_related(
-                Prefetch("events", queryset=TimelineEvent.objects.select_related("actor")),
-                Prefetch("attachments", queryset=Attachment.objects.all()),
-            )
-            .get(reference=reference.strip().upper())
-        )
-    except Complaint.DoesNotExist as exc:
-        raise Http404 from exc
+def complaint_get(*, actor, reference: str, need: Can = Can.CASE_READ) -> Complaint:
+    return access.access_complaint(
+        actor,
+        reference,
+        need=need,
+        queryset=Complaint.objects.select_related("category", "complainant", "assigned_to").prefetch_related(
+            Prefetch("events", queryset=TimelineEvent.objects.select_related("actor")),
+            Prefetch("attachments", queryset=Attachment.objects.all()),
+        ),
+    )
 
 
 def personal_data_read_log(*, actor, complaints: list[Complaint], action: str) -> None:
@@ -104,13 +99,7 @@ def personal_data_read_log(*, actor, complaints: list[Complaint], action: str) -
 
 
 def attachment_get(*, actor, pk: int) -> Attachment:
-    try:
-        attachment = Attachment.objects.select_related("complaint").get(pk=pk)
-    except Attachment.DoesNotExist as exc:
-        raise Http404 from exc
-    if not complaint_visible(actor=actor).filter(pk=attachment.complaint_id).exists():
-        raise Http404
-    return attachment
+    return access.access_attachment(actor, pk)
 
 
 @dataclass(frozen=True)
@@ -217,23 +206,15 @@ def complaint_track(*, reference: str, tracking_code: str) -> Tracked:
 
 def referral_for_agency(*, agency_id: int, delivery_id) -> Referral:
     """A referral as its agency sees it; another agency's is 404 (no existence oracle)."""
-    ref = (
-        Referral.objects.filter(agency_id=agency_id, delivery_id=delivery_id)
-        .select_related("complaint", "agency")
-        .first()
-    )
-    if ref is None:
-        raise Http404
-    return ref
+    return access.access_agency_referral(agency_id=agency_id, delivery_id=delivery_id)
 
 
 def referrals_for_agency(*, agency_id: int, state: str | None = None) -> QuerySet[Referral]:
-    qs = Referral.objects.filter(agency_id=agency_id).select_related("complaint", "complaint__category")
+    qs = access.agency_referrals(agency_id=agency_id).select_related("complaint", "complaint__category")
     return qs.filter(state=state) if state else qs
 
 
 def referrals_for_supervision(*, actor, state: str | None = None) -> QuerySet[Referral]:
-    if getattr(actor, "role", None) not in (Role.SUPERVISOR, Role.ADMINISTRATOR, Role.AGENT):
-        return Referral.objects.none()
-    qs = Referral.objects.select_related("complaint", "agency")
+    access.require(actor, Can.REFERRAL_QUEUE)
+    qs = access.referrals_reachable(actor).select_related("complaint", "agency")
     return qs.filter(state=state) if state else qs

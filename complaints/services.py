@@ -23,6 +23,7 @@ from privacy.minimum_data import identity_check
 from privacy.ops.services.policy import policy_record_for_complaint
 
 from . import lifecycle
+from .access import Can, actor_can, require
 from .evidence import CheckedFile, evidence_discard, evidence_store
 from .models import (
     Attachment,
@@ -32,7 +33,6 @@ from .models import (
     Complaint,
     Priority,
     ReferenceCounter,
-    Role,
     Status,
     TimelineEvent,
     User,
@@ -235,13 +235,14 @@ def complaint_register(
 
 
 def _require_centre_staff(actor: User) -> None:
-    if not actor.is_centre_staff or actor.role == Role.PRIVACY_OFFICER:
-        raise PermissionError("Only centre agents, supervisors and administrators work cases.")
+    require(actor, Can.CASE_WORK)
 
 
 def complaint_status_change(
-    *, complaint: Complaint, actor: User, to_status: str, note: str = ""
+    *, complaint: Complaint, actor: User, to_status: str, note: str = "", note_public: bool = False
 ) -> Complaint:
+    """The status change is public (the citizen tracks it); its note is public only when the agent
+    says so (`note_public`), otherwise it is an internal note beside the change."""
     _require_centre_staff(actor)
     with transaction.atomic():
         locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
@@ -256,9 +257,17 @@ def complaint_status_change(
             is_public=True,
             from_status=previous,
             to_status=to_status,
-            text=note,
+            text=note.strip() if note_public else "",
             actor=actor,
         )
+        if note.strip() and not note_public:
+            TimelineEvent.objects.create(
+                complaint=locked,
+                kind=TimelineEvent.Kind.INTERNAL_NOTE,
+                is_public=False,
+                text=note.strip(),
+                actor=actor,
+            )
     return locked
 
 
@@ -277,9 +286,9 @@ def complaint_note_add(*, complaint: Complaint, actor: User, text: str, public: 
 
 def complaint_assign(*, complaint: Complaint, actor: User, assignee: User | None) -> Complaint:
     _require_centre_staff(actor)
-    if assignee is not None and assignee.role not in {Role.AGENT, Role.SUPERVISOR}:
+    if assignee is not None and not actor_can(assignee, Can.CASE_ASSIGNABLE):
         raise ValidationError({"assignee": ["Cases are assigned to agents or supervisors."]})
-    if actor.role == Role.AGENT and assignee is not None and assignee.pk != actor.pk:
+    if assignee is not None and assignee.pk != actor.pk and not actor_can(actor, Can.CASE_ASSIGN_OTHERS):
         raise PermissionError("Agents may take a case themselves; supervisors assign to others.")
     with transaction.atomic():
         complaint.assigned_to = assignee

@@ -74,3 +74,23 @@ def transfer_log_seal() -> int:
     from privacy.transfer_log import seal
 
     return seal().head_seq
+
+
+@shared_task(bind=True, acks_late=True)
+def notice_deliver(self, notice_id: int) -> str:
+    """Deliver one recipient notice; safe to run twice (a conditional claim; one transfer record)."""
+    from .notices import notice_deliver as deliver
+
+    return deliver(notice_id=notice_id)
+
+
+@shared_task
+def notices_retry_due() -> int:
+    """Beat: queue (outbox, then a relay pass) recipient notices whose back-off has passed or whose worker died."""
+    from .notices import notices_due
+
+    ids = notices_due()
+    for notice_id in ids:
+        outbox.enqueue(notice_deliver, notice_id)
+    outbox.relay_now()
+    return len(ids)

@@ -74,6 +74,7 @@ api_v1 = [
     ),
     # agency API (officers and agency systems)
     path("api/v1/agency/referrals/", agency.ReferralListView.as_view(), name="agency-referrals"),
+    path("api/v1/agency/notices/", agency.NoticeListView.as_view(), name="agency-notices"),
     path(
         "api/v1/agency/referrals/<uuid:delivery_id>/",
         agency.ReferralDetailView.as_view(),

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from complaints.models import Role
+from complaints.access import Can, require
 from complaints.permissions import IsStaff
 from occ.api.views import StaffAPIView
 
 from . import transfer_log
 from .models import TransferRecord
 
-AUDIT_ROLES = {Role.AUDITOR, Role.PRIVACY_OFFICER, Role.ADMINISTRATOR}
 COLUMNS = [*transfer_log.HASHED_FIELDS, "hash"]
 
 
 def _auditor(user) -> None:
-    if getattr(user, "role", None) not in AUDIT_ROLES:
-        raise Http404
+    require(user, Can.AUDIT_TRANSFERS)
 
 
 class TransferLogView(StaffAPIView):

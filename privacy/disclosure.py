@@ -135,6 +135,9 @@ class Decision:
     body: bytes = field(repr=False)
     sha256: str = ""
     redactions: dict[str, int] = field(default_factory=dict)
+    # the consent or legal order the decision rests on (None for an agreement), so that each later
+    # release asks about the same one
+    basis_id: int | None = None
 
     @property
     def data_categories(self) -> list[str]:
@@ -305,6 +308,12 @@ def disclosure_decide(
         raise DisclosureRefused(
             "unknown_purpose", gettext_noop("Unknown purpose: %(purpose)s."), {"purpose": purpose}
         )
+    if complaint.complainant.anonymised_at:
+        raise DisclosureRefused(
+            "erased",
+            gettext_noop("The data owner's personal data was erased (PDPA s.33); nothing may be disclosed."),
+            status=409,
+        )
     if complaint.complainant.processing_restricted_at:
         raise DisclosureRefused(
             "restricted",
@@ -321,8 +330,10 @@ def disclosure_decide(
             {"agency": Localised(recipient)},
         )
 
+    basis_id = None
     if basis == Basis.CONSENT:
         consent = _consent(complaint, recipient, purpose, consent_id)
+        basis_id = consent.pk
         fields = [f for f in consent.fields if f in DISCLOSABLE_FIELDS]
         reference = CONSENT_REFERENCE % {
             "id": consent.pk,
@@ -335,6 +346,7 @@ def disclosure_decide(
         reference = AGREEMENT_REFERENCE % {"id": agreement.pk, "ref": agreement.legal_reference}
     elif basis == Basis.LEGAL_ORDER:
         order = _legal_order(complaint, recipient, legal_order_id)
+        basis_id = order.pk
         fields = [f for f in (order.fields or DISCLOSABLE_FIELDS) if f in DISCLOSABLE_FIELDS]
         reference = ORDER_REFERENCE % {
             "ref": order.reference,
@@ -367,4 +379,5 @@ def disclosure_decide(
         body=body,
         sha256=hashlib.sha256(body).hexdigest(),
         redactions=redactions,
+        basis_id=basis_id,
     )

@@ -147,11 +147,14 @@ class LegalOrder(models.Model):
 
 
 class TransferRecord(AppendOnly):
-    """One record per disclosure and per agency read of case data; hash-chained (X-Road style)."""
+    """One record per release of case data (each delivery that sent bytes, each agency read) and per
+    notice to a recipient; hash-chained (X-Road style). `payload_sha256` is the SHA-256 of the
+    exact bytes of that release."""
 
     class Kind(models.TextChoices):
         DISCLOSURE = "disclosure", "disclosure"
         AGENCY_READ = "agency_read", "agency read"
+        NOTICE = "notice", "notice to a recipient"
 
     seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField()
@@ -173,10 +176,13 @@ class TransferRecord(AppendOnly):
     class Meta:
         ordering = ["seq"]
         constraints = [
+            # At-least-once delivery: a repeat of the same release (same delivery id, same bytes)
+            # finds its record; a later release of the same delivery with other bytes (the case was
+            # rectified in between) is a release of its own.
             models.UniqueConstraint(
-                fields=["delivery_id"],
-                condition=models.Q(kind="disclosure"),
-                name="one_disclosure_record_per_delivery",
+                fields=["delivery_id", "payload_sha256"],
+                condition=models.Q(kind__in=["disclosure", "notice"]),
+                name="one_record_per_release",
             ),
         ]
 

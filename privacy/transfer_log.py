@@ -1,5 +1,5 @@
-"""The transfer log: one append-only, hash-chained record per disclosure and per agency read of
-case data. ``verify`` recomputes the chain and names the first broken or missing record; ``seal``
+"""The transfer log: one append-only, hash-chained record per release of case data (each delivery
+that sent bytes, each agency read) and per notice to a recipient. ``verify`` recomputes the chain and names the first broken or missing record; ``seal``
 signs the chain head with the centre's Ed25519 key so an auditor can later prove nothing was
 rewritten."""
 
@@ -62,9 +62,13 @@ def transfer_append(
     actor: str,
     delivery_id: str,
 ) -> TransferRecord:
-    """Append one record. A second disclosure record for the same delivery id returns the first."""
-    if kind == TransferRecord.Kind.DISCLOSURE:
-        existing = TransferRecord.objects.filter(kind=kind, delivery_id=delivery_id).first()
+    """Append one record. A disclosure or notice already recorded for the same delivery id and the
+    same bytes (a repeat of the same release under at-least-once delivery) returns the first."""
+    once = kind in (TransferRecord.Kind.DISCLOSURE, TransferRecord.Kind.NOTICE)
+    if once:
+        existing = TransferRecord.objects.filter(
+            kind=kind, delivery_id=delivery_id, payload_sha256=payload_sha256
+        ).first()
         if existing:
             return existing
     try:
@@ -94,8 +98,10 @@ def transfer_append(
             head.save(update_fields=["seq", "hash"])
             return record
     except IntegrityError:
-        existing = TransferRecord.objects.filter(kind=kind, delivery_id=delivery_id).first()
-        if existing is None:
+        existing = TransferRecord.objects.filter(
+            kind=kind, delivery_id=delivery_id, payload_sha256=payload_sha256
+        ).first()
+        if not once or existing is None:
             raise
         return existing
 

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from complaints.access import Can, actor_can, require
 from complaints.models import Complaint
-from complaints.permissions import can_read_cases
 from complaints.selectors import complaint_visible
 from privacy.services import access_log_record
 
@@ -19,16 +19,14 @@ from .models import Call, Fax, FaxPage, Recording
 
 
 def _centre_staff(actor) -> None:
-    if not can_read_cases(actor):
-        raise Http404
+    require(actor, Can.MEDIA_READ)
 
 
 # --- calls -----------------------------------------------------------------------------------------
 
 
 def calls_list(*, actor, state: str | None = None, mine: bool = False) -> QuerySet[Call]:
-    if not can_read_cases(actor):
-        return Call.objects.none()
+    require(actor, Can.MEDIA_READ)
     qs = Call.objects.select_related("complaint", "agent")
     if mine:
         qs = qs.filter(agent=actor)
@@ -103,7 +101,7 @@ def complaints_by_caller(*, actor, number: str, purpose: str = "caller look-up")
 def recordings_of(complaint: Complaint, *, actor=None) -> QuerySet[Recording]:
     """A case's recordings: uploaded to it, or of a call linked to it. With ``actor``, nothing
     unless the actor is centre staff (callers that already scoped the complaint may omit it)."""
-    if actor is not None and not can_read_cases(actor):
+    if actor is not None and not actor_can(actor, Can.MEDIA_READ):
         return Recording.objects.none()
     return (
         Recording.objects.filter(Q(complaint=complaint) | Q(call__complaint=complaint))
@@ -146,8 +144,7 @@ def recording_access_log(*, actor, recording: Recording, download: bool, detail:
 
 
 def faxes_list(*, actor, needs_transcription: bool | None = True) -> QuerySet[Fax]:
-    if not can_read_cases(actor):
-        return Fax.objects.none()
+    require(actor, Can.MEDIA_READ)
     qs = Fax.objects.select_related("complaint").prefetch_related(
         Prefetch("page_previews", queryset=FaxPage.objects.order_by("number"))
     )

@@ -15,9 +15,9 @@ from occ.api.session import VerifiedSessionAuthentication as SessionAuthenticati
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
 
-from .. import referrals, selectors
+from .. import notices, referrals, selectors
 from ..agency_auth import AgencyKeyAuthentication, agency_actor
-from ..models import Referral
+from ..models import RecipientNotice, Referral
 
 
 class AgencyView(StaffAPIView):
@@ -45,6 +45,8 @@ class ReferralRowOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     agency_case_reference = serializers.CharField()
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_reason = serializers.CharField(help_text="the disclosure gate's reason code, when withdrawn")
 
 
 class ReferralListView(AgencyView):
@@ -61,12 +63,44 @@ class ReferralListView(AgencyView):
         return Response(ReferralRowOut(rows[:500], many=True).data)
 
 
+class WithdrawalOut(serializers.Serializer):
+    reason_code = serializers.CharField()
+    reason = serializers.CharField()
+    instruction = serializers.CharField()
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReferralDetailOut(serializers.Serializer):
+    referral = ReferralRowOut()
+    case = serializers.DictField(
+        allow_null=True, help_text="the case minimised now; null when the referral is withdrawn"
+    )
+    case_sha256 = serializers.CharField(
+        allow_null=True,
+        help_text="SHA-256 of the canonical JSON of `case` (sorted keys, no spaces, UTF-8), as logged",
+    )
+    withdrawal = WithdrawalOut(allow_null=True)
+
+
 class ReferralDetailView(AgencyView):
-    @extend_schema(operation_id="agency_referral_get", responses={200: dict, 404: ErrorResponseSerializer})
+    @extend_schema(
+        operation_id="agency_referral_get",
+        responses={200: ReferralDetailOut, 404: ErrorResponseSerializer},
+    )
     def get(self, request, delivery_id):
+        """The gate is asked at each fetch: the case as it is now, or, once withdrawn, no data and
+        the reason code."""
         actor, ref = self.referral(request, delivery_id)
-        payload = referrals.referral_agency_read(referral=ref, actor=actor)
-        return Response({"referral": ReferralRowOut(ref).data, "case": payload})
+        read = referrals.referral_agency_read(referral=ref, actor=actor)
+        ref.refresh_from_db()
+        return Response(
+            {
+                "referral": ReferralRowOut(ref).data,
+                "case": read.case,
+                "case_sha256": read.sha256 or None,
+                "withdrawal": WithdrawalOut(read.withdrawal).data if read.withdrawal else None,
+            }
+        )
 
 
 class AckIn(StrictSerializer):
@@ -130,3 +164,22 @@ class ReferralDataView(AgencyView):
             {"id": row.pk, "kind": row.kind, "returned_by": row.returned_by, "returned_at": row.returned_at},
             status=status.HTTP_201_CREATED,
         )
+
+
+class RecipientNoticeOut(serializers.Serializer):
+    delivery_id = serializers.UUIDField()
+    created_at = serializers.DateTimeField()
+    event = serializers.ChoiceField(choices=RecipientNotice.Event.choices)
+    changed = serializers.ListField(child=serializers.CharField(), help_text="field names, never values")
+    instruction = serializers.CharField(help_text="what the agency must do with its copy")
+    body = serializers.DictField(help_text="the notice exactly as pushed to webhook and e-mail agencies")
+
+
+class NoticeListView(AgencyView):
+    @extend_schema(operation_id="agency_notice_list", responses={200: RecipientNoticeOut(many=True)})
+    def get(self, request):
+        """Notices of rectification, erasure and restriction of data this agency received (no
+        personal data). For an agency that pulls, fetching a notice is its delivery (logged once)."""
+        actor = self.actor(request)
+        rows = notices.notices_for_agency(agency_id=actor.agency.pk, actor=actor.name)
+        return Response(RecipientNoticeOut(rows, many=True).data)

@@ -20,8 +20,9 @@ from privacy.models import DISCLOSABLE_FIELDS, Basis, Consent, Purpose
 from privacy.services import consent_record, consent_withdraw, legal_order_record
 
 from .. import referrals, selectors
+from ..access import Can, access_referral
 from ..models import Agency, Referral
-from ..permissions import IsStaff, can_work_cases
+from ..permissions import IsStaff
 from ..routing import routing_propose
 
 
@@ -30,14 +31,7 @@ def _refusal(exc: DisclosureRefused) -> ApiError:
 
 
 def _worked(request, reference):
-    complaint = selectors.complaint_get(actor=request.user, reference=reference)
-    if not can_work_cases(request.user):
-        raise ApiError(
-            status_code=403,
-            code="permission_denied",
-            message=_("Your role may read this case but not route it."),
-        )
-    return complaint
+    return selectors.complaint_get(actor=request.user, reference=reference, need=Can.CASE_ROUTE)
 
 
 class ReferralOut(serializers.Serializer):
@@ -56,6 +50,8 @@ class ReferralOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     delivered_at = serializers.DateTimeField(allow_null=True)
     acknowledged_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_reason = serializers.CharField(help_text="the disclosure gate's reason code, when withdrawn")
 
 
 class RoutingView(StaffAPIView):
@@ -66,9 +62,7 @@ class RoutingView(StaffAPIView):
     )
     def get(self, request, reference: str):
         """Proposed agencies, and for each what it would receive under a related-agency agreement."""
-        complaint = selectors.complaint_get(actor=request.user, reference=reference)
-        if not can_work_cases(request.user):
-            raise Http404
+        complaint = _worked(request, reference)
         proposals = []
         for p in routing_propose(complaint):
             entry = {
@@ -187,7 +181,11 @@ class ConsentWithdrawView(StaffAPIView):
         if consent is None:
             raise Http404
         consent = consent_withdraw(consent=consent, actor=request.user)
-        return Response({"id": consent.pk, "withdrawn_at": consent.withdrawn_at})
+        # the referrals resting on it stop now (each would be refused at its next release anyway)
+        withdrawn = referrals.referrals_recheck(complaint_ids=[complaint.pk])
+        return Response(
+            {"id": consent.pk, "withdrawn_at": consent.withdrawn_at, "referrals_withdrawn": withdrawn}
+        )
 
 
 class LegalOrderView(StaffAPIView):
@@ -281,9 +279,7 @@ class ReferralResendView(StaffAPIView):
         responses={200: ReferralOut, 403: ErrorResponseSerializer, 409: ErrorResponseSerializer},
     )
     def post(self, request, pk: int):
-        ref = selectors.referrals_for_supervision(actor=request.user).filter(pk=pk).first()
-        if ref is None:
-            raise Http404
+        ref = access_referral(request.user, pk, need=Can.REFERRAL_RESEND)
         try:
             ref = referrals.referral_resend(referral=ref, actor=request.user)
         except ValueError as exc:

@@ -14,8 +14,9 @@ from occ.api.views import StaffAPIView
 from privacy.minimum_data import normalise_phone
 
 from .. import lifecycle, selectors, services
+from ..access import Can
 from ..models import Channel, Status, User
-from ..permissions import IsStaff, can_work_cases
+from ..permissions import IsStaff
 from ..serving import attachment_served
 
 
@@ -132,19 +133,17 @@ class ComplaintDetailView(StaffAPIView):
 
 
 def _worked_complaint(request, reference: str):
-    complaint = selectors.complaint_get(actor=request.user, reference=reference)
-    if not can_work_cases(request.user):
-        raise ApiError(
-            status_code=403,
-            code="permission_denied",
-            message="Your role may read this case but not change it.",
-        )
-    return complaint
+    return selectors.complaint_get(actor=request.user, reference=reference, need=Can.CASE_WORK)
 
 
 class StatusIn(StrictSerializer):
     status = serializers.ChoiceField(choices=Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    is_public = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="show the note to the citizen; otherwise it is an internal note (the status is always shown)",
+    )
 
 
 class ComplaintStatusView(StaffAPIView):
@@ -165,6 +164,7 @@ class ComplaintStatusView(StaffAPIView):
                 actor=request.user,
                 to_status=data.validated_data["status"],
                 note=data.validated_data["note"],
+                note_public=data.validated_data["is_public"],
             )
         except services.TransitionRefused as exc:
             raise ApiError(

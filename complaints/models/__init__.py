@@ -22,6 +22,7 @@ from .core import (  # noqa: F401 - explicit names for type checkers and readers
 from .routing import (  # noqa: F401
     AgencyCredential,
     DeliveryMethod,
+    RecipientNotice,
     Referral,
     ReferralAttempt,
     ReturnedData,

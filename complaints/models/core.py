@@ -67,10 +67,6 @@ class User(AbstractUser):
             ),
         ]
 
-    @property
-    def is_centre_staff(self) -> bool:
-        return self.role in {Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR, Role.PRIVACY_OFFICER}
-
 
 class FieldPolicy(models.TextChoices):
     REQUIRED = "required", _("required")
@@ -224,6 +220,8 @@ class TimelineEvent(models.Model):
         CALL = "call", _("telephone call")
         TRANSCRIBED = "transcribed", _("transcribed")
         REFERRAL = "referral", _("referred to agency")
+        REFERRAL_WITHDRAWN = "referral_withdrawn", _("referral withdrawn by the disclosure gate")
+        RECIPIENT_NOTICE = "recipient_notice", _("agencies told of a change")
         AGENCY_UPDATE = "agency_update", _("update from agency")
         AGENCY_NOTE = "agency_note", _("agency internal note")
         AGENCY_DATA = "agency_data", _("data returned by agency")

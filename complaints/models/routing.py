@@ -55,7 +55,9 @@ class RoutingRule(models.Model):
 
 class Referral(models.Model):
     """A case passed to an agency, and its outbox row: created in the same transaction as the
-    disclosure decision; delivered after commit by a task; the payload never changes."""
+    disclosure decision; delivered after commit by a task. It keeps no copy of the case data: each
+    release (delivery attempt, agency read) asks the gate again and minimises the case as it is
+    then; the transfer log holds the field names and the SHA-256 of the bytes of each release."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("waiting to be sent")
@@ -65,6 +67,7 @@ class Referral(models.Model):
         AVAILABLE = "available", _("available to the agency")
         ACKNOWLEDGED = "acknowledged", _("acknowledged by the agency")
         FAILED = "failed", _("delivery failed")
+        WITHDRAWN = "withdrawn", _("withdrawn: the disclosure gate refused a release")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="referrals")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals")
@@ -73,9 +76,17 @@ class Referral(models.Model):
     purpose = models.CharField(max_length=40)
     basis = models.CharField(max_length=20)
     basis_reference = models.CharField(max_length=300)
-    fields = models.JSONField(default=list)
-    payload = models.TextField(help_text="the exact JSON bytes sent, on every attempt")
-    payload_sha256 = models.CharField(max_length=64)
+    # What the basis rests on, so each release can ask the gate about the same consent or order.
+    consent = models.ForeignKey(
+        "privacy.Consent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    legal_order = models.ForeignKey(
+        "privacy.LegalOrder", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    fields = models.JSONField(default=list, help_text="the fields of the latest release (or decision)")
+    payload_sha256 = models.CharField(
+        max_length=64, help_text="SHA-256 of the bytes of the latest release (or of the decision)"
+    )
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -88,6 +99,10 @@ class Referral(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     agency_case_reference = models.CharField(max_length=100, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(
+        max_length=40, blank=True, help_text="the gate's reason code (see complaints.referrals.WITHDRAWAL)"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -101,8 +116,9 @@ class ReferralAttempt(models.Model):
     """One delivery attempt or one resend by a supervisor (the resend history)."""
 
     class Kind(models.TextChoices):
-        ATTEMPT = "attempt", "attempt"
-        RESEND = "resend", "resend"
+        ATTEMPT = "attempt", _("attempt")
+        RESEND = "resend", _("resend")
+        REFUSED = "refused", _("refused by the disclosure gate")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="attempt_log")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ATTEMPT)
@@ -110,12 +126,62 @@ class ReferralAttempt(models.Model):
     ok = models.BooleanField(default=False)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    payload_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the bytes attempted")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class RecipientNotice(models.Model):
+    """A notice to an agency that received a person's data: the data was rectified or erased, or
+    its processing restricted (PDPA s.33, s.34, s.36). Carries no personal data (reference, what
+    changed, what the agency must do), so its bytes are kept; delivered like a referral (queued,
+    retries, one delivery id) and written to the transfer log."""
+
+    class Event(models.TextChoices):
+        RECTIFIED = "rectified", _("data rectified")
+        ERASED = "erased", _("data erased")
+        RESTRICTED = "restricted", _("processing restricted")
+        RESTRICTION_LIFTED = "restriction_lifted", _("restriction lifted")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting to be sent")
+        SENDING = "sending", _("being sent")
+        RETRYING = "retrying", _("will be retried")
+        DELIVERED = "delivered", _("delivered")
+        AVAILABLE = "available", _("available to the agency")
+        FAILED = "failed", _("delivery failed")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="recipient_notices")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="recipient_notices")
+    event = models.CharField(max_length=20, choices=Event.choices)
+    event_key = models.CharField(max_length=80, help_text="the event's identity (e.g. the request id)")
+    changed = models.JSONField(default=list, help_text="field names, never values")
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    delivery_method = models.CharField(max_length=8, choices=DeliveryMethod.choices)
+    body = models.TextField(help_text="the exact JSON bytes sent (no personal data)")
+    body_sha256 = models.CharField(max_length=64)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "agency", "event", "event_key"], name="one_notice_per_event_and_agency"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice {self.delivery_id}"
 
 
 class ReturnedData(models.Model):

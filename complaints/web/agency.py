@@ -14,15 +14,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from complaints.access import Can, agency_id_of
 from privacy.disclosure import basis_reference_text
 
-from .. import referrals, selectors
-from ..models import Referral, Role, Status, TimelineEvent
+from .. import notices, referrals, selectors
+from ..models import Referral, Status, TimelineEvent
 from ..referrals import AgencyActor
 from .auth import staff_page
 from .common import BASIS_LABELS, PURPOSE_LABELS, error_text
 
-OFFICER = {Role.AGENCY_OFFICER}
 AGENCY_STATUSES = [(Status.IN_PROGRESS, Status.IN_PROGRESS.label), (Status.RESOLVED, Status.RESOLVED.label)]
 
 
@@ -31,10 +31,10 @@ def _actor(request) -> AgencyActor:
 
 
 def _referral(request, delivery_id) -> Referral:
-    return selectors.referral_for_agency(agency_id=request.user.agency_id, delivery_id=delivery_id)
+    return selectors.referral_for_agency(agency_id=agency_id_of(request.user), delivery_id=delivery_id)
 
 
-@staff_page(OFFICER)
+@staff_page(Can.AGENCY_INBOX)
 def inbox(request):
     state = request.GET.get("state") or None
     if state not in Referral.State.values:
@@ -49,6 +49,10 @@ def inbox(request):
         "agency/inbox.html",
         {
             "rows": rows,
+            # notices of rectification, erasure and restriction (showing one delivers it)
+            "notices": notices.notices_for_agency(
+                agency_id=request.user.agency_id, actor=request.user.username
+            )[:50],
             "agency": request.user.agency,
             "state": state,
             "basis_labels": BASIS_LABELS,
@@ -57,11 +61,12 @@ def inbox(request):
     )
 
 
-@staff_page(OFFICER)
+@staff_page(Can.AGENCY_INBOX)
 def detail(request, delivery_id):
     ref = _referral(request, delivery_id)
-    # a transfer-log record and an access-log entry
-    payload = referrals.referral_agency_read(referral=ref, actor=_actor(request))
+    # the gate, asked now: a transfer-log record and an access-log entry, or the withdrawal
+    read = referrals.referral_agency_read(referral=ref, actor=_actor(request))
+    ref.refresh_from_db()
     # What this agency itself posted on the case (never the centre's internal notes).
     posted = list(
         TimelineEvent.objects.filter(complaint_id=ref.complaint_id, actor__agency_id=ref.agency_id)
@@ -73,9 +78,15 @@ def detail(request, delivery_id):
         "agency/detail.html",
         {
             "ref": ref,
-            "case": payload,
-            "pretty": json.dumps(payload, ensure_ascii=False, indent=2),
+            "case": read.case,
+            "withdrawal": read.withdrawal,
+            "pretty": json.dumps(read.case, ensure_ascii=False, indent=2) if read.case else "",
+            # of the canonical bytes: the transfer record's SHA-256
+            "sha256": read.sha256,
             "posted": posted,
+            "notices": notices.notices_for_agency(
+                agency_id=ref.agency_id, complaint_id=ref.complaint_id, actor=request.user.username
+            ),
             "returned": list(ref.returned_data.all()),
             "statuses": AGENCY_STATUSES,
             "basis_label": BASIS_LABELS.get(ref.basis, ref.basis),
@@ -91,7 +102,7 @@ def _back(delivery_id):
 
 
 @require_POST
-@staff_page(OFFICER)
+@staff_page(Can.AGENCY_INBOX)
 def acknowledge(request, delivery_id):
     ref = _referral(request, delivery_id)
     referrals.referral_acknowledge(
@@ -104,7 +115,7 @@ def acknowledge(request, delivery_id):
 
 
 @require_POST
-@staff_page(OFFICER)
+@staff_page(Can.AGENCY_INBOX)
 def update(request, delivery_id):
     ref = _referral(request, delivery_id)
     try:
@@ -123,7 +134,7 @@ def update(request, delivery_id):
 
 
 @require_POST
-@staff_page(OFFICER)
+@staff_page(Can.AGENCY_INBOX)
 def return_data(request, delivery_id):
     ref = _referral(request, delivery_id)
     try:

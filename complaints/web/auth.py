@@ -20,13 +20,14 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from complaints.models import Role
+from complaints.access import Can, actor_can, is_staff_member
 
-HOME_BY_ROLE = {
-    Role.AGENCY_OFFICER: "agency:inbox",
-    Role.PRIVACY_OFFICER: "privacydesk:requests",
-    Role.AUDITOR: "privacydesk:requests",
-}
+# Where each kind of staff member starts, by what they may do (first match wins).
+HOMES = (
+    (Can.CASE_WORK, "desk:queue"),
+    (Can.AGENCY_INBOX, "agency:inbox"),
+    (Can.PRIVACY_READ, "privacydesk:requests"),
+)
 SEEN = "desk_seen"  # session key: when the staff member last did something (epoch seconds)
 NEXT = "desk_next"  # session key: where to go after the second factor
 
@@ -46,9 +47,17 @@ def _expired(request) -> bool:
     return False
 
 
-def staff_page(roles=None):
-    """A desk page: logged in, second factor passed, not idle too long, role allowed (else 404: no
-    existence oracle)."""
+def home_url(user) -> str:
+    """The page a staff member starts on."""
+    for capability, name in HOMES:
+        if actor_can(user, capability):
+            return reverse(name)
+    return reverse("desk:queue")
+
+
+def staff_page(capability: Can | None = None):
+    """A desk page: logged in, second factor passed, not idle too long, and the capability held
+    (the access layer decides; else 404: no existence oracle). ``None``: any staff member."""
 
     def decorate(view):
         @wraps(view)
@@ -61,7 +70,7 @@ def staff_page(roles=None):
                 return HttpResponseRedirect(f"{reverse('desk:login')}?expired=1")
             if not user.is_verified():
                 return HttpResponseRedirect(reverse("desk:otp"))
-            if roles is not None and user.role not in roles:
+            if not is_staff_member(user) or (capability is not None and not actor_can(user, capability)):
                 raise Http404
             return view(request, *args, **kwargs)
 
@@ -129,7 +138,7 @@ def otp_view(request):
                 device.save(update_fields=["confirmed"])
             otp_login(request, device)
             request.session[SEEN] = int(time.time())
-            target = request.session.pop(NEXT, "") or reverse(HOME_BY_ROLE.get(user.role, "desk:queue"))
+            target = request.session.pop(NEXT, "") or home_url(user)
             return HttpResponseRedirect(target)
         error = "invalid"
     ctx = {"enrolling": enrolling, "error": error}

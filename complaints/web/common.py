@@ -6,11 +6,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import IDENTITY_FIELDS, Category, FieldPolicy, Role
+from complaints.models import IDENTITY_FIELDS, Category, FieldPolicy
 from occ.api.errors import flatten
-
-WORKERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR})
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
 
 # privacy.models.Basis / Purpose carry English labels only; the desk shows the glossary's Thai.
 BASIS_LABELS = {

@@ -68,7 +68,11 @@ class DataSubjectRequest(models.Model):
 
 class RequestEvidence(AppendOnly):
     """Every request, decision and amendment, as evidence (OCC-11). Values are never stored in
-    clear: an amendment records field names, the reason and SHA-256 fingerprints."""
+    clear: an amendment records field names, the reason and keyed fingerprints
+    (``privacy.fingerprints``: HMAC under a key outside the database, with its key id).
+
+    Rows are never updated or deleted, with one exception: erasure replaces the person's exact
+    values where free text (a reason, an identity check) carried them (``erasure_scrub``)."""
 
     class Kind(models.TextChoices):
         FILED = "filed", "filed"
@@ -82,6 +86,7 @@ class RequestEvidence(AppendOnly):
         RESTRICTED = "restricted", "processing restricted"
         UNRESTRICTED = "unrestricted", "restriction lifted"
         OBJECTION = "objection", "objection recorded"
+        TIED = "tied", "complaint tied after an identity check"
 
     request = models.ForeignKey(DataSubjectRequest, on_delete=models.PROTECT, related_name="evidence")
     kind = models.CharField(max_length=14, choices=Kind.choices)
@@ -95,11 +100,50 @@ class RequestEvidence(AppendOnly):
     class Meta:
         ordering = ["at", "id"]
 
+    @classmethod
+    def erasure_scrub(cls, pk: int, *, summary: str, data: dict) -> None:
+        """The one write an evidence row allows after it was made: the person's values removed
+        from its text by an erasure (PDPA s.33). Kind, time, actor and fingerprints stay."""
+        models.QuerySet(cls).filter(pk=pk).update(summary=summary, data=data)
+
+
+class CoveredComplaint(models.Model):
+    """A complaint a data-subject request reaches (OCC-11, MOST-5: the person proved it is theirs).
+
+    Only three things tie a complaint to a request: it is the case the request was filed on (its
+    reference and tracking code, or an agent's recorded identity check); it carries the contact
+    the person proved by the one-time code (the code's channel); or an agent tied it after a
+    recorded identity check. A contact the person did not prove never widens the set."""
+
+    class Tie(models.TextChoices):
+        REQUEST = "request", _("the case the request was filed on")
+        PROVEN_CONTACT = "proven_contact", _("carries the contact the person proved")
+        AGENT_CHECK = "agent_check", _("tied by an agent after an identity check")
+
+    request = models.ForeignKey(DataSubjectRequest, on_delete=models.CASCADE, related_name="covered")
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="+")
+    tie = models.CharField(max_length=16, choices=Tie.choices)
+    channel = models.CharField(max_length=8, blank=True, help_text="the proven channel: email | sms")
+    identity_check = models.CharField(max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "complaint"], name="dsr_covers_a_complaint_once")
+        ]
+
 
 class OneTimeCode(models.Model):
     request = models.ForeignKey(DataSubjectRequest, on_delete=models.CASCADE, related_name="codes")
     code_hash = models.CharField(max_length=64)
     channel = models.CharField(max_length=8)  # email | sms
+    # Keyed fingerprint (privacy.fingerprints) of the contact the code went to: on success that
+    # contact is proven, and only complaints carrying it join the request.
+    contact_fingerprint = models.CharField(max_length=80, blank=True)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)

@@ -2,35 +2,32 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from complaints.models import Role
+from complaints.access import Can, actor_can, require
 
-from .models import BreachRecord, DataSubjectRequest, LegalHold, PurgeRun
-
-OFFICERS = {Role.PRIVACY_OFFICER, Role.ADMINISTRATOR}
-READERS = OFFICERS | {Role.AUDITOR}
-
-
-def _role(actor) -> str | None:
-    return getattr(actor, "role", None) if getattr(actor, "is_authenticated", False) else None
+from .models import BreachRecord, CoveredComplaint, DataSubjectRequest, LegalHold, PurgeRun
 
 
 def request_list(*, actor, overdue_only: bool = False) -> QuerySet[DataSubjectRequest]:
     """Overdue first, then by due date (the privacy officer's work queue)."""
-    if _role(actor) not in READERS:
-        return DataSubjectRequest.objects.none()
-    qs = DataSubjectRequest.objects.select_related("complaint").exclude(
-        status=DataSubjectRequest.Status.AWAITING_VERIFICATION
+    require(actor, Can.PRIVACY_READ)
+    qs = (
+        DataSubjectRequest.objects.select_related("complaint")
+        .prefetch_related(
+            Prefetch("covered", queryset=CoveredComplaint.objects.select_related("complaint").order_by("id"))
+        )
+        .exclude(status=DataSubjectRequest.Status.AWAITING_VERIFICATION)
     )
     if overdue_only:
         qs = qs.filter(status=DataSubjectRequest.Status.RECEIVED, due_at__lt=timezone.now())
     return qs.order_by("due_at", "id")
 
 
-def request_get(*, actor, public_id) -> DataSubjectRequest:
+def request_get(*, actor, public_id, need: Can = Can.PRIVACY_READ) -> DataSubjectRequest:
+    require(actor, need)
     obj = request_list(actor=actor).prefetch_related("evidence").filter(public_id=public_id).first()
     if obj is None:
         raise Http404
@@ -55,13 +52,28 @@ def request_read(*, actor, public_id) -> DataSubjectRequest:
     return obj
 
 
+def request_for_tie(*, actor, public_id) -> DataSubjectRequest:
+    """The request an agent ties another complaint to: the privacy desk's readers reach any; the
+    staff who file on a person's behalf reach an open one by its id (they filed it, or the privacy
+    officer handed it over), and see only what it covers."""
+    if actor_can(actor, Can.PRIVACY_READ):
+        return request_get(actor=actor, public_id=public_id)
+    require(actor, Can.DSR_OPEN)
+    obj = DataSubjectRequest.objects.filter(
+        public_id=public_id, status=DataSubjectRequest.Status.RECEIVED
+    ).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
 def holds_list(*, actor) -> QuerySet[LegalHold]:
-    if _role(actor) not in READERS:
-        return LegalHold.objects.none()
+    require(actor, Can.PRIVACY_READ)
     return LegalHold.objects.select_related("complaint", "recorded_by", "released_by")
 
 
-def hold_get(*, actor, pk: int) -> LegalHold:
+def hold_get(*, actor, pk: int, need: Can = Can.PRIVACY_READ) -> LegalHold:
+    require(actor, need)
     obj = holds_list(actor=actor).filter(pk=pk).first()
     if obj is None:
         raise Http404
@@ -69,19 +81,20 @@ def hold_get(*, actor, pk: int) -> LegalHold:
 
 
 def purge_runs(*, actor) -> QuerySet[PurgeRun]:
-    return PurgeRun.objects.all() if _role(actor) in READERS else PurgeRun.objects.none()
+    require(actor, Can.PRIVACY_READ)
+    return PurgeRun.objects.all()
 
 
 def breaches(*, actor, overdue_only: bool = False) -> QuerySet[BreachRecord]:
-    if _role(actor) not in READERS | {Role.SUPERVISOR}:
-        return BreachRecord.objects.none()
+    require(actor, Can.BREACH_READ)
     qs = BreachRecord.objects.all()
     if overdue_only:
         qs = qs.filter(regulator_notified_at__isnull=True, notify_by__lt=timezone.now())
     return qs
 
 
-def breach_get(*, actor, pk: int) -> BreachRecord:
+def breach_get(*, actor, pk: int, need: Can = Can.BREACH_READ) -> BreachRecord:
+    require(actor, need)
     obj = breaches(actor=actor).filter(pk=pk).first()
     if obj is None:
         raise Http404
@@ -89,4 +102,4 @@ def breach_get(*, actor, pk: int) -> BreachRecord:
 
 
 def is_reader(actor) -> bool:
-    return _role(actor) in READERS
+    return actor_can(actor, Can.PRIVACY_READ)

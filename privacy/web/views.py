@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from complaints.models import Complaint, Role
+from complaints.access import Can, actor_can, require
+from complaints.models import Complaint
 from complaints.web.auth import staff_page
 from privacy import transfer_log
 from privacy.ops import selectors
@@ -24,8 +25,6 @@ from privacy.ops.models import DataSubjectRequest, LegalHold, RefusalGround
 from privacy.ops.services import records, retention
 from privacy.ops.services import requests as dsr
 
-READERS = {Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR}
-OFFICERS = {Role.PRIVACY_OFFICER, Role.ADMINISTRATOR}
 DECIDED_SHOWN = 50
 
 
@@ -33,7 +32,7 @@ def _errors(request, exc: Exception) -> None:
     messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
 
 
-@staff_page(READERS)
+@staff_page(Can.PRIVACY_READ)
 def requests_list(request):
     """Open requests by due date (overdue first), then the latest decided ones."""
     qs = selectors.request_list(actor=request.user)
@@ -48,7 +47,7 @@ def requests_list(request):
     )
 
 
-@staff_page(READERS)
+@staff_page(Can.PRIVACY_READ)
 def request_detail(request, public_id):
     req = selectors.request_read(actor=request.user, public_id=public_id)
     return render(
@@ -57,15 +56,16 @@ def request_detail(request, public_id):
         {
             "req": req,
             "grounds": RefusalGround.choices,
-            "can_decide": request.user.role in OFFICERS,
+            "can_decide": actor_can(request.user, Can.PRIVACY_DECIDE),
             "evidence": list(req.evidence.all()),
+            "covered": list(req.covered.select_related("complaint").order_by("id")),
             "now": timezone.now(),
         },
     )
 
 
 @require_POST
-@staff_page(OFFICERS)
+@staff_page(Can.PRIVACY_DECIDE)
 def request_decide(request, public_id):
     req = selectors.request_get(actor=request.user, public_id=public_id)
     try:
@@ -80,6 +80,30 @@ def request_decide(request, public_id):
                 reason=request.POST.get("reason", ""),
             )
             messages.success(request, _("Refused; the ground is recorded."))
+    except (ValidationError, PermissionError) as exc:
+        _errors(request, exc)
+    except dsr.RequestRefused as exc:
+        messages.error(request, exc.reason)
+    return HttpResponseRedirect(reverse("privacydesk:request", args=[public_id]))
+
+
+@require_POST
+@staff_page(Can.PRIVACY_DECIDE)
+def request_tie(request, public_id):
+    """Tie another complaint of the same person to an open request after a recorded identity check."""
+    req = selectors.request_get(actor=request.user, public_id=public_id)
+    ref = request.POST.get("reference", "").strip().upper()
+    complaint = Complaint.objects.select_related("complainant").filter(reference=ref).first()
+    try:
+        if complaint is None:
+            raise ValidationError({"reference": [_("No case with this reference number.")]})
+        dsr.dsr_complaint_tie(
+            actor=request.user,
+            request=req,
+            complaint=complaint,
+            identity_check=request.POST.get("identity_check", ""),
+        )
+        messages.success(request, _("Complaint tied to the request; the identity check is recorded."))
     except (ValidationError, PermissionError) as exc:
         _errors(request, exc)
     except dsr.RequestRefused as exc:
@@ -108,11 +132,10 @@ def _hold_from(post, actor) -> dict:
     }
 
 
-@staff_page(READERS)
+@staff_page(Can.PRIVACY_READ)
 def holds(request):
     if request.method == "POST":
-        if request.user.role not in OFFICERS:
-            raise Http404
+        require(request.user, Can.PRIVACY_DECIDE)
         try:
             retention.legal_hold_place(**_hold_from(request.POST, request.user))
             messages.success(request, _("Legal hold recorded."))
@@ -126,13 +149,13 @@ def holds(request):
             "rows": list(selectors.holds_list(actor=request.user).order_by("-id")[:200]),
             "scopes": LegalHold.Scope.choices,
             "runs": list(selectors.purge_runs(actor=request.user).order_by("-id")[:20]),
-            "can_decide": request.user.role in OFFICERS,
+            "can_decide": actor_can(request.user, Can.PRIVACY_DECIDE),
         },
     )
 
 
 @require_POST
-@staff_page(OFFICERS)
+@staff_page(Can.PRIVACY_DECIDE)
 def hold_release(request, pk: int):
     hold = selectors.hold_get(actor=request.user, pk=pk)
     try:
@@ -143,20 +166,20 @@ def hold_release(request, pk: int):
     return HttpResponseRedirect(reverse("privacydesk:holds"))
 
 
-@staff_page(READERS)
+@staff_page(Can.PRIVACY_READ)
 def transfers(request):
     """Verify the hash chain of the transfer log (privacy.transfer_log.verify, as the audit API)."""
     result = transfer_log.verify() if request.method == "POST" else None
     return render(request, "privacydesk/transfers.html", {"result": result})
 
 
-@staff_page(READERS)
+@staff_page(Can.PRIVACY_READ)
 def exports(request):
     """The record of processing and the staff access report: links to the audit API's CSV exports."""
     return render(request, "privacydesk/exports.html", {"params": request.GET})
 
 
-@staff_page(READERS | {Role.SUPERVISOR})
+@staff_page(Can.BREACH_READ)
 def breaches(request):
     if request.method == "POST":
         people = request.POST.get("people", "") or "0"
@@ -184,12 +207,12 @@ def breaches(request):
     return render(
         request,
         "privacydesk/breaches.html",
-        {"rows": rows, "now": now, "can_notify": request.user.role in OFFICERS},
+        {"rows": rows, "now": now, "can_notify": actor_can(request.user, Can.BREACH_MANAGE)},
     )
 
 
 @require_POST
-@staff_page(OFFICERS)
+@staff_page(Can.BREACH_MANAGE)
 def breach_notified(request, pk: int):
     breach = selectors.breach_get(actor=request.user, pk=pk)
     try:

@@ -125,17 +125,17 @@ def test_acknowledge_update_and_note_reach_the_right_audience(referred, police, 
 
 def test_agency_status_update_follows_the_lifecycle(referred, police, staff_api):
     _, case, ref = referred
-    r = police.post(f"{A}{ref.delivery_id}/updates/", {"text": "ปิดคดี", "status": "resolved"}, format="json")
-    assert (
-        r.status_code == 400 and "status" in r.json()["error"]["fields"]
-    )  # received -> resolved is not allowed
-    staff_api(Role.AGENT, "a3").post(
-        f"/api/v1/staff/complaints/{case.reference}/status/", {"status": "triaged"}, format="json"
-    )
+    assert Complaint.objects.get(pk=case.pk).status == "referred"  # routing moved the case
     r = police.post(
         f"{A}{ref.delivery_id}/updates/", {"text": "กำลังสอบสวน", "status": "in_progress"}, format="json"
     )
     assert r.status_code == 201 and Complaint.objects.get(pk=case.pk).status == "in_progress"
+    r = police.post(f"{A}{ref.delivery_id}/updates/", {"text": "ปิดคดี", "status": "resolved"}, format="json")
+    assert r.status_code == 201 and Complaint.objects.get(pk=case.pk).status == "resolved"
+    r = police.post(f"{A}{ref.delivery_id}/updates/", {"text": "x", "status": "in_progress"}, format="json")
+    assert (
+        r.status_code == 400 and "status" in r.json()["error"]["fields"]
+    )  # resolved -> in_progress is not allowed
 
 
 def test_returned_data_joins_the_case_with_provenance(referred, police, staff_api):

@@ -1,5 +1,6 @@
-"""Referral delivery: at-least-once, the same payload on every try, one transfer record per
-delivery id, retries on transient failures only, failure state and resend (OCC-7, OCC-8)."""
+"""Referral delivery: at-least-once, the gate asked on every try (the same bytes while the case is
+unchanged), one transfer record per release, retries on transient failures only, failure state and
+resend (OCC-7, OCC-8)."""
 
 import hashlib
 import hmac
@@ -94,7 +95,8 @@ def test_webhook_is_signed_delivered_once_and_logged_once(
     ref.refresh_from_db()
     assert ref.state == "delivered" and len(receiver.requests) == 1
     headers, body = receiver.requests[0]
-    assert body == ref.payload.encode() and hashlib.sha256(body).hexdigest() == ref.payload_sha256
+    assert hashlib.sha256(body).hexdigest() == ref.payload_sha256  # the referral keeps only the hash
+    assert json.loads(body)["complainant"]["phone"] == "+66812345678"
     assert headers["X-OCC-Delivery"] == str(ref.delivery_id)
     expected = hmac.new(
         b"shared-secret-for-tests", headers["X-OCC-Timestamp"].encode() + b"." + body, hashlib.sha256
@@ -104,7 +106,7 @@ def test_webhook_is_signed_delivered_once_and_logged_once(
     assert tasks.referral_deliver.apply(args=[ref.pk]).get() == "not-claimed"
     assert len(receiver.requests) == 1
     rec = TransferRecord.objects.get(kind="disclosure")
-    assert rec.delivery_id == str(ref.delivery_id) and rec.payload_sha256 == ref.payload_sha256
+    assert rec.delivery_id == str(ref.delivery_id) and rec.payload_sha256 == hashlib.sha256(body).hexdigest()
     assert rec.basis == "related_agency" and "complainant.phone" in rec.fields and rec.recipient == "ccib"
     assert Complaint.objects.get(pk=case.pk).status in ("received", "referred")
 
@@ -124,8 +126,10 @@ def test_500_then_200_retries_with_the_same_payload_and_delivery_id(
     ref.refresh_from_db()
     assert ref.state == "delivered" and ref.attempts == 2
     (h1, b1), (h2, b2) = receiver.requests
-    assert b1 == b2 and h1["X-OCC-Delivery"] == h2["X-OCC-Delivery"]
+    assert b1 == b2 and h1["X-OCC-Delivery"] == h2["X-OCC-Delivery"]  # the case did not change
     assert TransferRecord.objects.filter(delivery_id=str(ref.delivery_id)).count() == 1
+    attempts = list(ReferralAttempt.objects.filter(referral=ref).values_list("ok", "payload_sha256"))
+    assert attempts == [(False, hashlib.sha256(b1).hexdigest()), (True, hashlib.sha256(b2).hexdigest())]
     assert Agency.objects.get(pk=webhook_agency.pk).failure_count == 0
 
 

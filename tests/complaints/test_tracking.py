@@ -17,7 +17,9 @@ def test_track_shows_status_and_public_timeline_without_personal_data(api, file_
     c = Complaint.objects.get(reference=filed["reference"])
     agent = user_factory(Role.AGENT)
     services.complaint_note_add(complaint=c, actor=agent, text="ลูกค้าแจ้งเลขบัญชีปลายทางเพิ่ม", public=False)
-    services.complaint_status_change(complaint=c, actor=agent, to_status="triaged", note="กำลังตรวจสอบ")
+    services.complaint_status_change(
+        complaint=c, actor=agent, to_status="triaged", note="กำลังตรวจสอบ", note_public=True
+    )
     services.complaint_note_add(complaint=c, actor=agent, text="ได้ประสานร้านค้าแล้ว", public=True)
 
     r = api.post(

@@ -13,9 +13,10 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from channels_intake.web import IncidentIn  # the same incident fields as web intake
+from complaints.access import Can, require
 from complaints.idempotency import IdempotencyMismatch, idempotent
 from complaints.models import Category
-from complaints.permissions import IsStaff, can_work_cases
+from complaints.permissions import IsStaff
 from complaints.selectors import complaint_get
 from complaints.services import expected_response_date, incident_from
 from occ.api.errors import ApiError, ErrorResponseSerializer
@@ -30,12 +31,7 @@ NOT_FOUND = {404: ErrorResponseSerializer}
 
 
 def require_worker(request) -> None:
-    if not can_work_cases(request.user):
-        raise ApiError(
-            status_code=403,
-            code="permission_denied",
-            message="Your role may read calls but not file or link them.",
-        )
+    require(request.user, Can.CASE_WORK)
 
 
 class PhoneComplaintIn(StrictSerializer):
@@ -284,6 +280,7 @@ class CallerLookupView(StaffAPIView):
         responses={200: EarlierComplaintOut(many=True), 400: ErrorResponseSerializer, **NOT_FOUND},
     )
     def post(self, request):
+        require(request.user, Can.CASE_WORK)
         data = CallerLookupIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:

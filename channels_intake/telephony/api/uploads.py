@@ -24,6 +24,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from channels_intake.models import InboundItem
+from complaints.access import Can
 from complaints.permissions import IsStaff
 from complaints.selectors import complaint_get
 from occ.api.errors import ApiError, ErrorResponseSerializer, error_body
@@ -176,11 +177,11 @@ class StaffUploadStartView(StaffAPIView):
         responses={201: UploadOut, 403: ErrorResponseSerializer, **ERRORS},
     )
     def post(self, request):
+        require_worker(request)
         data = UploadStartIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        complaint = complaint_get(actor=request.user, reference=v["reference"])
-        require_worker(request)
+        complaint = complaint_get(actor=request.user, reference=v["reference"], need=Can.CASE_WORK)
         try:
             session = services.upload_start(
                 source=Recording.Source.AGENT,

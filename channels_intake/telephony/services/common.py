@@ -9,15 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 
-from complaints.permissions import can_work_cases
+from complaints.access import Can, require
 from privacy.minimum_data import normalise_phone
 
 WITHHELD = frozenset({"", "anonymous", "withheld", "private", "restricted", "unknown", "unavailable"})
 
 
 def require_agent(actor) -> None:
-    if not can_work_cases(actor):
-        raise PermissionError("Only centre agents, supervisors and administrators work phone and fax cases.")
+    require(actor, Can.CASE_WORK)
 
 
 def e164_or_blank(number: str) -> str:

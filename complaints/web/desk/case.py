@@ -18,12 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
+from complaints.access import Can, access_referral, actor_can, roles_with
 from privacy.disclosure import DisclosureRefused, basis_reference_text, disclosure_decide
 from privacy.models import DISCLOSABLE_FIELDS, Basis, Purpose
 from privacy.services import consent_record
 
 from ... import lifecycle, referrals, selectors, services
-from ...models import Agency, Complaint, ReferralAttempt, Role, Status, User
+from ...models import Agency, Complaint, ReferralAttempt, Status, User
 from ...routing import routing_propose
 from ..auth import staff_page
 from ..common import (
@@ -32,8 +33,6 @@ from ..common import (
     INCIDENT_LABELS,
     PURPOSE_LABELS,
     REDACTION_LABELS,
-    SUPERVISORS,
-    WORKERS,
     error_text,
 )
 from .media import recording_attach
@@ -76,16 +75,14 @@ def preview_of(*, complaint: Complaint, agency: Agency, purpose: str, basis: str
     }
 
 
-def _case(request, reference: str) -> Complaint:
-    complaint = selectors.complaint_get(actor=request.user, reference=reference)
-    if request.user.role == Role.AGENCY_OFFICER:
-        raise Http404  # agencies read cases through their inbox (the minimised payload), never here
-    return complaint
+def _case(request, reference: str, need: Can = Can.CASE_READ) -> Complaint:
+    # agencies read cases through their inbox (what the gate releases), never here: 404
+    return selectors.complaint_get(actor=request.user, reference=reference, need=need)
 
 
 def _case_context(request, complaint: Complaint) -> dict:
     user = request.user
-    can_work = user.role in WORKERS
+    can_work = actor_can(user, Can.CASE_WORK)
     selectors.personal_data_read_log(actor=user, complaints=[complaint], action="view")
     recordings = list(tel.recordings_of(complaint, actor=user))
     fax = tel.faxes_list(actor=user, needs_transcription=None).filter(complaint=complaint).first()
@@ -109,7 +106,8 @@ def _case_context(request, complaint: Complaint) -> dict:
         "referrals": refs,
         "fax": fax,
         "can_work": can_work,
-        "is_supervisor": user.role in SUPERVISORS,
+        "is_supervisor": actor_can(user, Can.CASE_ASSIGN_OTHERS),
+        "can_resend": actor_can(user, Can.REFERRAL_RESEND),
         "categories": selectors.category_list(),
         "basis_labels": BASIS_LABELS,
         "purpose_labels": PURPOSE_LABELS,
@@ -139,21 +137,21 @@ def _case_context(request, complaint: Complaint) -> dict:
         ctx["agencies"] = list(Agency.objects.filter(is_active=True).only("code", "name_th", "name_en"))
         if ctx["is_supervisor"]:
             ctx["assignees"] = list(
-                User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR], is_active=True)
+                User.objects.filter(role__in=roles_with(Can.CASE_ASSIGNABLE), is_active=True)
                 .only("id", "username")
                 .order_by("username")
             )
     return ctx
 
 
-@staff_page(WORKERS | {Role.PRIVACY_OFFICER, Role.AGENCY_OFFICER})
+@staff_page(Can.CASE_READ)
 def case(request, reference: str):
     complaint = _case(request, reference)
     return render(request, "desk/case.html", _case_context(request, complaint))
 
 
 @require_GET
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def case_preview(request, reference: str):
     """htmx: the routing preview again for another basis or agency."""
     complaint = _case(request, reference)
@@ -177,13 +175,17 @@ def _back(reference: str, anchor: str = ""):
 
 
 @require_POST
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def case_status(request, reference: str):
     complaint = _case(request, reference)
     to_status = request.POST.get("status", "")
     try:
         services.complaint_status_change(
-            complaint=complaint, actor=request.user, to_status=to_status, note=request.POST.get("note", "")
+            complaint=complaint,
+            actor=request.user,
+            to_status=to_status,
+            note=request.POST.get("note", ""),
+            note_public=request.POST.get("note_public") == "1",
         )
     except services.TransitionRefused:
         messages.error(request, _("This status cannot follow the current one."))
@@ -193,7 +195,7 @@ def case_status(request, reference: str):
 
 
 @require_POST
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def case_note(request, reference: str):
     complaint = _case(request, reference)
     try:
@@ -209,7 +211,7 @@ def case_note(request, reference: str):
 
 
 @require_POST
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def case_assign(request, reference: str):
     complaint = _case(request, reference)
     assignee = request.user
@@ -226,7 +228,7 @@ def case_assign(request, reference: str):
 
 
 @require_POST
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def case_route(request, reference: str):
     complaint = _case(request, reference)
     agency = Agency.objects.filter(code=request.POST.get("agency", ""), is_active=True).first()
@@ -249,7 +251,7 @@ def case_route(request, reference: str):
 
 
 @require_POST
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def case_consent(request, reference: str):
     """Record the data owner's consent (e.g. given on the phone) so that it can be the basis."""
     complaint = _case(request, reference)
@@ -275,12 +277,10 @@ def case_consent(request, reference: str):
 
 
 @require_POST
-@staff_page(SUPERVISORS)
+@staff_page(Can.REFERRAL_RESEND)
 def referral_resend(request, pk: int):
     """A failed transfer sent again (same delivery id and payload; the resend is in its history)."""
-    ref = selectors.referrals_for_supervision(actor=request.user).filter(pk=pk).first()
-    if ref is None:
-        raise Http404
+    ref = access_referral(request.user, pk, need=Can.REFERRAL_RESEND)
     try:
         referrals.referral_resend(referral=ref, actor=request.user)
     except ValueError as exc:
@@ -294,7 +294,7 @@ def referral_resend(request, pk: int):
 
 
 @require_POST
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def fax_transcribe(request, reference: str):
     complaint = _case(request, reference)
     fax = tel.faxes_list(actor=request.user, needs_transcription=None).filter(complaint=complaint).first()
@@ -314,7 +314,7 @@ def fax_transcribe(request, reference: str):
 
 
 @require_POST
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def recording_upload(request, reference: str):
     complaint = _case(request, reference)
     upload = request.FILES.get("recording")

@@ -12,28 +12,25 @@ from channels_intake.telephony import services as tel_services
 from channels_intake.telephony.media import MediaRejected
 from channels_intake.telephony.models import Recording
 from channels_intake.telephony.serving import recording_served
+from complaints.access import Can
 
-from ...models import Role
 from ...serving import attachment_served
 from ..auth import staff_page
-from ..common import WORKERS
-
-READERS = WORKERS | {Role.PRIVACY_OFFICER}
 
 
-@staff_page(READERS)
+@staff_page(Can.MEDIA_READ)
 def recording_audio(request, pk: int):
     """The player's source: Range responses (so the player can seek) and an access-log entry per
     request, as the telephony API does."""
     return recording_served(request, recording=tel.recording_get(actor=request.user, pk=pk), download=False)
 
 
-@staff_page(READERS)
+@staff_page(Can.MEDIA_READ)
 def attachment(request, pk: int):
     return attachment_served(actor=request.user, pk=pk)
 
 
-@staff_page(READERS)
+@staff_page(Can.MEDIA_READ)
 def fax_page(request, pk: int, number: int):
     page = tel.fax_page_get(actor=request.user, pk=pk, number=number)  # logs the view
     response = FileResponse(page.preview.open("rb"), content_type="image/png")

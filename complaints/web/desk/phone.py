@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 
 from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
+from complaints.access import Can
 from privacy.minimum_data import normalise_phone
 
 from ... import selectors
 from ..auth import staff_page
-from ..common import WORKERS, identity_fields, validation_errors
+from ..common import identity_fields, validation_errors
 from .media import recording_attach
 
 # phone_complaint_register's error keys -> the form's error slots
@@ -36,7 +37,7 @@ def _call(request, call_id: str):
     return call
 
 
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def phone(request):
     posted = request.method == "POST"
     call = _call(request, (request.POST if posted else request.GET).get("call_id" if posted else "call", ""))
@@ -90,7 +91,7 @@ def phone(request):
     )
 
 
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def phone_history(request):
     """htmx: earlier complaints from the number typed (or taken from the call); the look-up is logged."""
     rows, number = [], ""
@@ -103,7 +104,7 @@ def phone_history(request):
     return render(request, "desk/phone_history.html", {"rows": rows, "number": number})
 
 
-@staff_page(WORKERS)
+@staff_page(Can.CASE_WORK)
 def phone_fields(request):
     """htmx: the identity fields of the chosen category."""
     category = selectors.category_list().filter(code=request.GET.get("category", "")).first()

@@ -21,12 +21,12 @@ from channels_intake.models import InboundItem
 from channels_intake.selectors import inbound_quarantine_list
 from channels_intake.services import inbound_reprocess
 from channels_intake.telephony import selectors as tel
+from complaints.access import Can, actor_can
 from privacy.minimum_data import normalise_phone
 
 from ... import lifecycle, selectors
-from ...models import Channel, Role, Status
-from ..auth import staff_page
-from ..common import WORKERS
+from ...models import Channel, Status
+from ..auth import home_url, staff_page
 
 OPEN = ~Q(status__in=list(lifecycle.TERMINAL))
 PAGE = 100
@@ -73,12 +73,10 @@ def _queue_rows(actor, tab: str):
     )
 
 
-@staff_page(WORKERS | {Role.PRIVACY_OFFICER, Role.AUDITOR, Role.AGENCY_OFFICER})
+@staff_page()
 def queue(request):
-    if request.user.role == Role.AGENCY_OFFICER:
-        return HttpResponseRedirect(reverse("agency:inbox"))
-    if request.user.role in (Role.PRIVACY_OFFICER, Role.AUDITOR):
-        return HttpResponseRedirect(reverse("privacydesk:requests"))
+    if not actor_can(request.user, Can.CASE_WORK):
+        return HttpResponseRedirect(home_url(request.user))
     tab = request.GET.get("tab", "triage")
     if tab not in TABS:
         tab = "triage"
@@ -100,7 +98,7 @@ def queue(request):
 
 
 @require_POST
-@staff_page(WORKERS)
+@staff_page(Can.INBOUND_REPROCESS)
 def quarantine_reprocess(request, pk: int):
     """Run a quarantined item's processor again (after a fix), as `manage.py reprocess_inbound` does."""
     item = inbound_quarantine_list(actor=request.user).filter(pk=pk).first()
@@ -119,7 +117,7 @@ def quarantine_reprocess(request, pk: int):
 SEARCH_KEYS = ("reference", "phone", "email", "q", "category", "channel", "status", "from", "to")
 
 
-@staff_page(WORKERS | {Role.PRIVACY_OFFICER})
+@staff_page(Can.CASE_READ)
 def search(request):
     rows = []
     searched = any(request.GET.get(k) for k in SEARCH_KEYS)

@@ -11,11 +11,11 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 
 from channels_intake.selectors import inbound_quarantine_list
+from complaints.access import Can
 
 from ... import selectors
 from ...models import Channel, Referral
 from ..auth import staff_page
-from ..common import SUPERVISORS
 from .queues import OPEN
 
 DAYS = 14
@@ -61,7 +61,7 @@ def _day_label(d) -> str:
     return f"{d.day}/{d.month}"
 
 
-@staff_page(SUPERVISORS)
+@staff_page(Can.SUPERVISE)
 def supervisor(request):
     user = request.user
     today = timezone.localdate()
@@ -92,6 +92,12 @@ def supervisor(request):
             :50
         ]
     )
+    # referrals the disclosure gate withdrew at a release, with the reason code
+    withdrawn = list(
+        selectors.referrals_for_supervision(actor=user, state=Referral.State.WITHDRAWN).order_by(
+            "-withdrawn_at"
+        )[:50]
+    )
     return render(
         request,
         "desk/supervisor.html",
@@ -103,6 +109,7 @@ def supervisor(request):
             "days_to": today,
             "breaches": breaches,
             "failed": failed,
+            "withdrawn": withdrawn,
             "quarantined": inbound_quarantine_list(actor=user).count(),
             "now": timezone.now(),
         },

@@ -36,3 +36,7 @@ BEAT = {
         "schedule": timedelta(hours=1),
     },
 }
+
+# Keys of the HMAC fingerprints kept as evidence (privacy.fingerprints): "key_id:secret" entries,
+# comma-separated, newest first. Old keys stay listed so old evidence still verifies.
+OCC_FINGERPRINT_KEYS = env.list("OCC_FINGERPRINT_KEYS", default=[])

@@ -18,5 +18,6 @@ OCC_DELIVERY_LEASE_SECONDS = env.int("OCC_DELIVERY_LEASE_SECONDS", default=300)
 
 BEAT = {
     "referrals-retry-due": {"task": "complaints.tasks.referrals_retry_due", "schedule": timedelta(minutes=1)},
+    "notices-retry-due": {"task": "complaints.tasks.notices_retry_due", "schedule": timedelta(minutes=1)},
     "transfer-log-seal": {"task": "complaints.tasks.transfer_log_seal", "schedule": timedelta(hours=24)},
 }

@@ -82,6 +82,16 @@ class RequestStatusOut(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
     refusal_ground = serializers.CharField()
     refusal_reason = serializers.CharField()
+    complaints = serializers.SerializerMethodField(
+        help_text="references of the complaints the request covers"
+    )
+
+    def get_complaints(self, obj) -> list[str]:
+        return (
+            dsr.covered_references(obj)
+            if obj.status != DataSubjectRequest.Status.AWAITING_VERIFICATION
+            else []
+        )
 
 
 class RequestVerifyView(Throttled):

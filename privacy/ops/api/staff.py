@@ -7,8 +7,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from complaints.access import Can, require
 from complaints.models import Complaint
-from complaints.permissions import IsStaff, can_read_cases
+from complaints.permissions import IsStaff
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
@@ -23,8 +24,7 @@ from ..services.export import person_export
 
 
 def _readers_only(user) -> None:
-    if not selectors.is_reader(user):
-        raise Http404
+    require(user, Can.PRIVACY_READ)
 
 
 class EvidenceOut(serializers.Serializer):
@@ -33,6 +33,12 @@ class EvidenceOut(serializers.Serializer):
     summary = serializers.CharField()
     actor = serializers.CharField(source="actor.username", default=None)
     data = serializers.JSONField()
+
+
+class CoveredOut(serializers.Serializer):
+    reference = serializers.CharField(source="complaint.reference")
+    tie = serializers.CharField()
+    at = serializers.DateTimeField()
 
 
 class RequestOut(serializers.Serializer):
@@ -48,6 +54,7 @@ class RequestOut(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
     refusal_ground = serializers.CharField()
     refusal_reason = serializers.CharField()
+    covers = CoveredOut(many=True, source="covered.all", help_text="the complaints this request reaches")
 
     def get_overdue(self, obj) -> bool:
         from django.utils import timezone
@@ -87,10 +94,9 @@ class RequestListView(StaffAPIView):
         responses={201: RequestDetailOut, 400: ErrorResponseSerializer, 404: ErrorResponseSerializer},
     )
     def post(self, request):
+        require(request.user, Can.DSR_OPEN)
         data = AgentFileIn(data=request.data)
         data.is_valid(raise_exception=True)
-        if not can_read_cases(request.user):
-            raise Http404
         complaint = Complaint.objects.filter(
             reference=data.validated_data["reference"].strip().upper()
         ).first()
@@ -119,6 +125,60 @@ class RequestDetailView(StaffAPIView):
         )
 
 
+class TieIn(StrictSerializer):
+    reference = serializers.CharField(max_length=32)
+    identity_check = serializers.CharField(max_length=300)
+
+
+class TieOut(serializers.Serializer):
+    request_id = serializers.UUIDField(source="public_id")
+    status = serializers.CharField()
+    covers = CoveredOut(many=True, source="covered.all")
+
+
+class RequestTieView(StaffAPIView):
+    """Tie another complaint of the same person to an open request, after an identity check that is
+    recorded (OCC-11, MOST-5). Only tied or proven complaints are ever reached by the request."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="privacy_staff_request_tie",
+        request=TieIn,
+        responses={
+            201: TieOut,
+            400: ErrorResponseSerializer,
+            404: ErrorResponseSerializer,
+            409: ErrorResponseSerializer,
+        },
+    )
+    def post(self, request, public_id):
+        require(request.user, Can.DSR_OPEN)
+        obj = selectors.request_for_tie(actor=request.user, public_id=public_id)
+        data = TieIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        complaint = (
+            Complaint.objects.select_related("complainant")
+            .filter(reference=data.validated_data["reference"].strip().upper())
+            .first()
+        )
+        if complaint is None:
+            raise Http404
+        try:
+            dsr.dsr_complaint_tie(
+                actor=request.user,
+                request=obj,
+                complaint=complaint,
+                identity_check=data.validated_data["identity_check"],
+            )
+        except dsr.RequestRefused as exc:
+            raise ApiError(status_code=409, code="not_open", message=exc.reason) from exc
+        except PermissionError as exc:
+            raise Http404 from exc
+        obj.refresh_from_db()
+        return Response(TieOut(obj).data, status=status.HTTP_201_CREATED)
+
+
 class GrantIn(StrictSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
@@ -137,7 +197,7 @@ class RequestGrantView(StaffAPIView):
         responses={200: RequestDetailOut, 403: ErrorResponseSerializer, 409: ErrorResponseSerializer},
     )
     def post(self, request, public_id):
-        obj = selectors.request_get(actor=request.user, public_id=public_id)
+        obj = selectors.request_get(actor=request.user, public_id=public_id, need=Can.PRIVACY_DECIDE)
         data = GrantIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -158,7 +218,7 @@ class RequestRefuseView(StaffAPIView):
         responses={200: RequestDetailOut, 400: ErrorResponseSerializer, 409: ErrorResponseSerializer},
     )
     def post(self, request, public_id):
-        obj = selectors.request_get(actor=request.user, public_id=public_id)
+        obj = selectors.request_get(actor=request.user, public_id=public_id, need=Can.PRIVACY_DECIDE)
         data = RefuseIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -237,7 +297,7 @@ class HoldListView(StaffAPIView):
         responses={201: HoldOut, 400: ErrorResponseSerializer},
     )
     def post(self, request):
-        _readers_only(request.user)
+        require(request.user, Can.PRIVACY_DECIDE)
         data = HoldIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -265,7 +325,7 @@ class HoldReleaseView(StaffAPIView):
 
     @extend_schema(operation_id="privacy_hold_release", request=ReleaseIn, responses={200: HoldOut})
     def post(self, request, pk: int):
-        hold = selectors.hold_get(actor=request.user, pk=pk)
+        hold = selectors.hold_get(actor=request.user, pk=pk, need=Can.PRIVACY_DECIDE)
         data = ReleaseIn(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(
@@ -336,6 +396,7 @@ class BreachListView(StaffAPIView):
 
     @extend_schema(operation_id="privacy_breach_record", request=BreachIn, responses={201: BreachOut})
     def post(self, request):
+        require(request.user, Can.BREACH_RECORD)
         data = BreachIn(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(
@@ -354,7 +415,7 @@ class BreachNotifiedView(StaffAPIView):
 
     @extend_schema(operation_id="privacy_breach_notified", request=NotifiedIn, responses={200: BreachOut})
     def post(self, request, pk: int):
-        breach = selectors.breach_get(actor=request.user, pk=pk)
+        breach = selectors.breach_get(actor=request.user, pk=pk, need=Can.BREACH_MANAGE)
         data = NotifiedIn(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(
@@ -381,7 +442,7 @@ class ProcessingRecordView(StaffAPIView):
         responses={200: dict},
     )
     def get(self, request):
-        _readers_only(request.user)
+        require(request.user, Can.RECORDS_READ)
         return _as(request, records.processing_record(), "record-of-processing")
 
 
@@ -429,11 +490,7 @@ class PolicyDraftView(StaffAPIView):
 
     @extend_schema(operation_id="privacy_policy_draft", request=PolicyIn, responses={201: dict})
     def post(self, request):
-        _readers_only(request.user)
-        if request.user.role == "auditor":
-            raise ApiError(
-                status_code=403, code="permission_denied", message="Auditors read; they do not write."
-            )
+        require(request.user, Can.PRIVACY_DECIDE)
         data = PolicyIn(data=request.data)
         data.is_valid(raise_exception=True)
         if PolicyVersion.objects.filter(version=data.validated_data["version"]).exists():
@@ -452,7 +509,7 @@ class PolicyPublishView(StaffAPIView):
 
     @extend_schema(operation_id="privacy_policy_publish", request=None, responses={200: dict})
     def post(self, request, pk: int):
-        _readers_only(request.user)
+        require(request.user, Can.PRIVACY_DECIDE)
         policy = PolicyVersion.objects.filter(pk=pk).first()
         if policy is None:
             raise Http404

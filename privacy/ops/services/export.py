@@ -1,7 +1,8 @@
 """The machine-readable copy of everything held about a person (PDPA s.30-31, OCC-11, MOST-5).
 
-The person is everyone whose complaint carries the same verified contact (e-mail or phone) as the
-complaint the request was made on. Other apps add sections (recordings, consents, transfers)
+The person's complaints are exactly those the request covers (``CoveredComplaint``): the case it
+was filed on, those carrying the contact the person proved with the one-time code, and those an
+agent tied after a recorded identity check. A contact nobody proved never widens it. Other apps add sections (recordings, consents, transfers)
 through ``export_section``; each section gets the person's complaint ids and returns JSON data."""
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from complaints.models import Attachment, Complaint, TimelineEvent
 from privacy.models import Consent, TransferRecord
 
-from ..models import DataSubjectRequest
+from ..models import CoveredComplaint, DataSubjectRequest
 
 SECTIONS: dict[str, Callable[[list[int]], Any]] = {}
 
@@ -31,14 +32,10 @@ def export_section(name: str) -> Callable:
 
 
 def person_complaints(request: DataSubjectRequest):
-    person = request.complainant
-    match = Q(pk=request.complaint_id)
-    if person.email:
-        match |= Q(complainant__email__iexact=person.email)
-    if person.phone:
-        match |= Q(complainant__phone=person.phone)
+    from .requests import covered_ids
+
     return (
-        Complaint.objects.filter(match)
+        Complaint.objects.filter(pk__in=covered_ids(request))
         .select_related("complainant", "category")
         .prefetch_related(
             Prefetch("events", queryset=TimelineEvent.objects.order_by("created_at", "id")),
@@ -99,9 +96,14 @@ def _complaint(c: Complaint) -> dict[str, Any]:
 def person_export(*, request: DataSubjectRequest) -> dict[str, Any]:
     complaints = list(person_complaints(request))
     ids = [c.pk for c in complaints]
+    ties = dict(request.covered.values_list("complaint_id", "tie"))
     data: dict[str, Any] = {
         "generated_at": timezone.now().isoformat(),
         "controller": "1212 Online Complaint Center (ศูนย์รับเรื่องร้องเรียนปัญหาออนไลน์ 1212)",
+        "covered": [
+            {"reference": c.reference, "tie": ties.get(c.pk, CoveredComplaint.Tie.REQUEST)}
+            for c in complaints
+        ],
         "complaints": [_complaint(c) for c in complaints],
         "data_requests": [
             {

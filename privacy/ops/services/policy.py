@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from complaints.models import Complaint, Role
+from complaints.access import Can, require
+from complaints.models import Complaint
 from occ.refcache import ProcessCopy
 
 from ..models import ComplaintPolicy, CookiePreference, PolicyNotice, PolicyVersion
@@ -28,8 +29,7 @@ def policy_version_publish(
     *, actor, policy: PolicyVersion, notice_th: str = "", notice_en: str = ""
 ) -> PolicyNotice:
     """Publish a version: it cannot change afterwards, and a notice goes to the web and app feed."""
-    if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
-        raise PermissionError("Only the privacy officer publishes the privacy policy.")
+    require(actor, Can.PRIVACY_DECIDE)
     if policy.published_at:
         raise ValidationError({"policy": ["This version is already published."]})
     with transaction.atomic():

@@ -12,7 +12,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from complaints.models import Role
+from complaints.access import Can, require
 from privacy.models import AccessLogEntry
 
 from ..models import BreachRecord, DataSubjectRequest, ProcessingActivity, RequestType
@@ -23,8 +23,7 @@ BREACH_NOTICE_HOURS = 72
 def breach_record(
     *, actor, detected_at: datetime, description: str, data_categories: list[str], people_affected: int
 ) -> BreachRecord:
-    if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR, Role.SUPERVISOR):
-        raise PermissionError("Your role may not record breaches.")
+    require(actor, Can.BREACH_RECORD)
     if not description.strip():
         raise ValidationError({"description": ["Describe the breach."]})
     if detected_at > timezone.now() + timedelta(minutes=5):
@@ -42,8 +41,7 @@ def breach_record(
 def breach_mark_notified(
     *, actor, breach: BreachRecord, regulator: bool = True, subjects: bool = False
 ) -> BreachRecord:
-    if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
-        raise PermissionError("Only the privacy officer records notifications.")
+    require(actor, Can.BREACH_MANAGE)
     now = timezone.now()
     if regulator and not breach.regulator_notified_at:
         breach.regulator_notified_at = now

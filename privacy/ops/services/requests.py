@@ -1,7 +1,12 @@
 """Data-subject requests (PDPA s.30-36, OCC-11, MOST-5): filing, identity, decision, execution.
 
 Every step writes an append-only RequestEvidence row; values of personal data never go into it
-in clear (field names, reasons and SHA-256 fingerprints only)."""
+in clear (field names, reasons and keyed fingerprints only, ``privacy.fingerprints``).
+
+A request reaches exactly the complaints in ``request.covered`` (``CoveredComplaint``): the case it
+was filed on, the complaints carrying the contact the person proved with the one-time code, and
+those an agent tied after a recorded identity check. Access, rectification, restriction and
+erasure all work on that set, and the answer names it."""
 
 from __future__ import annotations
 
@@ -10,21 +15,31 @@ import hmac
 import logging
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.models import Complaint, Role, TimelineEvent
+from complaints.access import Can, require
+from complaints.models import Complaint, FieldPolicy, TimelineEvent
+from complaints.notices import recipients_notify as notify  # recipients are told (PDPA s.33-36)
 from complaints.services import tracking_code_hash
+from privacy.fingerprints import fingerprint, fingerprint_matches
 from privacy.minimum_data import identity_check
 
-from ..models import DataSubjectRequest, OneTimeCode, RefusalGround, RequestEvidence, RequestType
+from ..models import (
+    CoveredComplaint,
+    DataSubjectRequest,
+    OneTimeCode,
+    RefusalGround,
+    RequestEvidence,
+    RequestType,
+)
 from ..sms import sms_send
 from . import erasure
 from .retention import holds_covering_complaint
@@ -54,8 +69,7 @@ class CodeNotSent(Exception):
 log = logging.getLogger(__name__)
 
 
-def fingerprint(value: Any) -> str:
-    return hashlib.sha256(str(value).encode()).hexdigest()[:16]
+Tie = CoveredComplaint.Tie
 
 
 def _evidence(request: DataSubjectRequest, kind: str, summary: str, actor=None, **data) -> None:
@@ -137,6 +151,7 @@ def dsr_file_by_citizen(
             request=request,
             code_hash=_code_hash(request, code),
             channel=channel,
+            contact_fingerprint=fingerprint(contact),
             expires_at=timezone.now() + timedelta(minutes=settings.OCC_DSR_CODE_TTL_MINUTES),
         )
         _evidence(
@@ -195,8 +210,55 @@ def dsr_verify(*, public_id: str, code: str) -> DataSubjectRequest:
             raise CodeRejected("The code is not right.")
         otp.used_at = now
         otp.save(update_fields=["attempts", "used_at"])
+        _cover(request, request.complaint, tie=Tie.REQUEST, channel=otp.channel)
+        _cover_proven_contact(request, otp)
         _receive(request, now, identity=f"one-time code by {otp.channel}")
     return request
+
+
+def _cover(request: DataSubjectRequest, complaint: Complaint, *, tie: str, **extra) -> bool:
+    _, created = CoveredComplaint.objects.get_or_create(
+        request=request, complaint=complaint, defaults={"tie": tie, **extra}
+    )
+    return created
+
+
+def _cover_proven_contact(request: DataSubjectRequest, otp: OneTimeCode) -> None:
+    """The complaints that carry the contact the code went to: the person proved they control it.
+
+    The contact is the one fingerprinted when the code was sent; if the case's contact changed
+    since, nothing beyond the case itself joins. The phone or e-mail the code did not go to is
+    never used: anyone can type someone else's number into a complaint."""
+    person = request.complainant
+    field = "email" if otp.channel == "email" else "phone"
+    value = getattr(person, field)
+    if not value or not fingerprint_matches(value, otp.contact_fingerprint):
+        return
+    match = Q(complainant__email__iexact=value) if field == "email" else Q(complainant__phone=value)
+    for complaint in (
+        Complaint.objects.filter(match, complainant__anonymised_at__isnull=True)
+        .exclude(pk=request.complaint_id)
+        .order_by("id")
+    ):
+        _cover(request, complaint, tie=Tie.PROVEN_CONTACT, channel=otp.channel)
+
+
+def covered_ids(request: DataSubjectRequest) -> list[int]:
+    """The ids of the complaints the request reaches (its own case first)."""
+    ids = list(request.covered.order_by("id").values_list("complaint_id", flat=True))
+    return ids or [request.complaint_id]
+
+
+def covered_complaints(request: DataSubjectRequest) -> QuerySet[Complaint]:
+    return (
+        Complaint.objects.filter(pk__in=covered_ids(request))
+        .select_related("complainant", "category")
+        .order_by("received_at", "id")
+    )
+
+
+def covered_references(request: DataSubjectRequest) -> list[str]:
+    return list(covered_complaints(request).values_list("reference", flat=True))
 
 
 def _receive(request: DataSubjectRequest, now, *, identity: str, actor=None) -> None:
@@ -205,16 +267,22 @@ def _receive(request: DataSubjectRequest, now, *, identity: str, actor=None) -> 
     request.received_at = now
     request.due_at = now + timedelta(days=settings.OCC_DSR_DUE_DAYS)
     request.save()
-    _evidence(request, Evidence.VERIFIED, f"identity checked: {identity}", actor=actor)
+    _evidence(
+        request,
+        Evidence.VERIFIED,
+        f"identity checked: {identity}",
+        actor=actor,
+        complaints=covered_references(request),
+    )
     _timeline(request, f"data-subject request ({request.type}) received; due {request.due_at.date()}", actor)
 
 
 def dsr_file_by_agent(
     *, actor, complaint: Complaint, type: str, details: dict | None, identity_check: str
 ) -> DataSubjectRequest:
-    """An agent files for the person after checking identity by phone, and records how."""
-    if actor.role not in (Role.AGENT, Role.SUPERVISOR, Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
-        raise PermissionError("Your role may not file data-subject requests.")
+    """An agent files for the person after checking identity by phone, and records how. The
+    request covers the case it is filed on; further complaints join only by ``dsr_complaint_tie``."""
+    require(actor, Can.DSR_OPEN)
     if type not in RequestType.values:
         raise ValidationError({"type": [f"Unknown request type '{type}'."]})
     if not (identity_check or "").strip():
@@ -236,7 +304,9 @@ def dsr_file_by_agent(
             actor=actor,
             details_keys=sorted(details),
         )
-        _receive(request, timezone.now(), identity=f"agent: {identity_check.strip()[:250]}", actor=actor)
+        check = identity_check.strip()[:250]
+        _cover(request, complaint, tie=Tie.REQUEST, identity_check=check, actor=actor)
+        _receive(request, timezone.now(), identity=f"agent: {check}", actor=actor)
         if complaint.complainant.anonymised_at:
             _refuse(
                 request,
@@ -245,6 +315,39 @@ def dsr_file_by_agent(
                 "The data of this complaint was already anonymised; nothing identifies the person.",
             )
     return request
+
+
+def dsr_complaint_tie(
+    *, actor, request: DataSubjectRequest, complaint: Complaint, identity_check: str
+) -> CoveredComplaint:
+    """An agent ties another complaint to an open request after checking, and recording how, that
+    it is the same person's (for instance one filed from an old number the code did not reach)."""
+    require(actor, Can.DSR_OPEN)
+    check = (identity_check or "").strip()
+    if not check:
+        raise ValidationError(
+            {"identity_check": [_("Record how you checked that this complaint is the same person's.")]}
+        )
+    with transaction.atomic():
+        request = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
+        _open(request)
+        if complaint.complainant.anonymised_at:
+            raise ValidationError(
+                {"reference": [_("This complaint was anonymised; nothing identifies the person.")]}
+            )
+        if not request.covered.exists():  # a request filed before coverage was recorded
+            _cover(request, request.complaint, tie=Tie.REQUEST)
+        created = _cover(request, complaint, tie=Tie.AGENT_CHECK, identity_check=check[:300], actor=actor)
+        tie = CoveredComplaint.objects.get(request=request, complaint=complaint)
+        if created:
+            _evidence(
+                request,
+                Evidence.TIED,
+                f"{complaint.reference} tied after an identity check: {check[:250]}",
+                actor=actor,
+                complaint=complaint.reference,
+            )
+    return tie
 
 
 def _refuse(request: DataSubjectRequest, actor, ground: str, reason: str) -> None:
@@ -276,8 +379,7 @@ def dsr_refuse(*, actor, request: DataSubjectRequest, ground: str, reason: str) 
 
 
 def _require_officer(actor) -> None:
-    if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
-        raise PermissionError("Only the privacy officer decides data-subject requests.")
+    require(actor, Can.PRIVACY_DECIDE)
 
 
 def _open(request: DataSubjectRequest) -> None:
@@ -288,7 +390,8 @@ def _open(request: DataSubjectRequest) -> None:
 
 
 def dsr_grant(*, actor, request: DataSubjectRequest, note: str = "") -> DataSubjectRequest:
-    """Grant and carry out the request. Erasure under a legal hold is refused with the reason."""
+    """Grant and carry out the request on every complaint it covers. Erasure is refused, with the
+    reason, while a legal hold covers any of them."""
     _require_officer(actor)
     with transaction.atomic():
         request = (
@@ -301,22 +404,47 @@ def dsr_grant(*, actor, request: DataSubjectRequest, note: str = "") -> DataSubj
         if person.anonymised_at and request.type != RequestType.ACCESS:
             _refuse(request, actor, RefusalGround.ANONYMISED, "The data was already anonymised.")
             return request
-        if request.type == RequestType.ERASURE and (holds := holds_covering_complaint(request.complaint)):
-            refs = ", ".join(h.order_reference for h in holds)
-            _refuse(
-                request,
-                actor,
-                RefusalGround.LEGAL_HOLD,
-                f"A legal hold covers this case ({refs}); its data must be kept until the hold ends.",
-            )
-            return request
-        _evidence(request, Evidence.GRANTED, note or "granted", actor=actor)
+        if request.type == RequestType.ERASURE:
+            holds = [h for c in covered_complaints(request) for h in holds_covering_complaint(c)]
+            if holds:
+                refs = ", ".join(sorted({f"{h.order_reference} ({h.complaint.reference})" for h in holds}))
+                _refuse(
+                    request,
+                    actor,
+                    RefusalGround.LEGAL_HOLD,
+                    f"A legal hold covers this person's data ({refs}); it must be kept until the hold ends.",
+                )
+                return request
+        _evidence(
+            request, Evidence.GRANTED, note or "granted", actor=actor, complaints=covered_references(request)
+        )
         _EXECUTORS[request.type](request, actor)
         request.status = Status.COMPLETED
         request.decided_at = timezone.now()
         request.decided_by = actor
         request.save()
     return request
+
+
+def _recipients_notify(*, request: DataSubjectRequest, complaints: list[Complaint], change: str) -> None:
+    """THE place where agencies that received this person's data are told of a rectification,
+    erasure or restriction (issue 11, "recipients are told"): called once per executed request,
+    inside the grant's transaction, with the complaints it changed and what changed
+    (``rectified`` / ``erased`` / ``restricted`` / ``restriction_lifted``). The notices themselves
+    (queued rows, delivery, transfer-log entries) belong to routing; this function only hands over."""
+    if not complaints:
+        return
+    changed: list[str] = []
+    if change == "rectified":
+        changed = sorted(
+            {f"complainant.{f}" for f in request.details.get("changes", {}) if f != "information"}
+        )
+    notify(
+        complaint_ids=[c.pk for c in complaints],
+        event=change,
+        changed=changed,
+        event_key=f"dsr:{request.public_id}",
+    )
 
 
 def _execute_access(request: DataSubjectRequest, actor) -> None:
@@ -330,31 +458,59 @@ def _execute_access(request: DataSubjectRequest, actor) -> None:
         "copy of the data prepared",
         actor=actor,
         sha256=document["sha256"],
-        complaints=len(document["data"]["complaints"]),
+        complaints=[c["reference"] for c in document["data"]["complaints"]],
     )
 
 
+def _collected(complaint: Complaint, field: str) -> bool:
+    category = complaint.category
+    return category is None or category.identity_policy()[field] != FieldPolicy.NOT_COLLECTED
+
+
 def _execute_amend(request: DataSubjectRequest, actor) -> None:
-    person = request.complainant
+    """Correct (or add) the identity fields on every covered complaint that collects them, and
+    replace the old, inaccurate value where it stands in the case's own text (PDPA s.36)."""
+    from .erasure import complaint_text_replace
+
     changes = dict(request.details.get("changes", {}))
     information = changes.pop("information", "")
+    changed: list[Complaint] = []
     if changes:
-        given = {f: getattr(person, f) for f in CORRECTABLE if getattr(person, f)} | changes
-        checked = identity_check(category=request.complaint.category, anonymous=False, given=given)
-        before = {f: fingerprint(getattr(person, f)) for f in changes}
-        for field in changes:
-            setattr(person, field, getattr(checked, field))
-        person.save(update_fields=list(changes))
-        _evidence(
-            request,
-            Evidence.AMENDED,
-            f"{request.type}: {', '.join(sorted(changes))}",
-            actor=actor,
-            fields=sorted(changes),
-            before=before,
-            after={f: fingerprint(getattr(person, f)) for f in changes},
-            reason=str(request.details.get("reason", ""))[:500],
-        )
+        for complaint in covered_complaints(request):
+            person = complaint.complainant
+            if person.anonymised_at or (person.is_anonymous and complaint.pk != request.complaint_id):
+                continue
+            # The case the request was made on is validated in full (a field its category does not
+            # collect is refused with the reason); other covered cases take what they collect.
+            own = complaint.pk == request.complaint_id
+            fields = [f for f in changes if own or _collected(complaint, f)]
+            if not fields:
+                continue
+            given = {f: getattr(person, f) for f in CORRECTABLE if getattr(person, f)} | {
+                f: changes[f] for f in fields
+            }
+            checked = identity_check(category=complaint.category, anonymous=False, given=given)
+            old = {f: getattr(person, f) for f in fields}
+            before = {f: fingerprint(old[f]) for f in fields}
+            for field in fields:
+                setattr(person, field, getattr(checked, field))
+            person.save(update_fields=fields)
+            complaint_text_replace(
+                complaint=complaint,
+                replacements={f: (old[f], getattr(person, f)) for f in fields if old[f]},
+            )
+            changed.append(complaint)
+            _evidence(
+                request,
+                Evidence.AMENDED,
+                f"{request.type} on {complaint.reference}: {', '.join(sorted(fields))}",
+                actor=actor,
+                complaint=complaint.reference,
+                fields=sorted(fields),
+                before=before,
+                after={f: fingerprint(getattr(person, f)) for f in fields},
+                reason=str(request.details.get("reason", ""))[:500],
+            )
     if information:
         TimelineEvent.objects.create(
             complaint=request.complaint,
@@ -368,32 +524,61 @@ def _execute_amend(request: DataSubjectRequest, actor) -> None:
             Evidence.AMENDED,
             "information added to the case",
             actor=actor,
+            complaint=request.complaint.reference,
             fields=["information"],
             after={"information": fingerprint(information)},
         )
     _timeline(request, f"data amended on request ({request.type})", actor)
+    if changed:
+        _recipients_notify(request=request, complaints=changed, change="rectified")
 
 
 def _execute_erasure(request: DataSubjectRequest, actor) -> None:
-    counts = erasure.complaint_anonymise(complaint=request.complaint, actor=actor, reason="erasure request")
-    _evidence(request, Evidence.ERASED, "personal data anonymised; statistics kept", actor=actor, **counts)
+    complaints = [c for c in covered_complaints(request) if not c.complainant.anonymised_at]
+    counts = erasure.person_erase(request=request, complaints=complaints, actor=actor)
+    _evidence(
+        request,
+        Evidence.ERASED,
+        "personal data anonymised; statistics kept",
+        actor=actor,
+        complaints=[c.reference for c in complaints],
+        **counts,
+    )
+    _recipients_notify(request=request, complaints=complaints, change="erased")
+
+
+def _set_restriction(request: DataSubjectRequest, restricted: bool) -> list[Complaint]:
+    complaints = [c for c in covered_complaints(request) if not c.complainant.anonymised_at]
+    for complaint in complaints:
+        person = complaint.complainant
+        person.processing_restricted_at = timezone.now() if restricted else None
+        person.save(update_fields=["processing_restricted_at"])
+    return complaints
 
 
 def _execute_restriction(request: DataSubjectRequest, actor) -> None:
-    person = request.complainant
-    person.processing_restricted_at = timezone.now()
-    person.save(update_fields=["processing_restricted_at"])
+    complaints = _set_restriction(request, True)
     _evidence(
-        request, Evidence.RESTRICTED, "routing and disclosure of this person's data blocked", actor=actor
+        request,
+        Evidence.RESTRICTED,
+        "routing and disclosure of this person's data blocked",
+        actor=actor,
+        complaints=[c.reference for c in complaints],
     )
     _timeline(request, "processing restricted at the person's request (PDPA s.34)", actor)
+    _recipients_notify(request=request, complaints=complaints, change="restricted")
 
 
 def _execute_lift(request: DataSubjectRequest, actor) -> None:
-    person = request.complainant
-    person.processing_restricted_at = None
-    person.save(update_fields=["processing_restricted_at"])
-    _evidence(request, Evidence.UNRESTRICTED, "restriction lifted", actor=actor)
+    complaints = _set_restriction(request, False)
+    _evidence(
+        request,
+        Evidence.UNRESTRICTED,
+        "restriction lifted",
+        actor=actor,
+        complaints=[c.reference for c in complaints],
+    )
+    _recipients_notify(request=request, complaints=complaints, change="restriction_lifted")
     _timeline(request, "restriction lifted", actor)
 
 

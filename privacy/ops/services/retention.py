@@ -11,7 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from complaints.models import Complaint, Role, Status
+from complaints.access import Can, require
+from complaints.models import Complaint, Status
 from privacy.models import TrafficRecord
 
 from ..models import LegalHold, PurgeRun
@@ -39,8 +40,7 @@ def legal_hold_place(
     complaint: Complaint | None = None,
 ) -> LegalHold:
     """Record an official's order to keep specific data longer (KC-2, CCA s.26)."""
-    if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
-        raise PermissionError("Only the privacy officer records legal holds.")
+    require(actor, Can.PRIVACY_DECIDE)
     now = timezone.now()
     errors: dict[str, list[str]] = {}
     ceiling = now + timedelta(days=settings.OCC_HOLD_CEILING_DAYS)
@@ -79,8 +79,7 @@ def legal_hold_place(
 
 
 def legal_hold_release(*, actor, hold: LegalHold, reason: str) -> LegalHold:
-    if actor.role not in (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
-        raise PermissionError("Only the privacy officer releases legal holds.")
+    require(actor, Can.PRIVACY_DECIDE)
     if not reason.strip():
         raise ValidationError({"reason": ["Say why the hold is released."]})
     if hold.released_at:

@@ -283,11 +283,11 @@ def test_only_centre_staff_play_recordings_even_of_a_referred_case(recording, st
         purpose="investigation",
         basis="related_agency",
         basis_reference="test",
-        payload="{}",
         payload_sha256="0" * 64,
     )
     officer = staff_api(Role.AGENCY_OFFICER, "police-officer", agency=agency)
-    assert officer.get(f"/api/v1/staff/complaints/{body['complaint']}/").status_code == 200  # the case: yes
+    # agencies reach case data only through their referrals: not the staff API, not the recording
+    assert officer.get(f"/api/v1/staff/complaints/{body['complaint']}/").status_code == 404
     assert officer.get(body["audio_url"]).status_code == 404  # its recording: no
     assert officer.get(f"/api/v1/staff/recordings/{body['id']}/").status_code == 404
     assert staff_api(Role.AUDITOR, "aud").get(body["audio_url"]).status_code == 404

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0003_routing_and_referrals'),
+        ('complaints', '0004_referral_gate_no_payload_and_notices'),
     ]
 
     operations = [
