@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from occ import outbox
+from privacy.processors import ProcessorRefused
 
 from . import notifications, services
 from .models import Complaint, IdempotencyRecord
@@ -25,6 +26,10 @@ def complaint_acknowledge(self, complaint_id: int) -> bool:
     complaint = Complaint.objects.select_related("complainant", "category").get(pk=complaint_id)
     try:
         sent = notifications.acknowledgement_send(complaint)
+    except ProcessorRefused:
+        # not sent, and not retried now: the sweep tries again once the register is put right
+        services.complaint_acknowledgement_release(complaint_id=complaint_id)
+        return False
     except OSError:
         services.complaint_acknowledgement_release(complaint_id=complaint_id)
         log.warning("acknowledgement for complaint id=%s failed; will retry", complaint_id)

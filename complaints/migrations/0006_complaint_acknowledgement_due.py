@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0004_referral_gate_no_payload_and_notices'),
+        ('complaints', '0005_incident_location'),
     ]
 
     operations = [
