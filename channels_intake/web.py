@@ -7,7 +7,6 @@ import hashlib
 import json
 from decimal import ROUND_HALF_EVEN, Decimal
 
-import msgspec
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -71,57 +70,21 @@ class ComplaintIn(StrictSerializer):
 
 
 # --- the lean path (occ.api.fastbody): the same rules, no serializer built for a valid body --------
-_UNSET = msgspec.UNSET
-_Unset = msgspec.UnsetType
-
-
-class _ComplainantBody(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | _Unset = _UNSET
-    phone: str | _Unset = _UNSET
-    email: str | _Unset = _UNSET
-    address: str | _Unset = _UNSET
-    national_id: str | _Unset = _UNSET
-
-
-class _IncidentBody(msgspec.Struct, forbid_unknown_fields=True):
-    website_url: str | _Unset = _UNSET
-    occurred_at: str | None | _Unset = _UNSET
-    amount_lost: str | int | float | None | _Unset = _UNSET
-    other_party_account: str | _Unset = _UNSET
-    other_party_phone: str | _Unset = _UNSET
-
-
-class _ComplaintBody(msgspec.Struct, forbid_unknown_fields=True):
-    category: str
-    channel: str
-    description: str
-    complainant: _ComplainantBody | _Unset = _UNSET
-    anonymous: bool = False
-    incident: _IncidentBody | _Unset = _UNSET
-
-
-# The serializers' own fields, built once: the values meet exactly the rules the serializer states.
+# The serializers' own fields, built once, and a Struct of exactly those fields (unknown ones refused
+# at every depth): the values meet exactly the rules the serializer states.
 _FIELDS = ComplaintIn().fields
-_COMPLAINANT_FIELDS = _FIELDS["complainant"].fields
-_INCIDENT_FIELDS = _FIELDS["incident"].fields
+_ComplaintBody = fastbody.struct_for("ComplaintBody", _FIELDS)
+
+
+def _category(code):
+    category = category_active(code) if isinstance(code, str) else None  # per-process copy: no query
+    if category is None:
+        raise fastbody.Refused
+    return category
 
 
 def _complaint_lean(payload) -> dict:
-    body = fastbody.shape(payload, _ComplaintBody)
-    category = category_active(body.category)  # per-process copy: no query
-    if category is None:
-        raise fastbody.Refused
-    data = {
-        "category": category,
-        "channel": fastbody.leaf(_FIELDS["channel"], body.channel),
-        "description": fastbody.leaf(_FIELDS["description"], body.description),
-    }
-    if body.complainant is not _UNSET:
-        data["complainant"] = fastbody.given(body.complainant, _COMPLAINANT_FIELDS)
-    data["anonymous"] = body.anonymous
-    if body.incident is not _UNSET:
-        data["incident"] = fastbody.given(body.incident, _INCIDENT_FIELDS)
-    return data
+    return fastbody.given(fastbody.shape(payload, _ComplaintBody), _FIELDS, {"category": _category})
 
 
 class IntakeAttachmentOut(serializers.Serializer):

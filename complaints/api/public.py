@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import msgspec
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -47,21 +46,13 @@ class TrackIn(StrictSerializer):
     tracking_code = serializers.CharField(max_length=64)
 
 
-class _TrackBody(msgspec.Struct, forbid_unknown_fields=True):
-    reference: str
-    tracking_code: str
-
-
 _TRACK_FIELDS = TrackIn().fields  # built once: the same rules as TrackIn, no tree per request
+_TrackBody = fastbody.struct_for("TrackBody", _TRACK_FIELDS)
 _DATETIME = serializers.DateTimeField()
 
 
 def _track_lean(payload) -> dict:
-    body = fastbody.shape(payload, _TrackBody)
-    return {
-        "reference": fastbody.leaf(_TRACK_FIELDS["reference"], body.reference),
-        "tracking_code": fastbody.leaf(_TRACK_FIELDS["tracking_code"], body.tracking_code),
-    }
+    return fastbody.given(fastbody.shape(payload, _TrackBody), _TRACK_FIELDS)
 
 
 def _status_label(value: str) -> str:

@@ -44,14 +44,47 @@ def leaf(field: serializers.Field, value: Any) -> Any:
         raise Refused from exc
 
 
-def given(obj: msgspec.Struct, fields: Mapping[str, serializers.Field]) -> dict[str, Any]:
-    """The validated values of the fields the body carried (absent ones stay absent, as in DRF)."""
+def given(
+    obj: msgspec.Struct,
+    fields: Mapping[str, serializers.Field],
+    special: Mapping[str, Callable[[Any], Any]] | None = None,
+) -> dict[str, Any]:
+    """The validated values of ``obj`` as the serializer with these ``fields`` would return them:
+    absent optional fields stay absent, defaults are filled in, a missing required field refuses,
+    nested serializers recurse; ``special`` validates a field its own way (e.g. from a cache)."""
     out: dict[str, Any] = {}
     for name, field in fields.items():
+        if field.read_only:
+            continue
         value = getattr(obj, name)
-        if value is not msgspec.UNSET:
+        if value is msgspec.UNSET:
+            if field.required:
+                raise Refused
+            if field.default is not empty:
+                out[name] = field.get_default()
+            continue
+        if special and name in special:
+            out[name] = special[name](value)
+        elif isinstance(field, serializers.Serializer):
+            out[name] = given(value, field.fields)
+        else:
             out[name] = leaf(field, value)
     return out
+
+
+def struct_for(name: str, fields: Mapping[str, serializers.Field]) -> type[msgspec.Struct]:
+    """A Struct with exactly the serializer's writable fields (unknown ones refused at every
+    depth); leaf types are left to the DRF fields, nested serializers become nested Structs."""
+    attrs: list[tuple[str, Any, Any]] = []
+    for fname, field in fields.items():
+        if field.read_only:
+            continue
+        if isinstance(field, serializers.Serializer):
+            typ: Any = struct_for(f"{name}_{fname}", field.fields) | msgspec.UnsetType
+        else:
+            typ = Any
+        attrs.append((fname, typ, msgspec.UNSET))
+    return msgspec.defstruct(name, attrs, forbid_unknown_fields=True)
 
 
 def validated(
@@ -66,4 +99,4 @@ def validated(
         return serializer.validated_data
 
 
-__all__ = ["Refused", "empty", "given", "leaf", "shape", "validated"]
+__all__ = ["Refused", "given", "leaf", "shape", "struct_for", "validated"]
