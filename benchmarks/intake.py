@@ -1,22 +1,29 @@
-"""Intake and tracking throughput/latency against gunicorn on PostgreSQL, with a bare baseline.
+"""Intake and tracking cost, throughput and latency against gunicorn on PostgreSQL, with two
+baselines, all in the same interleaved rounds.
 
     make bench-intake            (installs Debian's wrk if missing, then runs this)
     .venv/bin/python benchmarks/intake.py [--rounds 3] [--seconds 10] [--clients 20] [--workers 6]
 
-Creates (and drops afterwards) the database `occ_bench` on $BENCH_PG (default
-postgres://postgres@127.0.0.1:5432), starts gunicorn with benchmarks.settings, and drives with
-wrk (a C load generator, so the client takes little of the two cores and adds no interpreter
-lock waits to the latencies it reports):
-  1. a bare Django view doing one INSERT (baseline), and the same INSERT in a DRF view with the
-     public per-IP throttle ("drf-bare": what the framework alone costs),
-  2. POST /api/v1/complaints/ (intake), a different complainant on every request,
-  3. POST /api/v1/track/ cycling through complaints filed before the run (tracking),
-each from --clients open connections, in --rounds rounds (the four runs one after the other in each
-round, so a slow spell of a shared machine hits every path alike). Prints per run and, at the end,
-the median over rounds of requests/s and p50/p95/p99 latency, the ratio of
-intake to bare, whether the references came out unique and gap-free, and the number of SQL
-queries one intake and one tracking request make (measured in-process).
-Figures, not pass/fail: targets are intake >= 0.5 x bare, tracking p99 < 50 ms at 20 clients.
+Creates (and drops afterwards) the database $BENCH_DB (default `occ_bench`) on $BENCH_PG (default
+postgres://postgres@127.0.0.1:5432), starts gunicorn with benchmarks.settings (prepared statements
+on, as in production) and the outbox relay (`manage.py outbox_relay`, publishing to Redis as in
+production; no worker consumes), and in each round runs, one after the other:
+  1. bare: a bare Django view doing one INSERT; drf-bare: the same INSERT in a DRF view behind the
+     public per-IP throttle (what the framework alone costs),
+  2. intake: POST /api/v1/complaints/, a different complainant on every request, and intake-idem:
+     the same with an Idempotency-Key on each,
+  3. tracking: POST /api/v1/track/ cycling through complaints filed before the run,
+each closed-loop from --clients connections (wrk, a C load generator); then
+  4. tracking and intake at fixed offered rates (--track-rate, --intake-rate) from a small asyncio
+     open-loop generator (benchmarks/openloop.py) that measures each latency from the request's
+     due time.
+After each run: how busy the machine was and the CPU milliseconds per request of every program
+(gunicorn = app, postgres, redis, the relay, the load generator), read from /proc, and the
+capacity ratio 2000 / (CPU ms of app + postgres + redis + relay per request): the requests per
+second two dedicated cores would serve, which stays meaningful on a shared, noisy machine. The
+summary gives medians over the rounds and the ratios, and the targets beside them. Figures, never
+pass/fail: intake capacity >= 0.5 x bare and <= 4 ms app CPU; tracking <= 2.5 ms app CPU and p99 <
+25 ms at 100 requests/s offered.
 """
 
 from __future__ import annotations
@@ -36,10 +43,14 @@ from pathlib import Path
 import httpx
 import psycopg
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from openloop import open_loop, request_bytes  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 WRK_DIR = Path(__file__).resolve().parent / "wrk"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DB = "occ_bench"
+DB = os.environ.get("BENCH_DB", "occ_bench")
+SERVER = ("app", "postgres", "redis", "relay")  # what serving a request costs
 
 
 def psql(sql: str) -> None:
@@ -82,9 +93,12 @@ def machine_busy() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def cpu_share(
+PIDS: dict[int, str] = {}  # processes known by id: the relay, this generator
+
+
+def cpu_ms(
     before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]], requests: int
-) -> str:
+) -> tuple[dict[str, float], str]:
     """Milliseconds of CPU per request by program over one run: the growth of every process alive
     at the end (processes that ended during the run, e.g. autovacuum workers, are missed)."""
     groups = {"gunicorn": "app", "postgres": "postgres", "redis-server": "redis", "wrk": "wrk"}
@@ -94,16 +108,33 @@ def cpu_share(
         grown = seconds - before.get(pid, (name, 0.0))[1]
         if grown <= 0:
             continue
-        label = next((g for p, g in groups.items() if name.startswith(p)), "other")
+        label = PIDS.get(pid) or next((g for p, g in groups.items() if name.startswith(p)), "other")
         used[label] = used.get(label, 0.0) + grown
         if label == "other":
             others[name] = others.get(name, 0.0) + grown
     top = ", ".join(
         f"{k} {v * 1000 / max(requests, 1):.2f}" for k, v in sorted(others.items(), key=lambda x: -x[1])[:3]
     )
-    return ", ".join(
-        f"{k} {v * 1000 / max(requests, 1):.2f}" for k, v in sorted(used.items(), key=lambda x: -x[1])
-    ) + (f" (other: {top})" if top else "")
+    per = {k: v * 1000 / max(requests, 1) for k, v in used.items()}
+    text = ", ".join(f"{k} {v:.2f}" for k, v in sorted(per.items(), key=lambda x: -x[1]))
+    return per, text + (f" (other: {top})" if top else "")
+
+
+def report(label: str, r: dict, before, after, busy: float, how: str) -> dict:
+    per, text = cpu_ms(before, after, r["requests"])
+    r["cpu"] = per
+    r["server_ms"] = sum(per.get(k, 0.0) for k in SERVER)
+    r["capacity"] = 2000 / r["server_ms"] if r["server_ms"] else 0.0
+    print(
+        f"{label:<13} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:6.1f} ms   p95 {r['p95_ms']:6.1f} ms   "
+        f"p99 {r['p99_ms']:6.1f} ms   ({r['requests']} requests in {r['seconds']:.0f} s, {how}; "
+        f"non-2xx {r['non_2xx']}, socket errors {r['socket_errors']})"
+    )
+    print(
+        f"{'':<13} machine CPU busy {busy:.0%}; CPU ms per request: {text}; "
+        f"capacity 2000/{r['server_ms']:.2f} = {r['capacity']:.0f}/s"
+    )
+    return r
 
 
 def wrk(label: str, base: str, path: str, script: str, args, env_extra: dict | None = None) -> dict:
@@ -129,15 +160,16 @@ def wrk(label: str, base: str, path: str, script: str, args, env_extra: dict | N
     busy = (busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1)
     line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
     r = json.loads(line[len("WRKJSON ") :])
-    print(
-        f"{label:<10} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:6.1f} ms   p95 {r['p95_ms']:6.1f} ms   "
-        f"p99 {r['p99_ms']:6.1f} ms   ({r['requests']} requests in {r['seconds']:.0f} s, {args.clients} connections; "
-        f"non-2xx {r['non_2xx']}, socket errors {r['socket_errors']})"
-    )
-    print(
-        f"{'':<10} machine CPU busy {busy:.0%}; CPU ms per request: {cpu_share(before, after, r['requests'])}"
-    )
-    return r
+    return report(label, r, before, after, busy, f"{args.clients} connections, closed loop")
+
+
+def offered(label: str, port: int, rate: float, args, make) -> dict:
+    """One open-loop run at ``rate`` requests/s (benchmarks/openloop.py)."""
+    before, busy0 = cpu_by_process(), machine_busy()
+    r = open_loop("127.0.0.1", port, rate=rate, seconds=args.seconds, make=make)
+    after, busy1 = cpu_by_process(), machine_busy()
+    busy = (busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1)
+    return report(label, r, before, after, busy, f"open loop at {rate:g}/s offered")
 
 
 def queries_per_request(env: dict) -> None:
@@ -172,6 +204,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=6, help="gunicorn worker processes (3 per core)")
     ap.add_argument("--tracked", type=int, default=500, help="complaints filed beforehand for tracking")
     ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--track-rate", type=float, default=100, help="offered tracking look-ups per second")
+    ap.add_argument("--intake-rate", type=float, default=50, help="offered intakes per second")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         sys.exit(
@@ -212,6 +246,9 @@ def main() -> None:
         cwd=ROOT,
         env=env,
     )
+    relay = subprocess.Popen([py, "manage.py", "outbox_relay"], cwd=ROOT, env=env)
+    PIDS[relay.pid] = "relay"
+    PIDS[os.getpid()] = "loadgen"
     base = f"http://127.0.0.1:{args.port}"
     work = Path(tempfile.mkdtemp(prefix="occ-bench-"))
     try:
@@ -243,36 +280,77 @@ def main() -> None:
         for _ in range(200):
             client.post("/bench/bare/")
 
-        runs: dict[str, list[dict]] = {"bare": [], "drf-bare": [], "intake": [], "tracking": []}
+        pairs = [line.split() for line in tracked]
+
+        def track_request(i: int) -> bytes:
+            ref, code = pairs[(i * 7919) % len(pairs)]
+            payload = json.dumps({"reference": ref, "tracking_code": code}).encode()
+            ip = f"10.200.{(i // 256) % 256}.{i % 256}"
+            return request_bytes("127.0.0.1", args.port, "/api/v1/track/", payload, {"X-Forwarded-For": ip})
+
+        def intake_request(i: int) -> bytes:
+            n = 50_000_000 + int(time.time() * 1000) % 1_000_000 * 10 + i
+            payload = json.dumps(body(n), ensure_ascii=False).encode()
+            ip = f"10.201.{(i // 256) % 256}.{i % 256}"
+            return request_bytes(
+                "127.0.0.1", args.port, "/api/v1/complaints/", payload, {"X-Forwarded-For": ip}
+            )
+
+        track_env = {"WRK_TRACK_FILE": str(work / "track.txt")}
+        plan = [
+            ("bare", lambda: wrk("bare", base, "/bench/bare/", "bare.lua", args)),
+            ("drf-bare", lambda: wrk("drf-bare", base, "/bench/drf/", "drf.lua", args)),
+            ("intake", lambda: wrk("intake", base, "/api/v1/complaints/", "intake.lua", args)),
+            ("intake-idem", lambda: wrk("intake-idem", base, "/api/v1/complaints/", "intake_idem.lua", args)),
+            ("tracking", lambda: wrk("tracking", base, "/api/v1/track/", "track.lua", args, track_env)),
+            (
+                f"track@{args.track_rate:g}/s",
+                lambda: offered(
+                    f"track@{args.track_rate:g}/s", args.port, args.track_rate, args, track_request
+                ),
+            ),
+            (
+                f"intake@{args.intake_rate:g}/s",
+                lambda: offered(
+                    f"intake@{args.intake_rate:g}/s", args.port, args.intake_rate, args, intake_request
+                ),
+            ),
+        ]
+        runs: dict[str, list[dict]] = {label: [] for label, _ in plan}
         for n in range(1, args.rounds + 1):
             print(f"-- round {n} of {args.rounds}")
-            runs["bare"].append(wrk("bare", base, "/bench/bare/", "bare.lua", args))
-            runs["drf-bare"].append(wrk("drf-bare", base, "/bench/drf/", "drf.lua", args))
-            runs["intake"].append(wrk("intake", base, "/api/v1/complaints/", "intake.lua", args))
-            runs["tracking"].append(
-                wrk(
-                    "tracking",
-                    base,
-                    "/api/v1/track/",
-                    "track.lua",
-                    args,
-                    {"WRK_TRACK_FILE": str(work / "track.txt")},
-                )
-            )
-        print(f"-- medians over {args.rounds} rounds")
-        med = {
-            k: {m: statistics.median(r[m] for r in v) for m in ("rps", "p50_ms", "p95_ms", "p99_ms")}
-            for k, v in runs.items()
-        }
+            for label, run in plan:
+                runs[label].append(run())
+        print(f"-- medians over {args.rounds} interleaved rounds")
+        keys = ("rps", "p50_ms", "p95_ms", "p99_ms", "server_ms", "capacity")
+        med = {k: {m: statistics.median(r[m] for r in v) for m in keys} for k, v in runs.items()}
+        for k, v in runs.items():
+            med[k]["app_ms"] = statistics.median(r["cpu"].get("app", 0.0) for r in v)
+            med[k]["pg_ms"] = statistics.median(r["cpu"].get("postgres", 0.0) for r in v)
         for k, m in med.items():
             print(
-                f"{k:<10} {m['rps']:8.1f} req/s   p50 {m['p50_ms']:6.1f} ms   p95 {m['p95_ms']:6.1f} ms   "
-                f"p99 {m['p99_ms']:6.1f} ms"
+                f"{k:<13} {m['rps']:8.1f} req/s   p50 {m['p50_ms']:6.1f} ms   p95 {m['p95_ms']:6.1f} ms   "
+                f"p99 {m['p99_ms']:6.1f} ms   app {m['app_ms']:.2f} ms, postgres {m['pg_ms']:.2f} ms, "
+                f"server {m['server_ms']:.2f} ms per request; capacity {m['capacity']:.0f}/s"
             )
+
+        def ratio(a: str, b: str) -> float:
+            # per round (the runs of one round share the machine's mood), then the median
+            return statistics.median(
+                x["capacity"] / y["capacity"] for x, y in zip(runs[a], runs[b], strict=True)
+            )
+
+        track_open = med[f"track@{args.track_rate:g}/s"]
         print(
-            f"ratio      intake / bare = {med['intake']['rps'] / med['bare']['rps']:.2f} (target >= 0.5), "
-            f"intake / drf-bare = {med['intake']['rps'] / med['drf-bare']['rps']:.2f}; "
-            f"tracking p99 {med['tracking']['p99_ms']:.1f} ms (target < 50 ms)"
+            f"ratios     capacity intake / bare = {ratio('intake', 'bare'):.2f} (target >= 0.5), "
+            f"intake / drf-bare = {ratio('intake', 'drf-bare'):.2f}, intake-idem / bare = "
+            f"{ratio('intake-idem', 'bare'):.2f}, tracking / bare = {ratio('tracking', 'bare'):.2f}; "
+            f"throughput intake / bare = {med['intake']['rps'] / med['bare']['rps']:.2f}"
+        )
+        print(
+            f"targets    intake app CPU {med['intake']['app_ms']:.2f} ms (target <= 4); tracking app CPU "
+            f"{med['tracking']['app_ms']:.2f} ms (target <= 2.5); tracking p99 at {args.track_rate:g}/s "
+            f"offered {track_open['p99_ms']:.1f} ms (target < 25 ms at 100/s)"
         )
         with psycopg.connect(f"{PG}/{DB}") as conn:
             numbers = sorted(
@@ -284,6 +362,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
+        relay.terminate()
+        relay.wait()
         shutil.rmtree(work, ignore_errors=True)
         subprocess.run(
             [py, "-m", "celery", "-A", "occ", "purge", "-f"], cwd=ROOT, env=env, capture_output=True

@@ -22,7 +22,9 @@ class ComplaintsConfig(AppConfig):
         )
         auditlog.register(
             Complaint,
-            include_fields=concrete(Complaint, skip=("tracking_code_hash", "updated_at")),
+            include_fields=concrete(
+                Complaint, skip=("tracking_code_hash", "updated_at", "acknowledgement_due")
+            ),
             mask_fields=["description", "other_party_account", "other_party_phone", "incident_url"],
         )
         auditlog.register(Category)

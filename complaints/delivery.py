@@ -14,7 +14,6 @@ from datetime import timedelta
 import httpx
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -33,9 +32,11 @@ class PermanentDeliveryError(Exception):
 
 
 def delivery_enqueue(task, pk: int) -> None:
-    """Queue one delivery after the surrounding transaction commits: the one place a delivery is
-    handed to the broker (a transactional outbox replaces this body, nothing else)."""
-    transaction.on_commit(lambda: task.delay(pk), robust=True)
+    """Queue one delivery: an outbox row in the surrounding transaction (occ.outbox), handed to
+    the broker by the relay after commit; the one place a delivery is queued."""
+    from occ import outbox
+
+    outbox.enqueue(task, pk)
 
 
 def claim(model, pk: int, pending_states: list[str]) -> bool:

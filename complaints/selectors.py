@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -15,7 +17,7 @@ from privacy.services import access_log_record
 
 from . import access
 from .access import Can
-from .models import Attachment, Category, Complaint, Referral, Status, TimelineEvent
+from .models import Agency, Attachment, Category, Complaint, Referral, Status, TimelineEvent
 from .services import tracking_code_hash
 
 PERSONAL_FIELDS = ["name", "phone", "email", "address"]
@@ -126,63 +128,96 @@ class Tracked:
     joined_status: str | None = None
 
 
+def _track_sql(vendor: str) -> str:
+    """One statement: the case's public columns, and only when the code's hash matches, its public
+    timeline and the agencies it went to as JSON arrays (a wrong code computes neither)."""
+    q = connection.ops.quote_name
+    c, cat = q(Complaint._meta.db_table), q(Category._meta.db_table)
+    t, r, a = q(TimelineEvent._meta.db_table), q(Referral._meta.db_table), q(Agency._meta.db_table)
+    if vendor == "postgresql":
+        events = (
+            "SELECT json_agg(json_build_array(t.created_at, t.kind, t.to_status, t.text) "  # noqa: S608 - table names from _meta; values are parameters
+            f"ORDER BY t.created_at, t.id) FROM {t} t WHERE t.complaint_id = c.id AND t.is_public"
+        )
+        agencies = (
+            "SELECT json_agg(json_build_array(a.name_th, a.name_en) ORDER BY r.created_at, r.id) "  # noqa: S608 - table names from _meta; values are parameters
+            f"FROM {r} r JOIN {a} a ON a.id = r.agency_id WHERE r.complaint_id = c.id"
+        )
+    else:  # SQLite (the embedded default): aggregate an ordered subquery
+        events = (
+            "SELECT json_group_array(json_array(e.created_at, e.kind, e.to_status, e.text)) FROM "  # noqa: S608 - table names from _meta; values are parameters
+            f"(SELECT t.created_at, t.kind, t.to_status, t.text FROM {t} t "  # noqa: S608 - table names from _meta; values are parameters
+            "WHERE t.complaint_id = c.id AND t.is_public ORDER BY t.created_at, t.id) e"
+        )
+        agencies = (
+            "SELECT json_group_array(json_array(x.name_th, x.name_en)) FROM "  # noqa: S608 - table names from _meta; values are parameters
+            f"(SELECT a.name_th, a.name_en FROM {r} r JOIN {a} a ON a.id = r.agency_id "  # noqa: S608 - table names from _meta; values are parameters
+            "WHERE r.complaint_id = c.id ORDER BY r.created_at, r.id) x"
+        )
+    return (
+        "SELECT c.tracking_code_hash, c.reference, c.status, c.received_at, c.sla_due_at, cat.code, "  # noqa: S608
+        f"CASE WHEN c.tracking_code_hash = %s THEN ({events}) END, "
+        f"CASE WHEN c.tracking_code_hash = %s THEN ({agencies}) END "
+        f"FROM {c} c LEFT JOIN {cat} cat ON cat.id = c.category_id WHERE c.reference = %s"
+    )
+
+
+def _aware(value: Any) -> Any:
+    """A timestamp from the raw row or from JSON text, as an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace(" ", "T"))
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+
+
+def _json(value: Any) -> list:
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
 def complaint_track(*, reference: str, tracking_code: str) -> Tracked:
     """Status, public timeline, agencies referred to and expected date for reference + code.
 
-    Unknown reference and wrong code are the same 404, after the same one query. A match takes
-    three queries whatever the case holds. Rows are read as plain values (no model instances, no
-    prefetch machinery): this is the hottest public read."""
+    One statement whatever the case holds (one prepared statement on PostgreSQL), returning only
+    the public fields; an unknown reference and a wrong code are the same 404 after the same one
+    statement, which computes no timeline for a wrong code. The hash is compared again in constant
+    time here. This is the hottest public read."""
     ref = (reference or "").strip().upper()
     code_hash = tracking_code_hash(tracking_code or "")
-    row = next(
-        iter(
-            Complaint.objects.filter(reference=ref)
-            .values_list(
-                "id",
-                "tracking_code_hash",
-                "reference",
-                "status",
-                "received_at",
-                "sla_due_at",
-                "category__code",
-                "duplicate_of_id",
-            )
-            .order_by()[:1]  # the reference is unique: no ORDER BY needed
-        ),
-        None,
-    )
-    if row is None or not hmac.compare_digest(row[1], code_hash):
+    with connection.cursor() as cursor:
+        cursor.execute(_track_sql(connection.vendor), [code_hash, code_hash, ref])
+        row = cursor.fetchone()
+    if row is None or not hmac.compare_digest(row[0], code_hash):
         raise Http404
-    pk, _, reference, status, received_at, sla_due_at, category_code, duplicate_of_id = row
+    _, reference, status, received_at, sla_due_at, category_code, events, agencies = row
+    sla_due_at = _aware(sla_due_at)
     joined_status = None
-    if status == Status.DUPLICATE and duplicate_of_id:
-        seen = {pk}
-        while duplicate_of_id and duplicate_of_id not in seen:  # to the end of a chain
+    if status == Status.DUPLICATE:
+        # a duplicate: the public status at the end of its chain (rare; costs its own reads)
+        seen = {reference}
+        duplicate_of_id = Complaint.objects.filter(reference=reference).values_list(
+            "duplicate_of_id", flat=True
+        )[0]
+        while duplicate_of_id and duplicate_of_id not in seen:
             seen.add(duplicate_of_id)
             joined_status, duplicate_of_id = (
                 Complaint.objects.filter(pk=duplicate_of_id).values_list("status", "duplicate_of_id").get()
             )
             if joined_status != Status.DUPLICATE:
                 break
-    events = [
-        PublicEvent(*values)
-        for values in TimelineEvent.objects.filter(complaint_id=pk, is_public=True)
-        .order_by("created_at", "id")
-        .values_list("created_at", "kind", "to_status", "text")
-    ]
-    agencies = (
-        Referral.objects.filter(complaint_id=pk)
-        .order_by("created_at", "id")
-        .values_list("agency__name_th", "agency__name_en")
-    )
     return Tracked(
         reference=reference,
         status=status,
         category_code=category_code,
-        received_at=received_at,
+        received_at=_aware(received_at),
         expected_response_date=timezone.localdate(sla_due_at) if sla_due_at else None,
-        referred_to=list(dict.fromkeys(f"{th} ({en})" for th, en in agencies)),
-        events=events,
+        referred_to=list(dict.fromkeys(f"{th} ({en})" for th, en in _json(agencies))),
+        events=[
+            PublicEvent(_aware(at), kind, to_status or "", text or "")
+            for at, kind, to_status, text in _json(events)
+        ],
         joined_status=joined_status,
     )
 

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from auditlog.context import disable_auditlog
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from occ import outbox
+from occ.audit import audit_created
 from privacy.minimum_data import identity_check
 from privacy.ops.services.policy import policy_record_for_complaint
 
@@ -34,6 +39,18 @@ from .models import (
 )
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+@contextmanager
+def enable_auditlog():
+    """Inside ``disable_auditlog()``: audit as usual again (the rows that depend on the complaint)."""
+    from auditlog.context import auditlog_disabled
+
+    token = auditlog_disabled.set(False)
+    try:
+        yield
+    finally:
+        auditlog_disabled.reset(token)
 
 
 class TransitionRefused(Exception):
@@ -128,11 +145,14 @@ def complaint_register(
     received_at: datetime | None = None,
     reference_prefix: str = "OCC",
     acknowledge: bool = True,
+    also: Callable[[Complaint], None] | None = None,
 ) -> Registered:
     """File a complaint from any channel: minimum-data check, reference, tracking code, evidence,
-    first timeline entry, audit; all in one transaction. The acknowledgement is enqueued after
-    commit (``acknowledge=False`` when the channel sends its own, e.g. e-mail replies carry the
-    tracking code). Raises ValidationError (per-field) and leaves nothing stored on any failure."""
+    first timeline entry, audit; all in one transaction. The acknowledgement is an outbox row of
+    the same transaction (``acknowledge=False`` when the channel sends its own, e.g. e-mail replies carry the
+    tracking code). Raises ValidationError (per-field) and leaves nothing stored on any failure.
+    ``also(complaint)`` writes the channel's own rows in the same transaction (the web request's
+    traffic record: one commit instead of two)."""
     if channel not in Channel.values:
         raise ValidationError({"channel": [f"Unknown channel '{channel}'."]})
     if not description or not description.strip():
@@ -171,7 +191,7 @@ def complaint_register(
         hooks.incident_facts_changed(complaint, created=True)
 
     try:
-        with transaction.atomic():
+        with transaction.atomic(), disable_auditlog():  # its two entries: audit_created below
             complainant = Complainant.objects.create(
                 is_anonymous=checked_identity.is_anonymous,
                 name=checked_identity.name,
@@ -199,22 +219,31 @@ def complaint_register(
                 priority=category.default_priority if category else Priority.NORMAL,
                 received_at=received_at,
                 sla_due_at=sla_due(category=category, received_at=received_at),
+                acknowledgement_due=bool(acknowledge and checked_identity.email),
             )
             # The yearly counter stays locked from the number's allocation to the commit, and every
             # intake waits for it: so the rows that point at the complaint are written before the
             # number is taken when its id is known in advance (foreign keys are checked at commit).
             reserved = complaint.pk is not None
             if reserved:
-                dependents(complaint)
+                with enable_auditlog():
+                    dependents(complaint)
             complaint.reference = _reference_next(received_at=received_at, prefix=reference_prefix)
             complaint.save(force_insert=True)
-            if not reserved:
-                dependents(complaint)
-            if acknowledge and complainant.email:  # the acknowledgement goes by e-mail
-                from .tasks import complaint_acknowledge
-
-                # robust: the complaint is filed even if the broker is away; the sweep sends it later
-                transaction.on_commit(lambda: complaint_acknowledge.delay(complaint.pk), robust=True)
+            with enable_auditlog():
+                if not reserved:
+                    dependents(complaint)
+                # the entries auditlog's signals would write, masked alike, in one INSERT
+                audit_created([complainant, complaint])
+                if also is not None:  # the channel's own rows, in this transaction
+                    also(complaint)
+            if complaint.acknowledgement_due and outbox.eager():
+                # The acknowledgement goes by e-mail. The complaint row is its outbox entry
+                # (acknowledgement_due, in the same INSERT); the relay hands it to Celery after
+                # commit, so no broker call happens here and a frozen Redis never slows the citizen.
+                # Without a broker (embedded default, tests) it runs in-process after commit.
+                pk = complaint.pk
+                transaction.on_commit(lambda: acknowledgements_relay(ids=[pk]), robust=True)
     except BaseException:
         evidence_discard(written)
         raise
@@ -493,6 +522,47 @@ def acknowledgements_due(now=None) -> list[int]:
         .exclude(channel=Channel.EMAIL)
         .values_list("id", flat=True)[:500]
     )
+
+
+_ACK_TASK = "complaints.tasks.complaint_acknowledge"
+
+
+def acknowledgements_relay(*, limit: int = 200, ids: list[int] | None = None) -> tuple[int, int]:
+    """Outbox source (settings.OCC_OUTBOX_SOURCES): hand the due acknowledgements to Celery.
+    Claims with SKIP LOCKED, publishes, clears the flag in the same transaction; a failed publish
+    keeps the flag for the next pass. Returns (published, failed)."""
+    due = Complaint.objects.filter(acknowledgement_due=True)
+    if ids is not None:
+        due = due.filter(pk__in=ids)
+    if outbox.eager():  # no broker: claim each by clearing its flag, then run it here
+        done = failed = 0
+        for pk in list(due.order_by("id").values_list("pk", flat=True)[:limit]):
+            if not Complaint.objects.filter(pk=pk, acknowledgement_due=True).update(
+                acknowledgement_due=False
+            ):
+                continue
+            try:
+                outbox.publish(_ACK_TASK, [pk])
+                done += 1
+            except Exception:  # noqa: BLE001 - due again: the next relay pass or the sweep retries it
+                Complaint.objects.filter(pk=pk).update(acknowledgement_due=True)
+                failed += 1
+        return done, failed
+    published: list[int] = []
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        for pk in due.order_by("id").values_list("pk", flat=True)[:limit]:
+            try:
+                outbox.publish(_ACK_TASK, [pk])
+            except Exception:  # noqa: BLE001 - broker away: the flag stays, the next pass retries
+                if published:
+                    Complaint.objects.filter(pk__in=published).update(acknowledgement_due=False)
+                return len(published), 1
+            published.append(pk)
+        if published:
+            Complaint.objects.filter(pk__in=published).update(acknowledgement_due=False)
+    return len(published), 0
 
 
 def complaint_acknowledgement_release(*, complaint_id: int) -> None:

@@ -9,6 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from occ import outbox
 from privacy.processors import ProcessorRefused
 
 from . import notifications, services
@@ -47,10 +48,11 @@ def complaint_acknowledge(self, complaint_id: int) -> bool:
 
 @shared_task(name="complaints.tasks.acknowledgements_retry_due", soft_time_limit=30, time_limit=60)
 def acknowledgements_retry_due() -> int:
-    """Beat: queue the acknowledgements that were never sent (see services.acknowledgements_due)."""
+    """Beat: queue (outbox, then a relay pass) the acknowledgements never sent (services.acknowledgements_due)."""
     ids = services.acknowledgements_due()
     for complaint_id in ids:
-        complaint_acknowledge.delay(complaint_id)
+        outbox.enqueue(complaint_acknowledge, complaint_id)
+    outbox.relay_now()
     return len(ids)
 
 
@@ -73,12 +75,13 @@ def referral_deliver(self, referral_id: int) -> str:
 
 @shared_task(name="complaints.tasks.referrals_retry_due", soft_time_limit=30, time_limit=60)
 def referrals_retry_due() -> int:
-    """Beat: enqueue deliveries whose back-off has passed, and those whose worker died mid-way."""
+    """Beat: queue (outbox, then a relay pass) deliveries whose back-off has passed or whose worker died."""
     from .referrals import referrals_due
 
     ids = referrals_due()
     for referral_id in ids:
-        referral_deliver.delay(referral_id)
+        outbox.enqueue(referral_deliver, referral_id)
+    outbox.relay_now()
     return len(ids)
 
 
@@ -101,10 +104,11 @@ def notice_deliver(self, notice_id: int) -> str:
 
 @shared_task(name="complaints.tasks.notices_retry_due", soft_time_limit=30, time_limit=60)
 def notices_retry_due() -> int:
-    """Beat: enqueue recipient notices whose back-off has passed, and those whose worker died."""
+    """Beat: queue (outbox, then a relay pass) recipient notices whose back-off has passed or whose worker died."""
     from .notices import notices_due
 
     ids = notices_due()
     for notice_id in ids:
-        notice_deliver.delay(notice_id)
+        outbox.enqueue(notice_deliver, notice_id)
+    outbox.relay_now()
     return len(ids)

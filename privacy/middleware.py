@@ -49,6 +49,30 @@ def traffic_mark(request, *, channel: str | None = None, reference: str | None =
         target.occ_reference = reference
 
 
+def _record(request, status_code: int, reference: str | None = None) -> TrafficRecord:
+    return TrafficRecord.objects.create(
+        at=timezone.now(),
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
+        host=_host(request),
+        method=request.method[:10],
+        path=request.path[:500],
+        referrer=request.META.get("HTTP_REFERER", "")[:1000],
+        status_code=status_code,
+        channel=getattr(request, "occ_channel", ""),
+        complaint_reference=getattr(request, "occ_reference", "") if reference is None else reference,
+    )
+
+
+def traffic_record_in_transaction(request, *, status_code: int, reference: str) -> None:
+    """Write this request's traffic record now, inside the caller's transaction (the intake's:
+    one commit instead of two); the middleware then writes none for a response with that status.
+    If the transaction fails, the answer differs and the middleware records it as usual."""
+    target = getattr(request, "_request", request)
+    _record(target, status_code, reference)
+    target.occ_traffic_written = status_code
+
+
 def _host(request) -> str:
     try:
         return request.get_host()[:255]
@@ -66,20 +90,11 @@ class TrafficLogMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if getattr(request, "occ_traffic_written", None) == response.status_code:
+            return response  # written in the intake's own transaction
         if request.path == "/" or request.path.startswith(PUBLIC_PREFIXES):
             try:
-                TrafficRecord.objects.create(
-                    at=timezone.now(),
-                    ip_address=client_ip(request),
-                    user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
-                    host=_host(request),
-                    method=request.method[:10],
-                    path=request.path[:500],
-                    referrer=request.META.get("HTTP_REFERER", "")[:1000],
-                    status_code=response.status_code,
-                    channel=getattr(request, "occ_channel", ""),
-                    complaint_reference=getattr(request, "occ_reference", ""),
-                )
+                _record(request, response.status_code)
             except Exception:  # noqa: BLE001 - logging must not break intake
                 log.exception("could not write traffic record")
         return response

@@ -40,8 +40,12 @@ def _clean_cache_and_media(settings, tmp_path):
     """Throttle counters live in the cache; evidence goes to a per-test folder; process-local
     copies (mail rules) are dropped because a rolled-back test sends no signal."""
     from channels_intake.email.processing import rules_forget
+    from occ.api import throttling
+    from occ.refcache import forget_all
 
     rules_forget()
+    forget_all()  # per-process copies of reference data (categories, policy versions)
+    throttling._unreachable_until = 0.0  # a test that took the store down leaves no breaker open
     cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     yield

@@ -75,12 +75,16 @@ def test_refused_requests_do_not_extend_the_window(throttle_rates, monkeypatch):
 
 def test_an_unreachable_redis_admits_the_request_and_warns(throttle_rates, monkeypatch):
     """clause: OCC-2 (a citizen can still file and track while the throttle store is down: the
-    limit fails open and the operators are told)"""
+    limit fails open and the operators are told; for a few seconds the store is not asked again,
+    so a frozen Redis costs one request one socket timeout, not every request)"""
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     from occ.api import throttling
 
+    asked = []
+
     def down(**kwargs):
+        asked.append(1)
         raise RedisConnectionError("connection refused")
 
     class Kept(logging.Handler):
@@ -98,7 +102,11 @@ def test_an_unreachable_redis_admits_the_request_and_warns(throttle_rates, monke
     try:
         assert ScopedRateThrottle().allow_request(_request(), _View())
         assert ScopedRateThrottle().allow_request(_request(), _View())
+        assert len(asked) == 1  # the second request did not wait on the store
+        monkeypatch.setattr(throttling, "_unreachable_until", 0.0)  # the breaker's seconds have passed
+        assert ScopedRateThrottle().allow_request(_request(), _View())
     finally:
         throttling.log.removeHandler(kept)
+    assert len(asked) == 2
     assert len(kept.lines) == 2 and "throttle store unreachable" in kept.lines[0]
     assert not any("203.0.113.7" in line for line in kept.lines)

@@ -15,7 +15,6 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -24,6 +23,7 @@ from complaints.evidence import EvidenceRejected, evidence_check, evidence_store
 from complaints.models import Attachment as Evidence
 from complaints.models import Category, Channel, Complaint, TimelineEvent
 from complaints.services import complaint_register, complaint_survivor
+from occ import outbox
 from privacy.models import TrafficRecord
 
 from ..models import InboundItem
@@ -266,10 +266,8 @@ def process_email(item: InboundItem) -> Processed:
     _add_evidence(complaint, mail)
     _traffic(mail, item, complaint.reference)
     token = reply_token_new(complaint)
-    from .tasks import email_acknowledge
-
-    sealed = seal_secret(f"{registered.tracking_code}|{token}")
-    transaction.on_commit(lambda: email_acknowledge.delay(complaint.pk, sealed), robust=True)
+    sealed = seal_secret(f"{registered.tracking_code}|{token}")  # the outbox keeps it sealed
+    outbox.enqueue("channels_intake.email.tasks.email_acknowledge", complaint.pk, sealed)
     return Processed(complaint=complaint, note=note or "new complaint")
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from occ import outbox
+
 from . import auth, services
 
 
@@ -25,10 +27,11 @@ def fax_previews(self, fax_id: int) -> int:
 
 @shared_task(name="channels_intake.telephony.tasks.fax_previews_retry_due", soft_time_limit=30, time_limit=60)
 def fax_previews_retry_due() -> int:
-    """Beat: queue the previews of faxes still pending (services.fax_previews_due)."""
+    """Beat: queue (outbox, then a relay pass) the previews of faxes still pending (services.fax_previews_due)."""
     ids = services.fax_previews_due()
     for fax_id in ids:
-        fax_previews.delay(fax_id)
+        outbox.enqueue(fax_previews, fax_id)
+    outbox.relay_now()
     return len(ids)
 
 

@@ -202,6 +202,9 @@ class Complaint(models.Model):
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
     )
+    # The complaint row is its own outbox entry for the e-mail acknowledgement: set in the intake's
+    # INSERT (no extra statement), cleared by the relay when the task is handed to Celery.
+    acknowledgement_due = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -209,6 +212,9 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["channel", "received_at"]),
             models.Index(fields=["category", "status"]),
+            models.Index(
+                fields=["id"], condition=models.Q(acknowledgement_due=True), name="complaint_ack_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:

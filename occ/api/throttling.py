@@ -7,13 +7,16 @@ Redis (production, and the CI pass with REDIS_CACHE_URL) the sliding window is o
 drops old entries, counts, and admits or refuses atomically, and tells the client when the oldest
 entry leaves the window (Retry-After). Refused requests are not counted, as in DRF. Any other
 cache (the embedded default's local memory) keeps DRF's own behaviour. If Redis cannot be reached
-the request is admitted and a warning logged (fail open; see the note in allow_request).
+the request is admitted and a warning logged (fail open; see the note in allow_request), and for
+the next few seconds this process does not ask it again (a frozen Redis costs one request one
+socket timeout, not every request one each).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import time
 
 from django.core.cache import caches
 from redis.exceptions import RedisError
@@ -34,6 +37,8 @@ return {0, tonumber(oldest[2]) + window - now}
 """
 
 _script = None
+_unreachable_until = 0.0  # monotonic time until which the store is taken to be away
+BREAKER_SECONDS = 5.0
 
 
 def _window_script():
@@ -61,6 +66,9 @@ class AtomicWindowMixin(throttling.SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
+        global _unreachable_until
+        if time.monotonic() < _unreachable_until:
+            return True  # the store was unreachable a moment ago: admitted, as below
         now_ms = int(self.timer() * 1000)
         try:
             allowed, wait_ms = script(
@@ -71,6 +79,7 @@ class AtomicWindowMixin(throttling.SimpleRateThrottle):
             # Fail open: a citizen's complaint matters more than the limit while Redis is away (the
             # tracking code's 80 bits still stand against guessing). Logged for the operators.
             log.warning("throttle store unreachable (%s); request admitted", type(exc).__name__)
+            _unreachable_until = time.monotonic() + BREAKER_SECONDS
             return True
         self._wait_seconds = max(int(wait_ms), 0) / 1000
         return bool(allowed)

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_htmx",
     "csp",
+    "occ.outbox",
     "complaints",
     "channels_intake",
     "channels_intake.email",
@@ -40,6 +41,9 @@ INSTALLED_APPS = [
     "indicators",
 ]
 
+# Sessions, authentication, OTP and messages are the libraries' own middleware (subclasses in
+# occ/middleware.py) that pass the citizens' JSON API straight through: no work for a request that
+# has no log-in and sets no cookie (OCC-10).
 MIDDLEWARE = [
     "occ.observability.logs.RequestIdMiddleware",
     "occ.observability.metrics.MetricsMiddleware",
@@ -48,14 +52,14 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "occ.api.middleware.RequestGuardMiddleware",
     "privacy.middleware.TrafficLogMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "occ.middleware.CitizenSkipSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "occ.middleware.CitizenSkipAuthenticationMiddleware",
+    "occ.middleware.CitizenSkipOTPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "occ.middleware.CitizenSkipMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -225,7 +229,31 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# A frozen or absent Redis must cost the outbox relay seconds, never hang it (requests never
+# publish: they write outbox rows, see occ/outbox). Publishing is not retried by kombu; the relay
+# backs off and tries again.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
+    "socket_connect_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
+    "max_retries": 1,
+}
+CELERY_TASK_PUBLISH_RETRY = False
+# The outbox relay: how often the long-running relay looks for rows when idle, the ceiling of
+# its back-off after a failed publish, and how often beat runs a relay pass as the backstop.
+OCC_OUTBOX_POLL_SECONDS = env.float("OCC_OUTBOX_POLL_SECONDS", default=0.5)
+OCC_OUTBOX_BACKOFF_MAX_SECONDS = env.float("OCC_OUTBOX_BACKOFF_MAX_SECONDS", default=5.0)
+# Seconds a process keeps its copy of reference data (categories, published policy versions; see
+# occ/refcache.py): a save clears the saving process's copy at once, others reload after this.
+OCC_REFERENCE_TTL = env.int("OCC_REFERENCE_TTL", default=30)
+# Entity rows that are their own outbox entry (no extra INSERT in the intake), relayed likewise.
+OCC_OUTBOX_SOURCES = ["complaints.services.acknowledgements_relay"]
 CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {
+        "task": "occ.outbox.tasks.outbox_relay",
+        "schedule": timedelta(seconds=env.float("OCC_OUTBOX_BEAT_SECONDS", default=5.0)),
+        "options": {"expires": 30},
+    },
     "acknowledgements-retry-due": {
         "task": "complaints.tasks.acknowledgements_retry_due",
         "schedule": timedelta(minutes=10),

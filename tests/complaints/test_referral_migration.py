@@ -70,3 +70,6 @@ def test_old_payloads_are_cleared_and_referrals_kept(demo, request):
     assert (
         ref.consent_id == consent.pk and ref.payload_sha256 == "a" * 64 and ref.fields == ["complainant.name"]
     )
+    # leave the schema at the latest migration for the tests that follow (later migrations exist)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -86,16 +86,39 @@ def test_tracking_uses_a_constant_number_of_queries(api, file_complaint, user_fa
 
 
 def test_wrong_code_and_unknown_reference_cost_the_same_queries(api, file_complaint):
-    """clause: OCC-8 (a guess learns nothing: the same answer after the same single look-up, and
-    the timeline and referrals of a real case are not read for a wrong code)"""
+    """clause: OCC-8 (a guess learns nothing: the same answer after the same single statement, and
+    the timeline and referrals of a real case are not computed for a wrong code)"""
+    from complaints.selectors import _track_sql
+    from complaints.services import tracking_code_hash
+
     filed = file_complaint()
 
     def count(body):
         with CaptureQueriesContext(connection) as ctx:
             assert api.post(URL, body, format="json").status_code == 404
-        return [q["sql"] for q in ctx.captured_queries]
+        return [q["sql"] for q in ctx.captured_queries if "trafficrecord" not in q["sql"]]
 
     wrong = count({"reference": filed["reference"], "tracking_code": "AAAA-AAAA-AAAA-AAAA"})
     unknown = count({"reference": "OCC-1999-000001", "tracking_code": filed["tracking_code"]})
-    assert len(wrong) == len(unknown)
-    assert not [q for q in wrong if "timelineevent" in q or "referral" in q]
+    assert len(wrong) == len(unknown) == 1
+    with connection.cursor() as cursor:
+        guess = tracking_code_hash("AAAA-AAAA-AAAA-AAAA")
+        cursor.execute(_track_sql(connection.vendor), [guess, guess, filed["reference"]])
+        row = cursor.fetchone()
+        assert row[-2:] == (None, None)  # no timeline, no agencies for a wrong code
+        right = tracking_code_hash(filed["tracking_code"])
+        cursor.execute(_track_sql(connection.vendor), [right, right, filed["reference"]])
+        assert cursor.fetchone()[-2] is not None
+
+
+def test_tracking_is_one_statement_returning_only_public_fields(api, file_complaint):
+    """clause: OCC-8 (the citizen's read touches no personal column)"""
+    filed = file_complaint()
+    body = {"reference": filed["reference"], "tracking_code": filed["tracking_code"]}
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.post(URL, body, format="json").status_code == 200
+    reads = [q["sql"] for q in ctx.captured_queries if "trafficrecord" not in q["sql"]]
+    assert len(reads) == 1 and len(ctx.captured_queries) == 2  # and the traffic record (KC-2)
+    sql = reads[0]
+    for personal in ("complainant", "description", "national_id", "email", "phone", "incident_url"):
+        assert personal not in sql

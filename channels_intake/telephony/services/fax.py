@@ -24,6 +24,7 @@ from complaints import hooks
 from complaints.evidence import CheckedFile
 from complaints.models import Category, Channel, Complaint, TimelineEvent
 from complaints.services import Incident, complaint_register, sla_due
+from occ import outbox
 from privacy.minimum_data import identity_check
 
 from ..media import MediaRejected, fax_inspect, fax_pages_png, hash_stream, safe_name
@@ -110,9 +111,7 @@ def fax_register(
                 dedup_key=key,
                 inbound_item=inbound_item,
             )
-            from ..tasks import fax_previews
-
-            transaction.on_commit(lambda: fax_previews.delay(fax.pk), robust=True)
+            outbox.enqueue("channels_intake.telephony.tasks.fax_previews", fax.pk)
     except IntegrityError:
         found = _existing(key, hashed.sha256)  # the same fax, registered by a concurrent delivery
         if found is None:

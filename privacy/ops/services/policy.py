@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from complaints.access import Can, require
 from complaints.models import Complaint
+from occ.refcache import ProcessCopy
 
 from ..models import ComplaintPolicy, CookiePreference, PolicyNotice, PolicyVersion
 
@@ -50,9 +51,30 @@ def policy_version_publish(
         )
 
 
+def _published_versions() -> list[tuple]:
+    """(effective_at, id) of every published version, newest first: a few rows, kept per process."""
+    return list(
+        PolicyVersion.objects.filter(published_at__isnull=False)
+        .order_by("-effective_at", "-id")
+        .values_list("effective_at", "id")
+    )
+
+
+published_versions = ProcessCopy(_published_versions, models=("privacy_ops.PolicyVersion",))
+
+
+def policy_in_force_id(at) -> int | None:
+    """The id of the version in force at ``at``, without a query (a version whose effective date
+    arrives later takes over by itself: the copy holds the dates, not the answer)."""
+    for effective_at, pk in published_versions.get():
+        if effective_at <= at:
+            return pk
+    return None
+
+
 def policy_record_for_complaint(complaint: Complaint) -> None:
     """Remember which policy was in force at intake (called by the intake service)."""
-    current_id = _in_force(complaint.received_at).values_list("id", flat=True).first()  # not the texts
+    current_id = policy_in_force_id(complaint.received_at)
     if current_id is not None:
         ComplaintPolicy.objects.create(complaint=complaint, policy_id=current_id)
 

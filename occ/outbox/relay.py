@@ -1,0 +1,143 @@
+"""The relay: hand committed outbox rows to Celery, at least once, in id order.
+
+Claims a batch of due rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL; other databases
+take the rows without the clause, one relay at a time), publishes each through its task's
+``apply_async`` (so eager mode runs it in-process), and deletes the rows the broker took, all in
+the relay's own transaction. A publish that fails (broker frozen or down: the transport's socket
+timeouts bound the wait) stops the batch and sets the row back by a short back-off, capped at
+``OCC_OUTBOX_BACKOFF_MAX_SECONDS`` so what was queued goes out soon after the broker returns."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+from functools import cache, partial
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+def eager() -> bool:
+    """True when tasks run in this process (no broker): the embedded default and the tests."""
+    from occ.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+@cache
+def _task(name: str):
+    return import_string(name)
+
+
+def _backoff(attempts: int) -> timedelta:
+    ceiling = getattr(settings, "OCC_OUTBOX_BACKOFF_MAX_SECONDS", 5)
+    return timedelta(seconds=min(ceiling, 0.5 * 2 ** max(attempts - 1, 0)))
+
+
+def publish(name: str, args: list) -> None:
+    _task(name).apply_async(args=args, retry=False)
+
+
+def _publish(row: OutboxMessage) -> None:
+    publish(row.task, row.args)
+
+
+@cache
+def _sources() -> list:
+    """Entity rows that are their own outbox entry (settings.OCC_OUTBOX_SOURCES): callables
+    ``(limit=...) -> (published, failed)``, e.g. complaints whose acknowledgement is due."""
+    return [import_string(name) for name in getattr(settings, "OCC_OUTBOX_SOURCES", [])]
+
+
+def relay_batch(
+    *, limit: int = 200, using: str = "default", ids: Iterable[int] | None = None
+) -> tuple[int, int]:
+    """Relay up to ``limit`` due rows (or exactly ``ids``). Returns (published, failed)."""
+    if eager():  # no broker: run each task in-process, outside this relay's transaction
+        due = OutboxMessage.objects.using(using).filter(available_at__lte=timezone.now())
+        if ids is not None:
+            due = due.filter(pk__in=list(ids))
+        pks = list(due.order_by("id").values_list("pk", flat=True)[:limit])
+        before = OutboxMessage.objects.using(using).filter(pk__in=pks).count()
+        relay_ids(pks, using=using)
+        left = OutboxMessage.objects.using(using).filter(pk__in=pks).count()
+        return before - left, left
+    published: list[int] = []
+    failed = 0
+    with transaction.atomic(using=using):
+        rows = OutboxMessage.objects.using(using).filter(available_at__lte=timezone.now())
+        if ids is not None:
+            rows = rows.filter(pk__in=list(ids))
+        if connections[using].features.has_select_for_update_skip_locked:
+            rows = rows.select_for_update(skip_locked=True)
+        for row in rows.order_by("id")[:limit]:
+            try:
+                _publish(row)
+            except Exception as exc:  # broker away, or (eager) the task itself failed
+                failed += 1
+                row.attempts += 1
+                row.last_error = type(exc).__name__[:200]
+                row.available_at = timezone.now() + _backoff(row.attempts)
+                row.save(update_fields=["attempts", "last_error", "available_at"])
+                log.warning("outbox row %s (%s) not relayed: %s", row.pk, row.task, type(exc).__name__)
+                break  # the broker is away: the rest would wait on it too
+            published.append(row.pk)
+        if published:
+            OutboxMessage.objects.using(using).filter(pk__in=published).delete()
+    return len(published), failed
+
+
+def relay_ids(ids: list[int], *, using: str = "default") -> None:
+    """After-commit hook of eager mode: run this transaction's tasks now, in this process and
+    outside any transaction (as a worker would). Each row is claimed by deleting it; a task that
+    fails puts its row back with a back-off, for the relay (or beat) to try again."""
+    for pk in ids:
+        row = OutboxMessage.objects.using(using).filter(pk=pk).first()
+        if row is None or not OutboxMessage.objects.using(using).filter(pk=pk).delete()[0]:
+            continue  # another relay took it
+        try:
+            _publish(row)
+        except Exception as exc:
+            log.warning("outbox task %s (row %s) failed in-process: %s", row.task, pk, type(exc).__name__)
+            row.attempts += 1
+            row.last_error = type(exc).__name__[:200]
+            row.available_at = timezone.now() + _backoff(row.attempts)
+            row.save(using=using, force_insert=True)
+
+
+def relay_due(*, limit: int = 200, using: str = "default") -> int:
+    """Relay until nothing is due or a publish fails (outbox rows, then each source); returns how
+    many tasks went out."""
+    total = 0
+    for batch in [partial(relay_batch, using=using), *_sources()]:
+        while True:
+            published, failed = batch(limit=limit)
+            total += published
+            if failed or published < limit:
+                break
+        if failed:
+            break  # the broker is away: the next pass tries again
+    return total
+
+
+def relay_forever(*, poll: float = 0.5, stop=lambda: False) -> None:  # pragma: no cover - a daemon
+    """The long-running relay (manage.py outbox_relay): poll, publish, sleep when idle."""
+    from django.db import close_old_connections
+
+    while not stop():
+        close_old_connections()
+        try:
+            sent = relay_due()
+        except Exception:
+            log.exception("outbox relay pass failed")
+            sent = 0
+        if not sent:
+            time.sleep(poll)

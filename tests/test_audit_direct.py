@@ -1,0 +1,116 @@
+"""The intake writes its two audit entries directly (one INSERT) instead of through
+django-auditlog's signals: the entries must be exactly what the signals would have written."""
+
+import pytest
+from auditlog.models import LogEntry
+from auditlog.receivers import log_create
+
+from complaints.models import Complainant, Complaint
+
+pytestmark = pytest.mark.django_db
+
+COMPARED = (
+    "content_type_id",
+    "object_pk",
+    "object_id",
+    "object_repr",
+    "serialized_data",
+    "action",
+    "changes",
+    "actor_id",
+    "actor_email",
+    "remote_addr",
+    "remote_port",
+    "additional_data",
+    "cid",
+)
+
+
+def _row(entry):
+    return {f: getattr(entry, f) for f in COMPARED}
+
+
+def test_direct_audit_entries_equal_what_the_signals_would_write(api, file_complaint, monkeypatch):
+    """clause: OCC-8, OCC-11 (every change recorded as evidence, personal values masked)"""
+    from complaints import services
+
+    real = services.audit_created
+    replayed: dict = {}
+
+    def both(instances):
+        real(instances)  # the direct entries, then, in the same request context, the signal's
+        before = set(LogEntry.objects.values_list("pk", flat=True))
+        for instance in instances:
+            log_create(sender=type(instance), instance=instance, created=True)
+        replayed.update(
+            {(e.content_type.model, e.object_pk): e for e in LogEntry.objects.exclude(pk__in=before)}
+        )
+
+    monkeypatch.setattr(services, "audit_created", both)
+    filed = file_complaint()
+    complaint = Complaint.objects.get(reference=filed["reference"])
+    complainant = Complainant.objects.get(pk=complaint.complainant_id)
+    direct = {
+        (e.content_type.model, e.object_pk): e
+        for e in LogEntry.objects.filter(
+            content_type__model__in=["complaint", "complainant"],
+            object_pk__in=[str(complaint.pk), str(complainant.pk)],
+        ).exclude(pk__in=[e.pk for e in replayed.values()])
+    }
+    assert (
+        set(direct)
+        == set(replayed)
+        == {("complaint", str(complaint.pk)), ("complainant", str(complainant.pk))}
+    )
+    for key, entry in direct.items():
+        assert _row(entry) == _row(replayed[key]), key
+    assert direct[("complaint", str(complaint.pk))].remote_addr  # the request's context reached it
+    masked = direct[("complainant", str(complainant.pk))].changes
+    if isinstance(masked, str):
+        import json
+
+        masked = json.loads(masked)
+    assert masked["name"][1] == "[masked]" and masked["email"][1] == "[masked]"
+    assert "สมชาย" not in str(masked) and "example.com" not in str(masked).lower()
+
+
+def test_the_intake_writes_its_audit_entries_in_one_statement(api, file_complaint):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    file_complaint()
+    with CaptureQueriesContext(connection) as ctx:
+        file_complaint()
+    inserts = [q for q in ctx.captured_queries if q["sql"].startswith('INSERT INTO "auditlog_logentry"')]
+    assert len(inserts) == 1
+
+
+def test_an_intake_outside_a_request_names_no_actor_from_an_earlier_context(demo, user_factory):
+    """clause: OCC-8 (evidence names who acted: never a stale actor of an earlier request)"""
+    from auditlog.context import set_actor
+
+    from complaints.models import Category, Role
+    from complaints.services import complaint_register
+
+    agent = user_factory(Role.AGENT)
+    with set_actor(agent):
+        pass  # a request ended; its context value stays behind in this thread
+    registered = complaint_register(
+        channel="phone",
+        category=Category.objects.get(code="other"),
+        description="x",
+        identity={},
+        anonymous=True,
+    )
+    entry = LogEntry.objects.get(content_type__model="complaint", object_pk=str(registered.complaint.pk))
+    assert entry.actor_id is None
+    with set_actor(agent):
+        inside = complaint_register(
+            channel="phone",
+            category=Category.objects.get(code="other"),
+            description="y",
+            identity={},
+            anonymous=True,
+        )
+    entry = LogEntry.objects.get(content_type__model="complaint", object_pk=str(inside.complaint.pk))
+    assert entry.actor_id == agent.pk
