@@ -196,7 +196,7 @@ def complaint_track(*, reference: str, tracking_code: str) -> Tracked:
     joined_status = None
     if status == Status.DUPLICATE:
         # a duplicate: the public status at the end of its chain (rare; costs its own reads)
-        seen = {reference}
+        seen: set[int] = set()
         duplicate_of_id = Complaint.objects.filter(reference=reference).values_list(
             "duplicate_of_id", flat=True
         )[0]

@@ -40,6 +40,7 @@ def test_mark_duplicate_and_undo_in_both_timelines_and_the_audit_log(pair, staff
     r = agent.post(
         f"/api/v1/staff/complaints/{second['reference']}/duplicate/",
         {"of": first["reference"], "reason": "same caller, same account"},
+        format="json",
     )
     assert r.status_code == 201, r.content
     dup = Complaint.objects.get(reference=second["reference"])
@@ -58,7 +59,11 @@ def test_mark_duplicate_and_undo_in_both_timelines_and_the_audit_log(pair, staff
         == survivor.reference
     )
     # undo: back to the status it had, both timelines, the link kept as undone
-    r = agent.post(f"/api/v1/staff/complaints/{dup.reference}/duplicate/undo/", {"reason": "different case"})
+    r = agent.post(
+        f"/api/v1/staff/complaints/{dup.reference}/duplicate/undo/",
+        {"reason": "different case"},
+        format="json",
+    )
     assert r.status_code == 200 and r.json()["status"] == "received"
     dup.refresh_from_db()
     assert dup.status == "received" and dup.duplicate_of is None
@@ -69,8 +74,13 @@ def test_mark_duplicate_and_undo_in_both_timelines_and_the_audit_log(pair, staff
     link.refresh_from_db()
     assert link.undone_at is not None and LogEntry.objects.get_for_object(link).count() == 2
     # undoing twice is refused, as is a plain status change to duplicate
-    assert agent.post(f"/api/v1/staff/complaints/{dup.reference}/duplicate/undo/", {}).status_code == 409
-    r = agent.post(f"/api/v1/staff/complaints/{dup.reference}/status/", {"status": "duplicate"})
+    assert (
+        agent.post(f"/api/v1/staff/complaints/{dup.reference}/duplicate/undo/", {}, format="json").status_code
+        == 409
+    )
+    r = agent.post(
+        f"/api/v1/staff/complaints/{dup.reference}/status/", {"status": "duplicate"}, format="json"
+    )
     assert r.status_code == 400
 
 
@@ -80,6 +90,7 @@ def test_related_link_and_its_undo_in_both_timelines(pair, staff_api):
     r = agent.post(
         f"/api/v1/staff/complaints/{first['reference']}/links/",
         {"related": second["reference"], "reason": "same shop"},
+        format="json",
     )
     assert r.status_code == 201
     link_id = r.json()["id"]
@@ -90,11 +101,13 @@ def test_related_link_and_its_undo_in_both_timelines(pair, staff_api):
         )
     assert (
         agent.post(
-            f"/api/v1/staff/complaints/{first['reference']}/links/", {"related": second["reference"]}
+            f"/api/v1/staff/complaints/{first['reference']}/links/",
+            {"related": second["reference"]},
+            format="json",
         ).status_code
         == 400
     )
-    r = agent.post(f"/api/v1/staff/links/{link_id}/undo/", {"reason": "not the same"})
+    r = agent.post(f"/api/v1/staff/links/{link_id}/undo/", {"reason": "not the same"}, format="json")
     assert r.status_code == 200 and r.json()["undone_at"]
     for ref in (first["reference"], second["reference"]):
         assert TimelineEvent.objects.filter(complaint__reference=ref, kind="linked").count() == 2
@@ -108,8 +121,9 @@ def test_tracking_a_duplicate_shows_the_joined_status_and_no_data_of_the_survivi
     agent.post(
         f"/api/v1/staff/complaints/{second['reference']}/duplicate/",
         {"of": first["reference"], "reason": "x"},
+        format="json",
     )
-    agent.post(f"/api/v1/staff/complaints/{first['reference']}/status/", {"status": "triaged"})
+    agent.post(f"/api/v1/staff/complaints/{first['reference']}/status/", {"status": "triaged"}, format="json")
     r = api.post(
         "/api/v1/track/",
         {"reference": second["reference"], "tracking_code": second["tracking_code"]},
@@ -156,6 +170,7 @@ def test_an_email_reply_to_a_duplicate_threads_into_the_surviving_case(
     staff_api(Role.AGENT, "mail-agent").post(
         f"/api/v1/staff/complaints/{dup.reference}/duplicate/",
         {"of": survivor["reference"], "reason": "same"},
+        format="json",
     )
     reply = mime(body="ส่งข้อมูลเพิ่ม", subject=f"Re: [#{token}]", message_id="<d2@example.com>")
     item = email_ingest(reply, source="test", mailbox="test")
@@ -193,22 +208,30 @@ def test_a_duplicate_chain_points_to_its_end_and_never_loops(pair, staff_api, fi
     agent = staff_api(Role.AGENT, "chain")
     assert (
         agent.post(
-            f"/api/v1/staff/complaints/{second['reference']}/duplicate/", {"of": first["reference"]}
+            f"/api/v1/staff/complaints/{second['reference']}/duplicate/",
+            {"of": first["reference"]},
+            format="json",
         ).status_code
         == 201
     )
     assert (
         agent.post(
-            f"/api/v1/staff/complaints/{third['reference']}/duplicate/", {"of": second["reference"]}
+            f"/api/v1/staff/complaints/{third['reference']}/duplicate/",
+            {"of": second["reference"]},
+            format="json",
         ).status_code
         == 201
     )
     assert Complaint.objects.get(reference=third["reference"]).duplicate_of.reference == first["reference"]
-    r = agent.post(f"/api/v1/staff/complaints/{first['reference']}/duplicate/", {"of": third["reference"]})
+    r = agent.post(
+        f"/api/v1/staff/complaints/{first['reference']}/duplicate/", {"of": third["reference"]}, format="json"
+    )
     assert r.status_code == 400
     assert (
         agent.post(
-            f"/api/v1/staff/complaints/{first['reference']}/duplicate/", {"of": first["reference"]}
+            f"/api/v1/staff/complaints/{first['reference']}/duplicate/",
+            {"of": first["reference"]},
+            format="json",
         ).status_code
         == 400
     )

@@ -130,13 +130,16 @@ def test_a_cleared_indicator_links_nothing_and_a_disputed_one_still_links(four_c
     supervisor = staff_api(Role.SUPERVISOR, "sup")
     account = Indicator.objects.get(kind="bank_account", value="1234567890")
     r = supervisor.post(
-        f"/api/v1/staff/indicators/{account.pk}/state/", {"state": "disputed", "reason": "mule"}
+        f"/api/v1/staff/indicators/{account.pk}/state/",
+        {"state": "disputed", "reason": "mule"},
+        format="json",
     )
     assert r.status_code == 200 and r.json()["state"] == "disputed"
     assert linked(supervisor, four_channels["web"])[("bank_account", "1234567890")]["others"] == 2
     r = supervisor.post(
         f"/api/v1/staff/indicators/{account.pk}/state/",
         {"state": "cleared", "reason": "the holder is a victim too"},
+        format="json",
     )
     assert r.status_code == 200
     cleared = linked(supervisor, four_channels["web"])[("bank_account", "1234567890")]
@@ -145,11 +148,15 @@ def test_a_cleared_indicator_links_nothing_and_a_disputed_one_still_links(four_c
     assert found[0]["complaints"] == []
     # a reason is required, and only supervisors may do it (404 for agents: no oracle)
     assert (
-        supervisor.post(f"/api/v1/staff/indicators/{account.pk}/state/", {"state": "active"}).status_code
+        supervisor.post(
+            f"/api/v1/staff/indicators/{account.pk}/state/", {"state": "active"}, format="json"
+        ).status_code
         == 400
     )
     agent = staff_api(Role.AGENT, "ag")
-    r = agent.post(f"/api/v1/staff/indicators/{account.pk}/state/", {"state": "active", "reason": "x"})
+    r = agent.post(
+        f"/api/v1/staff/indicators/{account.pk}/state/", {"state": "active", "reason": "x"}, format="json"
+    )
     assert r.status_code == 404
 
 
@@ -200,10 +207,15 @@ def test_agency_officers_never_reach_the_staff_endpoints(four_channels, staff_ap
     ):
         assert officer.get(url).status_code == 404, url
     assert (
-        officer.post(f"/api/v1/staff/complaints/{ref}/links/", {"related": ref, "reason": "x"}).status_code
+        officer.post(
+            f"/api/v1/staff/complaints/{ref}/links/", {"related": ref, "reason": "x"}, format="json"
+        ).status_code
         == 404
     )
-    assert officer.post(f"/api/v1/staff/complaints/{ref}/duplicate/", {"of": ref}).status_code == 404
+    assert (
+        officer.post(f"/api/v1/staff/complaints/{ref}/duplicate/", {"of": ref}, format="json").status_code
+        == 404
+    )
 
 
 def test_an_edit_of_the_incident_facts_reads_the_indicators_again(four_channels, staff_api):
@@ -250,7 +262,7 @@ def test_the_incident_edit_endpoint_reads_the_indicators_again(four_channels, st
     assert ("0201234567", "030") in values and not any(v == "+66812345678" for v, _ in values)
     assert (
         staff_api(Role.PRIVACY_OFFICER, "dpo")
-        .post(f"/api/v1/staff/complaints/{ref}/incident/", {})
+        .post(f"/api/v1/staff/complaints/{ref}/incident/", {}, format="json")
         .status_code
         == 404  # may read, not work: 404 like every capability an actor lacks
     )

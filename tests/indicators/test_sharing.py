@@ -131,10 +131,14 @@ def test_disputed_and_cleared_indicators_are_never_shared(cases, sharing_agreeme
     mule = Indicator.objects.get(value="9998887776")
     phone = Indicator.objects.get(value="+66812345678")
     supervisor.post(
-        f"/api/v1/staff/indicators/{mule.pk}/state/", {"state": "cleared", "reason": "victim's account"}
+        f"/api/v1/staff/indicators/{mule.pk}/state/",
+        {"state": "cleared", "reason": "victim's account"},
+        format="json",
     )
     supervisor.post(
-        f"/api/v1/staff/indicators/{phone.pk}/state/", {"state": "disputed", "reason": "reassigned number"}
+        f"/api/v1/staff/indicators/{phone.pk}/state/",
+        {"state": "disputed", "reason": "reassigned number"},
+        format="json",
     )
     text = client_for("ccib").get(URL).content.decode()
     assert "9998887776" not in text and "+66812345678" not in text and "1234567890" in text
