@@ -6,6 +6,7 @@ COPY occ ./occ
 COPY complaints ./complaints
 COPY channels_intake ./channels_intake
 COPY privacy ./privacy
+COPY interfaces ./interfaces
 COPY manage.py ./
 RUN pip install --no-cache-dir . && useradd --system --home /app occ && mkdir -p /app/var && chown occ /app/var
 USER occ

@@ -114,8 +114,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("desk/privacy/", include("privacy.web.urls")),
-    path("", include("complaints.web.urls")),
+    path("desk/privacy/", include("interfaces.privacydesk.urls")),
+    path("", include("interfaces.urls")),
 ]
 
 # Staff reach the admin only after the second factor, like the desk.

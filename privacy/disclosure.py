@@ -48,7 +48,7 @@ _STORED_FORMS = (
 def _display_date(iso: str) -> str:
     from datetime import date
 
-    from complaints.templatetags.occ_tags import be_date  # Buddhist era for Thai readers
+    from interfaces.templatetags.occ_tags import be_date  # Buddhist era for Thai readers
 
     try:
         return be_date(date.fromisoformat(iso))

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "channels_intake.telephony",
     "privacy",
     "privacy.ops",
+    "interfaces",
 ]
 
 MIDDLEWARE = [
