@@ -7,7 +7,7 @@ from channels_intake.web import ComplaintIntakeView
 from complaints.api import agency, public, routing, staff
 from occ.api import auth
 from occ.health import health
-from privacy import api as privacy_api
+from privacy.ops.api import transfers as privacy_api
 
 api_v1 = [
     path("api/v1/categories/", public.CategoryListView.as_view(), name="category-list"),

@@ -10,9 +10,8 @@ from rest_framework.response import Response
 from complaints.access import Can, require
 from complaints.permissions import IsStaff
 from occ.api.views import StaffAPIView
-
-from . import transfer_log
-from .models import TransferRecord
+from privacy import transfer_log
+from privacy.models import TransferRecord
 
 COLUMNS = [*transfer_log.HASHED_FIELDS, "hash"]
 
