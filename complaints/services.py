@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from privacy.minimum_data import identity_check
-from privacy.ops.services.policy import policy_record_for_complaint
 
 from . import lifecycle
 from .access import Can, actor_can, require
 from .evidence import CheckedFile, evidence_discard, evidence_store
+from .intake_hooks import complaint_registered
 from .models import (
     Attachment,
     Category,
@@ -137,7 +137,7 @@ def complaint_register(
     written: list[str] = []
 
     def dependents(complaint: Complaint) -> None:
-        policy_record_for_complaint(complaint)  # the privacy policy in force at intake (OCC-12)
+        complaint_registered(complaint)  # e.g. the privacy policy in force at intake (OCC-12)
         TimelineEvent.objects.create(
             complaint_id=complaint.pk,
             kind=TimelineEvent.Kind.CREATED,

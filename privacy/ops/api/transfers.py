@@ -12,6 +12,7 @@ from complaints.permissions import IsStaff
 from occ.api.views import StaffAPIView
 from privacy import transfer_log
 from privacy.models import TransferRecord
+from privacy.ops.services.records import to_csv
 
 COLUMNS = [*transfer_log.HASHED_FIELDS, "hash"]
 
@@ -54,8 +55,6 @@ class TransferLogView(StaffAPIView):
             for r in qs.values(*COLUMNS)[:100000]
         ]
         if q.get("as") == "csv":
-            from privacy.ops.services.records import to_csv
-
             response = HttpResponse(to_csv(rows), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'attachment; filename="transfer-log.csv"'
             return response
