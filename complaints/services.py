@@ -18,6 +18,7 @@ from privacy.minimum_data import identity_check
 
 from . import lifecycle
 from .access import Can, actor_can, require
+from .events import timeline_add
 from .evidence import CheckedFile, evidence_discard, evidence_store
 from .intake_hooks import complaint_registered
 from .models import (
@@ -138,7 +139,7 @@ def complaint_register(
 
     def dependents(complaint: Complaint) -> None:
         complaint_registered(complaint)  # e.g. the privacy policy in force at intake (OCC-12)
-        TimelineEvent.objects.create(
+        timeline_add(
             complaint_id=complaint.pk,
             kind=TimelineEvent.Kind.CREATED,
             is_public=True,
@@ -219,20 +220,11 @@ def complaint_status_change(
         locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
         if not lifecycle.can_transition(locked.status, to_status):
             raise TransitionRefused(locked.status, to_status)
-        previous = locked.status
-        locked.status = to_status
-        locked.save(update_fields=["status", "updated_at"])
-        TimelineEvent.objects.create(
-            complaint=locked,
-            kind=TimelineEvent.Kind.STATUS,
-            is_public=True,
-            from_status=previous,
-            to_status=to_status,
-            text=note.strip() if note_public else "",
-            actor=actor,
+        lifecycle.status_set(
+            complaint=locked, to_status=to_status, actor=actor, text=note.strip() if note_public else ""
         )
         if note.strip() and not note_public:
-            TimelineEvent.objects.create(
+            timeline_add(
                 complaint=locked,
                 kind=TimelineEvent.Kind.INTERNAL_NOTE,
                 is_public=False,
@@ -246,7 +238,7 @@ def complaint_note_add(*, complaint: Complaint, actor: User, text: str, public: 
     _require_centre_staff(actor)
     if not text.strip():
         raise ValidationError({"text": ["A note cannot be empty."]})
-    return TimelineEvent.objects.create(
+    return timeline_add(
         complaint=complaint,
         kind=TimelineEvent.Kind.PUBLIC_UPDATE if public else TimelineEvent.Kind.INTERNAL_NOTE,
         is_public=public,
@@ -264,7 +256,7 @@ def complaint_assign(*, complaint: Complaint, actor: User, assignee: User | None
     with transaction.atomic():
         complaint.assigned_to = assignee
         complaint.save(update_fields=["assigned_to", "updated_at"])
-        TimelineEvent.objects.create(
+        timeline_add(
             complaint=complaint,
             kind=TimelineEvent.Kind.ASSIGNED,
             is_public=False,

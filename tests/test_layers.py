@@ -199,3 +199,32 @@ def test_the_checker_sees_an_upward_and_a_hidden_import(monkeypatch):
     fake = ROOT / "complaints" / "apps.py"
     source = "def ready():\n    from privacy.ops.services import policy\n"
     assert violations([fake]) == (set(), set())
+
+
+def _calls(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            yield node, ast.unparse(node.func)
+
+
+def test_the_timeline_has_one_writer():
+    """Only complaints/events.py creates TimelineEvent rows; everything else calls timeline_add."""
+    writers = []
+    for path in _sources():
+        for node, func in _calls(path):
+            if func in ("TimelineEvent.objects.create", "TimelineEvent.objects.bulk_create", "TimelineEvent"):
+                writers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert [w.partition(":")[0] for w in writers] == ["complaints/events.py"], writers
+
+
+def test_status_has_one_writer():
+    """A status change and its timeline entry are written together by lifecycle.status_set only: no
+    other module writes a status entry of the timeline."""
+    writers = []
+    for path in _sources():
+        for node, func in _calls(path):
+            if func.endswith("timeline_add") and any(
+                k.arg == "kind" and ast.unparse(k.value).endswith("Kind.STATUS") for k in node.keywords
+            ):
+                writers.append(str(path.relative_to(ROOT)))
+    assert writers == ["complaints/lifecycle.py"]

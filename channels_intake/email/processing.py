@@ -20,6 +20,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from complaints.events import timeline_add
 from complaints.evidence import EvidenceRejected, evidence_check, evidence_store
 from complaints.models import Attachment as Evidence
 from complaints.models import Category, Channel, Complaint, TimelineEvent
@@ -112,7 +113,7 @@ def _add_evidence(complaint: Complaint, mail: ParsedMail) -> list[str]:
             checked = evidence_check(ContentFile(att.data, name=att.filename), name=att.filename)
         except EvidenceRejected as exc:
             refused.append(f"{exc.filename}: {exc.reason}")
-            TimelineEvent.objects.create(
+            timeline_add(
                 complaint=complaint,
                 kind=TimelineEvent.Kind.EVIDENCE_REJECTED,
                 is_public=False,
@@ -217,7 +218,7 @@ def process_email(item: InboundItem) -> Processed:
             continue
         case = reply.complaint
         if case.complainant.email and case.complainant.email.lower() == mail.from_address.lower():
-            TimelineEvent.objects.create(
+            timeline_add(
                 complaint=case,
                 kind=TimelineEvent.Kind.CITIZEN_MESSAGE,
                 is_public=False,
@@ -248,9 +249,7 @@ def process_email(item: InboundItem) -> Processed:
         raise Quarantine(f"the sender's details were refused: {exc.messages}") from exc
     complaint = registered.complaint
     if note:
-        TimelineEvent.objects.create(
-            complaint=complaint, kind=TimelineEvent.Kind.INTERNAL_NOTE, is_public=False, text=note
-        )
+        timeline_add(complaint=complaint, kind=TimelineEvent.Kind.INTERNAL_NOTE, is_public=False, text=note)
     _add_evidence(complaint, mail)
     _traffic(mail, item, complaint.reference)
     token = reply_token_new(complaint)

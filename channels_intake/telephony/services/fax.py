@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from channels_intake.models import InboundItem
+from complaints.events import timeline_add
 from complaints.evidence import CheckedFile
 from complaints.models import Category, Channel, Complaint, TimelineEvent
 from complaints.services import Incident, complaint_register, sla_due
@@ -238,14 +239,14 @@ def fax_transcribe(
         locked.transcribed_by = actor
         locked.save(update_fields=["transcribed_at", "transcribed_by"])
         added = f"; contact details from the fax: {', '.join(sorted(given))}" if given else ""
-        TimelineEvent.objects.create(
+        timeline_add(
             complaint=complaint,
             kind=TimelineEvent.Kind.TRANSCRIBED,
             is_public=False,
             text=f"fax of {locked.pages} page(s) transcribed{added}",
             actor=actor,
         )
-        TimelineEvent.objects.create(
+        timeline_add(
             complaint=complaint,
             kind=TimelineEvent.Kind.CATEGORY,
             is_public=False,

@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from channels_intake.models import InboundItem
+from complaints.events import timeline_add
 from complaints.models import IDENTITY_FIELDS, Attachment, Complainant, Complaint, TimelineEvent
 from privacy.redaction import redact
 
@@ -308,7 +309,7 @@ def complaint_anonymise(
     telephony = complaint_telephony_erase(complaint=complaint)
     scrubbed = _audit_scrub(audit_q, values)
 
-    TimelineEvent.objects.create(
+    timeline_add(
         complaint=complaint,
         kind=TimelineEvent.Kind.DATA_REQUEST,
         is_public=False,
