@@ -20,6 +20,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from channels_intake.telephony.media import MediaRejected
+from channels_intake.telephony.services import fax_register
 from complaints.events import timeline_add
 from complaints.evidence import EvidenceRejected, evidence_check, evidence_store
 from complaints.models import Attachment as Evidence
@@ -157,10 +159,6 @@ def _is_fax_server(mail: ParsedMail) -> bool:
 
 
 def _fax_from_email(mail: ParsedMail, item: InboundItem) -> Processed:
-    try:
-        from channels_intake.telephony.services import fax_register
-    except ImportError as exc:
-        raise Quarantine("fax-to-e-mail message, but the fax channel is not installed") from exc
     faxes = [
         a
         for a in mail.attachments
@@ -170,8 +168,6 @@ def _fax_from_email(mail: ParsedMail, item: InboundItem) -> Processed:
     if not faxes:
         raise Quarantine("fax-to-e-mail message without a TIFF or PDF attachment")
     number = re.search(r"\+?\d[\d -]{6,}\d", mail.subject)
-    from channels_intake.telephony.media import MediaRejected
-
     complaint = None
     for att in faxes:
         try:
