@@ -9,6 +9,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from privacy.transfer_log import seal
+
 from . import notifications, services
 from .models import Complaint, IdempotencyRecord
 
@@ -67,8 +69,6 @@ def referrals_retry_due() -> int:
 
 @shared_task
 def transfer_log_seal() -> int:
-    from privacy.transfer_log import seal
-
     return seal().head_seq
 
 

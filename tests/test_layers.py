@@ -50,12 +50,8 @@ UPWARD_BASELINE = {
 LOCAL_BASELINE = {
     # e-mail: processing <-> tasks
     "channels_intake.email.processing -> channels_intake.email.tasks",
-    # telephony: services.fax <-> models/tasks
-    "channels_intake.telephony.services.fax -> channels_intake.telephony.models",
+    # telephony: services.fax <-> tasks
     "channels_intake.telephony.services.fax -> channels_intake.telephony.tasks",
-    # demo data loaded after the models (management command)
-    "complaints.demo -> complaints.models",
-    "complaints.demo -> privacy.models",
     # complaints: services / referrals / notices <-> tasks
     "complaints.notices -> complaints.referrals",
     "complaints.notices -> complaints.tasks",
@@ -63,20 +59,12 @@ LOCAL_BASELINE = {
     "complaints.services -> complaints.tasks",
     "complaints.tasks -> complaints.notices",
     "complaints.tasks -> complaints.referrals",
-    "complaints.tasks -> privacy.transfer_log",
-    "interfaces.common -> occ.api.throttling",
-    "privacy.ops.selectors -> privacy.services",
     # erasure reaches every channel's copy; erasure <-> retention <-> requests <-> export
-    "privacy.ops.services.erasure -> channels_intake.email.models",
-    "privacy.ops.services.erasure -> channels_intake.telephony.models",
     "privacy.ops.services.erasure -> channels_intake.telephony.services",
-    "privacy.ops.services.erasure -> complaints.models",
-    "privacy.ops.services.erasure -> privacy.models",
     "privacy.ops.services.export -> privacy.ops.services.requests",
     "privacy.ops.services.requests -> privacy.ops.services.erasure",
     "privacy.ops.services.requests -> privacy.ops.services.export",
     "privacy.ops.services.retention -> privacy.ops.services.erasure",
-    "privacy.services -> privacy.models",
 }
 
 

@@ -27,7 +27,7 @@ from complaints.services import Incident, complaint_register, sla_due
 from privacy.minimum_data import identity_check
 
 from ..media import MediaRejected, fax_inspect, fax_pages_png, hash_stream, safe_name
-from ..models import Fax, FaxPage
+from ..models import Call, Fax, FaxPage
 from .common import e164_or_blank, require_agent
 
 log = logging.getLogger(__name__)
@@ -262,8 +262,6 @@ def complaint_telephony_erase(*, complaint: Complaint) -> dict[str, int]:
     previews (images of the paper). The fax file itself is the case's attachment and goes with the
     attachments. Recordings are evidence and are not touched here: whether an erasure reaches them
     is the decision of ``privacy`` (legal holds, disclosure history)."""
-    from ..models import Call
-
     with transaction.atomic():
         calls = Call.objects.filter(complaint=complaint).exclude(caller_number="").update(caller_number="")
         previews = 0

@@ -25,9 +25,20 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from channels_intake.email.models import Acknowledgement
 from channels_intake.models import InboundItem
+from channels_intake.telephony import models as telephony
 from complaints.events import timeline_add
-from complaints.models import IDENTITY_FIELDS, Attachment, Complainant, Complaint, TimelineEvent
+from complaints.models import (
+    IDENTITY_FIELDS,
+    Attachment,
+    Complainant,
+    Complaint,
+    Referral,
+    ReturnedData,
+    TimelineEvent,
+)
+from privacy.models import Consent
 from privacy.redaction import redact
 
 from ..models import CoveredComplaint, DataSubjectRequest, RequestEvidence
@@ -43,8 +54,6 @@ def _delete_unshared_file(name: str, model, **others) -> None:
 
 
 def _telephony():
-    from channels_intake.telephony import models as telephony
-
     return telephony
 
 
@@ -63,14 +72,10 @@ def _identity_in(data: Any, values: KnownValues) -> None:
 
 
 def _referrals(ids: list[int]):
-    from complaints.models import Referral
-
     return Referral.objects.filter(complaint_id__in=ids)
 
 
 def _has_payload() -> bool:
-    from complaints.models import Referral
-
     return any(f.name == "payload" for f in Referral._meta.concrete_fields)
 
 
@@ -268,9 +273,6 @@ def complaint_anonymise(
 
     # Copies that left or came back: a referral's payload (while the column exists), data an
     # agency returned, consent statements.
-    from complaints.models import ReturnedData
-    from privacy.models import Consent
-
     if _has_payload():
         for ref in _referrals([complaint.pk]).exclude(payload=""):
             try:
@@ -287,8 +289,6 @@ def complaint_anonymise(
     consents = list(Consent.objects.filter(complainant=person))
     for consent in consents:
         Consent.objects.filter(pk=consent.pk).update(statement=_clean_text(consent.statement, values))
-
-    from channels_intake.email.models import Acknowledgement
 
     Acknowledgement.objects.filter(complaint=complaint).delete()
 
