@@ -13,10 +13,8 @@ redacted); they leave only through the disclosure gate, which refuses an erased 
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Iterable
-from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -34,7 +32,6 @@ from complaints.models import (
     Attachment,
     Complainant,
     Complaint,
-    Referral,
     ReturnedData,
     TimelineEvent,
 )
@@ -60,25 +57,6 @@ def _telephony():
 # --- what is known of the person ----------------------------------------------------------------
 
 
-def _identity_in(data: Any, values: KnownValues) -> None:
-    """Identity fields wherever they stand in a JSON copy (e.g. a referral's payload)."""
-    if isinstance(data, dict):
-        values.add_identity({k: v for k, v in data.items() if k in IDENTITY_FIELDS and isinstance(v, str)})
-        for v in data.values():
-            _identity_in(v, values)
-    elif isinstance(data, list):
-        for v in data:
-            _identity_in(v, values)
-
-
-def _referrals(ids: list[int]):
-    return Referral.objects.filter(complaint_id__in=ids)
-
-
-def _has_payload() -> bool:
-    return any(f.name == "payload" for f in Referral._meta.concrete_fields)
-
-
 def known_values_of(complaints: Iterable[Complaint]) -> KnownValues:
     complaints = list(complaints)
     ids = [c.pk for c in complaints]
@@ -89,12 +67,6 @@ def known_values_of(complaints: Iterable[Complaint]) -> KnownValues:
         changes = (details or {}).get("changes") or {}
         if isinstance(changes, dict):
             values.add_identity({k: v for k, v in changes.items() if isinstance(v, str)})
-    if _has_payload():
-        for payload in _referrals(ids).exclude(payload="").values_list("payload", flat=True):
-            try:
-                _identity_in(json.loads(payload), values)
-            except ValueError:
-                pass
     tel = _telephony()
     for number in tel.Call.objects.filter(complaint_id__in=ids).values_list("caller_number", flat=True):
         values.add("phones", number)
@@ -271,17 +243,8 @@ def complaint_anonymise(
             tel.Recording.objects.filter(pk=pk).update(original_name=values.scrub(name))
     tel.UploadSession.objects.filter(complaint=complaint).update(filename=ERASED)
 
-    # Copies that left or came back: a referral's payload (while the column exists), data an
-    # agency returned, consent statements.
-    if _has_payload():
-        for ref in _referrals([complaint.pk]).exclude(payload=""):
-            try:
-                scrubbed = json.dumps(
-                    values.scrub_data(json.loads(ref.payload)), ensure_ascii=False, sort_keys=True
-                )
-            except ValueError:
-                scrubbed = values.scrub(ref.payload)
-            type(ref).objects.filter(pk=ref.pk).update(payload=scrubbed)
+    # Copies that came back or were given: data an agency returned, consent statements. (Referrals
+    # keep no payload: the gate builds it at each release.)
     for row in ReturnedData.objects.filter(referral__complaint=complaint):
         ReturnedData.objects.filter(pk=row.pk).update(
             value=values.scrub(row.value), note=values.scrub(row.note)
