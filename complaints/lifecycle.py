@@ -34,12 +34,20 @@ def can_transition(current: str, new: str) -> bool:
     return new in TRANSITIONS.get(current, frozenset())
 
 
-def status_set(*, complaint: Complaint, to_status: str, actor: User | None, text: str = "") -> TimelineEvent:
+def status_set(
+    *,
+    complaint: Complaint,
+    to_status: str,
+    actor: User | None,
+    text: str = "",
+    also_saved: tuple[str, ...] = (),
+) -> TimelineEvent:
     """Move ``complaint`` (locked or fresh, in the caller's transaction) to ``to_status`` and write the
-    public timeline entry the citizen tracks. The caller has already decided the move is allowed."""
+    public timeline entry the citizen tracks. The caller has already decided the move is allowed.
+    ``also_saved`` names other fields the caller set on the same row (saved in the same UPDATE)."""
     previous = complaint.status
     complaint.status = to_status
-    complaint.save(update_fields=["status", "updated_at"])
+    complaint.save(update_fields=["status", *also_saved, "updated_at"])
     return timeline_add(
         complaint=complaint,
         kind=TimelineEvent.Kind.STATUS,
