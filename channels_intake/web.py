@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -31,6 +32,16 @@ class ComplainantIn(StrictSerializer):
     national_id = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
 
+class CoordinateField(serializers.DecimalField):
+    """Degrees, rounded to six decimals (about 10 cm): clients send floats with more."""
+
+    def __init__(self, *, limit: int, **kwargs):
+        super().__init__(max_digits=9, decimal_places=6, min_value=-limit, max_value=limit, **kwargs)
+
+    def validate_precision(self, value):
+        return super().validate_precision(value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN))
+
+
 class IncidentIn(StrictSerializer):
     website_url = serializers.URLField(required=False, allow_blank=True, max_length=2000)
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -39,6 +50,10 @@ class IncidentIn(StrictSerializer):
     )
     other_party_account = serializers.CharField(required=False, allow_blank=True, max_length=100)
     other_party_phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    latitude = CoordinateField(limit=90, required=False, allow_null=True)
+    longitude = CoordinateField(limit=180, required=False, allow_null=True)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    province = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 
 class ComplaintIn(StrictSerializer):

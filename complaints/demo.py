@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from privacy.models import DataSharingAgreement
+from privacy.processors import processors_demo_load
 
 from .models import Agency, Category, FieldPolicy, Role, RoutingRule, User
 
@@ -143,6 +144,7 @@ def demo_load(*, with_users: bool | None = None) -> dict[str, int]:
         )
 
     _routing_load()
+    processors_demo_load()  # the SMS gateway and mail relay the demo hands codes and mail to
 
     users = 0
     allowed = getattr(settings, "OCC_DEMO_USERS_ALLOWED", False)

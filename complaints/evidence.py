@@ -15,6 +15,8 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
+from privacy.processors import processor_handoff
+
 # detected MIME type -> file-name extensions that may claim it
 ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
     "image/jpeg": (".jpg", ".jpeg", ".jpe"),
@@ -108,6 +110,8 @@ def evidence_check(fileobj: File, *, name: str | None = None, max_bytes: int | N
 def evidence_store(checked: CheckedFile) -> tuple[str, bool]:
     """Store by content hash; evidence is never overwritten. Returns (name, newly_written)."""
     name = f"evidence/{checked.sha256[:2]}/{checked.sha256}"
+    # object storage run by a contractor is a processor (MOST-3, KC-4); the centre's disk is not
+    processor_handoff("storage", purpose="evidence_storage", data=["evidence_files"])
     if default_storage.exists(name):
         return name, False
     checked.fileobj.seek(0)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from privacy.processors import processor_handoff
+
 from .models import Complaint
 from .services import expected_response_date
 
@@ -17,6 +19,8 @@ def acknowledgement_send(complaint: Complaint) -> bool:
     email = complaint.complainant.email
     if not email:
         return False
+    # the mail relay is a processor: the hand-off names its register entry (MOST-3, KC-4)
+    processor_handoff("mail", purpose="acknowledgement", data=["email_address", "message_text"])
     due = expected_response_date(complaint)
     due_text = due.isoformat() if due else "-"
     track = settings.OCC["PUBLIC_TRACK_URL"]

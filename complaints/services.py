@@ -106,6 +106,14 @@ class Incident:
     amount_lost: Decimal | None = None
     other_party_account: str = ""
     other_party_phone: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    address: str = ""
+    province: str = ""
+
+    @property
+    def has_location(self) -> bool:
+        return (self.latitude is not None and self.longitude is not None) or bool(self.address.strip())
 
 
 def complaint_register(
@@ -132,6 +140,8 @@ def complaint_register(
         raise ValidationError({"description": [_("Describe the problem.")]})
     checked_identity = identity_check(category=category, anonymous=anonymous, given=identity)
     incident = incident or Incident()
+    if category is not None and category.requires_location and not incident.has_location:
+        raise ValidationError({"location": [_("This category needs the place where it happened.")]})
     received_at = received_at or timezone.now()
     tracking_code = tracking_code_new()
 
@@ -181,6 +191,10 @@ def complaint_register(
                 amount_lost=incident.amount_lost,
                 other_party_account=incident.other_party_account,
                 other_party_phone=incident.other_party_phone,
+                incident_latitude=incident.latitude,
+                incident_longitude=incident.longitude,
+                incident_address=incident.address.strip(),
+                incident_province=incident.province.strip(),
                 priority=category.default_priority if category else Priority.NORMAL,
                 received_at=received_at,
                 sla_due_at=sla_due(category=category, received_at=received_at),
@@ -306,4 +320,8 @@ def incident_from(data: dict[str, Any]) -> Incident:
         amount_lost=data.get("amount_lost"),
         other_party_account=data.get("other_party_account") or "",
         other_party_phone=data.get("other_party_phone") or "",
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        address=data.get("address") or "",
+        province=data.get("province") or "",
     )

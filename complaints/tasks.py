@@ -9,6 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from privacy.processors import ProcessorRefused
 from privacy.transfer_log import seal
 
 from . import notifications, services
@@ -25,6 +26,10 @@ def complaint_acknowledge(self, complaint_id: int) -> bool:
     complaint = Complaint.objects.select_related("complainant", "category").get(pk=complaint_id)
     try:
         sent = notifications.acknowledgement_send(complaint)
+    except ProcessorRefused:
+        # not sent, and not retried now: the sweep tries again once the register is put right
+        services.complaint_acknowledgement_release(complaint_id=complaint_id)
+        return False
     except OSError:
         services.complaint_acknowledgement_release(complaint_id=complaint_id)
         log.warning("acknowledgement for complaint id=%s failed; will retry", complaint_id)

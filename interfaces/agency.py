@@ -51,7 +51,7 @@ def inbox(request):
             "rows": rows,
             # notices of rectification, erasure and restriction (showing one delivers it)
             "notices": notices.notices_for_agency(
-                agency_id=request.user.agency_id, actor=request.user.username
+                agency_id=agency_id_of(request.user), actor=request.user.username
             )[:50],
             "agency": request.user.agency,
             "state": state,

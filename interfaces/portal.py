@@ -5,9 +5,12 @@ and each form counts against the public API's own rate limit."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -17,6 +20,7 @@ from channels_intake.web import intake_register, intake_validate
 from complaints import selectors
 from complaints.models import IDENTITY_FIELDS, Status, TimelineEvent
 from complaints.services import expected_response_date
+from complaints.statistics import complaint_statistics, statistics_period
 from occ.api.errors import ApiError, flatten
 from privacy.middleware import traffic_mark
 from privacy.ops.models import PolicyNotice, PolicyVersion, RequestType
@@ -263,3 +267,31 @@ def cookies(request):
     elif STATS_COOKIE in request.COOKIES:
         response.delete_cookie(STATS_COOKIE)
     return response
+
+
+@require_http_methods(["GET"])
+def statistics(request):
+    """Public aggregate statistics (MOST-1, OCC-10): the last 12 months, no count under 5 shown."""
+    traffic_mark(request, channel="web")
+    try:
+        start, end = statistics_period(request.GET.get("from"), request.GET.get("to"))
+    except ValidationError:
+        start, end = statistics_period(None, None)
+    stats = complaint_statistics(start=start, end=end)
+    tables = [
+        (_("By category"), stats["by_category"], "stats-category"),
+        (_("By channel"), stats["by_channel"], "stats-channel"),
+        (_("By province"), stats["by_province"], "stats-province"),
+        (_("By month"), stats["by_month"], "stats-month"),
+        (_("Referrals by agency"), stats["referrals_by_agency"], "stats-agency"),
+    ]
+    return render(
+        request,
+        "portal/statistics.html",
+        _context(
+            request,
+            stats=stats,
+            tables=tables,
+            **{"from": timezone.localdate(start), "to": timezone.localdate(end - timedelta(days=1))},
+        ),
+    )

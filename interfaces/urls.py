@@ -25,6 +25,7 @@ portal_patterns = (
         path("my-data/verify/", portal.my_data_verify, name="mydata-verify"),
         path("privacy-policy/", portal.policy, name="policy"),
         path("cookies/", portal.cookies, name="cookies"),
+        path("statistics/", portal.statistics, name="statistics"),
     ],
     "portal",
 )

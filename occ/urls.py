@@ -66,6 +66,7 @@ api_v1 = [
         routing.LegalOrderView.as_view(),
         name="staff-legal-order",
     ),
+    path("api/v1/staff/statistics/", staff.StatisticsView.as_view(), name="staff-statistics"),
     path("api/v1/staff/referrals/", routing.ReferralQueueView.as_view(), name="staff-referral-queue"),
     path(
         "api/v1/staff/referrals/<int:pk>/resend/",
@@ -110,6 +111,7 @@ urlpatterns = [
     path("", include("channels_intake.email.urls")),
     path("", include("channels_intake.telephony.urls")),
     path("", include("privacy.ops.urls")),
+    path("", include("channels_intake.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

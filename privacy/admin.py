@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AccessLogEntry, TrafficRecord
+from .models import AccessLogEntry, Processor, TrafficRecord
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -67,3 +67,9 @@ class ConsentAdmin(ReadOnlyAdmin):
 @admin.register(LegalOrder)
 class LegalOrderAdmin(ReadOnlyAdmin):
     list_display = ("reference", "issuing_authority", "issued_on", "agency", "recorded_at")
+
+
+@admin.register(Processor)
+class ProcessorAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "contract_reference", "valid_from", "valid_to")
+    search_fields = ("code", "name", "contract_reference")

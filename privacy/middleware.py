@@ -15,7 +15,7 @@ PUBLIC_PREFIXES = (
     "/api/v1/complaints/",
     "/api/v1/track/",
     "/api/v1/categories/",
-    "/api/v1/open311/",
+    "/open311/",
     "/api/v1/privacy/requests/",
     "/api/v1/privacy/policy/",
     "/api/v1/privacy/notices/",
@@ -25,6 +25,7 @@ PUBLIC_PREFIXES = (
     "/my-data/",
     "/privacy-policy/",
     "/cookies/",
+    "/statistics/",
 )
 
 

@@ -206,3 +206,28 @@ class TransferSeal(models.Model):
 
     class Meta:
         ordering = ["-sealed_at"]
+
+
+class Processor(models.Model):
+    """A contractor that processes personal data for the centre (MOST-3, KC-4, PDPA s.40): the
+    SMS gateway, the mail relay, object storage, transcription. Every hand-off of personal data
+    names its entry here; an unregistered or expired one is refused (privacy.processors)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    contract_reference = models.CharField(max_length=200)
+    purposes = models.JSONField(default=list, help_text="the contracted purposes, e.g. one_time_code")
+    data_categories = models.JSONField(default=list, help_text="e.g. phone_number, email_address")
+    confidentiality_terms = models.TextField(help_text="the contract's confidentiality and use-limit clause")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True, help_text="empty: until terminated")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def is_valid_on(self, day) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

@@ -1,4 +1,6 @@
 import io
+import os
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -8,10 +10,23 @@ from rest_framework.test import APIClient
 from complaints.demo import demo_load
 from complaints.models import Agency, Category, Role, User
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path:
+    """The project's shared documents (MISSION.md, the Open311 schemas): ``../shared`` beside the
+    repository, as in CI; ``OCC_SHARED_DIR`` overrides it, and a worktree one level deeper
+    (``wt/<name>``) finds the shared folder beside its parent."""
+    if os.environ.get("OCC_SHARED_DIR"):
+        return Path(os.environ["OCC_SHARED_DIR"])
+    for candidate in (ROOT.parent / "shared", ROOT.parent.parent / "shared"):
+        if (candidate / "MISSION.md").exists():
+            return candidate
+    return ROOT.parent / "shared"
+
 
 def pytest_collection_modifyitems(config, items):
-    import os
-
+    _clauses_collect(config, items)
     if os.environ.get("CELERY_BROKER_URL"):
         return
     skip = pytest.mark.skip(reason="needs CELERY_BROKER_URL and a running Celery worker")
@@ -125,3 +140,37 @@ def throttle_rates(monkeypatch):
         )
 
     return _set
+
+
+# --- clause report: `make test` ends with the number of tests citing each seed clause ------------
+_CITED: dict[str, set[str]] = {}
+_CLAUSE_TEST_RAN: list[str] = []  # non-empty when the run includes tests/test_clauses.py
+
+
+def _clauses_collect(config, items) -> None:
+    from tests.clauses import ids_in_docstring
+
+    _CITED.clear()
+    _CLAUSE_TEST_RAN[:] = [i.nodeid for i in items if i.nodeid.startswith("tests/test_clauses.py")]
+    for item in items:
+        ids = ids_in_docstring(getattr(getattr(item, "obj", None), "__doc__", None))
+        for marker in item.iter_markers("clause"):
+            ids += [str(a) for a in marker.args]
+        test = item.nodeid.split("[", 1)[0]  # a parametrised test counts once
+        for clause in ids:
+            _CITED.setdefault(clause, set()).add(test)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not _CITED:
+        return
+    from tests.clauses import mission_clauses
+
+    mission = shared_dir() / "MISSION.md"
+    order = mission_clauses(mission) if mission.exists() else []
+    ids = order + sorted(set(_CITED) - set(order))
+    terminalreporter.section("tests per seed clause")
+    terminalreporter.write_line("  ".join(f"{c} {len(_CITED.get(c, ()))}" for c in ids))
+    missing = [c for c in order if c not in _CITED]
+    if missing and _CLAUSE_TEST_RAN:
+        terminalreporter.write_line(f"not cited by any collected test: {', '.join(missing)}")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from complaints.models import Complaint
 from complaints.services import complaint_acknowledgement_claim, complaint_acknowledgement_release
 from privacy.fingerprints import fingerprint
+from privacy.processors import ProcessorRefused, processor_handoff
 
 from .models import Acknowledgement
 
@@ -33,6 +34,10 @@ def acknowledgement_send(*, complaint_id: int, tracking_code: str, token: str) -
     ).count()
     if recent >= settings.OCC_ACK_PER_SENDER_PER_HOUR:
         return "rate-limited"
+    try:  # the mail relay is a processor (MOST-3, KC-4)
+        processor_handoff("mail", purpose="acknowledgement", data=["email_address", "message_text"])
+    except ProcessorRefused:
+        return "processor-refused"
     if not complaint_acknowledgement_claim(complaint_id=complaint_id):
         return "already-sent"
     local, _, domain = settings.OCC_MAILBOX_ADDRESS.partition("@")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
@@ -14,10 +14,11 @@ from occ.api.views import StaffAPIView
 from privacy.minimum_data import normalise_phone
 
 from .. import lifecycle, selectors, services
-from ..access import Can
+from ..access import Can, require
 from ..models import Channel, Status, User
 from ..permissions import IsStaff
 from ..serving import attachment_served
+from ..statistics import complaint_statistics, statistics_period
 
 
 class ComplainantOut(serializers.Serializer):
@@ -230,3 +231,23 @@ class AttachmentDownloadView(StaffAPIView):
     )
     def get(self, request, pk: int):
         return attachment_served(actor=request.user, pk=pk)
+
+
+class StatisticsView(StaffAPIView):
+    """Aggregate statistics for centre staff (MOST-1): the same suppressed tables as the public page."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="staff_statistics",
+        summary="Aggregate statistics (no count under 5 shown)",
+        parameters=[
+            OpenApiParameter("from", str, description="first month, YYYY-MM (default: 12 months ago)"),
+            OpenApiParameter("to", str, description="last month, YYYY-MM (default: this month)"),
+        ],
+        responses={200: dict, 400: ErrorResponseSerializer},
+    )
+    def get(self, request):
+        require(request.user, Can.CASE_READ)
+        start, end = statistics_period(request.query_params.get("from"), request.query_params.get("to"))
+        return Response(complaint_statistics(start=start, end=end))

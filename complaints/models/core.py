@@ -93,6 +93,9 @@ class Category(models.Model):
     policy_national_id = models.CharField(
         max_length=16, choices=FieldPolicy.choices, default=FieldPolicy.NOT_COLLECTED
     )
+    # Where the problem happened matters for some categories (a district office's case); most
+    # online complaints have no place, so a location is asked for only where this is set.
+    requires_location = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=100)
 
@@ -174,6 +177,12 @@ class Complaint(models.Model):
     amount_lost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     other_party_account = models.CharField(max_length=100, blank=True)
     other_party_phone = models.CharField(max_length=20, blank=True)
+    # Where the incident happened, when the channel gives it (Open311 lat/long/address_string);
+    # the province feeds the aggregate statistics (MOST-1).
+    incident_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    incident_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    incident_address = models.CharField(max_length=500, blank=True)
+    incident_province = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     received_at = models.DateTimeField(db_index=True)

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "channels_intake",
     "channels_intake.email",
     "channels_intake.telephony",
+    "channels_intake.open311",
     "privacy",
     "privacy.ops",
     "interfaces",
@@ -180,6 +181,7 @@ REST_FRAMEWORK = {
         "track": env.str("THROTTLE_TRACK", default="20/min"),
         "public": env.str("THROTTLE_PUBLIC", default="120/min"),
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
+        "open311": env.str("THROTTLE_OPEN311", default="60/min"),  # per partner-app key
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -242,6 +244,9 @@ OCC = {
     "REFERENCE_PREFIX": env.str("OCC_REFERENCE_PREFIX", default="OCC"),
     "PUBLIC_TRACK_URL": env.str("OCC_PUBLIC_TRACK_URL", default="http://127.0.0.1:8000/api/v1/track/"),
 }
+
+# Open311 GeoReport v2 for partner apps: a single-jurisdiction server (jurisdiction_id optional).
+OPEN311 = {"JURISDICTION_ID": env.str("OPEN311_JURISDICTION_ID", default="1212.go.th")}
 
 LOGGING = {
     "version": 1,

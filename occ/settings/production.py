@@ -50,6 +50,8 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
         "default": {"BACKEND": "storages.backends.s3.S3Storage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # the storage provider is a processor: evidence is handed to it under its register entry
+    OCC_PROCESSORS = {**OCC_PROCESSORS, "storage": env.str("OCC_PROCESSOR_STORAGE", default="object-storage")}  # noqa: F405
 
 # The transfer-log sealing key is mounted, never generated on a production host.
 OCC_SEAL_KEY_AUTOCREATE = env.bool("OCC_SEAL_KEY_AUTOCREATE", default=False)

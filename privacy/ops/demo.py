@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from privacy.processors import processors_demo_load
+
 from .models import PolicyNotice, PolicyVersion, ProcessingActivity
 
 ACTIVITIES = [
@@ -67,6 +69,7 @@ POLICY_EN = (
 
 
 def demo_privacy_load() -> None:
+    processors_demo_load()
     for row in ACTIVITIES:
         ProcessingActivity.objects.update_or_create(
             code=row["code"], defaults={k: v for k, v in row.items() if k != "code"}

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from complaints.access import Can, actor_can, require
+from privacy.models import TrafficRecord
 from privacy.services import access_log_record
 
 from .models import BreachRecord, CoveredComplaint, DataSubjectRequest, LegalHold, PurgeRun
@@ -102,3 +103,29 @@ def breach_get(*, actor, pk: int, need: Can = Can.BREACH_READ) -> BreachRecord:
 
 def is_reader(actor) -> bool:
     return actor_can(actor, Can.PRIVACY_READ)
+
+
+def traffic_search(
+    *,
+    actor,
+    ip: str | None = None,
+    reference: str | None = None,
+    path: str | None = None,
+    since=None,
+    until=None,
+):
+    """Retrospective investigation (MOST-1, KC-2): the traffic log by address, case, path and time,
+    for the privacy officer and auditors only (404 for anyone else), newest first, at most 500."""
+    require(actor, Can.PRIVACY_READ)
+    rows = TrafficRecord.objects.all()
+    if ip:
+        rows = rows.filter(ip_address=ip)
+    if reference:
+        rows = rows.filter(complaint_reference=reference)
+    if path:
+        rows = rows.filter(path__startswith=path)
+    if since:
+        rows = rows.filter(at__gte=since)
+    if until:
+        rows = rows.filter(at__lt=until)
+    return list(rows[:500])

@@ -48,6 +48,7 @@ urlpatterns = [
     ),
     path(f"{p}staff/processing-record/", staff.ProcessingRecordView.as_view(), name="privacy-ropa"),
     path(f"{p}staff/access-report/", staff.AccessReportView.as_view(), name="privacy-access-report"),
+    path(f"{p}staff/traffic/", staff.TrafficSearchView.as_view(), name="privacy-traffic-search"),
     path(f"{p}staff/policies/", staff.PolicyDraftView.as_view(), name="privacy-policy-draft"),
     path(
         f"{p}staff/policies/<int:pk>/publish/",

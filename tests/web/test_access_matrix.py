@@ -51,6 +51,9 @@ AUDIT = frozenset({"auditor", "privacy_officer", "administrator"})
 AGENCY_API = frozenset(AGENCY_PEOPLE + AGENCY_KEYS)
 AGENCY_WEB = frozenset(AGENCY_PEOPLE)
 MACHINES: frozenset[str] = frozenset()  # signed machine clients only: no actor here holds a signature
+# Open311 requests and tokens: a partner app's key only; the specification answers 403 without one
+# (tests/channels_intake/open311 prove that another app's key gets 404 for them).
+PARTNER_APP_URLS = frozenset({"open311-requests", "open311-request", "open311-token"})
 
 # URL name -> who may use it (a set), or {method: set} where methods differ.
 REACH: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
@@ -63,6 +66,13 @@ REACH: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "portal:mydata-verify": EVERYONE,
     "portal:policy": EVERYONE,
     "portal:track": EVERYONE,
+    "portal:statistics": EVERYONE,
+    "open311-discovery": EVERYONE,
+    "open311-services": EVERYONE,
+    "open311-service": EVERYONE,
+    "open311-requests": frozenset(),
+    "open311-request": frozenset(),
+    "open311-token": frozenset(),
     "category-list": EVERYONE,
     "complaint-file": EVERYONE,
     "complaint-track": EVERYONE,
@@ -87,6 +97,7 @@ REACH: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "desk:queue": ACCOUNTS,  # each role is sent on to its own start page
     # cases (staff API and desk)
     "staff-complaint-list": READ,
+    "staff-statistics": READ,
     "staff-complaint": READ,
     "staff-complaint-status": WORK,
     "staff-complaint-notes": WORK,
@@ -162,6 +173,7 @@ REACH: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "privacy-breach-notified": PRIVACY_DECIDE,
     "privacy-ropa": RECORDS,
     "privacy-access-report": PRIVACY_READ,
+    "privacy-traffic-search": PRIVACY_READ,
     "privacy-policy-draft": PRIVACY_DECIDE,
     "privacy-policy-publish": PRIVACY_DECIDE,
     "privacydesk:requests": PRIVACY_READ,
@@ -288,6 +300,9 @@ def world(demo, case, live_call, fax_case, settings):
         "upload_id": str(upload.pk),
         "public_id": str(request.public_id),
         "number": "1",
+        "fmt": "json",
+        "code": "online_shopping",
+        "token": "no-such-token",
     }
     pks = {
         "staff-attachment-download": attachment.pk,
@@ -351,6 +366,8 @@ def _allowed(name: str, method: str) -> frozenset[str]:
 
 
 def _refused(response, *, actor: str, name: str) -> bool:
+    if name in PARTNER_APP_URLS:
+        return response.status_code == 403
     if REACH[name] is MACHINES:
         return response.status_code == 401  # no signature: nobody is authenticated there
     if response.status_code == 404:

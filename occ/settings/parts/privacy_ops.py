@@ -21,6 +21,14 @@ OCC_DSR_CODE_MAX_ATTEMPTS = env.int("OCC_DSR_CODE_MAX_ATTEMPTS", default=5)
 # How one-time codes reach a phone number. The default keeps them in memory (outbox) for tests
 # and the local demo; production sets a gateway class with a send(number, text) method.
 OCC_SMS_BACKEND = env.str("OCC_SMS_BACKEND", default="privacy.ops.sms.OutboxSmsBackend")
+# Who each hand-off of personal data goes to: a code of the processor register (privacy.Processor).
+# Empty: done in house (evidence on the centre's own disk, no transcription contractor).
+OCC_PROCESSORS = {
+    "sms": env.str("OCC_PROCESSOR_SMS", default="sms-gateway"),
+    "mail": env.str("OCC_PROCESSOR_MAIL", default="mail-relay"),
+    "storage": env.str("OCC_PROCESSOR_STORAGE", default=""),
+    "transcription": env.str("OCC_PROCESSOR_TRANSCRIPTION", default=""),
+}
 
 BEAT = {
     "privacy-traffic-purge": {

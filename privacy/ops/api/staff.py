@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -515,3 +516,54 @@ class PolicyPublishView(StaffAPIView):
             raise Http404
         notice = policy_services.policy_version_publish(actor=request.user, policy=policy)
         return Response({"version": policy.version, "notice_th": notice.text_th, "notice_en": notice.text_en})
+
+
+class TrafficRecordOut(serializers.Serializer):
+    at = serializers.DateTimeField()
+    ip_address = serializers.CharField(allow_null=True)
+    user_agent = serializers.CharField()
+    method = serializers.CharField()
+    path = serializers.CharField()
+    referrer = serializers.CharField()
+    status_code = serializers.IntegerField(allow_null=True)
+    channel = serializers.CharField()
+    complaint_reference = serializers.CharField()
+
+
+class TrafficSearchIn(StrictSerializer):
+    ip = serializers.IPAddressField(required=False)
+    reference = serializers.CharField(required=False, max_length=32)
+    path = serializers.CharField(required=False, max_length=500)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(_("Give at least one of ip, reference, path, since, until."))
+        return attrs
+
+
+class TrafficSearchView(StaffAPIView):
+    """The traffic log for a retrospective investigation (MOST-1, KC-2); every search is logged."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="privacy_traffic_search",
+        parameters=[TrafficSearchIn],
+        responses={200: TrafficRecordOut(many=True), 400: ErrorResponseSerializer},
+    )
+    def get(self, request):
+        _readers_only(request.user)
+        params = TrafficSearchIn(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        rows = selectors.traffic_search(actor=request.user, **params.validated_data)
+        access_log_record(
+            actor=request.user,
+            action="search",
+            object_type="traffic_record",
+            rows=[(None, None, r.pk) for r in rows] or [(None, None, None)],
+            fields=sorted(params.validated_data),
+            purpose="retrospective_investigation",
+        )
+        return Response(TrafficRecordOut(rows, many=True).data)

@@ -196,6 +196,10 @@ def complaint_anonymise(
         complaint.other_party_phone = complaint.other_party_account = ""
     if values.found(complaint.incident_url):
         complaint.incident_url = ""
+    # Where it happened can point at the person (their home, their shop): the place goes, the
+    # province stays for the statistics (OCC-6).
+    complaint.incident_address = ""
+    complaint.incident_latitude = complaint.incident_longitude = None
     # Tracking secret destroyed: the code can no longer open the case.
     complaint.tracking_code_hash = secrets.token_hex(32)
     complaint.save(
@@ -204,6 +208,9 @@ def complaint_anonymise(
             "other_party_phone",
             "other_party_account",
             "incident_url",
+            "incident_address",
+            "incident_latitude",
+            "incident_longitude",
             "tracking_code_hash",
             "updated_at",
         ]

@@ -60,6 +60,10 @@ def _complaint(c: Complaint) -> dict[str, Any]:
             "amount_lost": str(c.amount_lost) if c.amount_lost is not None else None,
             "other_party_account": c.other_party_account,
             "other_party_phone": c.other_party_phone,
+            "address": c.incident_address,
+            "latitude": str(c.incident_latitude) if c.incident_latitude is not None else None,
+            "longitude": str(c.incident_longitude) if c.incident_longitude is not None else None,
+            "province": c.incident_province,
         },
         "identity": {
             "anonymous": p.is_anonymous,

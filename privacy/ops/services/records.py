@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from complaints.access import Can, require
 from privacy.models import AccessLogEntry, TransferRecord
+from privacy.processors import processors_register
 
 from ..models import BreachRecord, DataSubjectRequest, ProcessingActivity, RequestType
 
@@ -71,6 +72,11 @@ def processing_record() -> list[dict[str, Any]]:
         key = f"{r['type']}:{r['refusal_ground']}"
         refusal_counts[key] = refusal_counts.get(key, 0) + 1
     disclosures = _disclosures_without_consent()
+    processors = [
+        f"{p['name']} [{p['code']}] contract {p['contract_reference']}: {', '.join(p['purposes'])}; "
+        f"{', '.join(p['data_categories'])}; valid {p['valid_from']} to {p['valid_to'] or 'termination'}"
+        for p in processors_register()
+    ]
     return [
         {
             "activity": a.code,
@@ -86,6 +92,7 @@ def processing_record() -> list[dict[str, Any]]:
             "refusals": refusal_counts,
             "objections": objections,
             "security_measures": a.security_measures,
+            "processors": processors,
         }
         for a in ProcessingActivity.objects.order_by("code")
     ]

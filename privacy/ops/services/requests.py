@@ -32,6 +32,7 @@ from complaints.notices import recipients_notify as notify  # recipients are tol
 from complaints.services import tracking_code_hash
 from privacy.fingerprints import fingerprint, fingerprint_matches
 from privacy.minimum_data import identity_check
+from privacy.processors import processor_handoff
 
 from ..models import (
     CoveredComplaint,
@@ -186,6 +187,7 @@ def _send_code(channel: str, contact: str, code: str, reference: str) -> None:
     text_th = f"รหัสยืนยันคำขอเกี่ยวกับข้อมูลส่วนบุคคล เรื่อง {reference}: {code} (ใช้ได้ {settings.OCC_DSR_CODE_TTL_MINUTES} นาที)"
     text_en = f"Your one-time code for the data request on {reference}: {code}"
     if channel == "email":
+        processor_handoff("mail", purpose="one_time_code", data=["email_address", "message_text"])
         EmailMessage(
             subject=f"[{reference}] รหัสยืนยัน / One-time code",
             body=f"{text_th}\n{text_en}\n",
