@@ -88,4 +88,4 @@ def recording_add(
     return recording, True
 
 
-recording_store = recording_add  # the name the agent desk (complaints.web) calls
+recording_store = recording_add  # the name the agent desk (interfaces.desk) calls
