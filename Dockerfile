@@ -20,7 +20,8 @@ COPY occ ./occ
 COPY complaints ./complaints
 COPY channels_intake ./channels_intake
 COPY privacy ./privacy
-COPY templates ./templates
+COPY interfaces ./interfaces
+COPY indicators ./indicators
 COPY static ./static
 COPY locale ./locale
 # Build-time steps need the production settings to import; these values exist only in this RUN.

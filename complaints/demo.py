@@ -7,9 +7,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
+from privacy.models import DataSharingAgreement
 from privacy.processors import processors_demo_load
 
-from .models import Agency, Category, FieldPolicy, Role, User
+from .models import Agency, Category, FieldPolicy, Role, RoutingRule, User
 
 CATEGORIES = [
     # code, Thai, English, SLA days, priority, allow anonymous
@@ -234,10 +235,6 @@ RULES = [
 
 def _routing_load() -> None:
     from datetime import date
-
-    from privacy.models import DataSharingAgreement
-
-    from .models import RoutingRule
 
     for code, title, legal_ref, cats, purposes, profile in AGREEMENTS:
         agreement, _ = DataSharingAgreement.objects.update_or_create(

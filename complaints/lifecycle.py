@@ -1,8 +1,10 @@
-"""The complaint lifecycle: which status may follow which. Nothing else changes a status."""
+"""The complaint lifecycle: which status may follow which, and ``status_set``, the only writer of a
+case's status (the change and its public timeline entry, together). Nothing else changes a status."""
 
 from __future__ import annotations
 
-from .models import Status
+from .events import timeline_add
+from .models import Complaint, Status, TimelineEvent, User
 
 S = Status
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -39,3 +41,28 @@ def can_transition(current: str, new: str) -> bool:
 
 def can_undo(current: str, back_to: str) -> bool:
     return back_to in UNDO_TO.get(current, frozenset())
+
+
+def status_set(
+    *,
+    complaint: Complaint,
+    to_status: str,
+    actor: User | None,
+    text: str = "",
+    also_saved: tuple[str, ...] = (),
+) -> TimelineEvent:
+    """Move ``complaint`` (locked or fresh, in the caller's transaction) to ``to_status`` and write the
+    public timeline entry the citizen tracks. The caller has already decided the move is allowed.
+    ``also_saved`` names other fields the caller set on the same row (saved in the same UPDATE)."""
+    previous = complaint.status
+    complaint.status = to_status
+    complaint.save(update_fields=["status", *also_saved, "updated_at"])
+    return timeline_add(
+        complaint=complaint,
+        kind=TimelineEvent.Kind.STATUS,
+        is_public=True,
+        from_status=previous,
+        to_status=to_status,
+        text=text,
+        actor=actor,
+    )

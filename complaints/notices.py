@@ -23,6 +23,7 @@ from privacy.disclosure import canonical
 from privacy.models import TransferRecord
 
 from . import delivery
+from .events import timeline_add
 from .models import Agency, Complaint, RecipientNotice, TimelineEvent
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ def recipients_notify(
 
                     delivery.delivery_enqueue(notice_deliver, notice.pk)
             if told:
-                TimelineEvent.objects.create(
+                timeline_add(
                     complaint=complaint,
                     kind=TimelineEvent.Kind.RECIPIENT_NOTICE,
                     is_public=False,

@@ -28,6 +28,7 @@ from .delivery import (  # noqa: F401 - webhook_headers is part of this module's
     TransientDeliveryError,
     webhook_headers,
 )
+from .events import timeline_add
 from .models import Agency, Complaint, Referral, ReferralAttempt, ReturnedData, Status, TimelineEvent
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ def referral_create(
             created_by=actor,
             state=State.AVAILABLE if method == "api" else State.PENDING,
         )
-        TimelineEvent.objects.create(
+        timeline_add(
             complaint=complaint,
             kind=TimelineEvent.Kind.REFERRAL,
             is_public=True,
@@ -149,17 +150,7 @@ def referral_create(
             actor=actor,
         )
         if complaint.status in lifecycle.REFERRAL_MOVES:
-            previous = complaint.status
-            complaint.status = Status.REFERRED
-            complaint.save(update_fields=["status", "updated_at"])
-            TimelineEvent.objects.create(
-                complaint=complaint,
-                kind=TimelineEvent.Kind.STATUS,
-                is_public=True,
-                from_status=previous,
-                to_status=Status.REFERRED,
-                actor=actor,
-            )
+            lifecycle.status_set(complaint=complaint, to_status=Status.REFERRED, actor=actor)
         if method != "api":
             _enqueue(referral)
     return referral
@@ -222,7 +213,7 @@ def referral_withdraw(*, referral: Referral, reason_code: str, actor: Any = None
             ReferralAttempt.objects.create(
                 referral=referral, kind=ReferralAttempt.Kind.REFUSED, ok=False, error=reason_code[:500]
             )
-            TimelineEvent.objects.create(
+            timeline_add(
                 complaint_id=referral.complaint_id,
                 kind=TimelineEvent.Kind.REFERRAL_WITHDRAWN,
                 is_public=False,
@@ -454,7 +445,7 @@ def referral_acknowledge(
             if agency_case_reference:
                 ref.agency_case_reference = agency_case_reference[:100]
             ref.save(update_fields=["acknowledged_at", "state", "agency_case_reference"])
-            TimelineEvent.objects.create(
+            timeline_add(
                 complaint=ref.complaint,
                 kind=TimelineEvent.Kind.AGENCY_UPDATE,
                 is_public=True,
@@ -494,19 +485,13 @@ def referral_agency_update(
                     }
                 )
             if complaint.status != status:
-                previous = complaint.status
-                complaint.status = status
-                complaint.save(update_fields=["status", "updated_at"])
-                TimelineEvent.objects.create(
+                lifecycle.status_set(
                     complaint=complaint,
-                    kind=TimelineEvent.Kind.STATUS,
-                    is_public=True,
-                    from_status=previous,
                     to_status=status,
                     actor=actor.user,
                     text=f"{referral.agency.short_name or referral.agency.code}",
                 )
-        return TimelineEvent.objects.create(
+        return timeline_add(
             complaint=complaint,
             kind=TimelineEvent.Kind.AGENCY_UPDATE if public else TimelineEvent.Kind.AGENCY_NOTE,
             is_public=public,
@@ -532,7 +517,7 @@ def referral_return_data(
             legal_basis=legal_basis[:300],
             returned_by=actor.name,
         )
-        TimelineEvent.objects.create(
+        timeline_add(
             complaint=referral.complaint,
             kind=TimelineEvent.Kind.AGENCY_DATA,
             is_public=False,

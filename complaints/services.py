@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 from occ import outbox
 from occ.audit import audit_created
 from privacy.minimum_data import identity_check
-from privacy.ops.services.policy import policy_record_for_complaint
 
 from . import hooks, lifecycle
 from .access import Can, actor_can, require
+from .events import timeline_add, timeline_add_many
 from .evidence import CheckedFile, evidence_discard, evidence_store
+from .intake_hooks import complaint_registered
 from .models import (
     Attachment,
     Category,
@@ -167,8 +168,8 @@ def complaint_register(
     written: list[str] = []
 
     def dependents(complaint: Complaint) -> None:
-        policy_record_for_complaint(complaint)  # the privacy policy in force at intake (OCC-12)
-        TimelineEvent.objects.create(
+        complaint_registered(complaint)  # e.g. the privacy policy in force at intake (OCC-12)
+        timeline_add(
             complaint_id=complaint.pk,
             kind=TimelineEvent.Kind.CREATED,
             is_public=True,
@@ -268,20 +269,11 @@ def complaint_status_change(
         locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
         if not lifecycle.can_transition(locked.status, to_status):
             raise TransitionRefused(locked.status, to_status)
-        previous = locked.status
-        locked.status = to_status
-        locked.save(update_fields=["status", "updated_at"])
-        TimelineEvent.objects.create(
-            complaint=locked,
-            kind=TimelineEvent.Kind.STATUS,
-            is_public=True,
-            from_status=previous,
-            to_status=to_status,
-            text=note.strip() if note_public else "",
-            actor=actor,
+        lifecycle.status_set(
+            complaint=locked, to_status=to_status, actor=actor, text=note.strip() if note_public else ""
         )
         if note.strip() and not note_public:
-            TimelineEvent.objects.create(
+            timeline_add(
                 complaint=locked,
                 kind=TimelineEvent.Kind.INTERNAL_NOTE,
                 is_public=False,
@@ -320,32 +312,24 @@ def complaint_duplicate_mark(
             raise ValidationError({"of": [_("That case is already joined to this one.")]})
         if not lifecycle.can_transition(locked.status, Status.DUPLICATE):
             raise TransitionRefused(locked.status, Status.DUPLICATE)
-        previous = locked.status
-        locked.status = Status.DUPLICATE
         locked.duplicate_of = target
-        locked.save(update_fields=["status", "duplicate_of", "updated_at"])
-        TimelineEvent.objects.create(
-            complaint=locked,
-            kind=TimelineEvent.Kind.STATUS,
-            is_public=True,
-            from_status=previous,
-            to_status=Status.DUPLICATE,
-            actor=actor,
+        lifecycle.status_set(
+            complaint=locked, to_status=Status.DUPLICATE, actor=actor, also_saved=("duplicate_of",)
         )
-        TimelineEvent.objects.bulk_create(
+        timeline_add_many(
             [
-                TimelineEvent(
-                    complaint=locked,
-                    kind=TimelineEvent.Kind.JOINED,
-                    text=f"joined to {target.reference}: {reason}".strip(": "),
-                    actor=actor,
-                ),
-                TimelineEvent(
-                    complaint=target,
-                    kind=TimelineEvent.Kind.JOINED,
-                    text=f"{locked.reference} joined to this case: {reason}".strip(": "),
-                    actor=actor,
-                ),
+                {
+                    "complaint": locked,
+                    "kind": TimelineEvent.Kind.JOINED,
+                    "text": f"joined to {target.reference}: {reason}".strip(": "),
+                    "actor": actor,
+                },
+                {
+                    "complaint": target,
+                    "kind": TimelineEvent.Kind.JOINED,
+                    "text": f"{locked.reference} joined to this case: {reason}".strip(": "),
+                    "actor": actor,
+                },
             ]
         )
     return locked
@@ -373,55 +357,46 @@ def complaint_duplicate_undo(*, complaint: Complaint, actor: User, reason: str =
         survivor_ref = (
             Complaint.objects.filter(pk=survivor_id).values_list("reference", flat=True).first() or ""
         )
-        locked.status = back_to
         locked.duplicate_of = None
-        locked.save(update_fields=["status", "duplicate_of", "updated_at"])
+        lifecycle.status_set(complaint=locked, to_status=back_to, actor=actor, also_saved=("duplicate_of",))
         events = [
-            TimelineEvent(
-                complaint=locked,
-                kind=TimelineEvent.Kind.STATUS,
-                is_public=True,
-                from_status=Status.DUPLICATE,
-                to_status=back_to,
-                actor=actor,
-            ),
-            TimelineEvent(
-                complaint=locked,
-                kind=TimelineEvent.Kind.JOINED,
-                text=f"no longer joined to {survivor_ref}: {reason}".strip(": "),
-                actor=actor,
-            ),
+            {
+                "complaint": locked,
+                "kind": TimelineEvent.Kind.JOINED,
+                "text": f"no longer joined to {survivor_ref}: {reason}".strip(": "),
+                "actor": actor,
+            },
         ]
         if survivor_id:
             events.append(
-                TimelineEvent(
-                    complaint_id=survivor_id,
-                    kind=TimelineEvent.Kind.JOINED,
-                    text=f"{locked.reference} no longer joined to this case: {reason}".strip(": "),
-                    actor=actor,
-                )
+                {
+                    "complaint_id": survivor_id,
+                    "kind": TimelineEvent.Kind.JOINED,
+                    "text": f"{locked.reference} no longer joined to this case: {reason}".strip(": "),
+                    "actor": actor,
+                }
             )
-        TimelineEvent.objects.bulk_create(events)
+        timeline_add_many(events)
     return locked
 
 
 def complaint_link_record(*, complaint: Complaint, other: Complaint, actor: User, text: str) -> None:
     """A link between two cases (or its undoing), in both timelines (internal entries)."""
     _require_centre_staff(actor)
-    TimelineEvent.objects.bulk_create(
+    timeline_add_many(
         [
-            TimelineEvent(
-                complaint=complaint,
-                kind=TimelineEvent.Kind.LINKED,
-                text=f"{text} {other.reference}".strip(),
-                actor=actor,
-            ),
-            TimelineEvent(
-                complaint=other,
-                kind=TimelineEvent.Kind.LINKED,
-                text=f"{text} {complaint.reference}".strip(),
-                actor=actor,
-            ),
+            {
+                "complaint": complaint,
+                "kind": TimelineEvent.Kind.LINKED,
+                "text": f"{text} {other.reference}".strip(),
+                "actor": actor,
+            },
+            {
+                "complaint": other,
+                "kind": TimelineEvent.Kind.LINKED,
+                "text": f"{text} {complaint.reference}".strip(),
+                "actor": actor,
+            },
         ]
     )
 
@@ -457,7 +432,7 @@ def complaint_incident_update(
             locked.description = description.strip()
             changed.append("description")
         locked.save(update_fields=changed)
-        TimelineEvent.objects.create(
+        timeline_add(
             complaint=locked,
             kind=TimelineEvent.Kind.INTERNAL_NOTE,
             text="incident facts edited" + (" (and the description)" if description is not None else ""),
@@ -471,7 +446,7 @@ def complaint_note_add(*, complaint: Complaint, actor: User, text: str, public: 
     _require_centre_staff(actor)
     if not text.strip():
         raise ValidationError({"text": ["A note cannot be empty."]})
-    return TimelineEvent.objects.create(
+    return timeline_add(
         complaint=complaint,
         kind=TimelineEvent.Kind.PUBLIC_UPDATE if public else TimelineEvent.Kind.INTERNAL_NOTE,
         is_public=public,
@@ -489,7 +464,7 @@ def complaint_assign(*, complaint: Complaint, actor: User, assignee: User | None
     with transaction.atomic():
         complaint.assigned_to = assignee
         complaint.save(update_fields=["assigned_to", "updated_at"])
-        TimelineEvent.objects.create(
+        timeline_add(
             complaint=complaint,
             kind=TimelineEvent.Kind.ASSIGNED,
             is_public=False,

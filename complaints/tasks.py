@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from occ import outbox
 from privacy.processors import ProcessorRefused
+from privacy.transfer_log import seal
 
 from . import notifications, services
 from .models import Complaint, IdempotencyRecord
@@ -87,8 +88,6 @@ def referrals_retry_due() -> int:
 
 @shared_task(name="complaints.tasks.transfer_log_seal", soft_time_limit=600, time_limit=660)
 def transfer_log_seal() -> int:
-    from privacy.transfer_log import seal
-
     return seal().head_seq
 
 

@@ -9,7 +9,7 @@ from complaints.api import agency, public, routing, staff
 from occ.api import auth
 from occ.health import health
 from occ.observability.metrics import metrics_view
-from privacy import api as privacy_api
+from privacy.ops.api import transfers as privacy_api
 
 api_v1 = [
     path("api/v1/categories/", public.CategoryListView.as_view(), name="category-list"),
@@ -131,9 +131,9 @@ urlpatterns = [
     path("api/docs/", _swagger_csp(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("desk/privacy/", include("privacy.web.urls")),
-    path("desk/indicators/", include("indicators.desk_urls")),
-    path("", include("complaints.web.urls")),
+    path("desk/privacy/", include("interfaces.privacydesk.urls")),
+    path("desk/indicators/", include("interfaces.indicators.urls")),
+    path("", include("interfaces.urls")),
 ]
 
 # Staff reach the admin only after the second factor, like the desk.

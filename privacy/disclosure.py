@@ -15,12 +15,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
-from complaints.models import Agency, Complaint
+from complaints.models import Agency, Channel, Complaint
+from occ.dates import be_date  # Buddhist era for Thai readers
 
 from .models import DISCLOSABLE_FIELDS, Basis, Consent, DataSharingAgreement, LegalOrder, Purpose
 from .redaction import BANK_ACCOUNT, EMAIL, NATIONAL_ID, PHONE, redact
@@ -48,10 +50,6 @@ _STORED_FORMS = (
 
 
 def _display_date(iso: str) -> str:
-    from datetime import date
-
-    from complaints.templatetags.occ_tags import be_date  # Buddhist era for Thai readers
-
     try:
         return be_date(date.fromisoformat(iso))
     except ValueError:
@@ -59,8 +57,6 @@ def _display_date(iso: str) -> str:
 
 
 def _display_channel(code: str) -> str:
-    from complaints.models import Channel
-
     try:
         return str(Channel(code).label)
     except ValueError:

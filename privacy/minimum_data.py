@@ -8,15 +8,40 @@ does not collect, and it asks for a contact unless the person stays anonymous.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from complaints.models import IDENTITY_FIELDS, Category, FieldPolicy
+
+class FieldPolicy(models.TextChoices):
+    REQUIRED = "required", gettext_lazy("required")
+    OPTIONAL = "optional", gettext_lazy("optional")
+    NOT_COLLECTED = "not_collected", gettext_lazy("not collected")
+
+
+# The identity fields a complainant record can hold at all (OCC-3). There is deliberately no
+# field for sensitive data (PDPA s.26: religion, health, criminal record, ...).
+IDENTITY_FIELDS = ("name", "phone", "email", "address", "national_id")
+
+
+class PolicySource(Protocol):
+    """What the check needs of a category (complaints.models.Category): its identity policy, whether
+    it accepts anonymous complaints, and its names for the message."""
+
+    code: str
+    name_th: str
+    name_en: str
+    allow_anonymous: bool
+
+    def identity_policy(self) -> dict[str, str]: ...
+
 
 CONTACT_FIELDS = ("phone", "email")
 
@@ -56,7 +81,7 @@ UNTRIAGED_POLICY = dict.fromkeys(IDENTITY_FIELDS, FieldPolicy.OPTIONAL) | {
 }
 
 
-def identity_check(*, category: Category | None, anonymous: bool, given: dict[str, str]) -> Identity:
+def identity_check(*, category: PolicySource | None, anonymous: bool, given: dict[str, str]) -> Identity:
     """Return the identity intake may store, or raise ValidationError with per-field messages."""
     policy = category.identity_policy() if category else UNTRIAGED_POLICY
     if category is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .models import AccessLogEntry
+from .models import DISCLOSABLE_FIELDS, AccessLogEntry, Consent, LegalOrder, Purpose
 
 
 def access_log_record(
@@ -58,8 +58,6 @@ def consent_record(
     """Record the data owner's consent (scope: purposes, fields, agency; time; channel)."""
     from django.core.exceptions import ValidationError
     from django.utils import timezone
-
-    from .models import DISCLOSABLE_FIELDS, Consent, Purpose
 
     errors = {}
     if not purposes or any(p not in Purpose.values for p in purposes):
@@ -114,8 +112,6 @@ def legal_order_record(
     import hashlib
 
     from django.core.exceptions import ValidationError
-
-    from .models import DISCLOSABLE_FIELDS, LegalOrder
 
     errors = {}
     for name, value in (

@@ -19,6 +19,9 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from channels_intake.telephony.media import MediaRejected
+from channels_intake.telephony.services import fax_register
+from complaints.events import timeline_add
 from complaints.evidence import EvidenceRejected, evidence_check, evidence_store
 from complaints.models import Attachment as Evidence
 from complaints.models import Category, Channel, Complaint, TimelineEvent
@@ -112,7 +115,7 @@ def _add_evidence(complaint: Complaint, mail: ParsedMail) -> list[str]:
             checked = evidence_check(ContentFile(att.data, name=att.filename), name=att.filename)
         except EvidenceRejected as exc:
             refused.append(f"{exc.filename}: {exc.reason}")
-            TimelineEvent.objects.create(
+            timeline_add(
                 complaint=complaint,
                 kind=TimelineEvent.Kind.EVIDENCE_REJECTED,
                 is_public=False,
@@ -156,10 +159,6 @@ def _is_fax_server(mail: ParsedMail) -> bool:
 
 
 def _fax_from_email(mail: ParsedMail, item: InboundItem) -> Processed:
-    try:
-        from channels_intake.telephony.services import fax_register
-    except ImportError as exc:
-        raise Quarantine("fax-to-e-mail message, but the fax channel is not installed") from exc
     faxes = [
         a
         for a in mail.attachments
@@ -169,8 +168,6 @@ def _fax_from_email(mail: ParsedMail, item: InboundItem) -> Processed:
     if not faxes:
         raise Quarantine("fax-to-e-mail message without a TIFF or PDF attachment")
     number = re.search(r"\+?\d[\d -]{6,}\d", mail.subject)
-    from channels_intake.telephony.media import MediaRejected
-
     complaint = None
     for att in faxes:
         try:
@@ -219,14 +216,14 @@ def process_email(item: InboundItem) -> Processed:
         if case.complainant.email and case.complainant.email.lower() == mail.from_address.lower():
             # A reply to a case joined to another as its duplicate threads into the surviving case.
             target = complaint_survivor(case)
-            TimelineEvent.objects.create(
+            timeline_add(
                 complaint=target,
                 kind=TimelineEvent.Kind.CITIZEN_MESSAGE,
                 is_public=False,
                 text=_description(mail)[:10000],
             )
             if target.pk != case.pk:
-                TimelineEvent.objects.create(
+                timeline_add(
                     complaint=case,
                     kind=TimelineEvent.Kind.JOINED,
                     is_public=False,
@@ -260,9 +257,7 @@ def process_email(item: InboundItem) -> Processed:
         raise Quarantine(f"the sender's details were refused: {exc.messages}") from exc
     complaint = registered.complaint
     if note:
-        TimelineEvent.objects.create(
-            complaint=complaint, kind=TimelineEvent.Kind.INTERNAL_NOTE, is_public=False, text=note
-        )
+        timeline_add(complaint=complaint, kind=TimelineEvent.Kind.INTERNAL_NOTE, is_public=False, text=note)
     _add_evidence(complaint, mail)
     _traffic(mail, item, complaint.reference)
     token = reply_token_new(complaint)

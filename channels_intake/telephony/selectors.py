@@ -40,7 +40,7 @@ def calls_list(*, actor, state: str | None = None, mine: bool = False) -> QueryS
 
 
 def calls_recent(*, actor, active_only: bool = False) -> QuerySet[Call]:
-    """Used by the agent desk (complaints.web): live calls first."""
+    """Used by the agent desk (interfaces.desk): live calls first."""
     return calls_list(actor=actor, state="active" if active_only else None)
 
 

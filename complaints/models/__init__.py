@@ -1,7 +1,6 @@
 """Case models: the complaint and its parts (core) and routing to agencies (routing)."""
 
-from .core import *  # noqa: F403
-from .core import (  # noqa: F401 - explicit names for type checkers and readers
+from .core import (  # noqa: F401 - the names the app exports
     IDENTITY_FIELDS,
     Agency,
     Attachment,

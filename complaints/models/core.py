@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from privacy.minimum_data import IDENTITY_FIELDS, FieldPolicy  # noqa: F401 (re-exported)
+
 
 class Role(models.TextChoices):
     AGENT = "agent", _("Call-centre agent")
@@ -68,15 +70,7 @@ class User(AbstractUser):
         ]
 
 
-class FieldPolicy(models.TextChoices):
-    REQUIRED = "required", _("required")
-    OPTIONAL = "optional", _("optional")
-    NOT_COLLECTED = "not_collected", _("not collected")
-
-
-# The identity fields a complainant record can hold at all (OCC-3). There is deliberately no
-# field for sensitive data (PDPA s.26: religion, health, criminal record, ...).
-IDENTITY_FIELDS = ("name", "phone", "email", "address", "national_id")
+# FieldPolicy and IDENTITY_FIELDS belong to the minimum-data policy (privacy, the lower layer).
 
 
 class Category(models.Model):

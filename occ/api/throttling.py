@@ -45,11 +45,9 @@ def _window_script():
     """The registered script on the cache's Redis, or None when the cache is not Redis."""
     global _script
     if _script is None:
-        try:
-            from django_redis import get_redis_connection
-            from django_redis.cache import RedisCache
-        except ImportError:  # pragma: no cover - django-redis is a pinned dependency
-            return None
+        from django_redis import get_redis_connection  # a pinned dependency
+        from django_redis.cache import RedisCache
+
         if not isinstance(caches["default"], RedisCache):
             return None
         _script = get_redis_connection("default").register_script(_WINDOW)

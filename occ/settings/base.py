@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "privacy",
     "privacy.ops",
     "indicators",
+    "interfaces",
 ]
 
 # Sessions, authentication, OTP and messages are the libraries' own middleware (subclasses in

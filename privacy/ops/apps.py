@@ -18,3 +18,10 @@ class PrivacyOpsConfig(AppConfig):
         auditlog.register(PolicyVersion, exclude_fields=["body_th", "body_en"])
         auditlog.register(BreachRecord)
         auditlog.register(ProcessingActivity)
+
+        # complaints sits below privacy.ops and never imports it: it calls us back at intake.
+        from complaints.intake_hooks import on_complaint_registered
+
+        from .services.policy import policy_record_for_complaint
+
+        on_complaint_registered(policy_record_for_complaint)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from complaints.access import Can, actor_can, require
 from privacy.models import TrafficRecord
+from privacy.services import access_log_record
 
 from .models import BreachRecord, CoveredComplaint, DataSubjectRequest, LegalHold, PurgeRun
 
@@ -38,8 +39,6 @@ def request_get(*, actor, public_id, need: Can = Can.PRIVACY_READ) -> DataSubjec
 def request_read(*, actor, public_id) -> DataSubjectRequest:
     """A request opened in full. What the person sent with it (new values to correct or add, their
     reasons) is their personal data, so showing it to staff is written to the access log."""
-    from privacy.services import access_log_record
-
     obj = request_get(actor=actor, public_id=public_id)
     if obj.details:
         access_log_record(

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from complaints.models import Agency, Complaint, Role
 from complaints.referrals import referral_create
-from complaints.web.auth import SEEN
+from interfaces.auth import SEEN
 from privacy.ops.services.requests import dsr_file_by_agent
 
 pytestmark = pytest.mark.django_db

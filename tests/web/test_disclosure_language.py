@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from complaints.models import Agency, Category, Referral, ReferralAttempt, Role
 from complaints.referrals import referral_create, referral_deliver
-from complaints.web.common import PURPOSE_LABELS
+from interfaces.common import PURPOSE_LABELS
 from privacy.models import DataSharingAgreement, TransferRecord
 
 pytestmark = pytest.mark.django_db

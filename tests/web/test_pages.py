@@ -14,7 +14,7 @@ from django.utils import translation
 from complaints.models import Agency, Complaint, Role
 from complaints.referrals import referral_create
 from complaints.services import complaint_note_add
-from complaints.templatetags.occ_tags import be_date
+from interfaces.templatetags.occ_tags import be_date
 from privacy.disclosure import canonical
 from privacy.models import AccessLogEntry, TransferRecord
 
@@ -354,7 +354,7 @@ def test_overdue_badge_only_for_unfinished_cases_past_their_date():
 
     from django.utils import timezone
 
-    from complaints.templatetags.occ_tags import overdue
+    from interfaces.templatetags.occ_tags import overdue
 
     now = timezone.now()
     past, future = now - timedelta(days=1), now + timedelta(days=1)

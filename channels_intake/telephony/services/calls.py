@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from channels_intake.models import InboundItem
 from channels_intake.services import Quarantine
+from complaints.events import timeline_add
 from complaints.models import Category, Channel, Complaint, TimelineEvent
 from complaints.services import Incident, Registered, complaint_register
 from occ.api.errors import flatten
@@ -169,7 +170,7 @@ def call_link(*, actor, call: Call, complaint: Complaint) -> Call:
         locked.save(update_fields=["complaint", "linked_by", "linked_at"])
         recordings = locked.recordings.count()
         duration = locked.duration_seconds
-        TimelineEvent.objects.create(
+        timeline_add(
             complaint=complaint,
             kind=TimelineEvent.Kind.CALL,
             is_public=False,

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from channels_intake.models import InboundItem
 from complaints import hooks
+from complaints.events import timeline_add
 from complaints.evidence import CheckedFile
 from complaints.models import Category, Channel, Complaint, TimelineEvent
 from complaints.services import Incident, complaint_register, sla_due
@@ -28,7 +29,7 @@ from occ import outbox
 from privacy.minimum_data import identity_check
 
 from ..media import MediaRejected, fax_inspect, fax_pages_png, hash_stream, safe_name
-from ..models import Fax, FaxPage
+from ..models import Call, Fax, FaxPage
 from .common import e164_or_blank, require_agent
 
 log = logging.getLogger(__name__)
@@ -238,14 +239,14 @@ def fax_transcribe(
         locked.transcribed_by = actor
         locked.save(update_fields=["transcribed_at", "transcribed_by"])
         added = f"; contact details from the fax: {', '.join(sorted(given))}" if given else ""
-        TimelineEvent.objects.create(
+        timeline_add(
             complaint=complaint,
             kind=TimelineEvent.Kind.TRANSCRIBED,
             is_public=False,
             text=f"fax of {locked.pages} page(s) transcribed{added}",
             actor=actor,
         )
-        TimelineEvent.objects.create(
+        timeline_add(
             complaint=complaint,
             kind=TimelineEvent.Kind.CATEGORY,
             is_public=False,
@@ -262,8 +263,6 @@ def complaint_telephony_erase(*, complaint: Complaint) -> dict[str, int]:
     previews (images of the paper). The fax file itself is the case's attachment and goes with the
     attachments. Recordings are evidence and are not touched here: whether an erasure reaches them
     is the decision of ``privacy`` (legal holds, disclosure history)."""
-    from ..models import Call
-
     with transaction.atomic():
         calls = Call.objects.filter(complaint=complaint).exclude(caller_number="").update(caller_number="")
         previews = 0

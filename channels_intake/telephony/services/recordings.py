@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from channels_intake.models import InboundItem
+from complaints.events import timeline_add
 from complaints.models import Complaint, TimelineEvent
 
 from ..media import audio_inspect, hash_stream, safe_name
@@ -69,7 +70,7 @@ def recording_add(
                 inbound_item=inbound_item,
             )
             if case is not None:
-                TimelineEvent.objects.create(
+                timeline_add(
                     complaint=case,
                     kind=TimelineEvent.Kind.EVIDENCE,
                     is_public=False,
@@ -87,4 +88,4 @@ def recording_add(
     return recording, True
 
 
-recording_store = recording_add  # the name the agent desk (complaints.web) calls
+recording_store = recording_add  # the name the agent desk (interfaces.desk) calls

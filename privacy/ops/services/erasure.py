@@ -13,10 +13,8 @@ redacted); they leave only through the disclosure gate, which refuses an erased 
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Iterable
-from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -25,9 +23,20 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from channels_intake.email.models import Acknowledgement
 from channels_intake.models import InboundItem
+from channels_intake.telephony import models as telephony
 from complaints import hooks
-from complaints.models import IDENTITY_FIELDS, Attachment, Complainant, Complaint, TimelineEvent
+from complaints.events import timeline_add
+from complaints.models import (
+    IDENTITY_FIELDS,
+    Attachment,
+    Complainant,
+    Complaint,
+    ReturnedData,
+    TimelineEvent,
+)
+from privacy.models import Consent
 from privacy.redaction import redact
 
 from ..models import CoveredComplaint, DataSubjectRequest, RequestEvidence
@@ -43,35 +52,10 @@ def _delete_unshared_file(name: str, model, **others) -> None:
 
 
 def _telephony():
-    from channels_intake.telephony import models as telephony
-
     return telephony
 
 
 # --- what is known of the person ----------------------------------------------------------------
-
-
-def _identity_in(data: Any, values: KnownValues) -> None:
-    """Identity fields wherever they stand in a JSON copy (e.g. a referral's payload)."""
-    if isinstance(data, dict):
-        values.add_identity({k: v for k, v in data.items() if k in IDENTITY_FIELDS and isinstance(v, str)})
-        for v in data.values():
-            _identity_in(v, values)
-    elif isinstance(data, list):
-        for v in data:
-            _identity_in(v, values)
-
-
-def _referrals(ids: list[int]):
-    from complaints.models import Referral
-
-    return Referral.objects.filter(complaint_id__in=ids)
-
-
-def _has_payload() -> bool:
-    from complaints.models import Referral
-
-    return any(f.name == "payload" for f in Referral._meta.concrete_fields)
 
 
 def known_values_of(complaints: Iterable[Complaint]) -> KnownValues:
@@ -84,12 +68,6 @@ def known_values_of(complaints: Iterable[Complaint]) -> KnownValues:
         changes = (details or {}).get("changes") or {}
         if isinstance(changes, dict):
             values.add_identity({k: v for k, v in changes.items() if isinstance(v, str)})
-    if _has_payload():
-        for payload in _referrals(ids).exclude(payload="").values_list("payload", flat=True):
-            try:
-                _identity_in(json.loads(payload), values)
-            except ValueError:
-                pass
     tel = _telephony()
     for number in tel.Call.objects.filter(complaint_id__in=ids).values_list("caller_number", flat=True):
         values.add("phones", number)
@@ -276,20 +254,8 @@ def complaint_anonymise(
             tel.Recording.objects.filter(pk=pk).update(original_name=values.scrub(name))
     tel.UploadSession.objects.filter(complaint=complaint).update(filename=ERASED)
 
-    # Copies that left or came back: a referral's payload (while the column exists), data an
-    # agency returned, consent statements.
-    from complaints.models import ReturnedData
-    from privacy.models import Consent
-
-    if _has_payload():
-        for ref in _referrals([complaint.pk]).exclude(payload=""):
-            try:
-                scrubbed = json.dumps(
-                    values.scrub_data(json.loads(ref.payload)), ensure_ascii=False, sort_keys=True
-                )
-            except ValueError:
-                scrubbed = values.scrub(ref.payload)
-            type(ref).objects.filter(pk=ref.pk).update(payload=scrubbed)
+    # Copies that came back or were given: data an agency returned, consent statements. (Referrals
+    # keep no payload: the gate builds it at each release.)
     for row in ReturnedData.objects.filter(referral__complaint=complaint):
         ReturnedData.objects.filter(pk=row.pk).update(
             value=values.scrub(row.value), note=values.scrub(row.note)
@@ -297,8 +263,6 @@ def complaint_anonymise(
     consents = list(Consent.objects.filter(complainant=person))
     for consent in consents:
         Consent.objects.filter(pk=consent.pk).update(statement=_clean_text(consent.statement, values))
-
-    from channels_intake.email.models import Acknowledgement
 
     Acknowledgement.objects.filter(complaint=complaint).delete()
 
@@ -319,7 +283,7 @@ def complaint_anonymise(
     telephony = complaint_telephony_erase(complaint=complaint)
     scrubbed = _audit_scrub(audit_q, values)
 
-    TimelineEvent.objects.create(
+    timeline_add(
         complaint=complaint,
         kind=TimelineEvent.Kind.DATA_REQUEST,
         is_public=False,

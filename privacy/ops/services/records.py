@@ -8,12 +8,11 @@ import io
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from complaints.access import Can, require
-from privacy.models import AccessLogEntry
+from privacy.models import AccessLogEntry, TransferRecord
 from privacy.processors import processors_register
 
 from ..models import BreachRecord, DataSubjectRequest, ProcessingActivity, RequestType
@@ -52,19 +51,9 @@ def breach_mark_notified(
     return breach
 
 
-def breaches_overdue(now: datetime | None = None):
-    return BreachRecord.objects.filter(
-        regulator_notified_at__isnull=True, notify_by__lt=now or timezone.now()
-    )
-
-
 def _disclosures_without_consent() -> list[dict[str, Any]]:
-    """Drawn from the transfer log when the routing module provides one."""
-    try:
-        model = apps.get_model("privacy", "TransferRecord")
-    except LookupError:
-        return []
-    rows = model.objects.exclude(basis="consent").values("basis").order_by("basis")
+    """Drawn from the transfer log."""
+    rows = TransferRecord.objects.exclude(basis="consent").values("basis").order_by("basis")
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["basis"]] = counts.get(row["basis"], 0) + 1

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.access import Can, require
+from complaints.events import timeline_add
 from complaints.models import Complaint, FieldPolicy, TimelineEvent
 from complaints.notices import recipients_notify as notify  # recipients are told (PDPA s.33-36)
 from complaints.services import tracking_code_hash
@@ -78,7 +79,7 @@ def _evidence(request: DataSubjectRequest, kind: str, summary: str, actor=None, 
 
 
 def _timeline(request: DataSubjectRequest, text: str, actor=None) -> None:
-    TimelineEvent.objects.create(
+    timeline_add(
         complaint=request.complaint,
         kind=TimelineEvent.Kind.DATA_REQUEST,
         is_public=False,
@@ -514,7 +515,7 @@ def _execute_amend(request: DataSubjectRequest, actor) -> None:
                 reason=str(request.details.get("reason", ""))[:500],
             )
     if information:
-        TimelineEvent.objects.create(
+        timeline_add(
             complaint=request.complaint,
             kind=TimelineEvent.Kind.CITIZEN_MESSAGE,
             is_public=False,

@@ -31,7 +31,7 @@ portal_patterns = (
 )
 
 urlpatterns = [
-    path("desk/", include("complaints.web.desk.urls")),
+    path("desk/", include("interfaces.desk.urls")),
     path("agency/", include(agency_patterns)),
     path("", include(portal_patterns)),
 ]

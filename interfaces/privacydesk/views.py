@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from complaints.access import Can, actor_can, require
 from complaints.models import Complaint
-from complaints.web.auth import staff_page
+from interfaces.auth import staff_page
 from privacy import transfer_log
 from privacy.ops import selectors
 from privacy.ops.models import DataSubjectRequest, LegalHold, RefusalGround

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import IDENTITY_FIELDS, Category, FieldPolicy
 from occ.api.errors import flatten
+from occ.api.throttling import ScopedRateThrottle
 
 # privacy.models.Basis / Purpose carry English labels only; the desk shows the glossary's Thai.
 BASIS_LABELS = {
@@ -101,6 +102,4 @@ class _Scope:
 def throttled(request, scope: str) -> bool:
     """The public API's own per-IP limit for this scope (same throttle class, same cache keys), so a
     page is no way around the API's limit (e.g. guessing tracking codes through /track/)."""
-    from occ.api.throttling import ScopedRateThrottle
-
     return not ScopedRateThrottle().allow_request(request, _Scope(scope))

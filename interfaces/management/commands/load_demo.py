@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from complaints.demo import demo_load
+from privacy.ops.demo import demo_privacy_load
 
 
 class Command(BaseCommand):
@@ -10,8 +11,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-users", action="store_true", help="Load categories and agencies only.")
 
     def handle(self, *args, **options):
-        from privacy.ops.demo import demo_privacy_load
-
         counts = demo_load(with_users=False if options["no_users"] else None)
         demo_privacy_load()
         self.stdout.write(

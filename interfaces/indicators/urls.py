@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import web
+from . import views as web
 
 app_name = "indicators-desk"
 urlpatterns = [

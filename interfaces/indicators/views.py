@@ -15,11 +15,10 @@ from django.views.decorators.http import require_POST
 from complaints.access import Can
 from complaints.models import Complaint
 from complaints.services import TransitionRefused
-from complaints.web.auth import staff_page
-
-from . import access, selectors, services
-from .extract import extract, own_values
-from .models import Indicator, IndicatorKind
+from indicators import access, selectors, services
+from indicators.extract import extract, own_values
+from indicators.models import Indicator, IndicatorKind
+from interfaces.auth import staff_page
 
 
 def _back(reference: str):

@@ -18,14 +18,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
+from complaints import lifecycle, referrals, selectors, services
 from complaints.access import Can, access_referral, actor_can, roles_with
+from complaints.models import Agency, Complaint, ReferralAttempt, Status, User
+from complaints.routing import routing_propose
 from privacy.disclosure import DisclosureRefused, basis_reference_text, disclosure_decide
 from privacy.models import DISCLOSABLE_FIELDS, Basis, Purpose
 from privacy.services import consent_record
 
-from ... import lifecycle, referrals, selectors, services
-from ...models import Agency, Complaint, ReferralAttempt, Status, User
-from ...routing import routing_propose
 from ..auth import staff_page
 from ..common import (
     BASIS_LABELS,

@@ -3,59 +3,20 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 
 from django import template
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from complaints.lifecycle import TERMINAL
+from complaints.models import Status
+from occ.dates import be_date, be_datetime
+
 register = template.Library()
 
-TH_MONTHS = [
-    "",
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
-]
-EN_MONTHS = ["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-
-def _local(value):
-    if isinstance(value, datetime):
-        return timezone.localtime(value) if timezone.is_aware(value) else value
-    return value
-
-
-@register.filter
-def be_date(value) -> str:
-    """22 พ.ย. 2569 in Thai (Buddhist era = CE + 543), 22 Nov 2026 in English."""
-    if not value:
-        return ""
-    value = _local(value)
-    d = value.date() if isinstance(value, datetime) else value
-    if not isinstance(d, date):
-        return str(value)
-    if translation.get_language() == "th":
-        return f"{d.day} {TH_MONTHS[d.month]} {d.year + 543}"
-    return f"{d.day} {EN_MONTHS[d.month]} {d.year}"
-
-
-@register.filter
-def be_datetime(value) -> str:
-    if not value:
-        return ""
-    value = _local(value)
-    return f"{be_date(value)} {value:%H:%M}" if isinstance(value, datetime) else be_date(value)
+register.filter("be_date", be_date)
+register.filter("be_datetime", be_datetime)
 
 
 @register.filter
@@ -78,8 +39,6 @@ def loc(obj, field: str = "name") -> str:
 
 @register.filter
 def status_label(value) -> str:
-    from complaints.models import Status
-
     try:
         return str(Status(value).label)
     except ValueError:
@@ -89,8 +48,6 @@ def status_label(value) -> str:
 @register.filter
 def overdue(complaint, now) -> bool:
     """Past its SLA date and not yet in a finished status (resolved, closed, rejected, duplicate)."""
-    from complaints.lifecycle import TERMINAL
-
     due = getattr(complaint, "sla_due_at", None)
     return bool(due and now and due < now and complaint.status not in TERMINAL)
 

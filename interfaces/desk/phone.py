@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
+from complaints import selectors
 from complaints.access import Can
 from privacy.minimum_data import normalise_phone
 
-from ... import selectors
 from ..auth import staff_page
 from ..common import identity_fields, validation_errors
 from .media import recording_attach

@@ -13,8 +13,8 @@ from channels_intake.telephony.media import MediaRejected
 from channels_intake.telephony.models import Recording
 from channels_intake.telephony.serving import recording_served
 from complaints.access import Can
+from complaints.serving import attachment_served
 
-from ...serving import attachment_served
 from ..auth import staff_page
 
 

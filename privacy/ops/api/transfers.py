@@ -13,9 +13,9 @@ from occ.api.errors import ErrorResponseSerializer
 from occ.api.schema import rows_or_csv
 from occ.api.strict import ExportParams
 from occ.api.views import StaffAPIView
-
-from . import transfer_log
-from .models import TransferRecord
+from privacy import transfer_log
+from privacy.models import TransferRecord
+from privacy.ops.services.records import to_csv
 
 COLUMNS = [*transfer_log.HASHED_FIELDS, "hash"]
 
@@ -58,9 +58,7 @@ class TransferLogView(StaffAPIView):
             {c: (r[c].isoformat() if c == "at" else r[c]) for c in COLUMNS}
             for r in qs.values(*COLUMNS)[:100000]
         ]
-        if q["as"] == "csv":
-            from privacy.ops.services.records import to_csv
-
+        if q.get("as") == "csv":
             response = HttpResponse(to_csv(rows), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'attachment; filename="transfer-log.csv"'
             return response

@@ -11,10 +11,10 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 
 from channels_intake.selectors import inbound_quarantine_list
+from complaints import selectors
 from complaints.access import Can
+from complaints.models import Channel, Referral
 
-from ... import selectors
-from ...models import Channel, Referral
 from ..auth import staff_page
 from .queues import OPEN
 
