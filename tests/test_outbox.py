@@ -15,6 +15,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -173,7 +174,10 @@ class OwnRedis:
 
         client = redis.Redis(port=REDIS_PORT, db=0)
         out = []
-        for raw in client.lrange("celery", 0, -1):
+        raws = []
+        for queue in ("celery", *settings.OCC_TASK_QUEUES):  # tasks are routed to their queues
+            raws += client.lrange(queue, 0, -1)
+        for raw in raws:
             message = json.loads(raw)
             args = json.loads(base64.b64decode(message["body"]))[0]
             out.append((message["headers"]["task"], args))

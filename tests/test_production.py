@@ -192,7 +192,9 @@ def test_logs_of_an_intake_a_routing_and_a_data_subject_request_hold_no_personal
     assert dsr.status_code == 202, dsr.json()
     code = re.search(r": (\d{6}) \(", mail.outbox[-1].body).group(1)
     verify = api.post(
-        "/api/v1/privacy/requests/verify/", {"request_id": dsr.json()["request_id"], "code": code}
+        "/api/v1/privacy/requests/verify/",
+        {"request_id": dsr.json()["request_id"], "code": code},
+        format="json",
     )
     assert verify.status_code == 200
 

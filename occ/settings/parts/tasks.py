@@ -27,6 +27,8 @@ _QUEUE_OF = {
     "privacy.ops.tasks.closed_complaints_anonymise": "privacy",
     "privacy.ops.tasks.legal_holds_expire": "privacy",
     "complaints.tasks.transfer_log_seal": "privacy",
+    # the outbox's beat pass (the backstop of `manage.py outbox_relay`): small, on the intake queue
+    "occ.outbox.tasks.outbox_relay": "intake",
 }
 CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in _QUEUE_OF.items()}
 CELERY_TASK_DEFAULT_QUEUE = "intake"
