@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from channels_intake.models import InboundItem
+from channels_intake.services import dedup_digest
 from complaints import hooks
 from complaints.events import timeline_add
 from complaints.evidence import CheckedFile
@@ -71,7 +72,10 @@ def fax_register(
     file; then nothing is stored."""
     name = safe_name(filename, "fax")
     hashed = hash_stream(fileobj, limit=settings.OCC_FAX_MAX_BYTES, name=name)
-    key = (dedup_key or f"sha256:{hashed.sha256}")[:200]
+    # A gateway's fax id is kept as it is when it fits; a longer one is stored as its hash (never cut:
+    # two ids sharing a prefix must stay two faxes).
+    key = dedup_key if dedup_key and len(dedup_key) <= 120 else None
+    key = key or (dedup_digest(dedup_key) if dedup_key else f"sha256:{hashed.sha256}")
     found = _existing(key, hashed.sha256)
     if found is not None:
         return found.complaint

@@ -353,3 +353,36 @@ def test_previews_never_queued_are_made_by_the_sweep(demo, fax_send):
     assert tasks.fax_previews_retry_due.apply().get() == 1
     assert Fax.objects.get(pk=fax.pk).previews == "ready" and fax.page_previews.count() == 2
     assert services.fax_previews_due() == []
+
+
+def test_two_fax_ids_sharing_a_long_prefix_stay_two_faxes(demo):
+    """A gateway id longer than the stored key is hashed, never cut (issue 17): two ids that share
+    their first 200 characters are two faxes, and each id again is the same fax."""
+    import io as _io
+
+    from channels_intake.telephony.services import fax_register
+
+    prefix = "gw-" + "x" * 250
+    first = fax_register(
+        fileobj=_io.BytesIO(media.fax_tiff(1)),
+        filename="a.tif",
+        sender_number="021275789",
+        receiving_line="1212",
+        dedup_key=prefix + "-1",
+    )
+    second = fax_register(
+        fileobj=_io.BytesIO(media.fax_tiff(2)),
+        filename="b.tif",
+        sender_number="021275789",
+        receiving_line="1212",
+        dedup_key=prefix + "-2",
+    )
+    again = fax_register(
+        fileobj=_io.BytesIO(media.fax_tiff(2)),
+        filename="b.tif",
+        sender_number="021275789",
+        receiving_line="1212",
+        dedup_key=prefix + "-2",
+    )
+    assert first.pk != second.pk and again.pk == second.pk
+    assert Fax.objects.count() == 2
