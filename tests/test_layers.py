@@ -67,7 +67,6 @@ LOCAL_BASELINE = {
     "indicators.services -> indicators.selectors",
     "occ.api.parsers -> occ.api.errors",
     "occ.api.views -> occ.api.errors",
-    "occ.observability.metrics -> occ.celery",
     "occ.outbox -> occ.outbox.models",
     "occ.outbox -> occ.outbox.relay",
     "occ.outbox.relay -> occ.celery",
