@@ -222,6 +222,11 @@ def on_own_redis(own_redis, settings):
     throttling._script, throttling._unreachable_until = None, 0.0
 
 
+@pytest.mark.skipif(
+    bool(os.environ.get("CELERY_BROKER_URL")),
+    reason="runs in the embedded pass with its own Redis; with the session's broker configured by the "
+    "environment, Celery keeps publishing to that broker instead of ours (to be fixed)",
+)
 @pytest.mark.django_db
 def test_with_redis_frozen_or_stopped_no_answer_is_slow_or_5xx_and_the_queue_drains_after(
     on_own_redis, staff_api, api
