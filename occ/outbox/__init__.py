@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from occ.observability.logs import current_request_id
+
 __all__ = ["eager", "enqueue", "publish", "relay_now"]
 
 
@@ -47,7 +49,9 @@ def enqueue(task: Any, *args: Any, using: str = "default") -> int:
     from . import relay
     from .models import OutboxMessage
 
-    row = OutboxMessage.objects.using(using).create(task=task_name(task), args=list(args))
+    row = OutboxMessage.objects.using(using).create(
+        task=task_name(task), args=list(args), request_id=(current_request_id() or "")[:64]
+    )
     if relay.eager():
         transaction.on_commit(lambda: relay.relay_ids([row.pk], using=using), using=using, robust=True)
     return row.pk

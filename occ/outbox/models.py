@@ -15,6 +15,8 @@ class OutboxMessage(models.Model):
     available_at = models.DateTimeField(default=timezone.now)  # back-off after a failed publish
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)  # the exception's class name only
+    # the request that asked for the work, so the task's log lines name it (no personal value)
+    request_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["available_at", "id"], name="outbox_due_idx")]

@@ -20,6 +20,8 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from occ.observability.logs import request_id_var
+
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,12 @@ def publish(name: str, args: list) -> None:
 
 
 def _publish(row: OutboxMessage) -> None:
-    publish(row.task, row.args)
+    # the task message carries the id of the request that asked for it (logs' before_task_publish)
+    token = request_id_var.set(row.request_id or None)
+    try:
+        publish(row.task, row.args)
+    finally:
+        request_id_var.reset(token)
 
 
 @cache
