@@ -9,6 +9,8 @@ transaction) and must not call the broker (no ``.delay()`` here; write an outbox
   ``created=True``) and whenever its incident facts, description or complainant change (fax
   transcription, an agent's edit, anonymisation). The callback gets the complaint (its
   complainant loaded) and ``created``.
+- ``complaint_registered``: ``callback(complaint)`` once a complaint is filed on any channel, after
+  its row exists. privacy.ops registers the record of the privacy policy in force at intake (OCC-12).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 _incident_facts: list[Callable[..., None]] = []
+_registered: list[Callable[[Any], None]] = []
 
 
 def on_incident_facts(callback: Callable[..., None]) -> Callable[..., None]:
@@ -29,3 +32,15 @@ def on_incident_facts(callback: Callable[..., None]) -> Callable[..., None]:
 def incident_facts_changed(complaint: Any, *, created: bool = False) -> None:
     for callback in list(_incident_facts):
         callback(complaint, created=created)
+
+
+def on_complaint_registered(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Register ``callback(complaint)``; registering the same callback twice keeps one."""
+    if callback not in _registered:
+        _registered.append(callback)
+    return callback
+
+
+def complaint_registered(complaint: Any) -> None:
+    for callback in list(_registered):
+        callback(complaint)

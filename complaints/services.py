@@ -25,7 +25,6 @@ from . import hooks, lifecycle
 from .access import Can, actor_can, require
 from .events import timeline_add, timeline_add_many
 from .evidence import CheckedFile, evidence_discard, evidence_store
-from .intake_hooks import complaint_registered
 from .models import (
     Attachment,
     Category,
@@ -168,7 +167,7 @@ def complaint_register(
     written: list[str] = []
 
     def dependents(complaint: Complaint) -> None:
-        complaint_registered(complaint)  # e.g. the privacy policy in force at intake (OCC-12)
+        hooks.complaint_registered(complaint)  # e.g. the privacy policy in force at intake (OCC-12)
         timeline_add(
             complaint_id=complaint.pk,
             kind=TimelineEvent.Kind.CREATED,

@@ -4,7 +4,7 @@ Lowest first: ``occ`` <- ``privacy`` (rules that know no case) <- ``complaints``
 ``privacy.ops``, ``channels_intake``, ``indicators`` (peers) <- ``interfaces``. A module may import
 its own layer and the layers below it, never one above. Excepted: the composition root
 (``occ/urls.py``), the settings, the Celery app, and an app's own ``AppConfig.ready()``, where a
-higher app fills in the hooks a lower one offers (e.g. ``complaints.intake_hooks``).
+higher app fills in the hooks a lower one offers (e.g. ``complaints.hooks``).
 
 A function-local import of a project module hides a dependency (and usually a cycle) from the
 reader; outside ``ready()`` none may be added. The baselines below list what today's code still

@@ -20,7 +20,7 @@ class PrivacyOpsConfig(AppConfig):
         auditlog.register(ProcessingActivity)
 
         # complaints sits below privacy.ops and never imports it: it calls us back at intake.
-        from complaints.intake_hooks import on_complaint_registered
+        from complaints.hooks import on_complaint_registered
 
         from .services.policy import policy_record_for_complaint
 
