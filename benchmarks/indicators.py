@@ -89,7 +89,7 @@ def main() -> None:
         args.keep = True
     from complaints.demo import demo_load
     from complaints.models import Category, Complaint, Role, User
-    from complaints.services import Incident, complaint_register
+    from complaints.services.intake import Incident, complaint_register
     from indicators import selectors
     from indicators.extract import extract, own_values
     from indicators.models import IndicatorSighting

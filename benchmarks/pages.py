@@ -48,7 +48,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("load_demo", stdout=io.StringIO())
     from complaints.models import Category
-    from complaints.services import complaint_register
+    from complaints.services.intake import complaint_register
 
     t0 = time.perf_counter()
     cat = Category.objects.get(code="online_shopping")

@@ -47,7 +47,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("load_demo", stdout=io.StringIO())
     from complaints.models import Category, Complaint, Role, TimelineEvent, User
-    from complaints.services import complaint_register
+    from complaints.services.intake import complaint_register
     from privacy.models import TrafficRecord
     from privacy.ops.services.export import person_export
     from privacy.ops.services.requests import dsr_file_by_agent

@@ -1,5 +1,5 @@
 """Web/app channel: the public intake API. Parses and validates the request, then calls the one
-intake service ``complaints.services.complaint_register``."""
+intake service ``complaints.services.intake.complaint_register``."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from complaints.evidence import EvidenceRejected, evidence_check
 from complaints.idempotency import IdempotencyMismatch, idempotent
 from complaints.models import IDENTITY_FIELDS, Category
 from complaints.reference_data import category_active
-from complaints.services import complaint_register, expected_response_date, incident_from
+from complaints.services.evidence import EvidenceRejected, evidence_check
+from complaints.services.intake import complaint_register, expected_response_date, incident_from
 from occ.api import fastbody
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.parsers import LimitedJSONParser, LimitedMultiPartParser, json_body_load

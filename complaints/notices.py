@@ -23,8 +23,8 @@ from privacy.disclosure import canonical
 from privacy.models import TransferRecord
 
 from . import delivery
-from .events import timeline_add
 from .models import Agency, Complaint, RecipientNotice, TimelineEvent
+from .services.events import timeline_add
 
 log = logging.getLogger(__name__)
 Event = RecipientNotice.Event

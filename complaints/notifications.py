@@ -8,7 +8,7 @@ from django.core.mail import EmailMessage
 from privacy.processors import processor_handoff
 
 from .models import Complaint
-from .services import expected_response_date
+from .services.intake import expected_response_date
 
 
 def acknowledgement_send(complaint: Complaint) -> bool:

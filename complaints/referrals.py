@@ -21,15 +21,16 @@ from privacy.disclosure import Decision, DisclosureRefused, disclosure_decide
 from privacy.models import Basis, Consent, TransferRecord
 from privacy.services import access_log_record
 
-from . import delivery, lifecycle
+from . import delivery
 from .access import Can, require
 from .delivery import (  # noqa: F401 - webhook_headers is part of this module's public face
     PermanentDeliveryError,
     TransientDeliveryError,
     webhook_headers,
 )
-from .events import timeline_add
 from .models import Agency, Complaint, Referral, ReferralAttempt, ReturnedData, Status, TimelineEvent
+from .services import lifecycle
+from .services.events import timeline_add
 
 log = logging.getLogger(__name__)
 State = Referral.State

@@ -18,7 +18,7 @@ from privacy.services import access_log_record
 from . import access
 from .access import Can
 from .models import Agency, Attachment, Category, Complaint, Referral, Status, TimelineEvent
-from .services import tracking_code_hash
+from .services.intake import tracking_code_hash
 
 PERSONAL_FIELDS = ["name", "phone", "email", "address"]
 

@@ -13,8 +13,9 @@ from occ import outbox
 from privacy.processors import ProcessorRefused
 from privacy.transfer_log import seal
 
-from . import notifications, services
+from . import notifications
 from .models import Complaint, IdempotencyRecord
+from .services import acknowledgements
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +32,17 @@ log = logging.getLogger(__name__)
 )
 def complaint_acknowledge(self, complaint_id: int) -> bool:
     """Send the citizen an acknowledgement once (claim first, release if sending fails)."""
-    if not services.complaint_acknowledgement_claim(complaint_id=complaint_id):
+    if not acknowledgements.complaint_acknowledgement_claim(complaint_id=complaint_id):
         return False
     complaint = Complaint.objects.select_related("complainant", "category").get(pk=complaint_id)
     try:
         sent = notifications.acknowledgement_send(complaint)
     except ProcessorRefused:
         # not sent, and not retried now: the sweep tries again once the register is put right
-        services.complaint_acknowledgement_release(complaint_id=complaint_id)
+        acknowledgements.complaint_acknowledgement_release(complaint_id=complaint_id)
         return False
     except OSError:
-        services.complaint_acknowledgement_release(complaint_id=complaint_id)
+        acknowledgements.complaint_acknowledgement_release(complaint_id=complaint_id)
         log.warning("acknowledgement for complaint id=%s failed; will retry", complaint_id)
         raise
     return sent
@@ -49,8 +50,8 @@ def complaint_acknowledge(self, complaint_id: int) -> bool:
 
 @shared_task(name="complaints.tasks.acknowledgements_retry_due", soft_time_limit=30, time_limit=60)
 def acknowledgements_retry_due() -> int:
-    """Beat: queue (outbox, then a relay pass) the acknowledgements never sent (services.acknowledgements_due)."""
-    ids = services.acknowledgements_due()
+    """Beat: queue (outbox, then a relay pass) the acknowledgements never sent (acknowledgements.acknowledgements_due)."""
+    ids = acknowledgements.acknowledgements_due()
     for complaint_id in ids:
         outbox.enqueue(complaint_acknowledge, complaint_id)
     outbox.relay_now()

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from complaints.agency_auth import AgencyKeyAuthentication, agency_actor
 from complaints.permissions import IsStaff
-from complaints.services import TransitionRefused
+from complaints.services.actions import TransitionRefused
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.session import VerifiedSessionAuthentication as SessionAuthentication
 from occ.api.strict import StrictSerializer

@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import services as complaint_services
 from complaints.models import Agency, Complaint, Status, User
+from complaints.services import actions
 from privacy.disclosure import indicator_sharing_decide, indicator_transfer_record
 
 from . import access
@@ -138,7 +138,7 @@ def complaint_link_related(
             reason=reason.strip()[:500],
             created_by=actor,
         )
-        complaint_services.complaint_link_record(
+        actions.complaint_link_record(
             complaint=complaint, other=other, actor=actor, text=f"linked as related ({reason.strip()[:200]}):"
         )
     return link
@@ -157,7 +157,7 @@ def complaint_link_undo(*, link: ComplaintLink, actor: User, reason: str = "") -
             locked.undone_by = actor
             locked.undo_reason = (reason or "").strip()[:500]
             locked.save(update_fields=["undone_at", "undone_by", "undo_reason"])  # audited
-            complaint_services.complaint_link_record(
+            actions.complaint_link_record(
                 complaint=locked.complaint, other=locked.other, actor=actor, text="link undone:"
             )
     return locked
@@ -170,7 +170,7 @@ def complaint_mark_duplicate(
     record, both timelines."""
     access.require(actor, access.Need.WORK)
     with transaction.atomic():
-        marked = complaint_services.complaint_duplicate_mark(
+        marked = actions.complaint_duplicate_mark(
             complaint=complaint, survivor=survivor, actor=actor, reason=(reason or "").strip()[:200]
         )
         return ComplaintLink.objects.create(
@@ -185,7 +185,7 @@ def complaint_mark_duplicate(
 def complaint_duplicate_undo(*, complaint: Complaint, actor: User, reason: str = "") -> Complaint:
     access.require(actor, access.Need.WORK)
     with transaction.atomic():
-        restored = complaint_services.complaint_duplicate_undo(
+        restored = actions.complaint_duplicate_undo(
             complaint=complaint, actor=actor, reason=(reason or "").strip()[:200]
         )
         for link in ComplaintLink.objects.filter(

@@ -19,7 +19,7 @@ from rest_framework import exceptions as drf_exceptions
 from channels_intake.web import intake_register, intake_validate
 from complaints import selectors
 from complaints.models import IDENTITY_FIELDS, Status, TimelineEvent
-from complaints.services import expected_response_date
+from complaints.services.intake import expected_response_date
 from complaints.statistics import complaint_statistics, statistics_period
 from occ.api.errors import ApiError, flatten
 from privacy.middleware import traffic_mark

@@ -32,9 +32,9 @@ def _row(entry):
 
 def test_direct_audit_entries_equal_what_the_signals_would_write(api, file_complaint, monkeypatch):
     """clause: OCC-8, OCC-11 (every change recorded as evidence, personal values masked)"""
-    from complaints import services
+    from complaints.services import intake
 
-    real = services.audit_created
+    real = intake.audit_created
     replayed: dict = {}
 
     def both(instances):
@@ -46,7 +46,7 @@ def test_direct_audit_entries_equal_what_the_signals_would_write(api, file_compl
             {(e.content_type.model, e.object_pk): e for e in LogEntry.objects.exclude(pk__in=before)}
         )
 
-    monkeypatch.setattr(services, "audit_created", both)
+    monkeypatch.setattr(intake, "audit_created", both)
     filed = file_complaint()
     complaint = Complaint.objects.get(reference=filed["reference"])
     complainant = Complainant.objects.get(pk=complaint.complainant_id)
@@ -90,7 +90,7 @@ def test_an_intake_outside_a_request_names_no_actor_from_an_earlier_context(demo
     from auditlog.context import set_actor
 
     from complaints.models import Category, Role
-    from complaints.services import complaint_register
+    from complaints.services.intake import complaint_register
 
     agent = user_factory(Role.AGENT)
     with set_actor(agent):

@@ -201,13 +201,13 @@ def _calls(path: Path):
 
 
 def test_the_timeline_has_one_writer():
-    """Only complaints/events.py creates TimelineEvent rows; everything else calls timeline_add."""
+    """Only complaints/services/events.py creates TimelineEvent rows; everything else calls timeline_add."""
     writers = []
     for path in _sources():
         for node, func in _calls(path):
             if func in ("TimelineEvent.objects.create", "TimelineEvent.objects.bulk_create", "TimelineEvent"):
                 writers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert {w.partition(":")[0] for w in writers} == {"complaints/events.py"}, writers
+    assert {w.partition(":")[0] for w in writers} == {"complaints/services/events.py"}, writers
 
 
 def test_status_has_one_writer():
@@ -220,4 +220,4 @@ def test_status_has_one_writer():
                 k.arg == "kind" and ast.unparse(k.value).endswith("Kind.STATUS") for k in node.keywords
             ):
                 writers.append(str(path.relative_to(ROOT)))
-    assert writers == ["complaints/lifecycle.py"]
+    assert writers == ["complaints/services/lifecycle.py"]

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail  # noqa: F401
 
 from complaints.models import Category, Complaint
-from complaints.services import complaint_register
+from complaints.services.intake import complaint_register
 from occ import outbox
 from occ.celery import app
 

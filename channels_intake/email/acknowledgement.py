@@ -10,7 +10,10 @@ from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from complaints.models import Complaint
-from complaints.services import complaint_acknowledgement_claim, complaint_acknowledgement_release
+from complaints.services.acknowledgements import (
+    complaint_acknowledgement_claim,
+    complaint_acknowledgement_release,
+)
 from privacy.fingerprints import fingerprint
 from privacy.processors import ProcessorRefused, processor_handoff
 

@@ -21,11 +21,12 @@ from django.utils import timezone
 
 from channels_intake.telephony.media import MediaRejected
 from channels_intake.telephony.services import fax_register
-from complaints.events import timeline_add
-from complaints.evidence import EvidenceRejected, evidence_check, evidence_store
 from complaints.models import Attachment as Evidence
 from complaints.models import Category, Channel, Complaint, TimelineEvent
-from complaints.services import complaint_register, complaint_survivor
+from complaints.services.actions import complaint_survivor
+from complaints.services.events import timeline_add
+from complaints.services.evidence import EvidenceRejected, evidence_check, evidence_store
+from complaints.services.intake import complaint_register
 from occ import outbox
 from privacy.models import TrafficRecord
 

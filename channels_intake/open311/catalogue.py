@@ -19,7 +19,7 @@ class Attribute:
     datatype_description: object
 
 
-# The incident facts of complaints.services.Incident, as Open311 attributes (all optional).
+# The incident facts of complaints.services.intake.Incident, as Open311 attributes (all optional).
 INCIDENT_ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "website_url",

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from channels_intake.web import IncidentIn
 from complaints.models import Category, Channel, FieldPolicy
-from complaints.services import Incident, complaint_register, incident_from
+from complaints.services.intake import Incident, complaint_register, incident_from
 
 from .catalogue import ATTRIBUTE_CODES
 from .models import Open311Request, PartnerAppKey

@@ -14,10 +14,11 @@ from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
 from privacy.minimum_data import normalise_phone
 
-from .. import lifecycle, selectors, services
+from .. import selectors
 from ..access import Can, require
 from ..models import Channel, Status, User
 from ..permissions import IsStaff
+from ..services import actions, intake, lifecycle
 from ..serving import attachment_served
 from ..statistics import complaint_statistics, statistics_period
 
@@ -161,14 +162,14 @@ class ComplaintStatusView(StaffAPIView):
         data = StatusIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            services.complaint_status_change(
+            actions.complaint_status_change(
                 complaint=complaint,
                 actor=request.user,
                 to_status=data.validated_data["status"],
                 note=data.validated_data["note"],
                 note_public=data.validated_data["is_public"],
             )
-        except services.TransitionRefused as exc:
+        except actions.TransitionRefused as exc:
             raise ApiError(
                 status_code=409,
                 code="transition_not_allowed",
@@ -193,7 +194,7 @@ class ComplaintNoteView(StaffAPIView):
         complaint = _worked_complaint(request, reference)
         data = NoteIn(data=request.data)
         data.is_valid(raise_exception=True)
-        event = services.complaint_note_add(complaint=complaint, actor=request.user, **data.validated_data)
+        event = actions.complaint_note_add(complaint=complaint, actor=request.user, **data.validated_data)
         return Response(EventOut(event).data, status=status.HTTP_201_CREATED)
 
 
@@ -220,7 +221,7 @@ class ComplaintAssignView(StaffAPIView):
                     message="No such active user.",
                     fields={"assignee": [f"No active staff user '{name}'."]},
                 )
-        services.complaint_assign(complaint=complaint, actor=request.user, assignee=assignee)
+        actions.complaint_assign(complaint=complaint, actor=request.user, assignee=assignee)
         return Response(ComplaintRowOut(complaint).data)
 
 
@@ -250,10 +251,10 @@ class ComplaintIncidentView(StaffAPIView):
         data.is_valid(raise_exception=True)
         facts = dict(data.validated_data)
         description = facts.pop("description", None)
-        services.complaint_incident_update(
+        actions.complaint_incident_update(
             complaint=complaint,
             actor=request.user,
-            incident=services.incident_from(facts),
+            incident=intake.incident_from(facts),
             description=description,
         )
         return Response(

@@ -191,7 +191,7 @@ class Complaint(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    # Set with status DUPLICATE only (complaints.services.complaint_duplicate_mark): the surviving
+    # Set with status DUPLICATE only (complaints.services.actions.complaint_duplicate_mark): the surviving
     # case this one was joined to. Cleared again when the mark is undone.
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"

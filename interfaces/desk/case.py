@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
-from complaints import lifecycle, referrals, selectors, services
+from complaints import referrals, selectors
 from complaints.access import Can, access_referral, actor_can, roles_with
 from complaints.models import Agency, Complaint, ReferralAttempt, Status, User
 from complaints.routing import routing_propose
+from complaints.services import actions, lifecycle
 from privacy.disclosure import DisclosureRefused, basis_reference_text, disclosure_decide
 from privacy.models import DISCLOSABLE_FIELDS, Basis, Purpose
 from privacy.services import consent_record
@@ -185,14 +186,14 @@ def case_status(request, reference: str):
     complaint = _case(request, reference)
     to_status = request.POST.get("status", "")
     try:
-        services.complaint_status_change(
+        actions.complaint_status_change(
             complaint=complaint,
             actor=request.user,
             to_status=to_status,
             note=request.POST.get("note", ""),
             note_public=request.POST.get("note_public") == "1",
         )
-    except services.TransitionRefused:
+    except actions.TransitionRefused:
         messages.error(request, _("This status cannot follow the current one."))
     else:
         messages.success(request, _("Status changed: %(status)s") % {"status": Status(to_status).label})
@@ -204,7 +205,7 @@ def case_status(request, reference: str):
 def case_note(request, reference: str):
     complaint = _case(request, reference)
     try:
-        services.complaint_note_add(
+        actions.complaint_note_add(
             complaint=complaint,
             actor=request.user,
             text=request.POST.get("text", ""),
@@ -226,7 +227,7 @@ def case_assign(request, reference: str):
         if assignee is None:
             raise Http404
     try:
-        services.complaint_assign(complaint=complaint, actor=request.user, assignee=assignee)
+        actions.complaint_assign(complaint=complaint, actor=request.user, assignee=assignee)
     except (ValidationError, PermissionError) as exc:
         messages.error(request, error_text(exc) if isinstance(exc, ValidationError) else str(exc))
     return _back(reference)

@@ -21,9 +21,10 @@ from channels_intake.models import InboundItem
 from channels_intake.selectors import inbound_quarantine_list
 from channels_intake.services import inbound_reprocess
 from channels_intake.telephony import selectors as tel
-from complaints import lifecycle, selectors
+from complaints import selectors
 from complaints.access import Can, actor_can
 from complaints.models import Channel, Status
+from complaints.services import lifecycle
 from privacy.minimum_data import normalise_phone
 
 from ..auth import home_url, staff_page

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from complaints.access import Can
 from complaints.models import Complaint
-from complaints.services import TransitionRefused
+from complaints.services.actions import TransitionRefused
 from indicators import access, selectors, services
 from indicators.extract import extract, own_values
 from indicators.models import Indicator, IndicatorKind

@@ -9,8 +9,8 @@ from django.utils import translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
-from complaints.lifecycle import TERMINAL
 from complaints.models import Status
+from complaints.services.lifecycle import TERMINAL
 from occ.dates import be_date, be_datetime
 
 register = template.Library()

@@ -248,7 +248,7 @@ OCC_OUTBOX_BACKOFF_MAX_SECONDS = env.float("OCC_OUTBOX_BACKOFF_MAX_SECONDS", def
 # occ/refcache.py): a save clears the saving process's copy at once, others reload after this.
 OCC_REFERENCE_TTL = env.int("OCC_REFERENCE_TTL", default=30)
 # Entity rows that are their own outbox entry (no extra INSERT in the intake), relayed likewise.
-OCC_OUTBOX_SOURCES = ["complaints.services.acknowledgements_relay"]
+OCC_OUTBOX_SOURCES = ["complaints.services.acknowledgements.acknowledgements_relay"]
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {
         "task": "occ.outbox.tasks.outbox_relay",

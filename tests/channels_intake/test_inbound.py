@@ -17,7 +17,7 @@ from channels_intake.services import (
     inbound_store,
 )
 from complaints.models import Category, Complaint
-from complaints.services import complaint_register
+from complaints.services.intake import complaint_register
 
 pytestmark = pytest.mark.django_db
 

@@ -149,12 +149,12 @@ def test_oversized_file_is_413(api, category, settings):
 
 def test_failure_after_files_written_leaves_no_orphan_file(api, category, settings, monkeypatch):
     """A request that fails stores nothing: no complaint, no file."""
-    import complaints.services as services
+    from complaints.services import intake
 
     def boom(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services.TimelineEvent.objects, "create", boom)
+    monkeypatch.setattr(intake.TimelineEvent.objects, "create", boom)
     api.raise_request_exception = False
     r = _multipart(api, [_upload("ok.png", png_bytes(), "image/png")])
     assert r.status_code == 500

@@ -8,12 +8,12 @@ from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
-from complaints import lifecycle, services
 from complaints.models import Complaint, Status
+from complaints.services import intake, lifecycle
 
 
 def _register(category, **kw):
-    return services.complaint_register(
+    return intake.complaint_register(
         channel="web", category=category, description="d", identity={"email": "a@example.com"}, **kw
     )
 
@@ -37,7 +37,7 @@ def test_references_are_sequential_per_year_and_restart_each_year(category):
 def test_a_failed_intake_leaves_no_gap(category):
     first = _register(category).complaint
     with pytest.raises(Exception):  # noqa: B017
-        services.complaint_register(
+        intake.complaint_register(
             channel="web", category=category, description="d", identity={"phone": "not a phone"}
         )
     second = _register(category).complaint

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from complaints.models import Agency, Category, Role
-from complaints.services import Incident, complaint_register, complaint_status_change
+from complaints.services.actions import complaint_status_change
+from complaints.services.intake import Incident, complaint_register
 from complaints.statistics import MIN_CELL, suppress
 from privacy.models import AccessLogEntry
 

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from complaints import services
 from complaints.models import Complaint, Role
+from complaints.services import actions
 
 URL = "/api/v1/track/"
 pytestmark = pytest.mark.django_db
@@ -16,11 +16,11 @@ def test_track_shows_status_and_public_timeline_without_personal_data(api, file_
     filed = file_complaint()
     c = Complaint.objects.get(reference=filed["reference"])
     agent = user_factory(Role.AGENT)
-    services.complaint_note_add(complaint=c, actor=agent, text="ลูกค้าแจ้งเลขบัญชีปลายทางเพิ่ม", public=False)
-    services.complaint_status_change(
+    actions.complaint_note_add(complaint=c, actor=agent, text="ลูกค้าแจ้งเลขบัญชีปลายทางเพิ่ม", public=False)
+    actions.complaint_status_change(
         complaint=c, actor=agent, to_status="triaged", note="กำลังตรวจสอบ", note_public=True
     )
-    services.complaint_note_add(complaint=c, actor=agent, text="ได้ประสานร้านค้าแล้ว", public=True)
+    actions.complaint_note_add(complaint=c, actor=agent, text="ได้ประสานร้านค้าแล้ว", public=True)
 
     r = api.post(
         URL, {"reference": filed["reference"].lower(), "tracking_code": filed["tracking_code"]}, format="json"
@@ -81,7 +81,7 @@ def test_tracking_uses_a_constant_number_of_queries(api, file_complaint, user_fa
 
     few = count()
     for i in range(10):
-        services.complaint_note_add(complaint=c, actor=agent, text=f"update {i}", public=True)
+        actions.complaint_note_add(complaint=c, actor=agent, text=f"update {i}", public=True)
     assert count() == few
 
 
@@ -89,7 +89,7 @@ def test_wrong_code_and_unknown_reference_cost_the_same_queries(api, file_compla
     """clause: OCC-8 (a guess learns nothing: the same answer after the same single statement, and
     the timeline and referrals of a real case are not computed for a wrong code)"""
     from complaints.selectors import _track_sql
-    from complaints.services import tracking_code_hash
+    from complaints.services.intake import tracking_code_hash
 
     filed = file_complaint()
 

@@ -14,7 +14,7 @@ from channels_intake.email.processing import email_ingest_one
 from channels_intake.email.sources import ingest_paths
 from channels_intake.models import InboundItem
 from complaints.models import Complaint
-from complaints.services import complaint_register
+from complaints.services.intake import complaint_register
 from tests.channels_intake.email.conftest import mime, raw_8bit
 
 pytestmark = pytest.mark.django_db

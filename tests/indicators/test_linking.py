@@ -15,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from channels_intake.telephony.models import Fax
 from channels_intake.telephony.services import fax_register, fax_transcribe, phone_complaint_register
 from complaints.models import Category, Complaint, Role
-from complaints.services import Incident, complaint_incident_update
+from complaints.services.actions import complaint_incident_update
+from complaints.services.intake import Incident
 from indicators.models import Indicator, IndicatorSighting
 from tests.channels_intake.email.conftest import mime
 from tests.channels_intake.telephony import media

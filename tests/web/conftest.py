@@ -7,7 +7,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from complaints.models import Agency, Category, Complaint, Role
-from complaints.services import complaint_register
+from complaints.services.intake import complaint_register
 from tests.conftest import make_user
 
 

@@ -454,7 +454,7 @@ def test_agency_actors_still_reach_their_own_referrals(world, actors):
 def test_a_citizen_reaches_only_the_case_of_their_own_code(world, client):
     """clause: OCC-8 (a reference with another case's tracking code is 404, like a wrong code)"""
     from complaints.models import Category
-    from complaints.services import complaint_register
+    from complaints.services.intake import complaint_register
 
     filed = complaint_register(
         channel="web",

@@ -246,7 +246,7 @@ def test_agent_phone_complaint_recording_routing_agency_update_citizen_sees_it(
 def test_privacy_officer_answers_an_access_request(browser, site, shots, user_factory):
     """clause: OCC-11, MOST-5"""
     from complaints.models import Category, Role
-    from complaints.services import complaint_register
+    from complaints.services.intake import complaint_register
 
     user_factory(Role.PRIVACY_OFFICER, "dpo-b")
     reg = complaint_register(

@@ -13,7 +13,7 @@ from django.utils import translation
 
 from complaints.models import Agency, Complaint, Role
 from complaints.referrals import referral_create
-from complaints.services import complaint_note_add
+from complaints.services.actions import complaint_note_add
 from interfaces.templatetags.occ_tags import be_date
 from privacy.disclosure import canonical
 from privacy.models import AccessLogEntry, TransferRecord

@@ -18,7 +18,7 @@ from complaints.idempotency import IdempotencyMismatch, idempotent
 from complaints.models import Category
 from complaints.permissions import IsStaff
 from complaints.selectors import complaint_get
-from complaints.services import expected_response_date, incident_from
+from complaints.services.intake import expected_response_date, incident_from
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.schema import paginated
 from occ.api.strict import StrictSerializer

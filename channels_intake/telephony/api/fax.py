@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from complaints.models import Category
 from complaints.permissions import IsStaff
-from complaints.services import incident_from
+from complaints.services.intake import incident_from
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.schema import paginated
 from occ.api.strict import StrictSerializer

@@ -1,5 +1,5 @@
 """Writes of the telephone and fax channels. Every complaint goes through
-``complaints.services.complaint_register`` (the one intake path).
+``complaints.services.intake.complaint_register`` (the one intake path).
 
 - calls: CTI events from the PBX, phone complaints filed by agents, linking calls to cases;
 - recordings: call audio kept as evidence (checked, hashed, stored once, never changed);

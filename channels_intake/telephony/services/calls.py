@@ -15,9 +15,9 @@ from rest_framework import serializers
 
 from channels_intake.models import InboundItem
 from channels_intake.services import Quarantine
-from complaints.events import timeline_add
 from complaints.models import Category, Channel, Complaint, TimelineEvent
-from complaints.services import Incident, Registered, complaint_register
+from complaints.services.events import timeline_add
+from complaints.services.intake import Incident, Registered, complaint_register
 from occ.api.errors import flatten
 from occ.api.parsers import json_limits_check
 from occ.api.strict import StrictSerializer

@@ -22,10 +22,10 @@ from django.utils import timezone
 from channels_intake.models import InboundItem
 from channels_intake.services import dedup_digest
 from complaints import hooks
-from complaints.events import timeline_add
-from complaints.evidence import CheckedFile
 from complaints.models import Category, Channel, Complaint, TimelineEvent
-from complaints.services import Incident, complaint_register, sla_due
+from complaints.services.events import timeline_add
+from complaints.services.evidence import CheckedFile
+from complaints.services.intake import Incident, complaint_register, sla_due
 from occ import outbox
 from privacy.minimum_data import identity_check
 

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from channels_intake.models import InboundItem
-from complaints.events import timeline_add
 from complaints.models import Complaint, TimelineEvent
+from complaints.services.events import timeline_add
 
 from ..media import audio_inspect, hash_stream, safe_name
 from ..models import Call, Recording, recording_name

@@ -27,7 +27,6 @@ from channels_intake.email.models import Acknowledgement
 from channels_intake.models import InboundItem
 from channels_intake.telephony import models as telephony
 from complaints import hooks
-from complaints.events import timeline_add
 from complaints.models import (
     IDENTITY_FIELDS,
     Attachment,
@@ -36,6 +35,7 @@ from complaints.models import (
     ReturnedData,
     TimelineEvent,
 )
+from complaints.services.events import timeline_add
 from privacy.models import Consent
 from privacy.redaction import redact
 

@@ -14,7 +14,7 @@ from civicbot.http import HttpError, HttpTransport, RateLimiter  # noqa: E402
 from civicbot.registry import Endpoint  # noqa: E402
 
 from complaints.models import Channel, Complaint  # noqa: E402
-from complaints.services import tracking_code_hash  # noqa: E402
+from complaints.services.intake import tracking_code_hash  # noqa: E402
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

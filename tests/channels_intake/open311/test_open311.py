@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from channels_intake.open311.models import Open311Request, PartnerAppKey
 from complaints.models import Category, Channel, Complaint, FieldPolicy
-from complaints.services import tracking_code_hash
+from complaints.services.intake import tracking_code_hash
 from tests.conftest import shared_dir
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ case's status (the change and its public timeline entry, together). Nothing else
 
 from __future__ import annotations
 
+from ..models import Complaint, Status, TimelineEvent, User
 from .events import timeline_add
-from .models import Complaint, Status, TimelineEvent, User
 
 S = Status
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -19,7 +19,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.REOPENED: frozenset({S.TRIAGED, S.IN_PROGRESS, S.REFERRED}),
 }
 # Statuses reached only through their own service, never a plain status change: a duplicate needs
-# the surviving case it points to (complaints.services.complaint_duplicate_mark).
+# the surviving case it points to (complaints.services.actions.complaint_duplicate_mark).
 NEEDS_TARGET = frozenset({S.DUPLICATE})
 # Undoing a mark returns the case to the status it had before, if it is one of these.
 UNDO_TO: dict[str, frozenset[str]] = {S.DUPLICATE: frozenset({S.RECEIVED, S.TRIAGED})}

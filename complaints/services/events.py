@@ -1,7 +1,7 @@
 """The one writer of a case's timeline (as Saleor's ``order/events.py`` pairs with its actions).
 
 Every entry a citizen or an officer reads on a case — intake, status changes (through
-``complaints.lifecycle.status_set``), notes, referrals, agency updates, channel events, data-subject
+``complaints.services.lifecycle.status_set``), notes, referrals, agency updates, channel events, data-subject
 requests and erasure — is written by ``timeline_add``. tests/test_layers.py refuses
 ``TimelineEvent.objects.create`` anywhere else.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import Complaint, TimelineEvent, User
+from ..models import Complaint, TimelineEvent, User
 
 
 def timeline_add(

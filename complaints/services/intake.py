@@ -1,0 +1,259 @@
+"""The one intake entry point every channel calls: ``complaint_register``, with the reference, the
+tracking code and the incident facts it takes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from auditlog.context import disable_auditlog
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from occ import outbox
+from occ.audit import audit_created
+from privacy.minimum_data import identity_check
+
+from .. import hooks
+from ..models import (
+    Attachment,
+    Category,
+    Channel,
+    Complainant,
+    Complaint,
+    Priority,
+    ReferenceCounter,
+    Status,
+    TimelineEvent,
+    User,
+)
+from .acknowledgements import acknowledgements_relay
+from .events import timeline_add
+from .evidence import CheckedFile, evidence_discard, evidence_store
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+@contextmanager
+def enable_auditlog():
+    """Inside ``disable_auditlog()``: audit as usual again (the rows that depend on the complaint)."""
+    from auditlog.context import auditlog_disabled
+
+    token = auditlog_disabled.set(False)
+    try:
+        yield
+    finally:
+        auditlog_disabled.reset(token)
+
+
+def tracking_code_new() -> str:
+    """16 symbols of a 32-symbol alphabet (80 bits), shown as XXXX-XXXX-XXXX-XXXX."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def tracking_code_hash(code: str) -> str:
+    """The code has 80 bits of entropy, so a plain SHA-256 is enough and keeps look-ups fast."""
+    normalised = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def _reference_next(*, received_at: datetime, prefix: str) -> str:
+    """Increment this year's counter in one statement; the row stays locked until the intake
+    transaction ends, so numbers are unique, and a rollback gives the number back (gap-free)."""
+    year = timezone.localtime(received_at).year
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    sql = f"UPDATE {table} SET last_number = last_number + 1 WHERE year = %s RETURNING last_number"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [year])
+        row = cursor.fetchone()
+        if row is None:  # first complaint of the year
+            ReferenceCounter.objects.bulk_create(
+                [ReferenceCounter(year=year, last_number=0)], ignore_conflicts=True
+            )
+            cursor.execute(sql, [year])
+            row = cursor.fetchone()
+    return f"{prefix}-{year}-{row[0]:06d}"
+
+
+def _complaint_id_reserve() -> int | None:
+    """On PostgreSQL, the next complaint id from the table's identity sequence (ids may have gaps;
+    references may not). Elsewhere None: the database assigns the id at the INSERT."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Complaint._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+def sla_due(*, category: Category | None, received_at: datetime) -> datetime | None:
+    if category is None:
+        return None
+    return received_at + timedelta(days=category.sla_days)
+
+
+@dataclass(frozen=True)
+class Registered:
+    complaint: Complaint
+    tracking_code: str
+
+
+@dataclass(frozen=True)
+class Incident:
+    url: str = ""
+    occurred_at: datetime | None = None
+    amount_lost: Decimal | None = None
+    other_party_account: str = ""
+    other_party_phone: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    address: str = ""
+    province: str = ""
+
+    @property
+    def has_location(self) -> bool:
+        return (self.latitude is not None and self.longitude is not None) or bool(self.address.strip())
+
+
+def complaint_register(
+    *,
+    channel: str,
+    category: Category | None,
+    description: str,
+    identity: dict[str, str],
+    anonymous: bool = False,
+    incident: Incident | None = None,
+    files: list[CheckedFile] | tuple[CheckedFile, ...] = (),
+    actor: User | None = None,
+    received_at: datetime | None = None,
+    reference_prefix: str = "OCC",
+    acknowledge: bool = True,
+    also: Callable[[Complaint], None] | None = None,
+) -> Registered:
+    """File a complaint from any channel: minimum-data check, reference, tracking code, evidence,
+    first timeline entry, audit; all in one transaction. The acknowledgement is an outbox row of
+    the same transaction (``acknowledge=False`` when the channel sends its own, e.g. e-mail replies carry the
+    tracking code). Raises ValidationError (per-field) and leaves nothing stored on any failure.
+    ``also(complaint)`` writes the channel's own rows in the same transaction (the web request's
+    traffic record: one commit instead of two)."""
+    if channel not in Channel.values:
+        raise ValidationError({"channel": [f"Unknown channel '{channel}'."]})
+    if not description or not description.strip():
+        raise ValidationError({"description": [_("Describe the problem.")]})
+    checked_identity = identity_check(category=category, anonymous=anonymous, given=identity)
+    incident = incident or Incident()
+    if category is not None and category.requires_location and not incident.has_location:
+        raise ValidationError({"location": [_("This category needs the place where it happened.")]})
+    received_at = received_at or timezone.now()
+    tracking_code = tracking_code_new()
+
+    written: list[str] = []
+
+    def dependents(complaint: Complaint) -> None:
+        hooks.complaint_registered(complaint)  # e.g. the privacy policy in force at intake (OCC-12)
+        timeline_add(
+            complaint_id=complaint.pk,
+            kind=TimelineEvent.Kind.CREATED,
+            is_public=True,
+            to_status=Status.RECEIVED,
+            actor=actor,
+        )
+        for checked in files:
+            name, new = evidence_store(checked)
+            if new:
+                written.append(name)
+            Attachment.objects.create(
+                complaint_id=complaint.pk,
+                file=name,
+                original_name=checked.original_name,
+                content_type=checked.content_type,
+                size=checked.size,
+                sha256=checked.sha256,
+            )
+        # the apps above (fraud indicators) read the incident facts in this same transaction
+        hooks.incident_facts_changed(complaint, created=True)
+
+    try:
+        with transaction.atomic(), disable_auditlog():  # its two entries: audit_created below
+            complainant = Complainant.objects.create(
+                is_anonymous=checked_identity.is_anonymous,
+                name=checked_identity.name,
+                phone=checked_identity.phone,
+                email=checked_identity.email,
+                address=checked_identity.address,
+                national_id=checked_identity.national_id,
+            )
+            complaint = Complaint(
+                id=_complaint_id_reserve(),
+                tracking_code_hash=tracking_code_hash(tracking_code),
+                channel=channel,
+                category=category,
+                complainant=complainant,
+                description=description.strip(),
+                incident_url=incident.url,
+                incident_at=incident.occurred_at,
+                amount_lost=incident.amount_lost,
+                other_party_account=incident.other_party_account,
+                other_party_phone=incident.other_party_phone,
+                incident_latitude=incident.latitude,
+                incident_longitude=incident.longitude,
+                incident_address=incident.address.strip(),
+                incident_province=incident.province.strip(),
+                priority=category.default_priority if category else Priority.NORMAL,
+                received_at=received_at,
+                sla_due_at=sla_due(category=category, received_at=received_at),
+                acknowledgement_due=bool(acknowledge and checked_identity.email),
+            )
+            # The yearly counter stays locked from the number's allocation to the commit, and every
+            # intake waits for it: so the rows that point at the complaint are written before the
+            # number is taken when its id is known in advance (foreign keys are checked at commit).
+            reserved = complaint.pk is not None
+            if reserved:
+                with enable_auditlog():
+                    dependents(complaint)
+            complaint.reference = _reference_next(received_at=received_at, prefix=reference_prefix)
+            complaint.save(force_insert=True)
+            with enable_auditlog():
+                if not reserved:
+                    dependents(complaint)
+                # the entries auditlog's signals would write, masked alike, in one INSERT
+                audit_created([complainant, complaint])
+                if also is not None:  # the channel's own rows, in this transaction
+                    also(complaint)
+            if complaint.acknowledgement_due and outbox.eager():
+                # The acknowledgement goes by e-mail. The complaint row is its outbox entry
+                # (acknowledgement_due, in the same INSERT); the relay hands it to Celery after
+                # commit, so no broker call happens here and a frozen Redis never slows the citizen.
+                # Without a broker (embedded default, tests) it runs in-process after commit.
+                pk = complaint.pk
+                transaction.on_commit(lambda: acknowledgements_relay(ids=[pk]), robust=True)
+    except BaseException:
+        evidence_discard(written)
+        raise
+    return Registered(complaint=complaint, tracking_code=tracking_code)
+
+
+def expected_response_date(complaint: Complaint) -> date | None:
+    return timezone.localdate(complaint.sla_due_at) if complaint.sla_due_at else None
+
+
+def incident_from(data: dict[str, Any]) -> Incident:
+    return Incident(
+        url=data.get("website_url") or "",
+        occurred_at=data.get("occurred_at"),
+        amount_lost=data.get("amount_lost"),
+        other_party_account=data.get("other_party_account") or "",
+        other_party_phone=data.get("other_party_phone") or "",
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        address=data.get("address") or "",
+        province=data.get("province") or "",
+    )
