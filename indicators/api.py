@@ -15,14 +15,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from complaints.agency_auth import AgencyKeyAuthentication, agency_actor
 from complaints.permissions import IsStaff
 from complaints.services.actions import TransitionRefused
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.session import VerifiedSessionAuthentication as SessionAuthentication
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
-from privacy.disclosure import DisclosureRefused
+from routing.agency_auth import AgencyKeyAuthentication, agency_actor
+from routing.disclosure import DisclosureRefused
 
 from . import access, selectors, services
 from .export import FORMATS

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Agency, Complaint, Status, User
 from complaints.services import actions
-from privacy.disclosure import indicator_sharing_decide, indicator_transfer_record
+from routing.disclosure import indicator_sharing_decide, indicator_transfer_record
 
 from . import access
 from .extract import extract, own_values

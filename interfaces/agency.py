@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from complaints import notices, referrals, selectors
 from complaints.access import Can, agency_id_of
-from complaints.models import Referral, Status, TimelineEvent
-from complaints.referrals import AgencyActor
-from privacy.disclosure import basis_reference_text
+from complaints.models import Status, TimelineEvent
+from routing import notices, referrals, selectors
+from routing.disclosure import basis_reference_text
+from routing.models import Referral
+from routing.referrals import AgencyActor
 
 from .auth import staff_page
 from .common import BASIS_LABELS, PURPOSE_LABELS, error_text

@@ -1,6 +1,6 @@
 """The case page and its actions. Reads through complaints.selectors.complaint_get (404 for what the
 user may not see); every write is the service the staff API calls; routing asks the one disclosure
-gate (privacy.disclosure) for the exact payload each agency would receive before anything is sent."""
+gate (routing.disclosure) for the exact payload each agency would receive before anything is sent."""
 
 from __future__ import annotations
 
@@ -18,14 +18,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
-from complaints import referrals, selectors
-from complaints.access import Can, access_referral, actor_can, roles_with
-from complaints.models import Agency, Complaint, ReferralAttempt, Status, User
-from complaints.routing import routing_propose
+from complaints import selectors
+from complaints.access import Can, actor_can, roles_with
+from complaints.models import Agency, Complaint, Status, User
 from complaints.services import actions, lifecycle
-from privacy.disclosure import DisclosureRefused, basis_reference_text, disclosure_decide
 from privacy.models import DISCLOSABLE_FIELDS, Basis, Purpose
 from privacy.services import consent_record
+from routing import referrals
+from routing.access import access_referral
+from routing.disclosure import DisclosureRefused, basis_reference_text, disclosure_decide
+from routing.models import ReferralAttempt
+from routing.rules import routing_propose
 
 from ..auth import staff_page
 from ..common import (

@@ -16,21 +16,22 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
+from complaints.access import Can, require
+from complaints.models import Agency, Complaint, Status, TimelineEvent
+from complaints.services import lifecycle
+from complaints.services.events import timeline_add
 from privacy import transfer_log
-from privacy.disclosure import Decision, DisclosureRefused, disclosure_decide
 from privacy.models import Basis, Consent, TransferRecord
 from privacy.services import access_log_record
 
 from . import delivery
-from .access import Can, require
 from .delivery import (  # noqa: F401 - webhook_headers is part of this module's public face
     PermanentDeliveryError,
     TransientDeliveryError,
     webhook_headers,
 )
-from .models import Agency, Complaint, Referral, ReferralAttempt, ReturnedData, Status, TimelineEvent
-from .services import lifecycle
-from .services.events import timeline_add
+from .disclosure import Decision, DisclosureRefused, disclosure_decide
+from .models import Referral, ReferralAttempt, ReturnedData
 
 log = logging.getLogger(__name__)
 State = Referral.State
@@ -157,10 +158,12 @@ def referral_create(
     return referral
 
 
-def _enqueue(referral: Referral) -> None:
-    from .tasks import referral_deliver
+# routing.tasks.referral_deliver, by name: the outbox row names the task (tasks import this module)
+DELIVER_TASK = "routing.tasks.referral_deliver"
 
-    delivery.delivery_enqueue(referral_deliver, referral.pk)
+
+def _enqueue(referral: Referral) -> None:
+    delivery.delivery_enqueue(DELIVER_TASK, referral.pk)
 
 
 # --- the gate, asked at each release -------------------------------------------------------------

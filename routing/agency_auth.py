@@ -9,8 +9,10 @@ import secrets
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from .access import agency_id_of
-from .models import Agency, AgencyCredential
+from complaints.access import agency_id_of
+from complaints.models import Agency
+
+from .models import AgencyCredential
 from .referrals import AgencyActor
 
 
@@ -94,7 +96,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension  # noqa: E
 
 
 class AgencyKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "complaints.agency_auth.AgencyKeyAuthentication"
+    target_class = "routing.agency_auth.AgencyKeyAuthentication"
     name = "agencyKey"
 
     def get_security_definition(self, auto_schema):
