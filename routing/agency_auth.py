@@ -12,8 +12,8 @@ from rest_framework import authentication, exceptions
 from complaints.access import agency_id_of
 from complaints.models import Agency
 
+from .agency_actions import AgencyActor
 from .models import AgencyCredential
-from .referrals import AgencyActor
 
 
 def _hash(secret: str) -> str:
