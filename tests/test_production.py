@@ -58,6 +58,7 @@ def _production_settings(monkeypatch):
         "DATABASE_URL": "postgres://u@127.0.0.1:5432/unused",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
         "DJANGO_ALLOWED_HOSTS": "occ.example,testserver",
+        "OCC_FINGERPRINT_KEYS": "t1:" + "e" * 32,
     }.items():
         monkeypatch.setenv(key, value)
     saved = {name: mod for name, mod in sys.modules.items() if name.startswith("occ.settings.")}

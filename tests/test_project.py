@@ -35,6 +35,16 @@ def test_production_refuses_to_start_without_its_settings():
         {"DJANGO_SECRET_KEY": "x" * 60, "DATABASE_URL": "sqlite:///x.db", "CELERY_BROKER_URL": "redis://h"}
     )
     assert r.returncode != 0 and "PostgreSQL" in r.stderr
+    # fingerprints kept as evidence need keys of their own, not one derived from SECRET_KEY
+    r = _run_check(
+        {
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "DATABASE_URL": "postgres://u@127.0.0.1:5432/d",
+            "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+            "OCC_FINGERPRINT_KEYS": "",
+        }
+    )
+    assert r.returncode != 0 and "OCC_FINGERPRINT_KEYS" in r.stderr
 
 
 def test_production_passes_check_deploy():
@@ -44,6 +54,7 @@ def test_production_passes_check_deploy():
             "DATABASE_URL": "postgres://u@127.0.0.1:5432/d",
             "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
             "DJANGO_ALLOWED_HOSTS": "occ.example",
+            "OCC_FINGERPRINT_KEYS": "k1:" + "f" * 32,
         },
         "--deploy",
         "--fail-level",
