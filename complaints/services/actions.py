@@ -7,6 +7,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from occ.errors import DomainError
 
 from .. import hooks
 from ..access import Can, actor_can, require
@@ -21,14 +24,21 @@ from .events import timeline_add, timeline_add_many
 from .intake import Incident
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(DomainError):
+    """The case's status cannot move to the one asked for (409 ``transition_not_allowed``)."""
+
+    code = "transition_not_allowed"
+    status_code = 409
+    field = "status"
+    message = gettext_lazy(
+        "A complaint in status '%(current)s' cannot move to '%(requested)s'. Allowed next: %(allowed)s."
+    )
+
     def __init__(self, current: str, requested: str):
         self.current = current
         self.requested = requested
-        allowed = ", ".join(lifecycle.allowed_next(current)) or "none"
-        super().__init__(
-            f"A complaint in status '{current}' cannot move to '{requested}'. Allowed next: {allowed}."
-        )
+        allowed = ", ".join(lifecycle.allowed_next(current)) or gettext_lazy("none")
+        super().__init__(current=current, requested=requested, allowed=allowed)
 
 
 def _require_centre_staff(actor: User) -> None:

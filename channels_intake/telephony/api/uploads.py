@@ -18,6 +18,7 @@ import re
 
 from django.conf import settings
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -25,19 +26,17 @@ from rest_framework.response import Response
 from complaints.access import Can
 from complaints.permissions import IsStaff
 from complaints.selectors import complaint_get
-from occ.api.errors import ApiError, ErrorResponseSerializer, error_body
+from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
 
 from .. import services
-from ..media import MediaRejected
 from ..models import Recording, UploadSession
 from .calls import require_worker
 from .common import (
     RawBodyParser,
     RecordingOut,
     content_mismatch,
-    media_error,
     read_body_to_temp,
 )
 
@@ -74,13 +73,6 @@ def _with_offset(response: Response, session: UploadSession) -> Response:
     return response
 
 
-def _conflict(exc: services.UploadConflict) -> Response:
-    response = Response(error_body(exc.code, str(exc)), status=exc.status_code)
-    if exc.offset is not None:
-        response["Upload-Offset"] = str(exc.offset)
-    return response
-
-
 def _offset_of(request, session: UploadSession) -> int:
     if request.method == "PATCH":
         raw = request.headers.get("Upload-Offset", "")
@@ -88,8 +80,8 @@ def _offset_of(request, session: UploadSession) -> int:
             raise ApiError(
                 status_code=400,
                 code="validation_error",
-                message="Send Upload-Offset: <byte offset>.",
-                fields={"Upload-Offset": ["A whole number of bytes."]},
+                message=_("Send Upload-Offset: <byte offset>."),
+                fields={"Upload-Offset": [_("A whole number of bytes.")]},
             )
         return int(raw)
     m = _CONTENT_RANGE.match(request.headers.get("Content-Range", "").strip())
@@ -97,8 +89,8 @@ def _offset_of(request, session: UploadSession) -> int:
         raise ApiError(
             status_code=400,
             code="validation_error",
-            message="Send Content-Range: bytes a-b/total.",
-            fields={"Content-Range": ["bytes a-b/total"]},
+            message=_("Send Content-Range: bytes a-b/total."),
+            fields={"Content-Range": [_("bytes a-b/total")]},
         )
     start, end, total = (int(g) for g in m.groups())
     length = request.META.get("CONTENT_LENGTH", "")
@@ -106,8 +98,8 @@ def _offset_of(request, session: UploadSession) -> int:
         raise ApiError(
             status_code=400,
             code="validation_error",
-            message="The Content-Range does not fit this upload or the body's length.",
-            fields={"Content-Range": [f"The total is {session.total_size} bytes."]},
+            message=_("The Content-Range does not fit this upload or the body's length."),
+            fields={"Content-Range": [_("The total is %(total)s bytes.") % {"total": session.total_size}]},
         )
     return start
 
@@ -138,10 +130,7 @@ class _Protocol:
         with body:
             if declared is not None and declared != sha256:
                 raise content_mismatch()
-            try:
-                session = services.upload_chunk(session=session, offset=offset, fileobj=body, size=size)
-            except services.UploadConflict as exc:
-                return _conflict(exc)
+            session = services.upload_chunk(session=session, offset=offset, fileobj=body, size=size)
         return _with_offset(Response(UploadOut(session).data), session)
 
     def abort_answer(self, request, upload_id):
@@ -177,18 +166,15 @@ class StaffUploadStartView(StaffAPIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         complaint = complaint_get(actor=request.user, reference=v["reference"], need=Can.CASE_WORK)
-        try:
-            session = services.upload_start(
-                source=Recording.Source.AGENT,
-                filename=v["filename"],
-                total_size=v["total_size"],
-                content_type=v["content_type"],
-                sha256=v["sha256"],
-                complaint=complaint,
-                created_by=request.user,
-            )
-        except MediaRejected as exc:
-            raise media_error(exc) from exc
+        session = services.upload_start(
+            source=Recording.Source.AGENT,
+            filename=v["filename"],
+            total_size=v["total_size"],
+            content_type=v["content_type"],
+            sha256=v["sha256"],
+            complaint=complaint,
+            created_by=request.user,
+        )
         response = _with_offset(Response(UploadOut(session).data, status=status.HTTP_201_CREATED), session)
         response["Location"] = f"/api/v1/staff/recording-uploads/{session.pk}/"
         return response
@@ -247,12 +233,7 @@ class StaffUploadFinalizeView(_StaffSessions, StaffAPIView):
         session = self.session_of(request, upload_id)
         require_worker(request)
         already = session.state == UploadSession.State.COMPLETE
-        try:
-            recording, _ = services.upload_finalize(session=session, actor=request.user)
-        except services.UploadConflict as exc:
-            return _conflict(exc)
-        except MediaRejected as exc:
-            raise media_error(exc) from exc
+        recording, _item = services.upload_finalize(session=session, actor=request.user)
         recording = Recording.objects.select_related("complaint", "call__complaint").get(pk=recording.pk)
         return Response(
             RecordingOut(recording).data, status=status.HTTP_200_OK if already else status.HTTP_201_CREATED

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -17,17 +18,15 @@ from occ.api.views import PublicAPIView
 
 from .. import services
 from ..auth import machine_verify
-from ..media import MediaRejected
 from ..models import Recording, UploadSession
 from .common import (
     SIGNATURE_HEADERS,
     RawBodyParser,
     RecordingOut,
     content_mismatch,
-    media_error,
     quarantined_response,
 )
-from .uploads import EMPTY_SHA256, ERRORS, UploadOut, _conflict, _Protocol, _with_offset
+from .uploads import EMPTY_SHA256, ERRORS, UploadOut, _Protocol, _with_offset
 
 
 class PbxUploadStartIn(StrictSerializer):
@@ -70,17 +69,14 @@ class PbxUploadStartView(_PbxSessions, PublicAPIView):
         data = PbxUploadStartIn(data=payload)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            session = services.upload_start(
-                source=Recording.Source.PBX,
-                filename=v["filename"],
-                total_size=v["total_size"],
-                content_type=v["content_type"],
-                sha256=v["sha256"],
-                pbx_call_id=v["call_id"].strip(),
-            )
-        except MediaRejected as exc:
-            raise media_error(exc) from exc
+        session = services.upload_start(
+            source=Recording.Source.PBX,
+            filename=v["filename"],
+            total_size=v["total_size"],
+            content_type=v["content_type"],
+            sha256=v["sha256"],
+            pbx_call_id=v["call_id"].strip(),
+        )
         response = _with_offset(Response(UploadOut(session).data, status=status.HTTP_201_CREATED), session)
         response["Location"] = f"/api/v1/telephony/recording-uploads/{session.pk}/"
         return response
@@ -151,17 +147,12 @@ class PbxUploadFinalizeView(_PbxSessions, PublicAPIView):
         self.authenticate(request, content_sha256=EMPTY_SHA256)
         session = self.session_of(request, upload_id)
         already = session.state == UploadSession.State.COMPLETE
-        try:
-            recording, item = services.upload_finalize(session=session)
-        except services.UploadConflict as exc:
-            return _conflict(exc)
-        except MediaRejected as exc:
-            raise media_error(exc) from exc
+        recording, item = services.upload_finalize(session=session)
         if item is not None and (recording is None or item.state != InboundItem.State.PROCESSED):
             return quarantined_response(item)
         if recording is None or item is None:
             raise ApiError(
-                status_code=409, code="upload_failed", message=session.error or "The upload failed."
+                status_code=409, code="upload_failed", message=session.error or _("The upload failed.")
             )
         recording = Recording.objects.select_related("complaint", "call__complaint").get(pk=recording.pk)
         return Response(

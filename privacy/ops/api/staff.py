@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from complaints.access import Can, require
 from complaints.models import Complaint
 from complaints.permissions import IsStaff
-from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.errors import ErrorResponseSerializer
 from occ.api.strict import OverdueParams, StrictSerializer
 from occ.api.views import StaffAPIView
 from privacy.services import access_log_record
@@ -170,8 +170,6 @@ class RequestTieView(StaffAPIView):
                 complaint=complaint,
                 identity_check=data.validated_data["identity_check"],
             )
-        except dsr.RequestRefused as exc:
-            raise ApiError(status_code=409, code="not_open", message=exc.reason) from exc
         except PermissionError as exc:
             raise Http404 from exc
         obj.refresh_from_db()
@@ -199,10 +197,7 @@ class RequestGrantView(StaffAPIView):
         obj = selectors.request_get(actor=request.user, public_id=public_id, need=Can.PRIVACY_DECIDE)
         data = GrantIn(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            obj = dsr.dsr_grant(actor=request.user, request=obj, note=data.validated_data["note"])
-        except dsr.RequestRefused as exc:
-            raise ApiError(status_code=409, code="not_open", message=exc.reason) from exc
+        obj = dsr.dsr_grant(actor=request.user, request=obj, note=data.validated_data["note"])
         return Response(
             RequestDetailOut(selectors.request_get(actor=request.user, public_id=obj.public_id)).data
         )
@@ -220,10 +215,7 @@ class RequestRefuseView(StaffAPIView):
         obj = selectors.request_get(actor=request.user, public_id=public_id, need=Can.PRIVACY_DECIDE)
         data = RefuseIn(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            obj = dsr.dsr_refuse(actor=request.user, request=obj, **data.validated_data)
-        except dsr.RequestRefused as exc:
-            raise ApiError(status_code=409, code="not_open", message=exc.reason) from exc
+        obj = dsr.dsr_refuse(actor=request.user, request=obj, **data.validated_data)
         return Response(
             RequestDetailOut(selectors.request_get(actor=request.user, public_id=obj.public_id)).data
         )

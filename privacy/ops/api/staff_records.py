@@ -166,8 +166,8 @@ class PolicyDraftView(StaffAPIView):
             raise ApiError(
                 status_code=400,
                 code="validation_error",
-                message="This version exists.",
-                fields={"version": ["A policy with this version already exists."]},
+                message=_("This version exists."),
+                fields={"version": [_("A policy with this version already exists.")]},
             )
         policy = PolicyVersion.objects.create(**data.validated_data)
         return Response({"id": policy.pk, "version": policy.version}, status=status.HTTP_201_CREATED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -78,8 +79,8 @@ class HoldListView(StaffAPIView):
                 raise ApiError(
                     status_code=400,
                     code="validation_error",
-                    message="Unknown case.",
-                    fields={"complaint": [f"No case {ref}."]},
+                    message=_("Unknown case."),
+                    fields={"complaint": [_("No case %(reference)s.") % {"reference": ref}]},
                 )
         hold = retention.legal_hold_place(actor=request.user, complaint=complaint, **values)
         return Response(HoldOut(hold).data, status=status.HTTP_201_CREATED)
