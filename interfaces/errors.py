@@ -72,3 +72,14 @@ def refusals_render(template: str, context_of: Callable[..., dict]):
         return wrapper
 
     return decorate
+
+
+def refusal_as_message(request, service: Callable, /, **kwargs):
+    """Call ``service(**kwargs)`` where its refusal must not stop the page (e.g. a recording
+    attached after the case was filed: the case stands). A DomainError becomes an error message
+    on the next page; the service's result, or None when it refused."""
+    try:
+        return service(**kwargs)
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc))
+        return None

@@ -41,6 +41,15 @@ class TransitionRefused(DomainError):
         super().__init__(current=current, requested=requested, allowed=allowed)
 
 
+class NotADuplicate(TransitionRefused):
+    """Undoing a duplicate mark on a case that is not a duplicate."""
+
+    message = gettext_lazy("This case is not a duplicate.")
+
+    def __init__(self, current: str):
+        super().__init__(current, "undo duplicate")
+
+
 def _require_centre_staff(actor: User) -> None:
     require(actor, Can.CASE_WORK)
 
@@ -132,7 +141,7 @@ def complaint_duplicate_undo(*, complaint: Complaint, actor: User, reason: str =
     with transaction.atomic():
         locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
         if locked.status != Status.DUPLICATE:
-            raise TransitionRefused(locked.status, "undo duplicate")
+            raise NotADuplicate(locked.status)
         marked = (
             TimelineEvent.objects.filter(
                 complaint=locked, kind=TimelineEvent.Kind.STATUS, to_status=Status.DUPLICATE
