@@ -21,12 +21,30 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from occ.errors import DomainError
 
 from .models import IdempotencyRecord
 
+KEY_MAX_LENGTH = 200
 
-class IdempotencyMismatch(Exception):
+
+class IdempotencyMismatch(DomainError):
     """The key was used before with another body."""
+
+    code = "idempotency_key_reused"
+    status_code = 409
+    message = _("This Idempotency-Key was already used with a different request body.")
+
+
+class IdempotencyKeyTooLong(DomainError):
+    code = "validation_error"
+    status_code = 400
+    message = _("Idempotency-Key is too long.")
+
+    def api_fields(self) -> dict[str, list[str]]:
+        return {"Idempotency-Key": [_("At most %(limit)s characters.") % {"limit": KEY_MAX_LENGTH}]}
 
 
 class _Taken(Exception):
@@ -85,3 +103,18 @@ def idempotent(*, scope: str, key: str, request_hash: str, work: Callable[[], tu
         existing = IdempotencyRecord.objects.get(scope=scope, key_hash=key_hash)
         return _replay(existing, key, request_hash)
     return Outcome(status_code, body, replayed=False)
+
+
+def idempotent_answer(
+    request, *, scope: str, request_hash: Callable[[], str], work: Callable[[], tuple[int, dict]]
+) -> tuple[int, dict]:
+    """The one Idempotency-Key block of a write endpoint: without the header ``work`` runs as is;
+    with it, once per (scope, key) and body (``request_hash()``), a replay answering the same.
+    Raises IdempotencyKeyTooLong (400) or IdempotencyMismatch (409)."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return work()
+    if len(key) > KEY_MAX_LENGTH:
+        raise IdempotencyKeyTooLong
+    outcome = idempotent(scope=scope, key=key, request_hash=request_hash(), work=work)
+    return outcome.status_code, outcome.body

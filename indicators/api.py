@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.auth import TokenAuthentication
@@ -16,7 +17,6 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from complaints.permissions import IsStaff
-from complaints.services.actions import TransitionRefused
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.session import VerifiedSessionAuthentication as SessionAuthentication
 from occ.api.strict import StrictSerializer
@@ -277,8 +277,8 @@ def _other(request, reference: str, field: str):
         raise ApiError(
             status_code=400,
             code="validation_error",
-            message="No such complaint.",
-            fields={field: ["No complaint with this reference."]},
+            message=_("No such complaint."),
+            fields={field: [_("No complaint with this reference.")]},
         ) from exc
 
 
@@ -328,12 +328,6 @@ class DuplicateMarkIn(StrictSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-def _refused(exc: TransitionRefused) -> ApiError:
-    return ApiError(
-        status_code=409, code="transition_not_allowed", message=str(exc), fields={"status": [str(exc)]}
-    )
-
-
 class ComplaintDuplicateView(StaffAPIView):
     permission_classes = [IsStaff]
 
@@ -352,15 +346,12 @@ class ComplaintDuplicateView(StaffAPIView):
         data = DuplicateMarkIn(data=request.data)
         data.is_valid(raise_exception=True)
         survivor = _other(request, data.validated_data["of"], "of")
-        try:
-            link = services.complaint_mark_duplicate(
-                complaint=complaint,
-                survivor=survivor,
-                actor=request.user,
-                reason=data.validated_data["reason"],
-            )
-        except TransitionRefused as exc:
-            raise _refused(exc) from exc
+        link = services.complaint_mark_duplicate(
+            complaint=complaint,
+            survivor=survivor,
+            actor=request.user,
+            reason=data.validated_data["reason"],
+        )
         return Response(ComplaintLinkOut(link).data, status=status.HTTP_201_CREATED)
 
 
@@ -385,12 +376,9 @@ class ComplaintDuplicateUndoView(StaffAPIView):
         complaint = access.complaint_for(request.user, reference, access.Need.WORK)
         data = LinkUndoIn(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            restored = services.complaint_duplicate_undo(
-                complaint=complaint, actor=request.user, reason=data.validated_data["reason"]
-            )
-        except TransitionRefused as exc:
-            raise _refused(exc) from exc
+        restored = services.complaint_duplicate_undo(
+            complaint=complaint, actor=request.user, reason=data.validated_data["reason"]
+        )
         return Response(ComplaintDuplicateUndoOut(restored).data)
 
 

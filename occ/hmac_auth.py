@@ -10,6 +10,8 @@ import hashlib
 import hmac
 import time
 
+from django.utils.translation import gettext as _
+
 from occ.api.errors import ApiError
 
 
@@ -22,7 +24,7 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, st
 def verify(request, *, secret: str, max_skew: int, body: bytes | None = None) -> None:
     if not secret:
         raise ApiError(
-            status_code=503, code="not_configured", message="This machine endpoint is not configured."
+            status_code=503, code="not_configured", message=_("This machine endpoint is not configured.")
         )
     ts = request.headers.get("X-OCC-Timestamp", "")
     signature = request.headers.get("X-OCC-Signature", "")
@@ -30,17 +32,18 @@ def verify(request, *, secret: str, max_skew: int, body: bytes | None = None) ->
         raise ApiError(
             status_code=401,
             code="not_authenticated",
-            message="Send X-OCC-Timestamp and X-OCC-Signature: sha256=<HMAC>.",
+            message=_("Send X-OCC-Timestamp and X-OCC-Signature: sha256=<HMAC>."),
         )
     if abs(time.time() - int(ts)) > max_skew:
         raise ApiError(
             status_code=401,
             code="stale_request",
-            message=f"The timestamp is more than {max_skew} seconds away from the server's clock.",
+            message=_("The timestamp is more than %(skew)s seconds away from the server's clock.")
+            % {"skew": max_skew},
         )
     raw = request.body if body is None else body
     expected = hmac.new(secret.encode(), ts.encode() + b"." + raw, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, signature[len("sha256=") :]):
         raise ApiError(
-            status_code=401, code="bad_signature", message="The signature does not match the body."
+            status_code=401, code="bad_signature", message=_("The signature does not match the body.")
         )

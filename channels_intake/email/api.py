@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
@@ -44,7 +45,7 @@ class MailGatewayView(PublicAPIView):
         )
         if not raw.strip():
             raise ApiError(
-                status_code=400, code="empty_message", message="The body is empty; send the raw message."
+                status_code=400, code="empty_message", message=_("The body is empty; send the raw message.")
             )
         item, stored = email_ingest_one(raw, source="gateway", mailbox="gateway")
         return Response({**summary(item), "duplicate": not stored})

@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from occ.api.errors import ApiError
 
@@ -74,7 +75,8 @@ def machine_verify(request, *, secrets_setting: str, fields: Mapping[str, object
         raise ApiError(
             status_code=503,
             code="not_configured",
-            message=f"This machine endpoint is not configured ({secrets_setting} is empty).",
+            message=_("This machine endpoint is not configured (%(setting)s is empty).")
+            % {"setting": secrets_setting},
         )
     ts = request.headers.get("X-OCC-Timestamp", "")
     declared = request.headers.get("X-OCC-Content-SHA256", "").lower()
@@ -83,14 +85,15 @@ def machine_verify(request, *, secrets_setting: str, fields: Mapping[str, object
         raise ApiError(
             status_code=401,
             code="not_authenticated",
-            message="Send X-OCC-Timestamp, X-OCC-Content-SHA256 and X-OCC-Signature: sha256=<HMAC>.",
+            message=_("Send X-OCC-Timestamp, X-OCC-Content-SHA256 and X-OCC-Signature: sha256=<HMAC>."),
         )
     skew = settings.OCC_MACHINE_MAX_SKEW_SECONDS
     if abs(time.time() - int(ts)) > skew:
         raise ApiError(
             status_code=401,
             code="stale_request",
-            message=f"The timestamp is more than {skew} seconds away from the server's clock.",
+            message=_("The timestamp is more than %(skew)s seconds away from the server's clock.")
+            % {"skew": skew},
         )
     message = signing_message(
         timestamp=ts, method=request.method, path=request.path, content_sha256=declared, fields=fields
@@ -102,8 +105,9 @@ def machine_verify(request, *, secrets_setting: str, fields: Mapping[str, object
         raise ApiError(
             status_code=401,
             code="bad_signature",
-            message="The signature does not match the request (timestamp, method, path, content hash, "
-            "fields).",
+            message=_(
+                "The signature does not match the request (timestamp, method, path, content hash, fields)."
+            ),
         )
     try:
         with transaction.atomic():
@@ -112,12 +116,12 @@ def machine_verify(request, *, secrets_setting: str, fields: Mapping[str, object
         raise ApiError(
             status_code=401,
             code="replayed_request",
-            message="This signed request was already received; sign every delivery afresh.",
+            message=_("This signed request was already received; sign every delivery afresh."),
         ) from exc
     return declared
 
 
 def nonces_purge() -> int:
     cutoff = timezone.now() - timedelta(seconds=2 * settings.OCC_MACHINE_MAX_SKEW_SECONDS)
-    deleted, _ = SignedRequestNonce.objects.filter(seen_at__lt=cutoff).delete()
+    deleted, _by_model = SignedRequestNonce.objects.filter(seen_at__lt=cutoff).delete()
     return deleted

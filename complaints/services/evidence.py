@@ -17,6 +17,7 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from PIL import Image
 
+from occ.errors import FileRefused
 from occ.text import safe_line
 from privacy.processors import processor_handoff
 
@@ -31,16 +32,13 @@ ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
 _CHUNK = 64 * 1024
 
 
-class EvidenceRejected(Exception):
+class EvidenceRejected(FileRefused):
     """A file that is not what it claims to be, or of a type the centre does not take."""
 
-    status_code = 400
-    code = "invalid_file"
+    field = "attachments"
 
-    def __init__(self, filename: str, reason: str):
-        self.filename = filename
-        self.reason = reason
-        super().__init__(f"{filename}: {reason}")
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.reason}"
 
 
 class EvidenceTooLarge(EvidenceRejected):

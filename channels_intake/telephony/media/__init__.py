@@ -15,20 +15,17 @@ from typing import IO
 import filetype
 
 from channels_intake.services import Quarantine
+from occ.errors import FileRefused
 
 CHUNK = 1024 * 1024
 
 
-class MediaRejected(Quarantine):
-    """A media file the centre refuses. ``status_code``/``code`` shape the API answer."""
+class MediaRejected(Quarantine, FileRefused):
+    """A media file the centre refuses; the API answers it as a ``FileRefused``. As a Quarantine,
+    its text (kept as the item's reason) is ``<name> <reason>``."""
 
-    status_code = 400
-    code = "invalid_file"
-
-    def __init__(self, filename: str, reason: str):
-        self.filename = filename
-        self.reason = reason
-        super().__init__(f"{filename} {reason}")
+    def __str__(self) -> str:
+        return f"{self.filename} {self.reason}"
 
 
 class MediaTooLarge(MediaRejected):
