@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "occ.outbox",
+    "occ.signing",
     "complaints",
     "channels_intake",
     "channels_intake.email",
@@ -262,6 +263,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "complaints.tasks.idempotency_records_purge",
         "schedule": timedelta(hours=1),
+    },
+    # the replay guard of every machine client (occ.signing.inbound)
+    "signed-request-nonces-purge": {
+        "task": "occ.signing.tasks.signed_request_nonces_purge",
+        "schedule": timedelta(minutes=15),
     },
 }
 
