@@ -12,7 +12,7 @@ from complaints.access import Can, require
 from complaints.permissions import IsStaff
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.schema import rows_or_csv
-from occ.api.strict import ExportParams, OverdueParams, StrictSerializer
+from occ.api.strict import ExportParams, OverdueParams, StrictSerializer, export_format
 from occ.api.views import StaffAPIView
 from privacy.services import access_log_record
 
@@ -96,7 +96,7 @@ class BreachNotifiedView(StaffAPIView):
 
 
 def _as(request, rows: list[dict], filename: str):
-    if ExportParams.of(request)["as"] == "csv":
+    if export_format(request) == "csv":
         response = HttpResponse(records.to_csv(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
