@@ -18,7 +18,6 @@ from collections.abc import Iterable
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -36,6 +35,7 @@ from complaints.models import (
     TimelineEvent,
 )
 from complaints.services.events import timeline_add
+from occ.blobstore import blob_discard
 from privacy.models import Consent
 from privacy.redaction import redact
 
@@ -48,7 +48,7 @@ ERASED_FIELDS = IDENTITY_FIELDS
 
 def _delete_unshared_file(name: str, model, **others) -> None:
     if name and not model.objects.filter(**others).exists():
-        transaction.on_commit(lambda: default_storage.delete(name))
+        transaction.on_commit(lambda: blob_discard([name]))
 
 
 def _telephony():
