@@ -57,7 +57,8 @@ LOCAL_BASELINE = {
     # erasure reaches every channel's copy; erasure <-> retention <-> requests <-> export
     "privacy.ops.services.erasure -> channels_intake.telephony.services",
     "privacy.ops.services.export -> privacy.ops.services.requests",
-    "privacy.ops.services.requests -> privacy.ops.services.erasure",
+    "privacy.ops.services.request_execution -> privacy.ops.services.erasure",
+    "privacy.ops.services.request_execution -> privacy.ops.services.export",
     "privacy.ops.services.requests -> privacy.ops.services.export",
     "privacy.ops.services.retention -> privacy.ops.services.erasure",
     # came with the outbox, the fraud indicators, the hostile-input parser and the metrics, merged in
