@@ -54,13 +54,6 @@ LOCAL_BASELINE = {
     "complaints.referrals -> complaints.tasks",
     "complaints.tasks -> complaints.notices",
     "complaints.tasks -> complaints.referrals",
-    # erasure reaches every channel's copy; erasure <-> retention <-> requests <-> export
-    "privacy.ops.services.erasure -> channels_intake.telephony.services",
-    "privacy.ops.services.export -> privacy.ops.services.requests",
-    "privacy.ops.services.request_execution -> privacy.ops.services.erasure",
-    "privacy.ops.services.request_execution -> privacy.ops.services.export",
-    "privacy.ops.services.requests -> privacy.ops.services.export",
-    "privacy.ops.services.retention -> privacy.ops.services.erasure",
     # came with the outbox, the fraud indicators, the hostile-input parser and the metrics, merged in
     # the same round as this test; each is a known cycle or a lazy load to fold into module level
     "complaints.delivery -> occ.outbox",

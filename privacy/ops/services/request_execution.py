@@ -14,6 +14,7 @@ from privacy.minimum_data import identity_check
 
 from ..models import DataSubjectRequest, RequestEvidence, RequestType
 from . import erasure
+from .export import person_export
 from .request_coverage import covered_complaints
 from .request_evidence import _evidence, _timeline
 
@@ -44,8 +45,6 @@ def _recipients_notify(*, request: DataSubjectRequest, complaints: list[Complain
 
 
 def _execute_access(request: DataSubjectRequest, actor) -> None:
-    from .export import person_export
-
     document = person_export(request=request)
     request.details = {**request.details, "export_sha256": document["sha256"]}
     _evidence(
@@ -66,8 +65,6 @@ def _collected(complaint: Complaint, field: str) -> bool:
 def _execute_amend(request: DataSubjectRequest, actor) -> None:
     """Correct (or add) the identity fields on every covered complaint that collects them, and
     replace the old, inaccurate value where it stands in the case's own text (PDPA s.36)."""
-    from .erasure import complaint_text_replace
-
     changes = dict(request.details.get("changes", {}))
     information = changes.pop("information", "")
     changed: list[Complaint] = []
@@ -91,7 +88,7 @@ def _execute_amend(request: DataSubjectRequest, actor) -> None:
             for field in fields:
                 setattr(person, field, getattr(checked, field))
             person.save(update_fields=fields)
-            complaint_text_replace(
+            erasure.complaint_text_replace(
                 complaint=complaint,
                 replacements={f: (old[f], getattr(person, f)) for f in fields if old[f]},
             )

@@ -1,4 +1,5 @@
-"""Data-subject requests (PDPA s.30-36, OCC-11, MOST-5): filing, identity, decision, execution.
+"""Data-subject requests (PDPA s.30-36, OCC-11, MOST-5): filing, identity, decision. What a granted
+request does is ``request_execution``'s; which complaints it reaches, ``request_coverage``'s.
 
 Every step writes an append-only RequestEvidence row; values of personal data never go into it
 in clear (field names, reasons and keyed fingerprints only, ``privacy.fingerprints``).
@@ -39,16 +40,11 @@ from ..models import (
     RequestType,
 )
 from ..sms import sms_send
-from .request_coverage import (  # noqa: F401 - covered_ids: part of this module's interface
-    _cover,
-    _cover_proven_contact,
-    covered_complaints,
-    covered_ids,
-    covered_references,
-)
+from .export import person_export
+from .holds import holds_covering_complaint
+from .request_coverage import _cover, _cover_proven_contact, covered_complaints, covered_references
 from .request_evidence import _evidence, _timeline
 from .request_execution import _EXECUTORS, CORRECTABLE
-from .retention import holds_covering_complaint
 
 Status = DataSubjectRequest.Status
 Evidence = RequestEvidence.Kind
@@ -374,8 +370,6 @@ def dsr_grant(*, actor, request: DataSubjectRequest, note: str = "") -> DataSubj
 
 def dsr_citizen_export(*, public_id: str, reference: str, tracking_code: str) -> dict:
     """The copy a citizen downloads after an access request was granted."""
-    from .export import person_export
-
     complaint = _complaint_by_secret(reference, tracking_code)
     request = DataSubjectRequest.objects.filter(
         public_id=public_id, complaint=complaint, type=RequestType.ACCESS, status=Status.COMPLETED
