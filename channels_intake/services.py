@@ -16,18 +16,17 @@ import logging
 from dataclasses import dataclass
 from typing import IO
 
-from django.core.files.base import File
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from complaints.models import Complaint
+from occ.blobstore import blob_hash, blob_name, blob_put
 from occ.text import safe_json, safe_line, safe_text
 
 from .models import InboundItem
 from .registry import PROCESSORS
 
-_CHUNK = 64 * 1024
+INBOUND_PREFIX = "inbound"
 log = logging.getLogger(__name__)
 
 
@@ -52,17 +51,6 @@ class Processed:
     note: str = ""
 
 
-def _hash_stream(fileobj: IO[bytes]) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    fileobj.seek(0)
-    while chunk := fileobj.read(_CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-    fileobj.seek(0)
-    return digest.hexdigest(), size
-
-
 def inbound_store(
     *,
     channel: str,
@@ -76,18 +64,19 @@ def inbound_store(
 
     The same dedup_key (default: the content hash) for the same kind returns the existing item.
     The key is stored as its hash and kept whole in ``external_id``; source and metadata are made
-    safe text first, so storing never fails on what the input contained."""
-    sha256, size = _hash_stream(fileobj)
+    safe text first, so storing never fails on what the input contained.
+
+    One step: the row is inserted (or found) by its unique ``(kind, dedup_key)`` and the file is
+    written only for a new row, inside the row's transaction. A concurrent delivery of the same item
+    waits on the unique index and then gets this row; a failed write rolls the row back and raises,
+    so there is never a row without its file, and the caller (the gateway, the mailbox) still holds
+    the input to deliver again. The file is content-addressed (``occ.blobstore``): two items of the
+    same bytes share it, and a file left by a rolled-back caller is the same bytes a retry stores."""
+    sha256, size = blob_hash(fileobj)
     key = dedup_digest(dedup_key) if dedup_key else f"sha256:{sha256}"
-    external_id = safe_text(dedup_key or "", max_line=0)
     existing = InboundItem.objects.filter(kind=kind, dedup_key=key).first()
     if existing is not None:
         return existing, False
-    name = f"inbound/{kind}/{sha256[:2]}/{sha256}"
-    written = False
-    if not default_storage.exists(name):
-        default_storage.save(name, File(fileobj, name=sha256))
-        written = True
     try:
         with transaction.atomic():
             item = InboundItem.objects.create(
@@ -95,15 +84,14 @@ def inbound_store(
                 kind=kind,
                 source=safe_line(source, max_length=200),
                 dedup_key=key,
-                external_id=external_id,
+                external_id=safe_text(dedup_key or "", max_line=0),
                 sha256=sha256,
-                raw=name,
+                raw=blob_name(f"{INBOUND_PREFIX}/{kind}", sha256),
                 size=size,
                 metadata=safe_json(metadata or {}),
             )
-    except IntegrityError:
-        if written and not InboundItem.objects.filter(raw=name).exists():
-            default_storage.delete(name)
+            blob_put(fileobj, prefix=f"{INBOUND_PREFIX}/{kind}", sha256=sha256, size=size)
+    except IntegrityError:  # the same item, stored by a concurrent delivery
         return InboundItem.objects.get(kind=kind, dedup_key=key), False
     return item, True
 

@@ -20,11 +20,10 @@ from django.utils import timezone
 
 from channels_intake.telephony.media import MediaRejected
 from channels_intake.telephony.services import fax_register
-from complaints.models import Attachment as Evidence
 from complaints.models import Category, Channel, Complaint, TimelineEvent
 from complaints.services.actions import complaint_survivor
 from complaints.services.events import timeline_add
-from complaints.services.evidence import EvidenceRejected, evidence_check, evidence_store
+from complaints.services.evidence import EvidenceRejected, attachment_add, evidence_check
 from complaints.services.intake import complaint_register
 from occ import outbox
 from occ.signing.keys import sealing_fernet
@@ -122,15 +121,7 @@ def _add_evidence(complaint: Complaint, mail: ParsedMail) -> list[str]:
                 text=f"attachment refused: {exc.filename}: {exc.reason}",
             )
             continue
-        name, _ = evidence_store(checked)
-        Evidence.objects.create(
-            complaint=complaint,
-            file=name,
-            original_name=checked.original_name,
-            content_type=checked.content_type,
-            size=checked.size,
-            sha256=checked.sha256,
-        )
+        attachment_add(complaint_id=complaint.pk, checked=checked)
     return refused
 
 

@@ -104,9 +104,7 @@ class CallEvent(models.Model):
         constraints = [models.UniqueConstraint(fields=["call", "type"], name="one_event_per_call_and_type")]
 
 
-def recording_name(sha256: str) -> str:
-    """Content-addressed: a name always holds the same bytes, so nothing is ever overwritten."""
-    return f"recordings/{sha256[:2]}/{sha256}"
+RECORDING_PREFIX = "recordings"  # content-addressed in occ.blobstore: recordings/ab/<sha256>
 
 
 class Recording(models.Model):

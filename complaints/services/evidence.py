@@ -1,39 +1,33 @@
-"""Evidence files: checked by content (not by name), size-limited, hashed, stored by hash.
+"""Evidence of a case: files checked by content (``occ.content``), stored by hash
+(``occ.blobstore``), and ``attachment_add``, the one way an Attachment row comes to be.
 
-Used by every channel that brings files (web/app uploads now, e-mail attachments later).
-"""
+Every channel that brings files calls these: web/app uploads and the portal (through
+``complaint_register``), e-mail attachments, the phone and fax channels (the fax file is the case's
+first attachment)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import warnings
 from dataclasses import dataclass
+from typing import IO
 
-import filetype
-import pypdfium2
 from django.conf import settings
-from django.core.files.base import File
-from django.core.files.storage import default_storage
-from PIL import Image
 
-from occ.errors import FileRefused
+from occ.blobstore import blob_discard, blob_put
+from occ.content import ContentRejected, ContentTooLarge
+from occ.content.documents import DOCUMENT_TYPES, document_check
 from occ.text import safe_line
 from privacy.processors import processor_handoff
 
-# detected MIME type -> file-name extensions that may claim it
-ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
-    "image/jpeg": (".jpg", ".jpeg", ".jpe"),
-    "image/png": (".png",),
-    "image/gif": (".gif",),
-    "image/webp": (".webp",),
-    "application/pdf": (".pdf",),
-}
-_CHUNK = 64 * 1024
+from ..models import Attachment
+
+ALLOWED_TYPES = DOCUMENT_TYPES
+EVIDENCE_PREFIX = "evidence"
 
 
-class EvidenceRejected(FileRefused):
-    """A file that is not what it claims to be, or of a type the centre does not take."""
+class EvidenceRejected(ContentRejected):
+    """A file that is not what it claims to be, or of a type the centre does not take: the content
+    check's refusal (``occ.content``), answered about the ``attachments`` field."""
 
     field = "attachments"
 
@@ -48,7 +42,7 @@ class EvidenceTooLarge(EvidenceRejected):
 
 @dataclass(frozen=True)
 class CheckedFile:
-    fileobj: File
+    fileobj: IO[bytes]
     original_name: str
     content_type: str
     size: int
@@ -60,105 +54,52 @@ def _safe_name(name: str) -> str:
     return base or "file"
 
 
-def evidence_check(fileobj: File, *, name: str | None = None, max_bytes: int | None = None) -> CheckedFile:
-    """Read the file once in chunks: size, SHA-256, type by content, and agreement with its name."""
+def evidence_check(
+    fileobj: IO[bytes], *, name: str | None = None, max_bytes: int | None = None
+) -> CheckedFile:
+    """Size, SHA-256, type by content and agreement with its name (``occ.content.documents``)."""
     original = _safe_name(name or getattr(fileobj, "name", "") or "file")
     limit = max_bytes if max_bytes is not None else settings.OCC["ATTACHMENT_MAX_BYTES"]
-    declared_size = getattr(fileobj, "size", None)
-    if declared_size is not None and declared_size > limit:
-        raise EvidenceTooLarge(original, f"is {declared_size} bytes; the limit is {limit} bytes")
-
-    digest = hashlib.sha256()
-    size = 0
-    head = b""
-    fileobj.seek(0)
-    while chunk := fileobj.read(_CHUNK):
-        if len(head) < 8192:
-            head += chunk[: 8192 - len(head)]
-        size += len(chunk)
-        if size > limit:
-            raise EvidenceTooLarge(original, f"is larger than the limit of {limit} bytes")
-        digest.update(chunk)
-    fileobj.seek(0)
-    if size == 0:
-        raise EvidenceRejected(original, "is empty")
-
-    kind = filetype.guess(head)
-    detected = kind.mime if kind else None
-    if detected not in ALLOWED_TYPES:
-        what = f"its content is {detected}" if detected else "its content is not a recognised image or PDF"
-        raise EvidenceRejected(
-            original, f"{what}; the centre accepts JPEG, PNG, GIF, WebP images and PDF documents"
-        )
-    ext = os.path.splitext(original)[1].lower()
-    if ext and ext not in ALLOWED_TYPES[detected]:
-        raise EvidenceRejected(original, f"is named '{ext}' but its content is {detected}")
-
-    if detected.startswith("image/"):
-        _image_check(fileobj, original, detected)
-    elif detected == "application/pdf":
-        _pdf_check(fileobj, original)
-
-    return CheckedFile(fileobj, original, detected, size, digest.hexdigest())
-
-
-def _image_check(fileobj: File, original: str, detected: str) -> None:
-    """Opened with a pixel limit: a declared 50,000 x 50,000 PNG is refused, never decoded."""
-    limit = settings.OCC.get("IMAGE_MAX_PIXELS", 40_000_000)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(fileobj) as img:
-                width, height = img.size
-                if width * height > limit:
-                    raise EvidenceRejected(
-                        original, f"is {width}x{height} pixels, more than the limit of {limit} pixels"
-                    )
-                img.verify()
-    except EvidenceRejected:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise EvidenceRejected(original, f"declares more pixels than the limit of {limit}") from exc
-    except Exception as exc:  # noqa: BLE001 - whatever Pillow raises on hostile bytes is a refusal
-        raise EvidenceRejected(original, f"is not a readable {detected} image") from exc
-    finally:
-        fileobj.seek(0)
-
-
-def _pdf_check(fileobj: File, original: str) -> None:
-    """Opened with pdfium: a PDF that does not parse, or has no page, is refused."""
-    fileobj.seek(0)
-    data = fileobj.read()
-    fileobj.seek(0)
-    try:
-        pdf = pypdfium2.PdfDocument(data)
-    except Exception as exc:  # noqa: BLE001 - PdfiumError, or anything pdfium makes of junk
-        if "password" in str(exc).lower():
-            raise EvidenceRejected(
-                original, "is a password-protected PDF; the centre cannot read it"
-            ) from exc
-        raise EvidenceRejected(original, "is not a readable PDF document") from exc
-    try:
-        pages = len(pdf)
-    finally:
-        pdf.close()
-    if pages == 0:
-        raise EvidenceRejected(original, "is a PDF without pages")
+        info = document_check(fileobj, name=original, limit=limit)
+    except ContentTooLarge as exc:
+        raise EvidenceTooLarge(exc.filename, exc.reason) from exc
+    except ContentRejected as exc:
+        raise EvidenceRejected(exc.filename, exc.reason) from exc
+    return CheckedFile(fileobj, original, info.content_type, info.size, info.sha256)
 
 
 def evidence_store(checked: CheckedFile) -> tuple[str, bool]:
     """Store by content hash; evidence is never overwritten. Returns (name, newly_written)."""
-    name = f"evidence/{checked.sha256[:2]}/{checked.sha256}"
     # object storage run by a contractor is a processor (MOST-3, KC-4); the centre's disk is not
     processor_handoff("storage", purpose="evidence_storage", data=["evidence_files"])
-    if default_storage.exists(name):
-        return name, False
-    checked.fileobj.seek(0)
-    saved = default_storage.save(name, checked.fileobj)
-    return saved, True
+    blob = blob_put(checked.fileobj, prefix=EVIDENCE_PREFIX, sha256=checked.sha256, size=checked.size)
+    return blob.name, blob.written
 
 
 def evidence_discard(names: list[str]) -> None:
     """Remove files this request wrote when its transaction did not commit (no orphan files)."""
-    for name in names:
-        default_storage.delete(name)
+    blob_discard(names)
+
+
+@dataclass(frozen=True)
+class Added:
+    attachment: Attachment
+    written: str | None  # the file's name when this call wrote it (to discard if the caller fails)
+
+
+def attachment_add(*, complaint_id: int, checked: CheckedFile) -> Added:
+    """Store a checked file and attach it to the complaint: the only creator of Attachment rows.
+
+    The file is written (once per content) before the row; a caller whose transaction then fails
+    removes ``written`` (``evidence_discard``)."""
+    name, new = evidence_store(checked)
+    attachment = Attachment.objects.create(
+        complaint_id=complaint_id,
+        file=name,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+    )
+    return Added(attachment, name if new else None)

@@ -24,7 +24,6 @@ from privacy.minimum_data import identity_check
 
 from .. import hooks
 from ..models import (
-    Attachment,
     Category,
     Channel,
     Complainant,
@@ -37,7 +36,7 @@ from ..models import (
 )
 from .acknowledgements import acknowledgements_relay
 from .events import timeline_add
-from .evidence import CheckedFile, evidence_discard, evidence_store
+from .evidence import CheckedFile, attachment_add, evidence_discard
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -167,17 +166,9 @@ def complaint_register(
             actor=actor,
         )
         for checked in files:
-            name, new = evidence_store(checked)
-            if new:
-                written.append(name)
-            Attachment.objects.create(
-                complaint_id=complaint.pk,
-                file=name,
-                original_name=checked.original_name,
-                content_type=checked.content_type,
-                size=checked.size,
-                sha256=checked.sha256,
-            )
+            added = attachment_add(complaint_id=complaint.pk, checked=checked)
+            if added.written:
+                written.append(added.written)
         # the apps above (fraud indicators) read the incident facts in this same transaction
         hooks.incident_facts_changed(complaint, created=True)
 

@@ -1,117 +1,65 @@
-"""Audio and fax files checked by content, not by name (OCC-5, OCC-8).
+"""The telephone channel's word for a refused recording or fax: ``MediaRejected``, a ``Quarantine``.
 
-Every check reads the file in bounded chunks or seeks to the few headers it needs; nothing holds a
-whole recording in memory. A file that is corrupt, truncated, mislabelled or of a kind the centre
-does not take raises ``MediaRejected`` with a reason that names what is wrong. ``MediaRejected`` is
-a ``Quarantine``: raised inside an inbound processor it keeps the raw input in quarantine."""
+The checks themselves are the one content check (``occ.content``: sizes, types, the audio and fax
+decoders); this module only translates its refusal at the channel's edge, so that raised inside an
+inbound processor it keeps the raw input in quarantine with the reason (OCC-5, OCC-8)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-from dataclasses import dataclass
-from typing import IO
-
-import filetype
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from channels_intake.services import Quarantine
-from occ.errors import FileRefused
+from occ import content
+from occ.content import (
+    AUDIO_FORMATS,
+    CHUNK,
+    AudioInfo,
+    ContentRejected,
+    ContentTooLarge,
+    FaxInfo,
+    Hashed,
+    content_named,
+    fax_pages_png,
+    safe_name,
+)
 
-CHUNK = 1024 * 1024
-
-
-class MediaRejected(Quarantine, FileRefused):
-    """A media file the centre refuses; the API answers it as a ``FileRefused``. As a Quarantine,
-    its text (kept as the item's reason) is ``<name> <reason>``."""
-
-    def __str__(self) -> str:
-        return f"{self.filename} {self.reason}"
-
-
-class MediaTooLarge(MediaRejected):
-    status_code = 413
-    code = "file_too_large"
-
-
-@dataclass(frozen=True)
-class Hashed:
-    sha256: str
-    size: int
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def safe_name(name: str | None, default: str = "file") -> str:
-    base = os.path.basename((name or "").replace("\\", "/")).replace("\x00", "").strip()
-    return (base or default)[:200]
+class MediaRejected(Quarantine, ContentRejected):
+    """A media file the centre refuses. ``status_code``/``code`` shape the API answer."""
 
 
-def hash_stream(fileobj: IO[bytes], *, limit: int, name: str) -> Hashed:
-    """SHA-256 and size, read 1 MB at a time; refuses an empty file or one above ``limit``."""
-    declared = getattr(fileobj, "size", None)
-    if isinstance(declared, int) and declared > limit:
-        raise MediaTooLarge(name, f"is {declared} bytes; the limit is {limit} bytes")
-    digest = hashlib.sha256()
-    size = 0
-    fileobj.seek(0)
-    while chunk := fileobj.read(CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise MediaTooLarge(name, f"is larger than the limit of {limit} bytes")
-        digest.update(chunk)
-    fileobj.seek(0)
-    if size == 0:
-        raise MediaRejected(name, "is empty")
-    return Hashed(digest.hexdigest(), size)
+class MediaTooLarge(MediaRejected, ContentTooLarge):
+    pass
 
 
-def content_named(head: bytes) -> str:
-    """What the bytes look like, for error messages ('image/png', 'unrecognised data')."""
-    kind = filetype.guess(head)
-    if kind is not None:
-        return kind.mime
-    stripped = head.lstrip()[:64].lower()
-    if stripped.startswith((b"<!doctype html", b"<html")):
-        return "an HTML page"
-    if stripped[:1] in (b"{", b"["):
-        return "JSON text"
-    try:
-        head[:512].decode("utf-8")
-        return "plain text"
-    except UnicodeDecodeError:
-        return "unrecognised data"
+def _as_media(check: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(check)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return check(*args, **kwargs)
+        except MediaRejected:
+            raise
+        except ContentTooLarge as exc:
+            raise MediaTooLarge(exc.filename, exc.reason) from exc
+        except ContentRejected as exc:
+            raise MediaRejected(exc.filename, exc.reason) from exc
+
+    return wrapper
 
 
-def extension(name: str) -> str:
-    return os.path.splitext(name)[1].lower()
+audio_inspect = _as_media(content.audio_inspect)
+fax_inspect = _as_media(content.fax_inspect)
+hash_stream = _as_media(content.hash_stream)
 
-
-# File-name extensions of other common kinds: a recording or fax named like one is mislabelled.
-OTHER_EXTENSIONS = {
-    ".png": "a PNG image",
-    ".jpg": "a JPEG image",
-    ".jpeg": "a JPEG image",
-    ".gif": "a GIF image",
-    ".webp": "a WebP image",
-    ".bmp": "a bitmap image",
-    ".txt": "a text file",
-    ".html": "a web page",
-    ".htm": "a web page",
-    ".doc": "a Word document",
-    ".docx": "a Word document",
-    ".zip": "a ZIP archive",
-    ".exe": "a program",
-    ".js": "a script",
-    ".flac": "FLAC audio",
-    ".wma": "WMA audio",
-    ".amr": "AMR audio",
-    ".aif": "AIFF audio",
-    ".aiff": "AIFF audio",
-}
-
-from .audio import AUDIO_FORMATS, AudioInfo, audio_inspect  # noqa: E402
-from .fax import FaxInfo, fax_inspect, fax_pages_png  # noqa: E402
 
 __all__ = [
     "AUDIO_FORMATS",
+    "CHUNK",
     "AudioInfo",
     "FaxInfo",
     "Hashed",

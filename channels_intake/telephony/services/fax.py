@@ -6,7 +6,6 @@ agent transcribes it. PNG previews of each page are made after commit by a task.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 from datetime import datetime, timedelta
@@ -15,7 +14,6 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -28,6 +26,7 @@ from complaints.services.events import timeline_add
 from complaints.services.evidence import CheckedFile
 from complaints.services.intake import Incident, complaint_register, sla_due
 from occ import outbox
+from occ.blobstore import blob_discard, blob_open, blob_put
 from occ.errors import DomainError
 from privacy.minimum_data import identity_check
 
@@ -37,6 +36,7 @@ from .common import e164_or_blank, require_agent
 
 log = logging.getLogger(__name__)
 IDENTITY_EDITABLE = ("name", "phone", "email", "address")
+PREVIEW_PREFIX = "fax-previews"
 
 
 class FaxAlreadyTranscribed(DomainError, ValidationError):
@@ -163,19 +163,16 @@ def fax_previews_render(*, fax_id: int) -> int:
         )
         return 0
     made = 0
-    with default_storage.open(fax.attachment.file.name, "rb") as fh:  # OSError here: retried by the task
+    with blob_open(fax.attachment.file.name) as fh:  # OSError here: retried by the task
         try:
             for number, png, width, height in fax_pages_png(
                 fh, content_type=fax.content_type, width=settings.OCC_FAX_PREVIEW_WIDTH
             ):
                 if number in done:
                     continue
-                sha = hashlib.sha256(png).hexdigest()
-                name = f"fax-previews/{sha[:2]}/{sha}.png"
-                if not default_storage.exists(name):
-                    default_storage.save(name, File(io.BytesIO(png), name=f"{sha}.png"))
+                blob = blob_put(io.BytesIO(png), prefix=PREVIEW_PREFIX, suffix=".png")
                 _, created = FaxPage.objects.get_or_create(
-                    fax=fax, number=number, defaults={"preview": name, "width": width, "height": height}
+                    fax=fax, number=number, defaults={"preview": blob.name, "width": width, "height": height}
                 )
                 made += int(created)
         except Exception as exc:  # noqa: BLE001 - a page the renderer cannot read must not loop forever
@@ -291,6 +288,6 @@ def complaint_telephony_erase(*, complaint: Complaint) -> dict[str, int]:
                 previews_error="removed by erasure",
             )
             shared = set(FaxPage.objects.filter(preview__in=names).values_list("preview", flat=True))
-            for name in set(names) - shared:
-                transaction.on_commit(lambda name=name: default_storage.delete(name))
+            unshared = sorted(set(names) - shared)
+            transaction.on_commit(lambda: blob_discard(unshared))
     return {"call_numbers_removed": calls, "fax_previews_removed": previews}

@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from channels_intake.models import InboundItem
 from complaints.models import Complaint, TimelineEvent
 from complaints.services.events import timeline_add
+from occ.blobstore import blob_put
 
 from ..media import audio_inspect, hash_stream, safe_name
-from ..models import Call, Recording, recording_name
-from .common import store_once
+from ..models import RECORDING_PREFIX, Call, Recording
 
 
 def _existing(*, sha256: str, call: Call | None, complaint: Complaint | None) -> Recording | None:
@@ -47,8 +47,8 @@ def recording_add(
     if found is not None:
         return found, False
     info = audio_inspect(fileobj, name=name, size=hashed.size, declared_type=declared_type)
-    stored = recording_name(hashed.sha256)
-    store_once(stored, fileobj)  # outside the transaction: storage may be remote (S3)
+    # outside the transaction: storage may be remote (S3)
+    stored = blob_put(fileobj, prefix=RECORDING_PREFIX, sha256=hashed.sha256, size=hashed.size).name
     case = complaint or (call.complaint if call is not None else None)
     try:
         with transaction.atomic():

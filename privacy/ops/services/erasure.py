@@ -14,11 +14,10 @@ redacted); they leave only through the disclosure gate, which refuses an erased 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -29,20 +28,33 @@ from channels_intake.telephony import models as telephony
 from complaints import hooks
 from complaints.models import IDENTITY_FIELDS, Attachment, Complainant, Complaint, TimelineEvent
 from complaints.services.events import timeline_add
+from occ.blobstore import blob_discard
 from privacy.models import Consent
 from privacy.redaction import redact
 from routing.models import ReturnedData
 
 from ..models import CoveredComplaint, DataSubjectRequest, RequestEvidence
-from .retention import holds_covering_complaint
+from .holds import holds_covering_complaint
 from .scrub import ERASED, KnownValues
 
 ERASED_FIELDS = IDENTITY_FIELDS
 
+# Channels register here (in their AppConfig.ready) what removes their own copies of a person's
+# values when a complaint is anonymised: ``eraser(complaint=...) -> {"what_removed": count}``.
+Eraser = Callable[..., dict[str, int]]
+ERASERS: list[Eraser] = []
+
+
+def complaint_eraser(fn: Eraser) -> Eraser:
+    """Register ``fn`` to run inside every complaint's anonymisation (once per function)."""
+    if fn not in ERASERS:
+        ERASERS.append(fn)
+    return fn
+
 
 def _delete_unshared_file(name: str, model, **others) -> None:
     if name and not model.objects.filter(**others).exists():
-        transaction.on_commit(lambda: default_storage.delete(name))
+        transaction.on_commit(lambda: blob_discard([name]))
 
 
 def _telephony():
@@ -271,10 +283,11 @@ def complaint_anonymise(
         | _audit_q(Consent, [c.pk for c in consents])
         | _audit_q(InboundItem, inbound_ids)
     )
-    # Call and fax numbers and fax page images held by the telephone channel.
-    from channels_intake.telephony.services import complaint_telephony_erase
-
-    telephony = complaint_telephony_erase(complaint=complaint)
+    # What the channels hold beyond the case's own rows (the telephone channel: call and fax
+    # numbers, fax page images), removed by the erasers they registered.
+    channels: dict[str, int] = {}
+    for eraser in ERASERS:
+        channels.update(eraser(complaint=complaint))
     scrubbed = _audit_scrub(audit_q, values)
 
     timeline_add(
@@ -288,7 +301,7 @@ def complaint_anonymise(
         "timeline_entries_redacted": events,
         "files_removed": files,
         "audit_entries_scrubbed": scrubbed,
-        **telephony,
+        **channels,
     }
 
 

@@ -19,6 +19,7 @@ from complaints.models import Attachment, Complaint, TimelineEvent
 from privacy.models import Consent, TransferRecord
 
 from ..models import CoveredComplaint, DataSubjectRequest
+from .request_coverage import covered_ids
 
 SECTIONS: dict[str, Callable[[list[int]], Any]] = {}
 
@@ -32,8 +33,6 @@ def export_section(name: str) -> Callable:
 
 
 def person_complaints(request: DataSubjectRequest):
-    from .requests import covered_ids
-
     return (
         Complaint.objects.filter(pk__in=covered_ids(request))
         .select_related("complainant", "category")

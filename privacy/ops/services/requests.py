@@ -1,4 +1,5 @@
-"""Data-subject requests (PDPA s.30-36, OCC-11, MOST-5): filing, identity, decision, execution.
+"""Data-subject requests (PDPA s.30-36, OCC-11, MOST-5): filing, identity, decision. What a granted
+request does is ``request_execution``'s; which complaints it reaches, ``request_coverage``'s.
 
 Every step writes an append-only RequestEvidence row; values of personal data never go into it
 in clear (field names, reasons and keyed fingerprints only, ``privacy.fingerprints``).
@@ -20,21 +21,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.access import Can, require
-from complaints.models import Complaint, FieldPolicy, TimelineEvent
-from complaints.services.events import timeline_add
+from complaints.models import Complaint
 from complaints.services.intake import tracking_code_hash
 from occ.errors import DomainError
-from privacy.fingerprints import fingerprint, fingerprint_matches
-from privacy.minimum_data import identity_check
+from privacy.fingerprints import fingerprint
 from privacy.processors import processor_handoff
-from routing.notices import recipients_notify as notify  # recipients are told (PDPA s.33-36)
 
 from ..models import (
     CoveredComplaint,
@@ -45,13 +42,14 @@ from ..models import (
     RequestType,
 )
 from ..sms import sms_send
-from . import erasure
-from .retention import holds_covering_complaint
+from .export import person_export
+from .holds import holds_covering_complaint
+from .request_coverage import _cover, _cover_proven_contact, covered_complaints, covered_references
+from .request_evidence import _evidence, _timeline
+from .request_execution import _EXECUTORS, CORRECTABLE
 
 Status = DataSubjectRequest.Status
 Evidence = RequestEvidence.Kind
-# What rectification and addition may change: the identity fields of the complainant.
-CORRECTABLE = ("name", "phone", "email", "address")
 
 
 class RequestRefused(DomainError):
@@ -87,20 +85,6 @@ log = logging.getLogger(__name__)
 
 
 Tie = CoveredComplaint.Tie
-
-
-def _evidence(request: DataSubjectRequest, kind: str, summary: str, actor=None, **data) -> None:
-    RequestEvidence.objects.create(request=request, kind=kind, summary=summary, actor=actor, data=data)
-
-
-def _timeline(request: DataSubjectRequest, text: str, actor=None) -> None:
-    timeline_add(
-        complaint=request.complaint,
-        kind=TimelineEvent.Kind.DATA_REQUEST,
-        is_public=False,
-        text=text,
-        actor=actor,
-    )
 
 
 def _complaint_by_secret(reference: str, tracking_code: str) -> Complaint:
@@ -236,51 +220,6 @@ def dsr_verify(*, public_id: str, code: str) -> DataSubjectRequest:
         _cover_proven_contact(request, otp)
         _receive(request, now, identity=f"one-time code by {otp.channel}")
     return request
-
-
-def _cover(request: DataSubjectRequest, complaint: Complaint, *, tie: str, **extra) -> bool:
-    _, created = CoveredComplaint.objects.get_or_create(
-        request=request, complaint=complaint, defaults={"tie": tie, **extra}
-    )
-    return created
-
-
-def _cover_proven_contact(request: DataSubjectRequest, otp: OneTimeCode) -> None:
-    """The complaints that carry the contact the code went to: the person proved they control it.
-
-    The contact is the one fingerprinted when the code was sent; if the case's contact changed
-    since, nothing beyond the case itself joins. The phone or e-mail the code did not go to is
-    never used: anyone can type someone else's number into a complaint."""
-    person = request.complainant
-    field = "email" if otp.channel == "email" else "phone"
-    value = getattr(person, field)
-    if not value or not fingerprint_matches(value, otp.contact_fingerprint):
-        return
-    match = Q(complainant__email__iexact=value) if field == "email" else Q(complainant__phone=value)
-    for complaint in (
-        Complaint.objects.filter(match, complainant__anonymised_at__isnull=True)
-        .exclude(pk=request.complaint_id)
-        .order_by("id")
-    ):
-        _cover(request, complaint, tie=Tie.PROVEN_CONTACT, channel=otp.channel)
-
-
-def covered_ids(request: DataSubjectRequest) -> list[int]:
-    """The ids of the complaints the request reaches (its own case first)."""
-    ids = list(request.covered.order_by("id").values_list("complaint_id", flat=True))
-    return ids or [request.complaint_id]
-
-
-def covered_complaints(request: DataSubjectRequest) -> QuerySet[Complaint]:
-    return (
-        Complaint.objects.filter(pk__in=covered_ids(request))
-        .select_related("complainant", "category")
-        .order_by("received_at", "id")
-    )
-
-
-def covered_references(request: DataSubjectRequest) -> list[str]:
-    return list(covered_complaints(request).values_list("reference", flat=True))
 
 
 def _receive(request: DataSubjectRequest, now, *, identity: str, actor=None) -> None:
@@ -450,185 +389,8 @@ def dsr_grant(*, actor, request: DataSubjectRequest, note: str = "") -> DataSubj
     return request
 
 
-def _recipients_notify(*, request: DataSubjectRequest, complaints: list[Complaint], change: str) -> None:
-    """THE place where agencies that received this person's data are told of a rectification,
-    erasure or restriction (issue 11, "recipients are told"): called once per executed request,
-    inside the grant's transaction, with the complaints it changed and what changed
-    (``rectified`` / ``erased`` / ``restricted`` / ``restriction_lifted``). The notices themselves
-    (queued rows, delivery, transfer-log entries) belong to routing; this function only hands over."""
-    if not complaints:
-        return
-    changed: list[str] = []
-    if change == "rectified":
-        changed = sorted(
-            {f"complainant.{f}" for f in request.details.get("changes", {}) if f != "information"}
-        )
-    notify(
-        complaint_ids=[c.pk for c in complaints],
-        event=change,
-        changed=changed,
-        event_key=f"dsr:{request.public_id}",
-    )
-
-
-def _execute_access(request: DataSubjectRequest, actor) -> None:
-    from .export import person_export
-
-    document = person_export(request=request)
-    request.details = {**request.details, "export_sha256": document["sha256"]}
-    _evidence(
-        request,
-        Evidence.EXPORTED,
-        "copy of the data prepared",
-        actor=actor,
-        sha256=document["sha256"],
-        complaints=[c["reference"] for c in document["data"]["complaints"]],
-    )
-
-
-def _collected(complaint: Complaint, field: str) -> bool:
-    category = complaint.category
-    return category is None or category.identity_policy()[field] != FieldPolicy.NOT_COLLECTED
-
-
-def _execute_amend(request: DataSubjectRequest, actor) -> None:
-    """Correct (or add) the identity fields on every covered complaint that collects them, and
-    replace the old, inaccurate value where it stands in the case's own text (PDPA s.36)."""
-    from .erasure import complaint_text_replace
-
-    changes = dict(request.details.get("changes", {}))
-    information = changes.pop("information", "")
-    changed: list[Complaint] = []
-    if changes:
-        for complaint in covered_complaints(request):
-            person = complaint.complainant
-            if person.anonymised_at or (person.is_anonymous and complaint.pk != request.complaint_id):
-                continue
-            # The case the request was made on is validated in full (a field its category does not
-            # collect is refused with the reason); other covered cases take what they collect.
-            own = complaint.pk == request.complaint_id
-            fields = [f for f in changes if own or _collected(complaint, f)]
-            if not fields:
-                continue
-            given = {f: getattr(person, f) for f in CORRECTABLE if getattr(person, f)} | {
-                f: changes[f] for f in fields
-            }
-            checked = identity_check(category=complaint.category, anonymous=False, given=given)
-            old = {f: getattr(person, f) for f in fields}
-            before = {f: fingerprint(old[f]) for f in fields}
-            for field in fields:
-                setattr(person, field, getattr(checked, field))
-            person.save(update_fields=fields)
-            complaint_text_replace(
-                complaint=complaint,
-                replacements={f: (old[f], getattr(person, f)) for f in fields if old[f]},
-            )
-            changed.append(complaint)
-            _evidence(
-                request,
-                Evidence.AMENDED,
-                f"{request.type} on {complaint.reference}: {', '.join(sorted(fields))}",
-                actor=actor,
-                complaint=complaint.reference,
-                fields=sorted(fields),
-                before=before,
-                after={f: fingerprint(getattr(person, f)) for f in fields},
-                reason=str(request.details.get("reason", ""))[:500],
-            )
-    if information:
-        timeline_add(
-            complaint=request.complaint,
-            kind=TimelineEvent.Kind.CITIZEN_MESSAGE,
-            is_public=False,
-            text=str(information)[:10000],
-            actor=actor,
-        )
-        _evidence(
-            request,
-            Evidence.AMENDED,
-            "information added to the case",
-            actor=actor,
-            complaint=request.complaint.reference,
-            fields=["information"],
-            after={"information": fingerprint(information)},
-        )
-    _timeline(request, f"data amended on request ({request.type})", actor)
-    if changed:
-        _recipients_notify(request=request, complaints=changed, change="rectified")
-
-
-def _execute_erasure(request: DataSubjectRequest, actor) -> None:
-    complaints = [c for c in covered_complaints(request) if not c.complainant.anonymised_at]
-    counts = erasure.person_erase(request=request, complaints=complaints, actor=actor)
-    _evidence(
-        request,
-        Evidence.ERASED,
-        "personal data anonymised; statistics kept",
-        actor=actor,
-        complaints=[c.reference for c in complaints],
-        **counts,
-    )
-    _recipients_notify(request=request, complaints=complaints, change="erased")
-
-
-def _set_restriction(request: DataSubjectRequest, restricted: bool) -> list[Complaint]:
-    complaints = [c for c in covered_complaints(request) if not c.complainant.anonymised_at]
-    for complaint in complaints:
-        person = complaint.complainant
-        person.processing_restricted_at = timezone.now() if restricted else None
-        person.save(update_fields=["processing_restricted_at"])
-    return complaints
-
-
-def _execute_restriction(request: DataSubjectRequest, actor) -> None:
-    complaints = _set_restriction(request, True)
-    _evidence(
-        request,
-        Evidence.RESTRICTED,
-        "routing and disclosure of this person's data blocked",
-        actor=actor,
-        complaints=[c.reference for c in complaints],
-    )
-    _timeline(request, "processing restricted at the person's request (PDPA s.34)", actor)
-    _recipients_notify(request=request, complaints=complaints, change="restricted")
-
-
-def _execute_lift(request: DataSubjectRequest, actor) -> None:
-    complaints = _set_restriction(request, False)
-    _evidence(
-        request,
-        Evidence.UNRESTRICTED,
-        "restriction lifted",
-        actor=actor,
-        complaints=[c.reference for c in complaints],
-    )
-    _recipients_notify(request=request, complaints=complaints, change="restriction_lifted")
-    _timeline(request, "restriction lifted", actor)
-
-
-def _execute_objection(request: DataSubjectRequest, actor) -> None:
-    # An upheld objection stops further processing beyond keeping the case: it restricts.
-    _evidence(
-        request, Evidence.OBJECTION, str(request.details.get("reason", "objection upheld"))[:500], actor=actor
-    )
-    _execute_restriction(request, actor)
-
-
-_EXECUTORS = {
-    RequestType.ACCESS: _execute_access,
-    RequestType.RECTIFICATION: _execute_amend,
-    RequestType.ADDITION: _execute_amend,
-    RequestType.ERASURE: _execute_erasure,
-    RequestType.RESTRICTION: _execute_restriction,
-    RequestType.LIFT_RESTRICTION: _execute_lift,
-    RequestType.OBJECTION: _execute_objection,
-}
-
-
 def dsr_citizen_export(*, public_id: str, reference: str, tracking_code: str) -> dict:
     """The copy a citizen downloads after an access request was granted."""
-    from .export import person_export
-
     complaint = _complaint_by_secret(reference, tracking_code)
     request = DataSubjectRequest.objects.filter(
         public_id=public_id, complaint=complaint, type=RequestType.ACCESS, status=Status.COMPLETED

@@ -386,3 +386,27 @@ def test_two_fax_ids_sharing_a_long_prefix_stay_two_faxes(demo):
     )
     assert first.pk != second.pk and again.pk == second.pk
     assert Fax.objects.count() == 2
+
+
+def test_erasure_reaches_the_channel_through_its_registered_eraser(
+    agent, cti, fax_send, after_commit, django_capture_on_commit_callbacks
+):
+    """clause: OCC-11 (deletion on request: the anonymisation of a complaint removes what the
+    telephone channel holds, through the eraser it registered in its AppConfig.ready)"""
+    from channels_intake.telephony.models import Call
+    from channels_intake.telephony.services import complaint_telephony_erase
+    from privacy.ops.services.erasure import ERASERS, complaint_anonymise
+
+    assert ERASERS.count(complaint_telephony_erase) == 1
+    r = after_commit(fax_send, media.fax_tiff(2))
+    fax = Fax.objects.get(complaint__reference=r.json()["reference"])
+    cti("started", call_id="erased-call")
+    agent.post("/api/v1/staff/calls/erased-call/link/", {"reference": fax.complaint.reference}, format="json")
+    names = list(fax.page_previews.values_list("preview", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = complaint_anonymise(complaint=fax.complaint, actor=None, reason="erasure request")
+    assert counts["call_numbers_removed"] == 1 and counts["fax_previews_removed"] == 2
+    assert Call.objects.get(call_id="erased-call").caller_number == ""
+    fax.refresh_from_db()
+    assert fax.sender_number == "" and fax.page_previews.count() == 0
+    assert not any(default_storage.exists(n) for n in names)

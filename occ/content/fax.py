@@ -16,7 +16,7 @@ import pypdfium2
 from django.conf import settings
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from . import OTHER_EXTENSIONS, MediaRejected, content_named, extension
+from . import OTHER_EXTENSIONS, ContentRejected, content_named, extension
 
 TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
 TIFF_EXTENSIONS = (".tif", ".tiff")
@@ -32,7 +32,7 @@ class FaxInfo:
 
 
 def fax_inspect(fileobj: IO[bytes], *, name: str, size: int | None = None) -> FaxInfo:
-    """Check a fax file and count its pages; raises MediaRejected naming what is wrong."""
+    """Check a fax file and count its pages; raises ContentRejected naming what is wrong."""
     if size is None:
         fileobj.seek(0, io.SEEK_END)
         size = fileobj.tell()
@@ -42,19 +42,19 @@ def fax_inspect(fileobj: IO[bytes], *, name: str, size: int | None = None) -> Fa
     ext = extension(name)
     if head[:4] in TIFF_MAGIC:
         if ext in PDF_EXTENSIONS or ext in OTHER_EXTENSIONS:
-            raise MediaRejected(name, f"is named '{ext}' but its content is a TIFF image")
+            raise ContentRejected(name, f"is named '{ext}' but its content is a TIFF image")
         try:
             return _tiff(fileobj, name, size)
         finally:
             fileobj.seek(0)
     if head.startswith(b"%PDF-"):
         if ext in TIFF_EXTENSIONS or ext in OTHER_EXTENSIONS:
-            raise MediaRejected(name, f"is named '{ext}' but its content is a PDF document")
+            raise ContentRejected(name, f"is named '{ext}' but its content is a PDF document")
         try:
             return _pdf(fileobj, name, size)
         finally:
             fileobj.seek(0)
-    raise MediaRejected(name, f"is not a fax image (TIFF or PDF): its content is {content_named(head)}")
+    raise ContentRejected(name, f"is not a fax image (TIFF or PDF): its content is {content_named(head)}")
 
 
 def _limits() -> tuple[int, int]:
@@ -72,10 +72,10 @@ def _tiff(fileobj: IO[bytes], name: str, size: int) -> FaxInfo:
             with Image.open(fileobj, formats=["TIFF"]) as img:
                 for number, frame in enumerate(ImageSequence.Iterator(img), start=1):
                     if number > max_pages:
-                        raise MediaRejected(name, f"has more than {max_pages} pages, the limit for one fax")
+                        raise ContentRejected(name, f"has more than {max_pages} pages, the limit for one fax")
                     width, height = frame.size
                     if width * height > max_pixels:
-                        raise MediaRejected(
+                        raise ContentRejected(
                             name,
                             f"page {number} is {width}x{height} pixels, more than the limit of {max_pixels}",
                         )
@@ -89,17 +89,17 @@ def _tiff(fileobj: IO[bytes], name: str, size: int) -> FaxInfo:
                         Image.DecompressionBombError,
                         UserWarning,
                     ) as exc:
-                        raise MediaRejected(
+                        raise ContentRejected(
                             name,
                             f"is a damaged TIFF fax: page {number} cannot be decoded "
                             f"({type(exc).__name__}: {exc})"[:300],
                         ) from exc
                     compressions.append(str(frame.info.get("compression", "raw")))
-    except MediaRejected:
+    except ContentRejected:
         raise
     except UserWarning as exc:  # Pillow's warnings about short reads, raised as errors above
         detail = str(exc).strip().rstrip(".")
-        raise MediaRejected(name, f"is truncated: a page directory is cut short ({detail})") from exc
+        raise ContentRejected(name, f"is truncated: a page directory is cut short ({detail})") from exc
     except (
         UnidentifiedImageError,
         OSError,
@@ -110,9 +110,9 @@ def _tiff(fileobj: IO[bytes], name: str, size: int) -> FaxInfo:
         TypeError,
         Image.DecompressionBombError,
     ) as exc:
-        raise MediaRejected(name, f"is a damaged TIFF fax ({type(exc).__name__}: {exc})"[:300]) from exc
+        raise ContentRejected(name, f"is a damaged TIFF fax ({type(exc).__name__}: {exc})"[:300]) from exc
     if not compressions:
-        raise MediaRejected(name, "is a TIFF without pages")
+        raise ContentRejected(name, "is a TIFF without pages")
     distinct = sorted(set(compressions))
     return FaxInfo("image/tiff", len(compressions), ",".join(distinct)[:40])
 
@@ -122,12 +122,12 @@ def _tiff_data_inside(frame: Image.Image, number: int, name: str, size: int) -> 
     offsets = tags.get(STRIP_OFFSETS) or tags.get(TILE_OFFSETS)
     counts = tags.get(STRIP_BYTE_COUNTS) or tags.get(TILE_BYTE_COUNTS)
     if not offsets or not counts:
-        raise MediaRejected(name, f"is a damaged TIFF fax: page {number} has no image data")
+        raise ContentRejected(name, f"is a damaged TIFF fax: page {number} has no image data")
     offsets = offsets if isinstance(offsets, tuple) else (offsets,)
     counts = counts if isinstance(counts, tuple) else (counts,)
     end = max(int(o) + int(c) for o, c in zip(offsets, counts, strict=False))
     if end > size:
-        raise MediaRejected(
+        raise ContentRejected(
             name,
             f"is truncated: page {number}'s image data ends at byte {end} but the file has only {size} bytes",
         )
@@ -137,22 +137,22 @@ def _pdf(fileobj: IO[bytes], name: str, size: int) -> FaxInfo:
     max_pages, _ = _limits()
     fileobj.seek(max(0, size - 1024))
     if b"%%EOF" not in fileobj.read():
-        raise MediaRejected(name, "is a damaged PDF: it does not end with %%EOF (truncated?)")
+        raise ContentRejected(name, "is a damaged PDF: it does not end with %%EOF (truncated?)")
     fileobj.seek(0)
     try:
         pdf = pypdfium2.PdfDocument(fileobj)
     except pypdfium2.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise MediaRejected(name, "is a password-protected PDF; the centre cannot read it") from exc
-        raise MediaRejected(name, f"is a damaged PDF ({exc})") from exc
+            raise ContentRejected(name, "is a password-protected PDF; the centre cannot read it") from exc
+        raise ContentRejected(name, f"is a damaged PDF ({exc})") from exc
     try:
         pages = len(pdf)
     finally:
         pdf.close()
     if pages == 0:
-        raise MediaRejected(name, "is a PDF without pages")
+        raise ContentRejected(name, "is a PDF without pages")
     if pages > max_pages:
-        raise MediaRejected(name, f"has {pages} pages, more than the limit of {max_pages} for one fax")
+        raise ContentRejected(name, f"has {pages} pages, more than the limit of {max_pages} for one fax")
     return FaxInfo("application/pdf", pages, "pdf")
 
 

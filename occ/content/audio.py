@@ -16,7 +16,7 @@ from mutagen.ogg import OggPage
 from mutagen.oggopus import OggOpus
 from mutagen.wave import WAVE
 
-from . import OTHER_EXTENSIONS, MediaRejected, content_named, extension
+from . import OTHER_EXTENSIONS, ContentRejected, content_named, extension
 
 # container -> (content type, file-name extensions that may claim it, label for messages)
 AUDIO_FORMATS: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -82,28 +82,28 @@ def detect_container(head: bytes) -> str | None:
 
 
 def audio_inspect(fileobj: IO[bytes], *, name: str, size: int, declared_type: str = "") -> AudioInfo:
-    """Check a recording and describe it; raises MediaRejected naming what is wrong."""
+    """Check a recording and describe it; raises ContentRejected naming what is wrong."""
     fileobj.seek(0)
     head = fileobj.read(64)
     fileobj.seek(0)
     container = detect_container(head)
     if container is None:
-        raise MediaRejected(
+        raise ContentRejected(
             name, f"is not a recording the centre accepts ({ACCEPTED}): its content is {content_named(head)}"
         )
     content_type, extensions, label = AUDIO_FORMATS[container]
     _check_label(name, container, declared_type)
     try:
         info = {"wav": _wav, "mp3": _mp3, "ogg": _ogg, "mp4": _mp4}[container](fileobj, name, size)
-    except MediaRejected:
+    except ContentRejected:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure on hostile input is a damaged file
-        raise MediaRejected(name, f"is a damaged {label} file ({type(exc).__name__})") from exc
+        raise ContentRejected(name, f"is a damaged {label} file ({type(exc).__name__})") from exc
     finally:
         fileobj.seek(0)
     codec, duration, rate, channels = info
     if duration <= 0 or rate <= 0 or channels <= 0:
-        raise MediaRejected(name, f"is {label} without playable audio (duration {duration:.2f} s)")
+        raise ContentRejected(name, f"is {label} without playable audio (duration {duration:.2f} s)")
     return AudioInfo(container, content_type, codec, round(duration, 3), rate, channels)
 
 
@@ -112,14 +112,14 @@ def _check_label(name: str, container: str, declared_type: str) -> None:
     ext = extension(name)
     for other, (_, other_exts, other_label) in AUDIO_FORMATS.items():
         if other != container and ext in other_exts:
-            raise MediaRejected(name, f"is named '{ext}' ({other_label}) but its content is {label}")
+            raise ContentRejected(name, f"is named '{ext}' ({other_label}) but its content is {label}")
     if ext in OTHER_EXTENSIONS or ext in (".pdf", ".tif", ".tiff"):
         what = OTHER_EXTENSIONS.get(ext, "a document")
-        raise MediaRejected(name, f"is named '{ext}' ({what}) but its content is {label}")
+        raise ContentRejected(name, f"is named '{ext}' ({what}) but its content is {label}")
     declared = (declared_type or "").split(";")[0].strip().lower()
     claimed = DECLARED_TYPES.get(declared)
     if claimed and claimed != container:
-        raise MediaRejected(name, f"was sent as {declared} but its content is {label}")
+        raise ContentRejected(name, f"was sent as {declared} but its content is {label}")
 
 
 # --- WAV -------------------------------------------------------------------------------------------
@@ -128,9 +128,11 @@ def _check_label(name: str, container: str, declared_type: str) -> None:
 def _wav(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int]:
     riff_size = struct.unpack("<I", _read(fileobj, 4, at=4, name=name))[0]
     if riff_size in _UNSET_SIZES:
-        raise MediaRejected(name, "is a WAV file whose header was never finalised (recording still running?)")
+        raise ContentRejected(
+            name, "is a WAV file whose header was never finalised (recording still running?)"
+        )
     if riff_size + 8 > size:
-        raise MediaRejected(
+        raise ContentRejected(
             name, f"is truncated: its RIFF header declares {riff_size + 8} bytes but only {size} arrived"
         )
     fmt = data_size = None
@@ -142,11 +144,11 @@ def _wav(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int
             fmt = _read(fileobj, min(chunk_size, 64), at=body_at, name=name)
         elif chunk_id == b"data":
             if chunk_size in _UNSET_SIZES:
-                raise MediaRejected(
+                raise ContentRejected(
                     name, "is a WAV file whose data size was never written (recording still running?)"
                 )
             if body_at + chunk_size > size:
-                raise MediaRejected(
+                raise ContentRejected(
                     name,
                     f"is truncated: its WAV data chunk declares {chunk_size} bytes but only "
                     f"{size - body_at} arrived",
@@ -155,19 +157,19 @@ def _wav(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int
             break
         offset = body_at + chunk_size + (chunk_size & 1)
     if fmt is None or len(fmt) < 16:
-        raise MediaRejected(name, "is a damaged WAV file: it has no usable format ('fmt ') chunk")
+        raise ContentRejected(name, "is a damaged WAV file: it has no usable format ('fmt ') chunk")
     if data_size is None:
-        raise MediaRejected(name, "is a damaged WAV file: it has no 'data' chunk")
+        raise ContentRejected(name, "is a damaged WAV file: it has no 'data' chunk")
     tag, channels, rate, byte_rate, block_align, bits = struct.unpack("<HHIIHH", fmt[:16])
     if tag == 0xFFFE and len(fmt) >= 26:  # WAVE_FORMAT_EXTENSIBLE: the real format is the sub-format GUID
         tag = struct.unpack("<H", fmt[24:26])[0]
     if tag not in WAV_TAGS:
         known = WAV_OTHER.get(tag, "an unknown encoding")
-        raise MediaRejected(
+        raise ContentRejected(
             name, f"uses WAV encoding {known} (format 0x{tag:04x}); the centre accepts PCM, A-law and mu-law"
         )
     if not channels or not rate or not block_align or byte_rate != rate * block_align:
-        raise MediaRejected(name, "is a damaged WAV file: its format chunk is inconsistent")
+        raise ContentRejected(name, "is a damaged WAV file: its format chunk is inconsistent")
     parsed = WAVE(fileobj)  # mutagen: the tag library's own reading of the stream
     codec = WAV_TAGS[tag]
     if tag == 1:
@@ -182,7 +184,7 @@ def _read(fileobj: IO[bytes], n: int, *, at: int, name: str) -> bytes:
     fileobj.seek(at)
     data = fileobj.read(n)
     if len(data) < n:
-        raise MediaRejected(name, f"is truncated inside a header at byte {at}")
+        raise ContentRejected(name, f"is truncated inside a header at byte {at}")
     return data
 
 
@@ -208,7 +210,7 @@ def _mp3(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int
     try:
         parsed = MP3(fileobj)
     except HeaderNotFoundError as exc:
-        raise MediaRejected(name, "is a damaged MP3 file: no MPEG audio frame was found") from exc
+        raise ContentRejected(name, "is a damaged MP3 file: no MPEG audio frame was found") from exc
     info = parsed.info
     offset = info.frame_offset
     frames = 0
@@ -221,13 +223,15 @@ def _mp3(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int
             if frames and _mp3_trailer(fileobj, offset, size):
                 break
             if size - offset < 4:
-                raise MediaRejected(
+                raise ContentRejected(
                     name, f"is truncated: the MPEG frame at byte {offset} is cut short"
                 ) from exc
-            raise MediaRejected(name, f"is a damaged MP3 file: no valid MPEG frame at byte {offset}") from exc
+            raise ContentRejected(
+                name, f"is a damaged MP3 file: no valid MPEG frame at byte {offset}"
+            ) from exc
         end = fileobj.tell()
         if end > size:
-            raise MediaRejected(
+            raise ContentRejected(
                 name,
                 f"is truncated: the MPEG frame at byte {offset} needs {end - offset} bytes "
                 f"but only {size - offset} arrived",
@@ -238,7 +242,7 @@ def _mp3(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int
     walked = samples / info.sample_rate
     # A Xing/Info header announces the whole stream: fewer frames than announced is a cut-off file.
     if not info.sketchy and walked + 0.2 < info.length:
-        raise MediaRejected(
+        raise ContentRejected(
             name,
             f"is truncated: its header announces {info.length:.2f} s of audio but only "
             f"{walked:.2f} s arrived",
@@ -268,16 +272,16 @@ def _ogg(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int
             if packet.startswith(b"Speex")
             else "non-Opus"
         )
-        raise MediaRejected(name, f"is an OGG file with {codec} audio; the centre takes OGG only with Opus")
+        raise ContentRejected(name, f"is an OGG file with {codec} audio; the centre takes OGG only with Opus")
     last = first
     while fileobj.tell() < size:
         at = fileobj.tell()
         try:
             last = OggPage(fileobj)
         except Exception as exc:  # noqa: BLE001 - mutagen raises several kinds on a cut page
-            raise MediaRejected(name, f"is truncated: the Ogg page at byte {at} is incomplete") from exc
+            raise ContentRejected(name, f"is truncated: the Ogg page at byte {at} is incomplete") from exc
     if not last.last:
-        raise MediaRejected(name, "is truncated: it ends without its final (end-of-stream) Ogg page")
+        raise ContentRejected(name, "is truncated: it ends without its final (end-of-stream) Ogg page")
     fileobj.seek(0)
     parsed = OggOpus(fileobj)
     # Opus always decodes at 48 kHz; the input rate in the header is informational.
@@ -294,34 +298,34 @@ def _mp4(fileobj: IO[bytes], name: str, size: int) -> tuple[str, float, int, int
         fileobj.seek(offset)
         header = fileobj.read(8)
         if len(header) < 8:
-            raise MediaRejected(name, f"is truncated: the MP4 box header at byte {offset} is cut short")
+            raise ContentRejected(name, f"is truncated: the MP4 box header at byte {offset} is cut short")
         box_size, box_type = struct.unpack(">I4s", header)
         if box_size == 1:
             large = fileobj.read(8)
             if len(large) < 8:
-                raise MediaRejected(name, f"is truncated: the MP4 box header at byte {offset} is cut short")
+                raise ContentRejected(name, f"is truncated: the MP4 box header at byte {offset} is cut short")
             box_size = struct.unpack(">Q", large)[0]
         elif box_size == 0:
             box_size = size - offset  # the last box runs to the end of the file
         label = box_type.decode("latin-1")
         if box_size < 8:
-            raise MediaRejected(
+            raise ContentRejected(
                 name, f"is a damaged M4A file: the '{label}' box at byte {offset} has a bad size"
             )
         if offset + box_size > size:
-            raise MediaRejected(
+            raise ContentRejected(
                 name,
                 f"is truncated: its '{label}' box declares {box_size} bytes but only {size - offset} arrived",
             )
         boxes.append(box_type)
         offset += box_size
     if b"moov" not in boxes:
-        raise MediaRejected(name, "is a damaged M4A file: it has no 'moov' box (recording not finalised?)")
+        raise ContentRejected(name, "is a damaged M4A file: it has no 'moov' box (recording not finalised?)")
     fileobj.seek(0)
     parsed = MP4(fileobj)
     codec = getattr(parsed.info, "codec", "") or ""
     if not codec.startswith("mp4a"):
-        raise MediaRejected(
+        raise ContentRejected(
             name, f"is an M4A file with '{codec or 'unknown'}' audio; the centre takes M4A only with AAC"
         )
     return codec, float(parsed.info.length), int(parsed.info.sample_rate), int(parsed.info.channels)

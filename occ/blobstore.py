@@ -1,0 +1,108 @@
+"""The one content-addressed file store: bytes kept under their SHA-256, written once, never changed.
+
+Evidence, call recordings, fax page previews and raw inbound items are all stored here, through
+Django's storage API (the local disk, or object storage in production). A name is
+``<prefix>/<first two hex digits>/<sha256><suffix>``, so a name always holds the same bytes: the
+same content stored twice is one file (dedup), and nothing is ever overwritten. Files are streamed
+to storage in chunks, never read whole. This module knows no case and no channel; what a file is
+(and who may read it) is the business of the rows that name it."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import IO
+
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+
+CHUNK = 1024 * 1024
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Blob:
+    name: str
+    sha256: str
+    size: int
+    written: bool  # this call wrote the file (False: the same bytes were already stored)
+
+
+def blob_hash(fileobj: IO[bytes]) -> tuple[str, int]:
+    """SHA-256 and size, read 1 MB at a time; the file is left at its start."""
+    digest = hashlib.sha256()
+    size = 0
+    fileobj.seek(0)
+    while chunk := fileobj.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest(), size
+
+
+def blob_name(prefix: str, sha256: str, suffix: str = "") -> str:
+    return f"{prefix.strip('/')}/{sha256[:2]}/{sha256}{suffix}"
+
+
+def _whole(name: str, size: int) -> bool:
+    try:
+        return default_storage.size(name) == size
+    except (OSError, NotImplementedError):
+        return False
+
+
+def blob_put(
+    fileobj: IO[bytes],
+    *,
+    prefix: str,
+    sha256: str | None = None,
+    size: int | None = None,
+    suffix: str = "",
+) -> Blob:
+    """Store ``fileobj`` under its content hash unless those bytes are already there.
+
+    Pass ``sha256`` and ``size`` when the caller has hashed the file already (a content check
+    does); otherwise the file is read once to hash it. Never overwrites a whole copy: when two
+    writers race, the second copy (saved under another name by the storage) is removed and the
+    first one stands. A copy of the wrong size (a writer that died mid-way) is replaced. When the
+    write fails, a partial copy is removed and the error raised: a name is never left holding part
+    of its bytes."""
+    if sha256 is None or size is None:
+        sha256, size = blob_hash(fileobj)
+    name = blob_name(prefix, sha256, suffix)
+    if default_storage.exists(name):
+        if _whole(name, size):
+            return Blob(name, sha256, size, written=False)
+        log.warning("stored file %s has the wrong size; written again", name)
+        default_storage.delete(name)
+    fileobj.seek(0)
+    try:
+        saved = default_storage.save(name, File(fileobj, name=os.path.basename(name)))
+    except BaseException:
+        if default_storage.exists(name) and not _whole(name, size):
+            default_storage.delete(name)
+        raise
+    finally:
+        fileobj.seek(0)
+    if saved != name:  # a concurrent writer made `name` first: theirs stands, this copy goes
+        default_storage.delete(saved)
+        return Blob(name, sha256, size, written=False)
+    return Blob(name, sha256, size, written=True)
+
+
+def blob_open(name: str, mode: str = "rb") -> IO[bytes]:
+    return default_storage.open(name, mode)
+
+
+def blob_exists(name: str) -> bool:
+    return bool(name) and default_storage.exists(name)
+
+
+def blob_discard(names: Iterable[str]) -> None:
+    """Remove stored files (those a failed request wrote, or whose last row went)."""
+    for name in names:
+        if name:
+            default_storage.delete(name)
