@@ -195,10 +195,10 @@ def own_redis(tmp_path):
 
 
 def _forget_broker_connections(app) -> None:
-    """Close and drop the app's connection and producer pools, so the next publish connects to
-    the broker the configuration names now (not one a pool made for another broker)."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Drop the app's connection and producer pools, so the next publish connects to the broker
+    the configuration names now (not one a pool made for another broker). The pools are not
+    closed: kombu keeps them by broker URL for the whole process, and a closed one would be
+    handed back for that URL later ("Acquire on closed pool")."""
     app._after_fork()
     # the result backend is made again from the configuration (Celery keeps it per app, or per
     # thread for a backend that is not thread-safe)
