@@ -14,11 +14,6 @@ from occ.settings.default import REST_FRAMEWORK
 
 DEBUG = False
 ROOT_URLCONF = "benchmarks.urls"
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
-    # as in production (occ/settings/production.py): prepared after the second execution
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(  # noqa: F405
-        os.environ.get("DATABASE_PREPARE_THRESHOLD", "2")
-    )
 if os.environ.get("BENCH_THROTTLES") == "production":
     REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": 1}
 else:

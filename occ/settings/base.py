@@ -101,6 +101,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # psycopg prepares a statement the second time a connection runs it: PostgreSQL then skips
+    # parsing and planning. Prepared statements need server-side parameter binding (Django's
+    # default, client-side binding, never prepares). Behind PgBouncer in transaction mode a
+    # prepared statement may land on another server connection: there set
+    # DATABASE_PREPARE_THRESHOLD=-1 (off, and client-side binding as Django's default), unless
+    # PgBouncer >= 1.21 runs with max_prepared_statements > 0 (docs/performance.md).
+    _prepare = env.int("DATABASE_PREPARE_THRESHOLD", default=2)
+    if _prepare >= 0:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            prepare_threshold=_prepare, server_side_binding=True
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache (throttling, locks) ---------------------------------------------------------------

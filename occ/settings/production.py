@@ -22,13 +22,7 @@ SECRET_KEY = _required("DJANGO_SECRET_KEY")
 _required("DATABASE_URL")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database in production")
-# psycopg prepares a statement the second time a connection runs it: PostgreSQL then skips parsing
-# and planning (about half its CPU per intake). Behind PgBouncer in transaction mode a prepared
-# statement may land on another server connection: there set DATABASE_PREPARE_THRESHOLD=-1
-# (off), unless PgBouncer >= 1.21 runs with max_prepared_statements > 0 (docs/performance.md).
-_prepare = env.int("DATABASE_PREPARE_THRESHOLD", default=2)
-if _prepare >= 0:
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = _prepare
+# Prepared statements (DATABASE_PREPARE_THRESHOLD, server-side binding): occ/settings/base.py.
 CELERY_BROKER_URL = _required("CELERY_BROKER_URL")
 if not CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured("CELERY_BROKER_URL must be a Redis URL in production")

@@ -151,10 +151,11 @@ def test_failure_after_files_written_leaves_no_orphan_file(api, category, settin
     """A request that fails stores nothing: no complaint, no file."""
     from complaints.services import intake
 
-    def boom(**kwargs):
+    def boom(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(intake.TimelineEvent.objects, "create", boom)
+    # the audit entries are written after the evidence files: the failure comes after the writes
+    monkeypatch.setattr(intake, "audit_created", boom)
     api.raise_request_exception = False
     r = _multipart(api, [_upload("ok.png", png_bytes(), "image/png")])
     assert r.status_code == 500

@@ -11,6 +11,7 @@ from django.utils import timezone
 from complaints.access import Can, require
 from complaints.models import Complaint
 from occ.refcache import ProcessCopy
+from occ.rows import rows_insert
 
 from ..models import ComplaintPolicy, CookiePreference, PolicyNotice, PolicyVersion
 
@@ -76,7 +77,7 @@ def policy_record_for_complaint(complaint: Complaint) -> None:
     """Remember which policy was in force at intake (called by the intake service)."""
     current_id = policy_in_force_id(complaint.received_at)
     if current_id is not None:
-        ComplaintPolicy.objects.create(complaint=complaint, policy_id=current_id)
+        rows_insert([ComplaintPolicy(complaint=complaint, policy_id=current_id)])  # create(), lean
 
 
 def cookie_preference_record(*, browser_id: str | None, statistics: bool) -> CookiePreference:
