@@ -135,7 +135,9 @@ class CpuWatch:
             for child in children(pid):
                 found[child] = label + " (child)" if label == "worker" else label
         with pg.cursor() as cur:
-            cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [DB])
+            cur.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [DB]
+            )
             for (pid,) in cur.fetchall():
                 found[pid] = "postgres"
         return found
@@ -185,7 +187,9 @@ def route_part(part: int, parts: int) -> None:
 
     agency = Agency.objects.get(code="ccib")
     agent = User.objects.filter(role=Role.AGENT).first()
-    ids = list(Complaint.objects.filter(category__code="financial_scam").order_by("id").values_list("id", flat=True))
+    ids = list(
+        Complaint.objects.filter(category__code="financial_scam").order_by("id").values_list("id", flat=True)
+    )
     for cid in ids[part::parts]:
         referral_create(
             complaint=Complaint(pk=cid),
@@ -327,7 +331,17 @@ def main() -> None:
     try:
         redis = start(
             "redis",
-            ["redis-server", "--port", str(args.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [
+                "redis-server",
+                "--port",
+                str(args.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
         )
         psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
         psql(f"CREATE DATABASE {DB}")
@@ -348,7 +362,9 @@ def main() -> None:
         from privacy.models import TransferRecord
 
         Agency.objects.filter(code="ccib").update(
-            delivery_method="webhook", webhook_url=f"http://127.0.0.1:{args.port}/occ/referrals", webhook_secret=SECRET
+            delivery_method="webhook",
+            webhook_url=f"http://127.0.0.1:{args.port}/occ/referrals",
+            webhook_secret=SECRET,
         )
         from complaints.models import Role, User
 
@@ -361,8 +377,25 @@ def main() -> None:
         relay = start("relay", [py, "manage.py", "outbox_relay"])
         worker = start(
             "worker",
-            [py, "-m", "celery", "-A", "occ", "worker", "-Q", "delivery,intake", "-c", str(args.workers),
-             "-O", "fair", "-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            [
+                py,
+                "-m",
+                "celery",
+                "-A",
+                "occ",
+                "worker",
+                "-Q",
+                "delivery,intake",
+                "-c",
+                str(args.workers),
+                "-O",
+                "fair",
+                "-l",
+                "warning",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
         )
         from occ.celery import app
 
@@ -381,10 +414,13 @@ def main() -> None:
         watch.begin()
         t0 = time.perf_counter()
         routers = [
-            start(f"router{i}", [py, str(Path(__file__).resolve()), "--route-part", str(i), "--parts", str(args.routers)])
+            start(
+                f"router{i}",
+                [py, str(Path(__file__).resolve()), "--route-part", str(i), "--parts", str(args.routers)],
+            )
             for i in range(args.routers)
         ]
-        for i, r in enumerate(routers):
+        for r in routers:
             watch.add(r.pid, "router")
         routed_at = None
         delivered = 0
@@ -445,7 +481,7 @@ def main() -> None:
         if not ok or not result.ok:
             sys.exit(1)
     finally:
-        for name, p in reversed(list(procs.items())):
+        for p in reversed(list(procs.values())):
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
         for p in procs.values():
