@@ -341,6 +341,9 @@ def main() -> None:
                 "no",
             ],
         )
+        time.sleep(0.5)
+        if redis.poll() is not None:  # e.g. the port is taken: its CPU would not be measured
+            raise SystemExit(f"redis-server did not start on port {args.redis_port}: see {work}/redis.log")
         psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
         psql(f"CREATE DATABASE {DB}")
         import django
