@@ -84,6 +84,7 @@ bench: bench-intake
 	@$(BIN)/python benchmarks/privacy.py
 	@$(BIN)/python benchmarks/pages.py
 	@$(BIN)/python benchmarks/media_upload.py
+	@$(BIN)/python benchmarks/routing.py
 
 worker: install
 	@$(BIN)/celery -A occ worker -B -l info -Q intake,delivery,media,privacy

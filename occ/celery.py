@@ -24,6 +24,20 @@ def _logging_from_django(**_kwargs) -> None:
     logging.config.dictConfig(settings.LOGGING)
 
 
+def _connections_checked(task=None, **_kwargs) -> None:
+    """Before each task in a worker, what Django does before each request: drop a connection that
+    is broken or older than CONN_MAX_AGE (Celery's fixup reuses it: CELERY_DB_REUSE_MAX). Not for
+    a task run in-process (eager), which runs inside its caller's transaction."""
+    if task is None or getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
+signals.task_prerun.connect(_connections_checked, weak=False)
+
+
 def _connect_observability() -> None:
     from occ.observability import logs, metrics
 

@@ -73,8 +73,7 @@ def transfer_append(
             return existing
     try:
         with transaction.atomic():
-            TransferChainHead.objects.get_or_create(id=1)
-            head = TransferChainHead.objects.select_for_update().get(id=1)
+            head, _ = TransferChainHead.objects.select_for_update().get_or_create(id=1)  # locked
             values = {
                 "seq": head.seq + 1,
                 "at": timezone.now(),

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
@@ -244,16 +245,17 @@ def _consent(complaint: Complaint, agency: Agency, purpose: str, consent_id: int
 def _agreement(complaint: Complaint, agency: Agency, purpose: str) -> DataSharingAgreement:
     today = timezone.localdate()
     category_id = complaint.category_id
-    for agreement in DataSharingAgreement.objects.filter(
-        agency=agency, is_active=True, valid_from__lte=today
-    ):
-        if agreement.valid_until and agreement.valid_until < today:
-            continue
-        if purpose not in agreement.purposes:
-            continue
-        if category_id is None or not agreement.categories.filter(pk=category_id).exists():
-            continue
-        return agreement
+    # one query (asked at every release): the agreements in force for this agency and category
+    in_force = DataSharingAgreement.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today),
+        agency=agency,
+        is_active=True,
+        valid_from__lte=today,
+        categories=category_id,
+    ).order_by("id")
+    for agreement in in_force if category_id is not None else []:
+        if purpose in agreement.purposes:
+            return agreement
     if complaint.category is None:
         raise DisclosureRefused(
             "no_agreement",

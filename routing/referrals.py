@@ -177,12 +177,16 @@ def reason_code_of(referral: Referral, refused: DisclosureRefused) -> str:
     return refused.code
 
 
-def referral_gate(referral: Referral) -> Decision:
+def referral_gate(referral: Referral, *, loaded: bool = False) -> Decision:
     """Ask the gate now about this referral's basis (the same consent or legal order; an agreement
     in force now), the subject's state now, and minimise the case as it is now. Raises
-    DisclosureRefused."""
-    complaint = Complaint.objects.select_related("complainant", "category").get(pk=referral.complaint_id)
-    agency = Agency.objects.get(pk=referral.agency_id)
+    DisclosureRefused. ``loaded``: the caller has just read the referral with its case,
+    complainant, category and agency (``_DELIVERY_RELATED``), so they are not read again."""
+    if loaded:
+        complaint, agency = referral.complaint, referral.agency
+    else:
+        complaint = Complaint.objects.select_related("complainant", "category").get(pk=referral.complaint_id)
+        agency = Agency.objects.get(pk=referral.agency_id)
     return disclosure_decide(
         complaint=complaint,
         recipient=agency,
@@ -263,15 +267,19 @@ def _send(referral: Referral, body: bytes) -> int:
     return delivery.webhook_post(agency, delivery_id=delivery_id, body=body, kind="referral")
 
 
+_DELIVERY_RELATED = ("agency", "complaint__complainant", "complaint__category", "created_by")
+
+
 def referral_deliver(*, referral_id: int) -> str:
     """Deliver once per claim. The gate is asked first, on every attempt; a refusal withdraws the
     referral and sends nothing. The HTTP call happens outside any transaction; success appends the
     transfer record of this release (a repeat of the same bytes finds it and appends nothing)."""
     if not delivery.claim(Referral, referral_id, [State.PENDING, State.RETRYING]):
         return "not-claimed"
-    referral = Referral.objects.select_related("agency", "complaint").get(pk=referral_id)
+    # one read after the claim: what the gate, the transport and the transfer record need
+    referral = Referral.objects.select_related(*_DELIVERY_RELATED).get(pk=referral_id)
     try:
-        decision = referral_gate(referral)
+        decision = referral_gate(referral, loaded=True)
     except DisclosureRefused as refused:
         referral_withdraw(referral=referral, reason_code=reason_code_of(referral, refused))
         return "withdrawn"

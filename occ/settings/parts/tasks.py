@@ -39,5 +39,11 @@ CELERY_WORKER_SEND_TASK_EVENTS = False
 # A task running when the broker connection drops is cancelled and redelivered (acks_late; every
 # task is idempotent): Celery 6's default, chosen now.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Celery's Django fixup closes the database connection after every task unless this is set: each
+# task then paid a new PostgreSQL backend and connection set-up (benchmarks/routing.py: 4,139
+# backends for 10,000 deliveries). Reused instead, and closed after 2 x this many tasks; a broken
+# or obsolete connection (CONN_MAX_AGE, CONN_HEALTH_CHECKS) is dropped before each task as Django
+# drops it before each request (occ/celery.py).
+CELERY_DB_REUSE_MAX = 500
 
 BEAT: dict = {}
