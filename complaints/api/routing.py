@@ -18,6 +18,7 @@ from occ.api.schema import DATE_PATTERN, TEXT_PATTERN
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
 from privacy.disclosure import DisclosureRefused, disclosure_decide
+from privacy.disclosure_preview import decision_preview, disclosure_preview
 from privacy.models import DISCLOSABLE_FIELDS, Basis, Consent, Purpose
 from privacy.services import consent_record, consent_withdraw, legal_order_record
 
@@ -74,17 +75,13 @@ class RoutingView(StaffAPIView):
                 "purpose": p.rule.purpose,
                 "reason": p.reason,
             }
-            try:
-                decision = disclosure_decide(
-                    complaint=complaint,
-                    recipient=p.rule.agency,
-                    purpose=p.rule.purpose,
-                    basis=Basis.RELATED_AGENCY,
-                    actor=request.user,
-                )
-                entry["related_agency_preview"] = {"fields": decision.fields, "payload": decision.payload}
-            except DisclosureRefused as exc:
-                entry["related_agency_preview"] = {"refused": exc.code, "reason": exc.reason}
+            entry["related_agency_preview"] = disclosure_preview(
+                complaint=complaint,
+                recipient=p.rule.agency,
+                purpose=p.rule.purpose,
+                basis=Basis.RELATED_AGENCY,
+                actor=request.user,
+            )
             proposals.append(entry)
         return Response(
             {
@@ -135,7 +132,7 @@ class ReferView(StaffAPIView):
                     consent_id=v.get("consent_id"),
                     legal_order_id=v.get("legal_order_id"),
                 )
-                return Response({"fields": d.fields, "payload": d.payload, "sha256": d.sha256})
+                return Response(decision_preview(d))
             ref = referrals.referral_create(
                 complaint=complaint,
                 agency=agency,

@@ -23,7 +23,8 @@ from complaints.access import Can, access_referral, actor_can, roles_with
 from complaints.models import Agency, Complaint, ReferralAttempt, Status, User
 from complaints.routing import routing_propose
 from complaints.services import actions, lifecycle
-from privacy.disclosure import DisclosureRefused, basis_reference_text, disclosure_decide
+from privacy.disclosure import DisclosureRefused, basis_reference_text
+from privacy.disclosure_preview import disclosure_preview
 from privacy.models import DISCLOSABLE_FIELDS, Basis, Purpose
 from privacy.services import consent_record
 
@@ -43,16 +44,16 @@ PURPOSES = [p for p in Purpose.values if p not in (Purpose.MARKETING, Purpose.IN
 
 
 def preview_of(*, complaint: Complaint, agency: Agency, purpose: str, basis: str, actor) -> dict:
-    """What the gate would send this agency under this basis: the fields, the minimised and
-    redacted payload, or the gate's refusal. Nothing is written."""
-    try:
-        d = disclosure_decide(
-            complaint=complaint, recipient=agency, purpose=purpose, basis=basis, actor=actor
-        )
-    except DisclosureRefused as exc:
-        return {"refused": exc.reason, "code": exc.code}  # the reason in the reader's language
+    """What the gate would send this agency under this basis (the API's preview shape,
+    ``privacy.disclosure_preview``), with the desk's labels: the rows sent, the fields withheld, the
+    redactions, the basis in the reader's language and the exact JSON. Nothing is written."""
+    preview = disclosure_preview(
+        complaint=complaint, recipient=agency, purpose=purpose, basis=basis, actor=actor
+    )
+    if "refused" in preview:
+        return preview  # the reason in the reader's language
     rows = []
-    p = d.payload
+    p = preview["payload"]
     for name, value in (p.get("complainant") or {}).items():
         rows.append({"label": FIELD_LABELS.get(f"complainant.{name}", name), "value": value})
     if "description" in p:
@@ -65,15 +66,14 @@ def preview_of(*, complaint: Complaint, agency: Agency, purpose: str, basis: str
         rows.append(
             {"label": FIELD_LABELS["complaint.attachments"], "value": f"{a['name']} ({a['content_type']})"}
         )
-    withheld = [FIELD_LABELS[f] for f in DISCLOSABLE_FIELDS if f not in d.fields]
-    redactions = [(REDACTION_LABELS.get(k, k), n) for k, n in sorted(d.redactions.items())]
     return {
+        **preview,
         "rows": rows,
-        "withheld": withheld,
-        "redactions": redactions,
-        "basis_reference": basis_reference_text(d.basis_reference),  # stored form, shown translated
-        "sha256": d.sha256,
-        "json": json.dumps(d.payload, ensure_ascii=False, indent=2, default=str),
+        "withheld": [FIELD_LABELS[f] for f in DISCLOSABLE_FIELDS if f not in preview["fields"]],
+        "redaction_rows": [(REDACTION_LABELS.get(k, k), n) for k, n in sorted(preview["redactions"].items())],
+        # stored form, shown translated
+        "basis_reference_text": basis_reference_text(preview["basis_reference"]),
+        "json": json.dumps(p, ensure_ascii=False, indent=2, default=str),
     }
 
 
