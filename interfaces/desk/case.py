@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -18,8 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
+from channels_intake.telephony.api.fax import TranscribeIn
 from complaints import referrals, selectors
 from complaints.access import Can, access_referral, actor_can, roles_with
+from complaints.api.staff import NoteIn, StatusIn
 from complaints.models import Agency, Complaint, ReferralAttempt, Status, User
 from complaints.routing import routing_propose
 from complaints.services import actions, lifecycle
@@ -35,8 +36,9 @@ from ..common import (
     INCIDENT_LABELS,
     PURPOSE_LABELS,
     REDACTION_LABELS,
+    form_input,
 )
-from ..errors import refusals_back_to
+from ..errors import INVALID, refusals_back_to
 from .media import recording_attach
 
 # marketing is never offered (DD-3); indicator sharing never carries a case
@@ -191,34 +193,37 @@ def _back_to_case(anchor: str = ""):
 
 @require_POST
 @staff_page(Can.CASE_WORK)
-@refusals_back_to(_back_to_case(), also=(ValidationError,))
+@refusals_back_to(_back_to_case(), also=INVALID)
 def case_status(request, reference: str):
     complaint = _case(request, reference)
-    to_status = request.POST.get("status", "")
+    v = form_input(
+        StatusIn,
+        {
+            "status": request.POST.get("status", ""),
+            "note": request.POST.get("note", ""),
+            "is_public": request.POST.get("note_public") == "1",
+        },
+    )
     actions.complaint_status_change(
         complaint=complaint,
         actor=request.user,
-        to_status=to_status,
-        note=request.POST.get("note", ""),
-        note_public=request.POST.get("note_public") == "1",
+        to_status=v["status"],
+        note=v["note"],
+        note_public=v["is_public"],
     )
-    messages.success(request, _("Status changed: %(status)s") % {"status": Status(to_status).label})
+    messages.success(request, _("Status changed: %(status)s") % {"status": Status(v["status"]).label})
     return _back(reference)
 
 
 @require_POST
 @staff_page(Can.CASE_WORK)
+@refusals_back_to(_back_to_case("h-timeline"), also=INVALID)
 def case_note(request, reference: str):
     complaint = _case(request, reference)
-    try:
-        actions.complaint_note_add(
-            complaint=complaint,
-            actor=request.user,
-            text=request.POST.get("text", ""),
-            public=request.POST.get("public") == "1",
-        )
-    except ValidationError:
-        messages.error(request, _("A note cannot be empty."))
+    v = form_input(
+        NoteIn, {"text": request.POST.get("text", ""), "public": request.POST.get("public") == "1"}
+    )
+    actions.complaint_note_add(complaint=complaint, actor=request.user, **v)
     return _back(reference, "h-timeline")
 
 
@@ -262,7 +267,7 @@ def case_route(request, reference: str):
 
 @require_POST
 @staff_page(Can.CASE_WORK)
-@refusals_back_to(_back_to_case("h-route"), also=(ValidationError,))
+@refusals_back_to(_back_to_case("h-route"), also=INVALID)
 def case_consent(request, reference: str):
     """Record the data owner's consent (e.g. given on the phone) so that it can be the basis."""
     complaint = _case(request, reference)
@@ -302,18 +307,18 @@ def referral_resend(request, pk: int):
 
 @require_POST
 @staff_page(Can.CASE_WORK)
-@refusals_back_to(_back_to_case(), also=(ValidationError,))
+@refusals_back_to(_back_to_case(), also=INVALID)
 def fax_transcribe(request, reference: str):
     complaint = _case(request, reference)
     fax = tel.faxes_list(actor=request.user, needs_transcription=None).filter(complaint=complaint).first()
-    category = selectors.category_list().filter(code=request.POST.get("category", "")).first()
     if fax is None:
         raise Http404
-    if category is None:
-        messages.error(request, _("Choose a category."))
-        return _back(reference, "h-fax")
+    v = form_input(
+        TranscribeIn,
+        {"category": request.POST.get("category", ""), "description": request.POST.get("description", "")},
+    )
     tel_services.fax_transcribe(
-        actor=request.user, fax=fax, category=category, description=request.POST.get("description", "")
+        actor=request.user, fax=fax, category=v["category"], description=v["description"]
     )
     return _back(reference)
 
