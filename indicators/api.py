@@ -16,13 +16,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from complaints.agency_auth import AgencyKeyAuthentication, agency_actor
 from complaints.permissions import IsStaff
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.session import VerifiedSessionAuthentication as SessionAuthentication
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
-from privacy.disclosure import DisclosureRefused
+from routing.agency_auth import AgencyKeyAuthentication, agency_actor
+from routing.disclosure import DisclosureRefused
 
 from . import access, selectors, services
 from .export import FORMATS
@@ -211,6 +211,13 @@ class ClusterRowOut(serializers.Serializer):
         return len(obj.indicator_ids)
 
 
+class ClusterPageOut(serializers.Serializer):
+    """One page of clusters: how many there are in all, and this page's rows."""
+
+    count = serializers.IntegerField()
+    results = ClusterRowOut(many=True)
+
+
 class ClusterFilters(StrictSerializer):
     order = serializers.ChoiceField(choices=["victims", "loss", "latest"], required=False, default="victims")
     since = serializers.DateField(required=False)
@@ -224,7 +231,7 @@ class ClusterListView(StaffAPIView):
     @extend_schema(
         operation_id="staff_cluster_list",
         parameters=[ClusterFilters],
-        responses={200: ClusterRowOut(many=True), 404: ErrorResponseSerializer},
+        responses={200: ClusterPageOut, 404: ErrorResponseSerializer},
     )
     def get(self, request):
         access.require(request.user, access.Need.SUPERVISE)
@@ -233,7 +240,7 @@ class ClusterListView(StaffAPIView):
         p = params.validated_data
         clusters = selectors.cluster_list(actor=request.user, order=p["order"], since=p.get("since"))
         page = clusters[p["offset"] : p["offset"] + p["limit"]]
-        return Response({"count": len(clusters), "results": ClusterRowOut(page, many=True).data})
+        return Response(ClusterPageOut({"count": len(clusters), "results": page}).data)
 
 
 class ClusterComplaintOut(LinkedComplaintOut):

@@ -27,7 +27,7 @@ from occ.outbox.models import OutboxMessage
 from tests.conftest import complaint_body
 
 REDIS_PORT = int(os.environ.get("OCC_TEST_REDIS_PORT", "6393"))
-TASK = "complaints.tasks.referral_deliver"
+TASK = "routing.tasks.referral_deliver"
 
 
 @pytest.fixture
@@ -310,7 +310,7 @@ def test_with_redis_frozen_or_stopped_no_answer_is_slow_or_5xx_and_the_queue_dra
         pytest.fail("what was queued while Redis was away was not relayed within 30 s of its return")
     queued = server.queued()
     acks = {args[0] for task, args in queued if task == "complaints.tasks.complaint_acknowledge"}
-    deliveries = [args for task, args in queued if task == "complaints.tasks.referral_deliver"]
+    deliveries = [args for task, args in queued if task == "routing.tasks.referral_deliver"]
     refs = [filed_while_up["reference"], *frozen_refs, *stopped_refs]
     assert acks == set(Complaint.objects.filter(reference__in=refs).values_list("pk", flat=True))
     assert len(deliveries) == len(frozen_refs) + len(stopped_refs)

@@ -420,7 +420,7 @@ def http_checks(env: dict, procs: Processes, received: Path) -> None:
     wanted = {
         "the delivered referral": r'occ_referrals\{state="delivered"\} 1\.0',
         "the worker's delivery run": (
-            r'occ_task_runs_total\{outcome="succeeded",task="complaints.tasks.referral_deliver"\} [1-9]'
+            r'occ_task_runs_total\{outcome="succeeded",task="routing.tasks.referral_deliver"\} [1-9]'
         ),
         "the delivery queue's depth": r'occ_queue_depth\{queue="delivery"\} \d',
         "the intake request": (

@@ -1,6 +1,6 @@
 """The case page and its actions. Reads through complaints.selectors.complaint_get (404 for what the
 user may not see); every write is the service the staff API calls; routing asks the one disclosure
-gate (privacy.disclosure) for the exact payload each agency would receive before anything is sent."""
+gate (routing.disclosure) for the exact payload each agency would receive before anything is sent."""
 
 from __future__ import annotations
 
@@ -18,16 +18,19 @@ from django.views.decorators.http import require_GET, require_POST
 from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
 from channels_intake.telephony.api.fax import TranscribeIn
-from complaints import referrals, selectors
-from complaints.access import Can, access_referral, actor_can, roles_with
+from complaints import selectors
+from complaints.access import Can, actor_can, roles_with
 from complaints.api.staff import NoteIn, StatusIn
-from complaints.models import Agency, Complaint, ReferralAttempt, Status, User
-from complaints.routing import routing_propose
+from complaints.models import Agency, Complaint, Status, User
 from complaints.services import actions, lifecycle
-from privacy.disclosure import DisclosureRefused, basis_reference_text
-from privacy.disclosure_preview import disclosure_preview
 from privacy.models import DISCLOSABLE_FIELDS, Basis, Purpose
 from privacy.services import consent_record
+from routing import referrals
+from routing.access import access_referral
+from routing.disclosure import DisclosureRefused, basis_reference_text
+from routing.disclosure_preview import disclosure_preview
+from routing.models import ReferralAttempt
+from routing.rules import routing_propose
 
 from ..auth import staff_page
 from ..common import (
@@ -47,7 +50,7 @@ PURPOSES = [p for p in Purpose.values if p not in (Purpose.MARKETING, Purpose.IN
 
 def preview_of(*, complaint: Complaint, agency: Agency, purpose: str, basis: str, actor) -> dict:
     """What the gate would send this agency under this basis (the API's preview shape,
-    ``privacy.disclosure_preview``), with the desk's labels: the rows sent, the fields withheld, the
+    ``routing.disclosure_preview``), with the desk's labels: the rows sent, the fields withheld, the
     redactions, the basis in the reader's language and the exact JSON. Nothing is written."""
     preview = disclosure_preview(
         complaint=complaint, recipient=agency, purpose=purpose, basis=basis, actor=actor

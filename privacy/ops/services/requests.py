@@ -28,13 +28,13 @@ from django.utils.translation import gettext_lazy
 
 from complaints.access import Can, require
 from complaints.models import Complaint, FieldPolicy, TimelineEvent
-from complaints.notices import recipients_notify as notify  # recipients are told (PDPA s.33-36)
 from complaints.services.events import timeline_add
 from complaints.services.intake import tracking_code_hash
 from occ.errors import DomainError
 from privacy.fingerprints import fingerprint, fingerprint_matches
 from privacy.minimum_data import identity_check
 from privacy.processors import processor_handoff
+from routing.notices import recipients_notify as notify  # recipients are told (PDPA s.33-36)
 
 from ..models import (
     CoveredComplaint,

@@ -18,8 +18,8 @@ from channels_intake.models import InboundItem
 from channels_intake.telephony.models import Call, Recording
 from channels_intake.telephony.ranges import read_range
 from complaints.models import Agency, Complaint, Role
-from complaints.models.routing import Referral
 from privacy.models import AccessLogEntry
+from routing.models import Referral
 
 from . import media
 

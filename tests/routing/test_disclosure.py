@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from complaints.models import Agency, Complaint, Role
-from privacy.disclosure import DisclosureRefused, disclosure_decide
 from privacy.models import DataSharingAgreement, TransferRecord
 from privacy.services import consent_record, consent_withdraw, legal_order_record
+from routing.disclosure import DisclosureRefused, disclosure_decide
 
 pytestmark = pytest.mark.django_db
 

@@ -18,13 +18,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from complaints.models import Agency, Complaint, TimelineEvent
+from complaints.services.events import timeline_add
 from privacy import transfer_log
-from privacy.disclosure import canonical
 from privacy.models import TransferRecord
 
 from . import delivery
-from .models import Agency, Complaint, RecipientNotice, TimelineEvent
-from .services.events import timeline_add
+from .disclosure import canonical
+from .models import RecipientNotice
+from .referrals import referrals_recheck
 
 log = logging.getLogger(__name__)
 Event = RecipientNotice.Event
@@ -58,6 +60,10 @@ INSTRUCTION: dict[str, tuple[str, str]] = {
         ),
     ),
 }
+
+
+# routing.tasks.notice_deliver, by name: the outbox row names the task (tasks import this module)
+DELIVER_TASK = "routing.tasks.notice_deliver"
 
 
 def notice_instruction(notice: RecipientNotice) -> str:
@@ -121,8 +127,6 @@ def recipients_notify(
     created: list[RecipientNotice] = []
     with transaction.atomic():
         if event in (Event.RESTRICTED, Event.ERASED):
-            from .referrals import referrals_recheck
-
             referrals_recheck(complaint_ids=list(complaint_ids))
         for complaint in Complaint.objects.filter(pk__in=list(complaint_ids)).order_by("pk"):
             told = []
@@ -151,9 +155,7 @@ def recipients_notify(
                 created.append(notice)
                 told.append(agency.code)
                 if notice.delivery_method != "api":
-                    from .tasks import notice_deliver
-
-                    delivery.delivery_enqueue(notice_deliver, notice.pk)
+                    delivery.delivery_enqueue(DELIVER_TASK, notice.pk)
             if told:
                 timeline_add(
                     complaint=complaint,

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from complaints.models import Agency, Complaint, Role
-from privacy.disclosure import DisclosureRefused, basis_reference_text, disclosure_decide
 from privacy.services import consent_record, legal_order_record
+from routing.disclosure import DisclosureRefused, basis_reference_text, disclosure_decide
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from occ.api.session import VerifiedSessionAuthentication as SessionAuthenticati
 from occ.api.strict import QueryParams, StrictSerializer
 from occ.api.views import StaffAPIView
 
-from .. import notices, referrals, selectors
+from .. import agency_actions, notices, selectors
 from ..agency_auth import AgencyKeyAuthentication, agency_actor
 from ..models import RecipientNotice, Referral
 
@@ -95,7 +95,7 @@ class ReferralDetailView(AgencyView):
         """The gate is asked at each fetch: the case as it is now, or, once withdrawn, no data and
         the reason code."""
         actor, ref = self.referral(request, delivery_id)
-        read = referrals.referral_agency_read(referral=ref, actor=actor)
+        read = agency_actions.referral_agency_read(referral=ref, actor=actor)
         ref.refresh_from_db()
         return Response(
             {
@@ -121,7 +121,7 @@ class ReferralAckView(AgencyView):
         data.is_valid(raise_exception=True)
         return Response(
             ReferralRowOut(
-                referrals.referral_acknowledge(referral=ref, actor=actor, **data.validated_data)
+                agency_actions.referral_acknowledge(referral=ref, actor=actor, **data.validated_data)
             ).data
         )
 
@@ -144,7 +144,7 @@ class ReferralUpdateView(AgencyView):
         actor, ref = self.referral(request, delivery_id)
         data = UpdateIn(data=request.data)
         data.is_valid(raise_exception=True)
-        event = referrals.referral_agency_update(referral=ref, actor=actor, **data.validated_data)
+        event = agency_actions.referral_agency_update(referral=ref, actor=actor, **data.validated_data)
         return Response(
             {"id": event.pk, "kind": event.kind, "public": event.is_public}, status=status.HTTP_201_CREATED
         )
@@ -163,7 +163,7 @@ class ReferralDataView(AgencyView):
         actor, ref = self.referral(request, delivery_id)
         data = DataIn(data=request.data)
         data.is_valid(raise_exception=True)
-        row = referrals.referral_return_data(referral=ref, actor=actor, **data.validated_data)
+        row = agency_actions.referral_return_data(referral=ref, actor=actor, **data.validated_data)
         return Response(
             {"id": row.pk, "kind": row.kind, "returned_by": row.returned_by, "returned_at": row.returned_at},
             status=status.HTTP_201_CREATED,

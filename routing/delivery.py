@@ -18,7 +18,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from .models import Agency
+from complaints.models import Agency
+from occ import outbox
 
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
@@ -34,8 +35,6 @@ class PermanentDeliveryError(Exception):
 def delivery_enqueue(task, pk: int) -> None:
     """Queue one delivery: an outbox row in the surrounding transaction (occ.outbox), handed to
     the broker by the relay after commit; the one place a delivery is queued."""
-    from occ import outbox
-
     outbox.enqueue(task, pk)
 
 

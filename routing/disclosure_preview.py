@@ -2,8 +2,7 @@
 the desk's routing panel and the staff API both show (the desk adds its labels around it).
 
 ``{"fields", "payload", "sha256", "redactions", "basis_reference"}`` for what the gate releases,
-or ``{"refused": <code>, "reason": <in the reader's language>}`` when it refuses. (It moves with the
-gate, ``privacy.disclosure``, to the routing app.)"""
+or ``{"refused": <code>, "reason": <in the reader's language>}`` when it refuses."""
 
 from __future__ import annotations
 

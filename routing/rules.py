@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from django.utils import translation
 from django.utils.translation import gettext
 
-from .models import Category, Complaint, RoutingRule
+from complaints.models import Category, Complaint
+
+from .models import RoutingRule
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
+from complaints.models import Agency, Category, FieldPolicy, Role, User
 from privacy.models import DataSharingAgreement
 from privacy.processors import processors_demo_load
-
-from .models import Agency, Category, FieldPolicy, Role, RoutingRule, User
+from routing.models import RoutingRule
 
 CATEGORIES = [
     # code, Thai, English, SLA days, priority, allow anonymous

@@ -11,22 +11,24 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from complaints import selectors as case_selectors
+from complaints.access import Can
+from complaints.models import Agency
+from complaints.permissions import IsStaff
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.parsers import LimitedJSONParser as JSONParser
 from occ.api.parsers import LimitedMultiPartParser as MultiPartParser
 from occ.api.schema import DATE_PATTERN, TEXT_PATTERN
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
-from privacy.disclosure import DisclosureRefused, disclosure_decide
-from privacy.disclosure_preview import decision_preview, disclosure_preview
 from privacy.models import DISCLOSABLE_FIELDS, Basis, Consent, Purpose
 from privacy.services import consent_record, consent_withdraw, legal_order_record
 
 from .. import referrals, selectors
-from ..access import Can, access_referral
-from ..models import Agency
-from ..permissions import IsStaff
-from ..routing import routing_propose
+from ..access import access_referral
+from ..disclosure import DisclosureRefused, disclosure_decide
+from ..disclosure_preview import decision_preview, disclosure_preview
+from ..rules import routing_propose
 from .agency import ReferralStateParams
 
 
@@ -35,7 +37,7 @@ def _refusal(exc: DisclosureRefused) -> ApiError:
 
 
 def _worked(request, reference):
-    return selectors.complaint_get(actor=request.user, reference=reference, need=Can.CASE_ROUTE)
+    return case_selectors.complaint_get(actor=request.user, reference=reference, need=Can.CASE_ROUTE)
 
 
 class ReferralOut(serializers.Serializer):

@@ -4,8 +4,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from complaints.models import Agency, Complaint, Referral, Role
+from complaints.models import Agency, Complaint, Role
 from privacy.models import TransferRecord
+from routing.models import Referral
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +176,7 @@ def test_supervisor_sees_failed_referrals_and_resends_agent_cannot(
     )
     settings.OCC_DELIVERY_MAX_ATTEMPTS = 1
     settings.OCC_WEBHOOK_CONNECT_TIMEOUT = 0.3
-    from complaints.referrals import referral_deliver
+    from routing.referrals import referral_deliver
 
     agent.post(
         url(filed["reference"], "referrals"),

@@ -3,8 +3,9 @@ error code, which clients rely on; routing reasons follow the language too."""
 
 import pytest
 
-from complaints.models import Category, Referral, Role
+from complaints.models import Category, Role
 from privacy.models import TransferRecord
+from routing.models import Referral
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,11 @@ import secrets
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from .access import agency_id_of
-from .models import Agency, AgencyCredential
-from .referrals import AgencyActor
+from complaints.access import agency_id_of
+from complaints.models import Agency
+
+from .agency_actions import AgencyActor
+from .models import AgencyCredential
 
 
 def _hash(secret: str) -> str:
@@ -94,7 +96,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension  # noqa: E
 
 
 class AgencyKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "complaints.agency_auth.AgencyKeyAuthentication"
+    target_class = "routing.agency_auth.AgencyKeyAuthentication"
     name = "agencyKey"
 
     def get_security_definition(self, auto_schema):

@@ -9,13 +9,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from complaints import tasks
-from complaints.models import Agency, Complaint, RecipientNotice, Referral, Role, TimelineEvent
-from complaints.notices import recipients_notify
-from complaints.referrals import referral_create
+from complaints.models import Agency, Complaint, Role, TimelineEvent
 from privacy import transfer_log
 from privacy.models import TransferRecord
 from privacy.ops.services import requests as dsr
+from routing import tasks
+from routing.models import RecipientNotice, Referral
+from routing.notices import recipients_notify
+from routing.referrals import referral_create
 
 from .test_referral_delivery import Receiver
 

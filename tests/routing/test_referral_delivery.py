@@ -14,10 +14,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from complaints import tasks
-from complaints.models import Agency, Complaint, Referral, ReferralAttempt, Role
-from complaints.referrals import referral_create, referral_resend, referrals_due
+from complaints.models import Agency, Complaint, Role
 from privacy.models import TransferRecord
+from routing import tasks
+from routing.models import Referral, ReferralAttempt
+from routing.referrals import referral_create, referral_resend, referrals_due
 
 pytestmark = pytest.mark.django_db
 

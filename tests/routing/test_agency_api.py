@@ -6,10 +6,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from complaints.agency_auth import agency_credential_issue, agency_credential_revoke
-from complaints.models import Agency, Complaint, ReturnedData, Role
-from complaints.referrals import referral_create
+from complaints.models import Agency, Complaint, Role
 from privacy.models import AccessLogEntry, TransferRecord
+from routing.agency_auth import agency_credential_issue, agency_credential_revoke
+from routing.models import ReturnedData
+from routing.referrals import referral_create
 
 pytestmark = pytest.mark.django_db
 A = "/api/v1/agency/referrals/"

@@ -11,14 +11,15 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from complaints import tasks
-from complaints.models import Agency, Complaint, Referral, Role, TimelineEvent
-from complaints.referrals import referral_create
+from complaints.models import Agency, Complaint, Role, TimelineEvent
 from privacy import transfer_log
-from privacy.disclosure import canonical
 from privacy.models import DataSharingAgreement, TransferRecord
 from privacy.ops.services import erasure
 from privacy.services import consent_record, consent_withdraw
+from routing import tasks
+from routing.disclosure import canonical
+from routing.models import Referral
+from routing.referrals import referral_create
 
 from .test_referral_delivery import Receiver
 
@@ -165,7 +166,7 @@ def test_the_next_delivery_attempt_after_the_event_sends_nothing_and_stops(
     assert ref.state == "withdrawn" and ref.withdrawn_reason == event
     assert len(receiver.requests) == 1  # nothing more was sent
     assert not TransferRecord.objects.filter(kind="disclosure").exists()
-    from complaints.referrals import referral_resend, referrals_due
+    from routing.referrals import referral_resend, referrals_due
 
     assert ref.pk not in referrals_due()  # the retry stopped
     with pytest.raises(ValueError):  # and a withdrawn referral is never resent

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from complaints.agency_auth import agency_credential_issue, agency_credential_revoke
-from complaints.models import Agency, AgencyCredential
+from complaints.models import Agency
+from routing.agency_auth import agency_credential_issue, agency_credential_revoke
+from routing.models import AgencyCredential
 
 
 class Command(BaseCommand):

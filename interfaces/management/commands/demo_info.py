@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from complaints.demo import DEMO_USERS, demo_password
+from interfaces.demo import DEMO_USERS, demo_password
 
 
 class Command(BaseCommand):

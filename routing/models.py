@@ -1,5 +1,8 @@
 """Routing of cases to partner agencies: rules, referrals (the delivery outbox), credentials of
-agency systems, and data agencies return (OCC-7, OCC-9)."""
+agency systems, and data agencies return (OCC-7, OCC-9).
+
+These models moved here from ``complaints`` and keep their tables (``complaints_*``): the move was
+state-only (routing 0001, complaints 0008), so no row was copied."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .core import Agency, Category, Complaint
+from complaints.models import Agency, Category, Complaint
 
 
 class DeliveryMethod(models.TextChoices):
@@ -30,6 +33,9 @@ class AgencyCredential(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        db_table = "complaints_agencycredential"
+
     def __str__(self) -> str:
         return f"{self.agency.code}:{self.prefix}"
 
@@ -47,6 +53,7 @@ class RoutingRule(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        db_table = "complaints_routingrule"
         ordering = ["priority", "id"]
 
     def __str__(self) -> str:
@@ -101,10 +108,11 @@ class Referral(models.Model):
     agency_case_reference = models.CharField(max_length=100, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.CharField(
-        max_length=40, blank=True, help_text="the gate's reason code (see complaints.referrals.WITHDRAWAL)"
+        max_length=40, blank=True, help_text="the gate's reason code (see routing.referrals.WITHDRAWAL)"
     )
 
     class Meta:
+        db_table = "complaints_referral"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["agency", "state"])]
 
@@ -132,6 +140,7 @@ class ReferralAttempt(models.Model):
     )
 
     class Meta:
+        db_table = "complaints_referralattempt"
         ordering = ["at", "id"]
 
 
@@ -173,6 +182,7 @@ class RecipientNotice(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "complaints_recipientnotice"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -196,4 +206,5 @@ class ReturnedData(models.Model):
     returned_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "complaints_returneddata"
         ordering = ["returned_at", "id"]

@@ -23,9 +23,17 @@ from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from complaints.models import Agency, Channel, Complaint
 from occ.dates import be_date  # Buddhist era for Thai readers
-
-from .models import DISCLOSABLE_FIELDS, Basis, Consent, DataSharingAgreement, LegalOrder, Purpose
-from .redaction import BANK_ACCOUNT, EMAIL, NATIONAL_ID, PHONE, redact
+from privacy.models import (
+    DISCLOSABLE_FIELDS,
+    Basis,
+    Consent,
+    DataSharingAgreement,
+    LegalOrder,
+    Purpose,
+    TransferRecord,
+)
+from privacy.redaction import BANK_ACCOUNT, EMAIL, NATIONAL_ID, PHONE, redact
+from privacy.transfer_log import transfer_append
 
 # Purposes that are never a lawful reason to pass personal data on (DD-3, MOST-4).
 NEVER = frozenset({Purpose.MARKETING})
@@ -439,8 +447,6 @@ def indicator_transfer_record(
     *, decision: SharingDecision, recipient: Agency, body: bytes, count: int, export_id: str, actor: str
 ):
     """The one transfer record of an indicator export: its payload hash and how many indicators."""
-    from .models import TransferRecord
-    from .transfer_log import transfer_append
 
     return transfer_append(
         kind=TransferRecord.Kind.INDICATORS,
