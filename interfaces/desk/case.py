@@ -297,21 +297,23 @@ def case_consent(request, reference: str):
     return _back(reference, "h-route")
 
 
+def _resend_back(request, pk: int) -> str:
+    """Where a resend returns: the case's routing panel, or the supervisor's queue."""
+    if request.POST.get("next", "") == "case":
+        ref = access_referral(request.user, pk, need=Can.REFERRAL_RESEND)
+        return _case_url(ref.complaint.reference, "h-route")
+    return reverse("desk:supervisor")
+
+
 @require_POST
 @staff_page(Can.REFERRAL_RESEND)
+@refusals_back_to(_resend_back, also=())
 def referral_resend(request, pk: int):
     """A failed transfer sent again (same delivery id and payload; the resend is in its history)."""
     ref = access_referral(request.user, pk, need=Can.REFERRAL_RESEND)
-    try:
-        referrals.referral_resend(referral=ref, actor=request.user)
-    except ValueError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The transfer will be sent again."))
-    target = request.POST.get("next", "")
-    if target == "case":
-        return _back(ref.complaint.reference, "h-route")
-    return HttpResponseRedirect(reverse("desk:supervisor"))
+    referrals.referral_resend(referral=ref, actor=request.user)
+    messages.success(request, _("The transfer will be sent again."))
+    return HttpResponseRedirect(_resend_back(request, pk))
 
 
 @require_POST

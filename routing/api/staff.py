@@ -283,8 +283,5 @@ class ReferralResendView(StaffAPIView):
     )
     def post(self, request, pk: int):
         ref = access_referral(request.user, pk, need=Can.REFERRAL_RESEND)
-        try:
-            ref = referrals.referral_resend(referral=ref, actor=request.user)
-        except ValueError as exc:
-            raise ApiError(status_code=409, code="not_failed", message=str(exc)) from exc
+        ref = referrals.referral_resend(referral=ref, actor=request.user)
         return Response(ReferralOut(ref).data)
