@@ -74,3 +74,30 @@ def test_a_decided_request_is_refused_on_the_privacy_desk_with_the_apis_words(de
     assert with_api.status_code == 409 and with_api.json()["error"]["code"] == "not_open"
     assert _messages(again)[-1] == with_api.json()["error"]["message"]
     assert "completed" in with_api.json()["error"]["message"]
+
+
+def test_resending_a_referral_that_has_not_failed_is_refused_with_the_apis_words(desk, case, staff_api):
+    """A resend of a referral that did not fail: 409 not_failed in the API, the same message on the
+    supervisor's desk, back on the page the form came from; nothing changes."""
+    from routing.models import Referral
+
+    reg = case()
+    ref = reg.complaint.reference
+    agent = staff_api(Role.AGENT, "route-agent")
+    routed = agent.post(
+        f"/api/v1/staff/complaints/{ref}/referrals/",
+        {"agency": "ocpb", "purpose": "consumer_protection", "basis": "related_agency"},
+        format="json",
+    )
+    assert routed.status_code == 201, routed.content
+    referral = Referral.objects.get()
+    state = referral.state
+    api = staff_api(Role.SUPERVISOR, "sup-api").post(
+        f"/api/v1/staff/referrals/{referral.pk}/resend/", HTTP_ACCEPT_LANGUAGE="th"
+    )
+    assert api.status_code == 409 and api.json()["error"]["code"] == "not_failed"
+    supervisor = desk(Role.SUPERVISOR, "sup-desk")
+    r = supervisor.post(f"/desk/referrals/{referral.pk}/resend/", {"next": "case"}, HTTP_ACCEPT_LANGUAGE="th")
+    assert r.status_code == 302 and r["Location"] == f"/desk/case/{ref}/#h-route"
+    assert _messages(r) == [api.json()["error"]["message"]]
+    assert Referral.objects.get().state == state
