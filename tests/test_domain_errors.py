@@ -154,6 +154,39 @@ def test_domain_errors_are_raised_with_translatable_messages():
     assert list(_raise_sites()) == []
 
 
+def _raised_msgids():
+    """(module, line, msgid) for each gettext call in the arguments of a raised domain error."""
+    names = _domain_error_names()
+    for module, _path, tree in _trees():
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Raise)
+                and isinstance(node.exc, ast.Call)
+                and _name(node.exc.func) in names
+            ):
+                for call in ast.walk(node.exc):
+                    if (
+                        isinstance(call, ast.Call)
+                        and _name(call.func) in GETTEXT
+                        and call.args
+                        and isinstance(call.args[0], ast.Constant)
+                    ):
+                        yield module, node.lineno, call.args[0].value
+
+
+def test_every_message_a_domain_error_is_raised_with_reads_in_thai():
+    """clause: OCC-12: the messages given where a domain error is raised are in the Thai catalogue."""
+    found = list(_raised_msgids())
+    assert len(found) >= 10
+    with translation.override("th"):
+        missing = [
+            f"{module}:{line} {msgid!r}"
+            for module, line, msgid in found
+            if translation.gettext(msgid) == msgid
+        ]
+    assert missing == []
+
+
 def _domain_error_classes() -> list[type[DomainError]]:
     names = _domain_error_names()
     for module, _path, tree in _trees():
