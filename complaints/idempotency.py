@@ -9,21 +9,18 @@ Idempotency-Key and the server secret: the database alone cannot reveal it.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
+from cryptography.fernet import MultiFernet
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from occ.errors import DomainError
+from occ.signing.keys import sealing_fernet
 
 from .models import IdempotencyRecord
 
@@ -58,11 +55,8 @@ class Outcome:
     replayed: bool
 
 
-def _fernet(key: str) -> Fernet:
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=settings.SECRET_KEY.encode(), info=b"occ-idempotency"
-    ).derive(key.encode())
-    return Fernet(base64.urlsafe_b64encode(derived))
+def _fernet(key: str) -> MultiFernet:
+    return sealing_fernet("idempotency", key.encode())
 
 
 def _key_hash(key: str) -> str:

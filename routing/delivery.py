@@ -6,8 +6,6 @@ before (a referral) or bytes with no personal data (a notice)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from datetime import timedelta
 
@@ -20,6 +18,7 @@ from django.utils.translation import gettext_noop
 
 from complaints.models import Agency
 from occ import outbox
+from occ.signing import webhooks
 
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
@@ -72,15 +71,17 @@ def backoff(attempts: int, *, permanent: bool):
 def webhook_headers(
     *, secret: str, delivery_id: str, body: bytes, timestamp: int | None = None, kind: str = "referral"
 ) -> dict[str, str]:
-    ts = str(timestamp if timestamp is not None else int(time.time()))
-    signature = hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return {
+    """Standard Webhooks headers (occ.signing.webhooks; the delivery id is the webhook-id), and
+    the earlier X-OCC-* ones while the agency's secret predates the whsec_ format."""
+    ts = timestamp if timestamp is not None else int(time.time())
+    headers = {
         "Content-Type": "application/json; charset=utf-8",
-        "X-OCC-Delivery": delivery_id,
         "X-OCC-Kind": kind,
-        "X-OCC-Timestamp": ts,
-        "X-OCC-Signature": f"sha256={signature}",
+        **webhooks.headers(secret=secret, msg_id=delivery_id, body=body, timestamp=ts),
     }
+    if webhooks.is_legacy(secret):
+        headers.update(webhooks.legacy_headers(secret=secret, msg_id=delivery_id, body=body, timestamp=ts))
+    return headers
 
 
 def _http_client() -> httpx.Client:
@@ -92,7 +93,12 @@ def webhook_post(agency: Agency, *, delivery_id: str, body: bytes, kind: str = "
     if not agency.webhook_url or not agency.webhook_secret:
         # stored as the delivery's error (evidence): kept in English, translated where shown
         raise PermanentDeliveryError(gettext_noop("the agency has no webhook URL or secret configured"))
-    headers = webhook_headers(secret=agency.webhook_secret, delivery_id=delivery_id, body=body, kind=kind)
+    try:
+        headers = webhook_headers(secret=agency.webhook_secret, delivery_id=delivery_id, body=body, kind=kind)
+    except ValueError as exc:
+        raise PermanentDeliveryError(
+            gettext_noop("the agency's webhook secret is not a valid whsec_ secret")
+        ) from exc
     try:
         with _http_client() as client:
             response = client.post(agency.webhook_url, content=body, headers=headers)

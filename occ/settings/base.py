@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "occ.outbox",
+    "occ.signing",
     "complaints",
     "channels_intake",
     "channels_intake.email",
@@ -264,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.tasks.idempotency_records_purge",
         "schedule": timedelta(hours=1),
     },
+    # the replay guard of every machine client (occ.signing.inbound)
+    "signed-request-nonces-purge": {
+        "task": "occ.signing.tasks.signed_request_nonces_purge",
+        "schedule": timedelta(minutes=15),
+    },
 }
 
 # --- e-mail ------------------------------------------------------------------------------------
@@ -351,6 +357,7 @@ from .parts.email import (  # noqa: E402
     OCC_IMAP,
     OCC_MAIL_GATEWAY_MAX_SKEW_SECONDS,
     OCC_MAIL_GATEWAY_SECRET,
+    OCC_MAIL_GATEWAY_SECRETS,
     OCC_MAILBOX_ADDRESS,
 )
 from .parts.privacy_ops import (  # noqa: E402

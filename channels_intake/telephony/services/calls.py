@@ -32,7 +32,7 @@ from .common import WITHHELD, require_agent
 MAX_EVENT_BYTES = 16 * 1024
 
 
-class CallAlreadyLinked(DomainError, ValidationError):  # type: ignore[misc]  # params: a dict in both
+class CallAlreadyLinked(DomainError, ValidationError):  # type: ignore[misc]  # both define params
     """A call already on another case (409 ``call_already_linked``, about ``field`` of the request).
     A ValidationError too, so form views that show validation messages show this one too."""
 

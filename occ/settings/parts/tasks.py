@@ -15,7 +15,7 @@ _QUEUE_OF = {
     "complaints.tasks.idempotency_records_purge": "intake",
     "channels_intake.email.tasks.email_acknowledge": "intake",
     "channels_intake.email.tasks.imap_poll": "intake",
-    "channels_intake.telephony.tasks.signed_request_nonces_purge": "intake",
+    "occ.signing.tasks.signed_request_nonces_purge": "intake",
     "routing.tasks.referral_deliver": "delivery",
     "routing.tasks.referrals_retry_due": "delivery",
     "routing.tasks.notice_deliver": "delivery",

@@ -13,7 +13,7 @@ from complaints.permissions import IsStaff
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.export import rows_answer
 from occ.api.schema import rows_or_csv
-from occ.api.strict import ExportParams, OverdueParams, StrictSerializer
+from occ.api.strict import ExportParams, OverdueParams, StrictSerializer, export_format
 from occ.api.views import StaffAPIView
 from privacy.services import access_log_record
 
@@ -97,7 +97,7 @@ class BreachNotifiedView(StaffAPIView):
 
 
 def _as(request, rows: list[dict], filename: str):
-    return rows_answer(rows, as_=ExportParams.of(request)["as"], filename=filename)
+    return rows_answer(rows, as_=export_format(request), filename=filename)
 
 
 class ProcessingRecordView(StaffAPIView):
