@@ -101,3 +101,26 @@ def test_resending_a_referral_that_has_not_failed_is_refused_with_the_apis_words
     assert r.status_code == 302 and r["Location"] == f"/desk/case/{ref}/#h-route"
     assert _messages(r) == [api.json()["error"]["message"]]
     assert Referral.objects.get().state == state
+
+
+def test_the_portal_shows_a_refused_file_on_its_form_with_the_errors_status(demo):
+    """clause: OCC-12, OCC-8 (evidence checked by content): a file that is not what its name says
+    is a domain error (EvidenceRejected); the portal renders the form again with the refusal under
+    the file field and the error's status, in Thai; nothing is stored."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    r = Client().post(
+        "/file/",
+        {
+            "category": "online_shopping",
+            "description": "ซื้อของไม่ได้รับ",
+            "phone": "0812345678",
+            "attachments": SimpleUploadedFile("slip.png", b"%PDF-1.4 not an image", content_type="image/png"),
+        },
+    )
+    page = r.content.decode()
+    assert r.status_code == 400 and 'id="form-error"' in page
+    assert "ไฟล์ &#x27;slip.png&#x27; ใช้ไม่ได้" in page  # the message, in Thai
+    assert '<div id="attachments-errors" role="alert"><ul class="errorlist"><li>slip.png: ' in page
+    assert not Complaint.objects.exists()
