@@ -88,6 +88,14 @@ def validation_errors(exc: ValidationError, default_key: str = "non_field_errors
     return {default_key: list(exc.messages)}
 
 
+def form_input(serializer_class, data: dict) -> dict:
+    """A desk form's values through the serializer the API uses for the same action: one validation
+    per action. Raises DRF's ValidationError (shown by ``interfaces.errors``)."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 

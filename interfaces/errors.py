@@ -6,7 +6,8 @@ what the refusal looks like on its page instead:
 - ``@refusals_back_to(url_of)`` for a form action that answers with a redirect (post/redirect/get):
   the refusal's message goes to the message framework and the browser is sent to ``url_of(request,
   *args, **kwargs)``, as after a success. ``ValidationError`` and ``PermissionError`` from the
-  service are shown the same way, by default (``also=()`` to leave them to the view).
+  service, and the API serializer's (``INVALID``), are shown the same way by default (``also=()``
+  to leave them to the view).
 - ``@refusals_render(template, context_of)`` for a page that renders its own form again: the
   template is rendered with ``context_of(request, exc)`` (where the view left its context in
   ``request.page_context``) and the error's own HTTP status.
@@ -24,8 +25,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from rest_framework.exceptions import ValidationError as InputError
 
+from occ.api.errors import flatten
 from occ.errors import DomainError
+
+# What a desk form's input can be refused with: the service's ValidationError, or the API's
+# serializer's (``interfaces.common.form_input``), which the form shares with the API.
+INVALID = (ValidationError, InputError)
 
 
 def refusal_text(exc: Exception) -> str:
@@ -34,11 +41,13 @@ def refusal_text(exc: Exception) -> str:
         return exc.text
     if isinstance(exc, ValidationError):
         return " ".join(str(m) for m in exc.messages)
+    if isinstance(exc, InputError):
+        return " ".join(m for messages in flatten(exc.detail).values() for m in messages)
     return str(exc)
 
 
 def refusals_back_to(
-    url_of: Callable[..., str], *, also: tuple[type[Exception], ...] = (ValidationError, PermissionError)
+    url_of: Callable[..., str], *, also: tuple[type[Exception], ...] = (*INVALID, PermissionError)
 ):
     """A form action: a refusal becomes an error message on the page the action returns to."""
 

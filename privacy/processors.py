@@ -14,29 +14,30 @@ from datetime import date
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from occ.api.errors import ApiError
+from occ.errors import DomainError
 
 from .models import Processor
 
 log = logging.getLogger(__name__)
 
 
-class ProcessorRefused(ApiError):  # noqa: N818 - the hand-off is refused
+class ProcessorRefused(DomainError):  # noqa: N818 - the hand-off is refused
     """Raised where personal data would leave for a contractor the register does not cover; an API
-    answers 503 in its one error format (the operators fix the register, the person tries again)."""
+    answers 503 in its one error format (the operators fix the register, the person tries again).
+    Its text for the log (``str``) names the processor and why; the person reads only ``text``."""
+
+    code = "processor_refused"
+    status_code = 503
+    message = gettext_lazy("This cannot be done just now; please try again later.")
 
     def __init__(self, role: str, code: str, reason: str):
-        super().__init__(
-            status_code=503,
-            code="processor_refused",
-            message=_("This cannot be done just now; please try again later."),
-        )
-        self.role, self.code, self.reason = role, code, reason
+        super().__init__()
+        self.role, self.processor, self.reason = role, code, reason
 
     def __str__(self) -> str:
-        return f"hand-off to processor '{self.code or '-'}' ({self.role}) refused: {self.reason}"
+        return f"hand-off to processor '{self.processor or '-'}' ({self.role}) refused: {self.reason}"
 
 
 def processor_for(role: str) -> str:

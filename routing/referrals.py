@@ -12,13 +12,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from complaints.access import Can, require
 from complaints.models import Agency, Complaint, Status, TimelineEvent
 from complaints.services import lifecycle
 from complaints.services.events import timeline_add
+from occ.errors import DomainError
 from privacy import transfer_log
 from privacy.models import Basis, Consent, TransferRecord
 
@@ -30,6 +30,15 @@ from .delivery import (  # noqa: F401 - webhook_headers is part of this module's
 )
 from .disclosure import Decision, DisclosureRefused, disclosure_decide
 from .models import Referral, ReferralAttempt
+
+
+class ReferralNotFailed(DomainError, ValueError):
+    """Only a failed referral is sent again (409 ``not_failed``; a ValueError, as before)."""
+
+    code = "not_failed"
+    status_code = 409
+    message = gettext_lazy("Only failed referrals can be resent; this one is: %(state)s.")
+
 
 log = logging.getLogger(__name__)
 State = Referral.State
@@ -352,10 +361,7 @@ def referral_resend(*, referral: Referral, actor: Any) -> Referral:
             state=State.PENDING, attempts=0, next_attempt_at=None
         )
         if not changed:
-            raise ValueError(
-                _("Only failed referrals can be resent; this one is: %(state)s.")
-                % {"state": referral.get_state_display()}
-            )
+            raise ReferralNotFailed(state=referral.get_state_display())
         ReferralAttempt.objects.create(referral=referral, kind=ReferralAttempt.Kind.RESEND, actor=actor)
         _enqueue(referral)
     referral.refresh_from_db()

@@ -92,12 +92,10 @@ def _caught_domain_errors(tree: ast.AST, names: set[str]) -> list[int]:
 
 def test_no_view_raises_an_api_error_with_an_untranslated_literal():
     """clause: OCC-12 (the centre's text is published in Thai): an ApiError's message and its
-    field messages go through gettext, so a Thai reader gets them in Thai."""
+    field messages go through gettext, so a Thai reader gets them in Thai. Views first, and the
+    plumbing they share (parsers, signature checks) too: every module of the apps."""
     found = {
-        f"{module}:{line}"
-        for module, _path, tree in _trees()
-        if _is_view_module(module)
-        for line in _untranslated_api_errors(tree)
+        f"{module}:{line}" for module, _path, tree in _trees() for line in _untranslated_api_errors(tree)
     }
     assert found == set()
 
@@ -154,6 +152,39 @@ def _raise_sites():
 def test_domain_errors_are_raised_with_translatable_messages():
     """clause: OCC-12: what a service says when it refuses is a msgid, never a literal."""
     assert list(_raise_sites()) == []
+
+
+def _raised_msgids():
+    """(module, line, msgid) for each gettext call in the arguments of a raised domain error."""
+    names = _domain_error_names()
+    for module, _path, tree in _trees():
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Raise)
+                and isinstance(node.exc, ast.Call)
+                and _name(node.exc.func) in names
+            ):
+                for call in ast.walk(node.exc):
+                    if (
+                        isinstance(call, ast.Call)
+                        and _name(call.func) in GETTEXT
+                        and call.args
+                        and isinstance(call.args[0], ast.Constant)
+                    ):
+                        yield module, node.lineno, call.args[0].value
+
+
+def test_every_message_a_domain_error_is_raised_with_reads_in_thai():
+    """clause: OCC-12: the messages given where a domain error is raised are in the Thai catalogue."""
+    found = list(_raised_msgids())
+    assert len(found) >= 10
+    with translation.override("th"):
+        missing = [
+            f"{module}:{line} {msgid!r}"
+            for module, line, msgid in found
+            if translation.gettext(msgid) == msgid
+        ]
+    assert missing == []
 
 
 def _domain_error_classes() -> list[type[DomainError]]:

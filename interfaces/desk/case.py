@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -18,15 +17,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
+from channels_intake.telephony.api.fax import TranscribeIn
 from complaints import selectors
 from complaints.access import Can, actor_can, roles_with
+from complaints.api.staff import NoteIn, StatusIn
 from complaints.models import Agency, Complaint, Status, User
 from complaints.services import actions, lifecycle
 from privacy.models import DISCLOSABLE_FIELDS, Basis, Purpose
 from privacy.services import consent_record
 from routing import referrals
 from routing.access import access_referral
-from routing.disclosure import DisclosureRefused, basis_reference_text, disclosure_decide
+from routing.api.staff import ReferIn
+from routing.disclosure import DisclosureRefused, basis_reference_text
+from routing.disclosure_preview import disclosure_preview
 from routing.models import ReferralAttempt
 from routing.rules import routing_propose
 
@@ -37,8 +40,9 @@ from ..common import (
     INCIDENT_LABELS,
     PURPOSE_LABELS,
     REDACTION_LABELS,
+    form_input,
 )
-from ..errors import refusals_back_to
+from ..errors import INVALID, refusals_back_to
 from .media import recording_attach
 
 # marketing is never offered (DD-3); indicator sharing never carries a case
@@ -46,16 +50,16 @@ PURPOSES = [p for p in Purpose.values if p not in (Purpose.MARKETING, Purpose.IN
 
 
 def preview_of(*, complaint: Complaint, agency: Agency, purpose: str, basis: str, actor) -> dict:
-    """What the gate would send this agency under this basis: the fields, the minimised and
-    redacted payload, or the gate's refusal. Nothing is written."""
-    try:
-        d = disclosure_decide(
-            complaint=complaint, recipient=agency, purpose=purpose, basis=basis, actor=actor
-        )
-    except DisclosureRefused as exc:
-        return {"refused": exc.reason, "code": exc.code}  # the reason in the reader's language
+    """What the gate would send this agency under this basis (the API's preview shape,
+    ``routing.disclosure_preview``), with the desk's labels: the rows sent, the fields withheld, the
+    redactions, the basis in the reader's language and the exact JSON. Nothing is written."""
+    preview = disclosure_preview(
+        complaint=complaint, recipient=agency, purpose=purpose, basis=basis, actor=actor
+    )
+    if "refused" in preview:
+        return preview  # the reason in the reader's language
     rows = []
-    p = d.payload
+    p = preview["payload"]
     for name, value in (p.get("complainant") or {}).items():
         rows.append({"label": FIELD_LABELS.get(f"complainant.{name}", name), "value": value})
     if "description" in p:
@@ -68,15 +72,14 @@ def preview_of(*, complaint: Complaint, agency: Agency, purpose: str, basis: str
         rows.append(
             {"label": FIELD_LABELS["complaint.attachments"], "value": f"{a['name']} ({a['content_type']})"}
         )
-    withheld = [FIELD_LABELS[f] for f in DISCLOSABLE_FIELDS if f not in d.fields]
-    redactions = [(REDACTION_LABELS.get(k, k), n) for k, n in sorted(d.redactions.items())]
     return {
+        **preview,
         "rows": rows,
-        "withheld": withheld,
-        "redactions": redactions,
-        "basis_reference": basis_reference_text(d.basis_reference),  # stored form, shown translated
-        "sha256": d.sha256,
-        "json": json.dumps(d.payload, ensure_ascii=False, indent=2, default=str),
+        "withheld": [FIELD_LABELS[f] for f in DISCLOSABLE_FIELDS if f not in preview["fields"]],
+        "redaction_rows": [(REDACTION_LABELS.get(k, k), n) for k, n in sorted(preview["redactions"].items())],
+        # stored form, shown translated
+        "basis_reference_text": basis_reference_text(preview["basis_reference"]),
+        "json": json.dumps(p, ensure_ascii=False, indent=2, default=str),
     }
 
 
@@ -194,34 +197,37 @@ def _back_to_case(anchor: str = ""):
 
 @require_POST
 @staff_page(Can.CASE_WORK)
-@refusals_back_to(_back_to_case(), also=(ValidationError,))
+@refusals_back_to(_back_to_case(), also=INVALID)
 def case_status(request, reference: str):
     complaint = _case(request, reference)
-    to_status = request.POST.get("status", "")
+    v = form_input(
+        StatusIn,
+        {
+            "status": request.POST.get("status", ""),
+            "note": request.POST.get("note", ""),
+            "is_public": request.POST.get("note_public") == "1",
+        },
+    )
     actions.complaint_status_change(
         complaint=complaint,
         actor=request.user,
-        to_status=to_status,
-        note=request.POST.get("note", ""),
-        note_public=request.POST.get("note_public") == "1",
+        to_status=v["status"],
+        note=v["note"],
+        note_public=v["is_public"],
     )
-    messages.success(request, _("Status changed: %(status)s") % {"status": Status(to_status).label})
+    messages.success(request, _("Status changed: %(status)s") % {"status": Status(v["status"]).label})
     return _back(reference)
 
 
 @require_POST
 @staff_page(Can.CASE_WORK)
+@refusals_back_to(_back_to_case("h-timeline"), also=INVALID)
 def case_note(request, reference: str):
     complaint = _case(request, reference)
-    try:
-        actions.complaint_note_add(
-            complaint=complaint,
-            actor=request.user,
-            text=request.POST.get("text", ""),
-            public=request.POST.get("public") == "1",
-        )
-    except ValidationError:
-        messages.error(request, _("A note cannot be empty."))
+    v = form_input(
+        NoteIn, {"text": request.POST.get("text", ""), "public": request.POST.get("public") == "1"}
+    )
+    actions.complaint_note_add(complaint=complaint, actor=request.user, **v)
     return _back(reference, "h-timeline")
 
 
@@ -242,20 +248,25 @@ def case_assign(request, reference: str):
 
 @require_POST
 @staff_page(Can.CASE_WORK)
+@refusals_back_to(_back_to_case("h-route"), also=INVALID)
 def case_route(request, reference: str):
     complaint = _case(request, reference)
     agency = Agency.objects.filter(code=request.POST.get("agency", ""), is_active=True).first()
     if agency is None:
         raise Http404
+    v = form_input(
+        ReferIn,
+        {
+            "agency": agency.code,
+            "purpose": request.POST.get("purpose", ""),
+            "basis": request.POST.get("basis", ""),
+        },
+    )
     try:
         referrals.referral_create(
-            complaint=complaint,
-            agency=agency,
-            purpose=request.POST.get("purpose", ""),
-            basis=request.POST.get("basis", ""),
-            actor=request.user,
+            complaint=complaint, agency=agency, purpose=v["purpose"], basis=v["basis"], actor=request.user
         )
-    except DisclosureRefused as exc:
+    except DisclosureRefused as exc:  # not a DomainError yet: the gate's callers word it
         messages.error(request, exc.reason)
     else:
         name = agency.name_en if translation.get_language() == "en" else agency.name_th
@@ -265,7 +276,7 @@ def case_route(request, reference: str):
 
 @require_POST
 @staff_page(Can.CASE_WORK)
-@refusals_back_to(_back_to_case("h-route"), also=(ValidationError,))
+@refusals_back_to(_back_to_case("h-route"), also=INVALID)
 def case_consent(request, reference: str):
     """Record the data owner's consent (e.g. given on the phone) so that it can be the basis."""
     complaint = _case(request, reference)
@@ -286,37 +297,39 @@ def case_consent(request, reference: str):
     return _back(reference, "h-route")
 
 
+def _resend_back(request, pk: int) -> str:
+    """Where a resend returns: the case's routing panel, or the supervisor's queue."""
+    if request.POST.get("next", "") == "case":
+        ref = access_referral(request.user, pk, need=Can.REFERRAL_RESEND)
+        return _case_url(ref.complaint.reference, "h-route")
+    return reverse("desk:supervisor")
+
+
 @require_POST
 @staff_page(Can.REFERRAL_RESEND)
+@refusals_back_to(_resend_back, also=())
 def referral_resend(request, pk: int):
     """A failed transfer sent again (same delivery id and payload; the resend is in its history)."""
     ref = access_referral(request.user, pk, need=Can.REFERRAL_RESEND)
-    try:
-        referrals.referral_resend(referral=ref, actor=request.user)
-    except ValueError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The transfer will be sent again."))
-    target = request.POST.get("next", "")
-    if target == "case":
-        return _back(ref.complaint.reference, "h-route")
-    return HttpResponseRedirect(reverse("desk:supervisor"))
+    referrals.referral_resend(referral=ref, actor=request.user)
+    messages.success(request, _("The transfer will be sent again."))
+    return HttpResponseRedirect(_resend_back(request, pk))
 
 
 @require_POST
 @staff_page(Can.CASE_WORK)
-@refusals_back_to(_back_to_case(), also=(ValidationError,))
+@refusals_back_to(_back_to_case(), also=INVALID)
 def fax_transcribe(request, reference: str):
     complaint = _case(request, reference)
     fax = tel.faxes_list(actor=request.user, needs_transcription=None).filter(complaint=complaint).first()
-    category = selectors.category_list().filter(code=request.POST.get("category", "")).first()
     if fax is None:
         raise Http404
-    if category is None:
-        messages.error(request, _("Choose a category."))
-        return _back(reference, "h-fax")
+    v = form_input(
+        TranscribeIn,
+        {"category": request.POST.get("category", ""), "description": request.POST.get("description", "")},
+    )
     tel_services.fax_transcribe(
-        actor=request.user, fax=fax, category=category, description=request.POST.get("description", "")
+        actor=request.user, fax=fax, category=v["category"], description=v["description"]
     )
     return _back(reference)
 

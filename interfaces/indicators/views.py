@@ -5,7 +5,6 @@ decision is ``access``'s; what the actor may not do is 404."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,10 +14,12 @@ from django.views.decorators.http import require_POST
 from complaints.access import Can
 from complaints.models import Complaint
 from indicators import access, selectors, services
+from indicators.api import ComplaintLinkIn, DuplicateMarkIn, LinkUndoIn
 from indicators.extract import extract, own_values
 from indicators.models import Indicator, IndicatorKind
 from interfaces.auth import staff_page
-from interfaces.errors import refusals_back_to
+from interfaces.common import form_input
+from interfaces.errors import INVALID, refusals_back_to
 
 
 def _case_url(request, reference: str) -> str:
@@ -92,31 +93,36 @@ def _other(request, reference: str) -> Complaint | None:
 
 @require_POST
 @staff_page(Can.CASE_WORK)
-@refusals_back_to(_case_url, also=(ValidationError,))
+@refusals_back_to(_case_url, also=INVALID)
 def case_link(request, reference: str):
     complaint = _case_or_404(request, reference)
-    other = _other(request, request.POST.get("related", ""))
+    v = form_input(
+        ComplaintLinkIn,
+        {"related": request.POST.get("related", ""), "reason": request.POST.get("reason", "")},
+    )
+    other = _other(request, v["related"])
     if other is None:
         messages.error(request, _("No complaint with this reference."))
         return _back(reference)
-    services.complaint_link_related(
-        complaint=complaint, other=other, actor=request.user, reason=request.POST.get("reason", "")
-    )
+    services.complaint_link_related(complaint=complaint, other=other, actor=request.user, reason=v["reason"])
     messages.success(request, _("Linked to %(reference)s.") % {"reference": other.reference})
     return _back(reference)
 
 
 @require_POST
 @staff_page(Can.CASE_WORK)
-@refusals_back_to(_case_url, also=(ValidationError,))
+@refusals_back_to(_case_url, also=INVALID)
 def case_duplicate(request, reference: str):
     complaint = _case_or_404(request, reference)
-    survivor = _other(request, request.POST.get("of", ""))
+    v = form_input(
+        DuplicateMarkIn, {"of": request.POST.get("of", ""), "reason": request.POST.get("reason", "")}
+    )
+    survivor = _other(request, v["of"])
     if survivor is None:
         messages.error(request, _("No complaint with this reference."))
         return _back(reference)
     services.complaint_mark_duplicate(
-        complaint=complaint, survivor=survivor, actor=request.user, reason=request.POST.get("reason", "")
+        complaint=complaint, survivor=survivor, actor=request.user, reason=v["reason"]
     )
     messages.success(
         request, _("Joined to %(reference)s as its duplicate.") % {"reference": survivor.reference}
@@ -126,11 +132,10 @@ def case_duplicate(request, reference: str):
 
 @require_POST
 @staff_page(Can.CASE_WORK)
-@refusals_back_to(_case_url, also=())
+@refusals_back_to(_case_url, also=INVALID)
 def case_duplicate_undo(request, reference: str):
     complaint = _case_or_404(request, reference)
-    services.complaint_duplicate_undo(
-        complaint=complaint, actor=request.user, reason=request.POST.get("reason", "")
-    )
+    v = form_input(LinkUndoIn, {"reason": request.POST.get("reason", "")})
+    services.complaint_duplicate_undo(complaint=complaint, actor=request.user, reason=v["reason"])
     messages.success(request, _("No longer a duplicate."))
     return _back(reference)

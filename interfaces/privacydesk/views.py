@@ -19,18 +19,18 @@ from django.views.decorators.http import require_POST
 from complaints.access import Can, actor_can, require
 from complaints.models import Complaint
 from interfaces.auth import staff_page
+from interfaces.common import form_input
 from interfaces.errors import refusals_back_to
 from privacy import transfer_log
 from privacy.ops import selectors
+from privacy.ops.api.staff import GrantIn, RefuseIn, TieIn
+from privacy.ops.api.staff_records import BreachIn
+from privacy.ops.api.staff_retention import HoldIn, ReleaseIn
 from privacy.ops.models import DataSubjectRequest, LegalHold, RefusalGround
 from privacy.ops.services import records, retention
 from privacy.ops.services import requests as dsr
 
 DECIDED_SHOWN = 50
-
-
-def _errors(request, exc: Exception) -> None:
-    messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
 
 
 @staff_page(Can.PRIVACY_READ)
@@ -75,15 +75,14 @@ def _request_url(request, public_id) -> str:
 def request_decide(request, public_id):
     req = selectors.request_get(actor=request.user, public_id=public_id)
     if request.POST.get("decision") == "grant":
-        dsr.dsr_grant(actor=request.user, request=req, note=request.POST.get("note", ""))
+        v = form_input(GrantIn, {"note": request.POST.get("note", "")})
+        dsr.dsr_grant(actor=request.user, request=req, **v)
         messages.success(request, _("Granted and carried out."))
     else:
-        dsr.dsr_refuse(
-            actor=request.user,
-            request=req,
-            ground=request.POST.get("ground", ""),
-            reason=request.POST.get("reason", ""),
+        v = form_input(
+            RefuseIn, {"ground": request.POST.get("ground", ""), "reason": request.POST.get("reason", "")}
         )
+        dsr.dsr_refuse(actor=request.user, request=req, **v)
         messages.success(request, _("Refused; the ground is recorded."))
     return HttpResponseRedirect(_request_url(request, public_id))
 
@@ -94,21 +93,26 @@ def request_decide(request, public_id):
 def request_tie(request, public_id):
     """Tie another complaint of the same person to an open request after a recorded identity check."""
     req = selectors.request_get(actor=request.user, public_id=public_id)
-    ref = request.POST.get("reference", "").strip().upper()
+    v = form_input(
+        TieIn,
+        {
+            "reference": request.POST.get("reference", ""),
+            "identity_check": request.POST.get("identity_check", ""),
+        },
+    )
+    ref = v["reference"].strip().upper()
     complaint = Complaint.objects.select_related("complainant").filter(reference=ref).first()
     if complaint is None:
         raise ValidationError({"reference": [_("No case with this reference number.")]})
     dsr.dsr_complaint_tie(
-        actor=request.user,
-        request=req,
-        complaint=complaint,
-        identity_check=request.POST.get("identity_check", ""),
+        actor=request.user, request=req, complaint=complaint, identity_check=v["identity_check"]
     )
     messages.success(request, _("Complaint tied to the request; the identity check is recorded."))
     return HttpResponseRedirect(_request_url(request, public_id))
 
 
 def _hold_from(post, actor) -> dict:
+    """The hold form's values (a number of days rather than a date) checked by the API's HoldIn."""
     ref = post.get("complaint", "").strip().upper()
     complaint = Complaint.objects.filter(reference=ref).first() if ref else None
     if ref and complaint is None:
@@ -116,28 +120,28 @@ def _hold_from(post, actor) -> dict:
     days = post.get("days", "")
     if not days.isdigit() or int(days) < 1:
         raise ValidationError({"days": [_("Give the number of days to keep the data (1 or more).")]})
-    return {
-        "actor": actor,
-        "scope": post.get("scope", ""),
-        "order_reference": post.get("order_reference", ""),
-        "issuing_authority": post.get("issuing_authority", ""),
-        "expires_at": timezone.now() + timedelta(days=int(days)),
-        "ip_address": post.get("ip_address") or None,
-        "complaint": complaint,
-        "time_from": parse_datetime(post["time_from"]) if post.get("time_from") else None,
-        "time_to": parse_datetime(post["time_to"]) if post.get("time_to") else None,
-    }
+    values = form_input(
+        HoldIn,
+        {
+            "scope": post.get("scope", ""),
+            "order_reference": post.get("order_reference", ""),
+            "issuing_authority": post.get("issuing_authority", ""),
+            "expires_at": timezone.now() + timedelta(days=int(days)),
+            "ip_address": post.get("ip_address") or None,
+            "time_from": post.get("time_from") or None,
+            "time_to": post.get("time_to") or None,
+        },
+    )
+    return {**values, "actor": actor, "complaint": complaint}
 
 
 @staff_page(Can.PRIVACY_READ)
+@refusals_back_to(lambda request: reverse("privacydesk:holds"))
 def holds(request):
     if request.method == "POST":
         require(request.user, Can.PRIVACY_DECIDE)
-        try:
-            retention.legal_hold_place(**_hold_from(request.POST, request.user))
-            messages.success(request, _("Legal hold recorded."))
-        except (ValidationError, PermissionError) as exc:
-            _errors(request, exc)
+        retention.legal_hold_place(**_hold_from(request.POST, request.user))
+        messages.success(request, _("Legal hold recorded."))
         return HttpResponseRedirect(reverse("privacydesk:holds"))
     return render(
         request,
@@ -153,13 +157,12 @@ def holds(request):
 
 @require_POST
 @staff_page(Can.PRIVACY_DECIDE)
+@refusals_back_to(lambda request, pk: reverse("privacydesk:holds"))
 def hold_release(request, pk: int):
     hold = selectors.hold_get(actor=request.user, pk=pk)
-    try:
-        retention.legal_hold_release(actor=request.user, hold=hold, reason=request.POST.get("reason", ""))
-        messages.success(request, _("Legal hold released."))
-    except (ValidationError, PermissionError) as exc:
-        _errors(request, exc)
+    v = form_input(ReleaseIn, {"reason": request.POST.get("reason", "")})
+    retention.legal_hold_release(actor=request.user, hold=hold, **v)
+    messages.success(request, _("Legal hold released."))
     return HttpResponseRedirect(reverse("privacydesk:holds"))
 
 
@@ -177,24 +180,25 @@ def exports(request):
 
 
 @staff_page(Can.BREACH_READ)
+@refusals_back_to(lambda request: reverse("privacydesk:breaches"))
 def breaches(request):
     if request.method == "POST":
         people = request.POST.get("people", "") or "0"
-        try:
-            if not people.isdigit():
-                raise ValidationError({"people": [_("A whole number.")]})
-            records.breach_record(
-                actor=request.user,
-                detected_at=parse_datetime(request.POST.get("detected_at", "")) or timezone.now(),
-                description=request.POST.get("description", ""),
-                data_categories=[
+        if not people.isdigit():
+            raise ValidationError({"people": [_("A whole number.")]})
+        v = form_input(  # the API's BreachIn, from the form's text fields
+            BreachIn,
+            {
+                "detected_at": parse_datetime(request.POST.get("detected_at", "")) or timezone.now(),
+                "description": request.POST.get("description", ""),
+                "data_categories": [
                     c.strip() for c in request.POST.get("categories", "").split(",") if c.strip()
                 ],
-                people_affected=int(people),
-            )
-            messages.success(request, _("Breach recorded; the 72-hour clock runs from its detection."))
-        except (ValidationError, PermissionError) as exc:
-            _errors(request, exc)
+                "people_affected": int(people),
+            },
+        )
+        records.breach_record(actor=request.user, **v)
+        messages.success(request, _("Breach recorded; the 72-hour clock runs from its detection."))
         return HttpResponseRedirect(reverse("privacydesk:breaches"))
     now = timezone.now()
     rows = [
@@ -210,15 +214,13 @@ def breaches(request):
 
 @require_POST
 @staff_page(Can.BREACH_MANAGE)
+@refusals_back_to(lambda request, pk: reverse("privacydesk:breaches"), also=(PermissionError,))
 def breach_notified(request, pk: int):
     breach = selectors.breach_get(actor=request.user, pk=pk)
-    try:
-        records.breach_mark_notified(
-            actor=request.user,
-            breach=breach,
-            regulator=request.POST.get("regulator") == "1",
-            subjects=request.POST.get("subjects") == "1",
-        )
-    except PermissionError as exc:
-        _errors(request, exc)
+    records.breach_mark_notified(
+        actor=request.user,
+        breach=breach,
+        regulator=request.POST.get("regulator") == "1",
+        subjects=request.POST.get("subjects") == "1",
+    )
     return HttpResponseRedirect(reverse("privacydesk:breaches"))

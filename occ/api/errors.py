@@ -104,7 +104,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
 def axes_lockout_response(request, credentials, *args, **kwargs) -> JsonResponse:
     return JsonResponse(
-        error_body("locked_out", "Too many failed log-ins. Try again later."),
+        error_body("locked_out", _("Too many failed log-ins. Try again later.")),
         status=status.HTTP_429_TOO_MANY_REQUESTS,
     )
 

@@ -27,6 +27,7 @@ from privacy.services import consent_record, consent_withdraw, legal_order_recor
 from .. import referrals, selectors
 from ..access import access_referral
 from ..disclosure import DisclosureRefused, disclosure_decide
+from ..disclosure_preview import decision_preview, disclosure_preview
 from ..rules import routing_propose
 from .agency import ReferralStateParams
 
@@ -76,17 +77,13 @@ class RoutingView(StaffAPIView):
                 "purpose": p.rule.purpose,
                 "reason": p.reason,
             }
-            try:
-                decision = disclosure_decide(
-                    complaint=complaint,
-                    recipient=p.rule.agency,
-                    purpose=p.rule.purpose,
-                    basis=Basis.RELATED_AGENCY,
-                    actor=request.user,
-                )
-                entry["related_agency_preview"] = {"fields": decision.fields, "payload": decision.payload}
-            except DisclosureRefused as exc:
-                entry["related_agency_preview"] = {"refused": exc.code, "reason": exc.reason}
+            entry["related_agency_preview"] = disclosure_preview(
+                complaint=complaint,
+                recipient=p.rule.agency,
+                purpose=p.rule.purpose,
+                basis=Basis.RELATED_AGENCY,
+                actor=request.user,
+            )
             proposals.append(entry)
         return Response(
             {
@@ -137,7 +134,7 @@ class ReferView(StaffAPIView):
                     consent_id=v.get("consent_id"),
                     legal_order_id=v.get("legal_order_id"),
                 )
-                return Response({"fields": d.fields, "payload": d.payload, "sha256": d.sha256})
+                return Response(decision_preview(d))
             ref = referrals.referral_create(
                 complaint=complaint,
                 agency=agency,
@@ -286,8 +283,5 @@ class ReferralResendView(StaffAPIView):
     )
     def post(self, request, pk: int):
         ref = access_referral(request.user, pk, need=Can.REFERRAL_RESEND)
-        try:
-            ref = referrals.referral_resend(referral=ref, actor=request.user)
-        except ValueError as exc:
-            raise ApiError(status_code=409, code="not_failed", message=str(exc)) from exc
+        ref = referrals.referral_resend(referral=ref, actor=request.user)
         return Response(ReferralOut(ref).data)

@@ -39,7 +39,7 @@ IDENTITY_EDITABLE = ("name", "phone", "email", "address")
 PREVIEW_PREFIX = "fax-previews"
 
 
-class FaxAlreadyTranscribed(DomainError, ValidationError):
+class FaxAlreadyTranscribed(DomainError, ValidationError):  # type: ignore[misc]  # params: a dict in both
     """A fax transcribed before (409 ``already_transcribed``). A ValidationError too, so form
     views that show validation messages show this one too."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from complaints.access import Can, require
 from complaints.permissions import IsStaff
 from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.export import rows_answer
 from occ.api.schema import rows_or_csv
 from occ.api.strict import ExportParams, OverdueParams, StrictSerializer, export_format
 from occ.api.views import StaffAPIView
@@ -96,11 +97,7 @@ class BreachNotifiedView(StaffAPIView):
 
 
 def _as(request, rows: list[dict], filename: str):
-    if export_format(request) == "csv":
-        response = HttpResponse(records.to_csv(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return response
-    return Response(rows)
+    return rows_answer(rows, as_=export_format(request), filename=filename)
 
 
 class ProcessingRecordView(StaffAPIView):

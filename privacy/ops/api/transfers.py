@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -10,12 +9,12 @@ from rest_framework.response import Response
 from complaints.access import Can, require
 from complaints.permissions import IsStaff
 from occ.api.errors import ErrorResponseSerializer
+from occ.api.export import rows_answer
 from occ.api.schema import rows_or_csv
 from occ.api.strict import ExportParams
 from occ.api.views import StaffAPIView
 from privacy import transfer_log
 from privacy.models import TransferRecord
-from privacy.ops.services.records import to_csv
 
 COLUMNS = [*transfer_log.HASHED_FIELDS, "hash"]
 
@@ -58,11 +57,7 @@ class TransferLogView(StaffAPIView):
             {c: (r[c].isoformat() if c == "at" else r[c]) for c in COLUMNS}
             for r in qs.values(*COLUMNS)[:100000]
         ]
-        if q.get("as") == "csv":
-            response = HttpResponse(to_csv(rows), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = 'attachment; filename="transfer-log.csv"'
-            return response
-        return Response(rows)
+        return rows_answer(rows, as_=q.get("as"), filename="transfer-log")
 
 
 class TransferLogVerifyView(StaffAPIView):

@@ -3,8 +3,6 @@ access report (who read whose data)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -96,19 +94,6 @@ def processing_record() -> list[dict[str, Any]]:
         }
         for a in ProcessingActivity.objects.order_by("code")
     ]
-
-
-def to_csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    if not rows:
-        return ""
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {k: (v if isinstance(v, str | int | float) or v is None else str(v)) for k, v in row.items()}
-        )
-    return out.getvalue()
 
 
 def access_report(
