@@ -90,7 +90,9 @@ def main() -> None:
             subprocess.run(["psql", f"{PG}/postgres", "-qc", sql], check=True, capture_output=True)
         py = sys.executable
         subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
-        subprocess.run([py, "manage.py", "load_demo", "--no-users"], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [py, "manage.py", "load_demo", "--no-users"], cwd=ROOT, check=True, capture_output=True
+        )
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -156,7 +158,7 @@ def main() -> None:
         for i in range(20):
             fn(25_000_000 + i + (0 if kind.startswith("intake") else 0))
         calls.disable()
-        ncalls = pstats.Stats(calls).total_calls / 20
+        ncalls = pstats.Stats(calls).total_calls / 20  # type: ignore[attr-defined]
         pg0 = backend_cpu()
         prof = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not waits
         cpu0, wall0 = time.process_time(), time.perf_counter()

@@ -181,7 +181,7 @@ def route_part(part: int, parts: int) -> None:
 
     django.setup()
     from complaints.models import Agency, Complaint, Role, User
-    from complaints.referrals import referral_create
+    from routing.referrals import referral_create
 
     agency = Agency.objects.get(code="ccib")
     agent = User.objects.filter(role=Role.AGENT).first()
@@ -358,9 +358,10 @@ def main() -> None:
         call_command("load_demo", stdout=io.StringIO())
         from django.db.models import Count
 
-        from complaints.models import Agency, Referral
+        from complaints.models import Agency
         from privacy import transfer_log
         from privacy.models import TransferRecord
+        from routing.models import Referral
 
         Agency.objects.filter(code="ccib").update(
             delivery_method="webhook",

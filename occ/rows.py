@@ -102,7 +102,7 @@ def rows_insert(
     params: list[Any] = []
     add = params.append
     for obj in instances:
-        obj._prepare_related_fields_for_save(operation_name="save")
+        obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]  # Django's own pre-save check
         if signals:
             pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
         for field, attname, plain, passthrough in steps:

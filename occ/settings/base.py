@@ -394,6 +394,7 @@ from .parts.routing import (  # noqa: E402
 )
 from .parts.tasks import (  # noqa: E402
     _QUEUE_OF,
+    CELERY_DB_REUSE_MAX,
     CELERY_TASK_CREATE_MISSING_QUEUES,
     CELERY_TASK_DEFAULT_QUEUE,
     CELERY_TASK_ROUTES,
