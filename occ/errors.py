@@ -18,6 +18,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 
 
 class DomainError(Exception):
@@ -82,3 +83,16 @@ class FileRefused(DomainError):
 
     def api_fields(self) -> dict[str, list[str]]:
         return {self.field or "file": [f"{self.filename}: {self.reason}"]}
+
+
+class ApiError(exceptions.APIException):
+    """An error a view raises itself, with its own code, status and optional per-field messages.
+    It lives here, beside the domain errors, so that the request parsers can raise it without
+    importing the exception handler (which imports DRF's views, which load the parsers)."""
+
+    def __init__(self, *, status_code: int, code: str, message: str, fields: dict | None = None):
+        self.status_code = status_code
+        self.error_code = code
+        self.message = message
+        self.fields = fields or {}
+        super().__init__(detail=message, code=code)

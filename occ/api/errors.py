@@ -18,18 +18,9 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from occ.errors import DomainError
+from occ.errors import ApiError, DomainError
 
-
-class ApiError(exceptions.APIException):
-    """An error with its own code, status and optional per-field messages."""
-
-    def __init__(self, *, status_code: int, code: str, message: str, fields: dict | None = None):
-        self.status_code = status_code
-        self.error_code = code
-        self.message = message
-        self.fields = fields or {}
-        super().__init__(detail=message, code=code)
+__all__ = ["ApiError", "DomainError", "error_body", "exception_handler", "flatten"]
 
 
 def flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:

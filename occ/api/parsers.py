@@ -15,13 +15,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.parsers import JSONParser, MultiPartParser
 
+from occ.errors import ApiError
 from occ.text import text_problem
-
-
-def ApiError(**kwargs):  # noqa: N802 - imported late: occ.api.errors imports DRF's views, which load the parsers
-    from occ.api.errors import ApiError as _ApiError
-
-    return _ApiError(**kwargs)
 
 
 def _limits() -> dict[str, int]:

@@ -20,6 +20,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from occ.celery import app as celery_app
 from occ.observability.logs import request_id_var
 
 from .models import OutboxMessage
@@ -29,9 +30,7 @@ log = logging.getLogger(__name__)
 
 def eager() -> bool:
     """True when tasks run in this process (no broker): the embedded default and the tests."""
-    from occ.celery import app
-
-    return bool(app.conf.task_always_eager)
+    return bool(celery_app.conf.task_always_eager)
 
 
 @cache
