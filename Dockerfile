@@ -20,6 +20,7 @@ COPY occ ./occ
 COPY complaints ./complaints
 COPY channels_intake ./channels_intake
 COPY privacy ./privacy
+COPY routing ./routing
 COPY interfaces ./interfaces
 COPY indicators ./indicators
 COPY static ./static

@@ -87,13 +87,13 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if args.reuse:
         args.keep = True
-    from complaints.demo import demo_load
     from complaints.models import Category, Complaint, Role, User
     from complaints.services.intake import Incident, complaint_register
     from indicators import selectors
     from indicators.extract import extract, own_values
     from indicators.models import IndicatorSighting
     from indicators.services import indicators_extract_for
+    from interfaces.demo import demo_load
 
     cat = Category.objects.get(code="online_shopping") if args.reuse else None
     if not args.reuse:

@@ -9,14 +9,15 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from complaints.idempotency import IdempotencyMismatch, idempotent
+from complaints.idempotency import idempotent_answer
 from complaints.models import IDENTITY_FIELDS, Category
 from complaints.reference_data import category_active
-from complaints.services.evidence import EvidenceRejected, evidence_check
+from complaints.services.evidence import evidence_check
 from complaints.services.intake import complaint_register, expected_response_date, incident_from
 from occ.api import fastbody
 from occ.api.errors import ApiError, ErrorResponseSerializer
@@ -114,9 +115,9 @@ def _multipart_payload(request) -> tuple[dict, list]:
         raise ApiError(
             status_code=400,
             code="validation_error",
-            message="Unknown multipart parts.",
+            message=_("Unknown multipart parts."),
             fields={
-                k: ["Unknown part: send the complaint as JSON in 'data' and files in 'attachments'."]
+                k: [_("Unknown part: send the complaint as JSON in 'data' and files in 'attachments'.")]
                 for k in extra + extra_files
             },
         )
@@ -125,8 +126,8 @@ def _multipart_payload(request) -> tuple[dict, list]:
         raise ApiError(
             status_code=400,
             code="validation_error",
-            message="The 'data' part is missing.",
-            fields={"data": ["Send the complaint as a JSON document in the 'data' part."]},
+            message=_("The 'data' part is missing."),
+            fields={"data": [_("Send the complaint as a JSON document in the 'data' part.")]},
         )
     payload = json_body_load(raw, field="data")  # the same limits as a JSON body
     return payload, request.FILES.getlist("attachments")
@@ -145,24 +146,22 @@ def _register(**kwargs):
 
 def intake_validate(payload: dict, uploads: list) -> tuple[dict, list]:
     """Validate a web/app complaint and its files (the API and the citizen portal share this).
-    Raises DRF ValidationError or ApiError with the one error shape."""
+    Raises DRF ValidationError, ApiError or EvidenceRejected (a DomainError), each with the one
+    error shape."""
     data = fastbody.validated(payload, _complaint_lean, ComplaintIn)
     if len(uploads) > settings.OCC["ATTACHMENT_MAX_COUNT"]:
         raise ApiError(
             status_code=400,
             code="too_many_files",
-            message=f"At most {settings.OCC['ATTACHMENT_MAX_COUNT']} files per complaint.",
-            fields={"attachments": [f"At most {settings.OCC['ATTACHMENT_MAX_COUNT']} files."]},
+            message=_("At most %(count)s files per complaint.")
+            % {"count": settings.OCC["ATTACHMENT_MAX_COUNT"]},
+            fields={
+                "attachments": [
+                    _("At most %(count)s files.") % {"count": settings.OCC["ATTACHMENT_MAX_COUNT"]}
+                ]
+            },
         )
-    try:
-        files = [evidence_check(f, name=f.name) for f in uploads]
-    except EvidenceRejected as exc:
-        raise ApiError(
-            status_code=exc.status_code,
-            code=exc.code,
-            message=f"The file '{exc.filename}' {exc.reason}.",
-            fields={"attachments": [f"{exc.filename}: {exc.reason}"]},
-        ) from exc
+    files = [evidence_check(f, name=f.name) for f in uploads]  # EvidenceRejected: a domain error
     return data, files
 
 
@@ -217,7 +216,7 @@ class ComplaintIntakeView(PublicAPIView):
             payload, uploads = request.data, []
         if not isinstance(payload, dict):
             raise ApiError(
-                status_code=400, code="validation_error", message="The body must be a JSON object."
+                status_code=400, code="validation_error", message=_("The body must be a JSON object.")
             )
         data, files = intake_validate(payload, uploads)
         traffic_mark(request, channel=data["channel"])
@@ -251,29 +250,14 @@ class ComplaintIntakeView(PublicAPIView):
             }
             return status.HTTP_201_CREATED, body
 
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key:
-            code, body = work()
-        else:
-            if len(key) > 200:
-                raise ApiError(
-                    status_code=400,
-                    code="validation_error",
-                    message="Idempotency-Key is too long.",
-                    fields={"Idempotency-Key": ["At most 200 characters."]},
-                )
-            fingerprint = hashlib.sha256(
+        code, body = idempotent_answer(
+            request,
+            scope="complaint_file",
+            request_hash=lambda: hashlib.sha256(
                 json.dumps(payload, sort_keys=True, default=str).encode()
                 + b"".join(f.sha256.encode() for f in files)
-            ).hexdigest()
-            try:
-                outcome = idempotent(scope="complaint_file", key=key, request_hash=fingerprint, work=work)
-            except IdempotencyMismatch as exc:
-                raise ApiError(
-                    status_code=409,
-                    code="idempotency_key_reused",
-                    message="This Idempotency-Key was already used with a different request body.",
-                ) from exc
-            code, body = outcome.status_code, outcome.body
+            ).hexdigest(),
+            work=work,
+        )
         traffic_mark(request, reference=body.get("reference", ""))
         return Response(body, status=code)

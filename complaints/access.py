@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import Attachment, Complaint, Referral, Role
+from .models import Attachment, Complaint, Role
 
 
 class Can(StrEnum):
@@ -189,42 +189,3 @@ def access_attachment(actor: Any, pk: int, *, need: Can = Can.CASE_READ) -> Atta
         return Attachment.objects.select_related("complaint").get(pk=pk)
     except Attachment.DoesNotExist as exc:
         raise Http404 from exc
-
-
-# --- referrals ----------------------------------------------------------------------------------
-
-
-def access_referral(actor: Any, pk: int, *, need: Can = Can.REFERRAL_QUEUE) -> Referral:
-    """A referral as centre staff handle it (queue, resend)."""
-    if not actor_can(actor, need):
-        raise Http404
-    try:
-        return Referral.objects.select_related("complaint", "agency").get(pk=pk)
-    except Referral.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-def referrals_reachable(actor: Any, *, need: Can = Can.REFERRAL_QUEUE) -> QuerySet[Referral]:
-    if actor_can(actor, need):
-        return Referral.objects.all()
-    return Referral.objects.none()
-
-
-def agency_referrals(*, agency_id: int | None) -> QuerySet[Referral]:
-    """The referrals of one agency (an officer's or an agency system's); nobody else's."""
-    if not agency_id:
-        return Referral.objects.none()
-    return Referral.objects.filter(agency_id=agency_id)
-
-
-def access_agency_referral(*, agency_id: int | None, delivery_id: Any) -> Referral:
-    """A referral as its agency sees it; another agency's is 404 (no existence oracle)."""
-    ref = (
-        agency_referrals(agency_id=agency_id)
-        .filter(delivery_id=delivery_id)
-        .select_related("complaint", "agency")
-        .first()
-    )
-    if ref is None:
-        raise Http404
-    return ref

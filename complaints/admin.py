@@ -1,18 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import (
-    Agency,
-    AgencyCredential,
-    Attachment,
-    Category,
-    Complaint,
-    Referral,
-    ReferralAttempt,
-    RoutingRule,
-    TimelineEvent,
-    User,
-)
+from .models import Agency, Attachment, Category, Complaint, TimelineEvent, User
 
 
 @admin.register(User)
@@ -31,43 +20,6 @@ class CategoryAdmin(admin.ModelAdmin):
 class AgencyAdmin(admin.ModelAdmin):
     list_display = ("code", "name_en", "delivery_method", "failure_count", "last_error", "is_active")
     readonly_fields = ("failure_count", "last_error", "next_attempt_at")
-
-
-@admin.register(AgencyCredential)
-class AgencyCredentialAdmin(admin.ModelAdmin):
-    """Keys are issued with `manage.py agency_key issue <agency>` (shown once); here only revoked."""
-
-    list_display = ("agency", "prefix", "label", "created_at", "revoked_at", "last_used_at")
-    readonly_fields = ("agency", "prefix", "key_hash", "created_at", "last_used_at")
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
-    list_display = ("category", "agency", "keywords", "province", "priority", "purpose", "is_active")
-
-
-class AttemptInline(admin.TabularInline):
-    model = ReferralAttempt
-    extra = 0
-    can_delete = False
-    readonly_fields = ("kind", "at", "ok", "status_code", "error", "payload_sha256", "actor")
-
-
-@admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
-    list_display = ("delivery_id", "complaint", "agency", "basis", "state", "attempts", "created_at")
-    list_filter = ("state", "agency", "basis")
-    readonly_fields = [f.name for f in Referral._meta.fields]
-    inlines = [AttemptInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TimelineInline(admin.TabularInline):

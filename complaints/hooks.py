@@ -11,6 +11,17 @@ transaction) and must not call the broker (no ``.delay()`` here; write an outbox
   complainant loaded) and ``created``.
 - ``complaint_registered``: ``callback(complaint)`` once a complaint is filed on any channel, after
   its row exists. privacy.ops registers the record of the privacy policy in force at intake (OCC-12).
+
+Two readers complaints offers to the app that routes cases (routing registers both), so the citizen's
+tracking page and the public statistics can name the agencies a case went to without complaints
+knowing what a referral is:
+
+- ``tracking_destinations``: ``provider(vendor) -> str``, an SQL subquery correlated on the outer
+  complaint row ``c`` that yields a JSON array of ``[name_th, name_en]``, oldest first. It becomes
+  part of the one tracking statement (complaints.selectors.complaint_track). Without a provider a
+  case has gone nowhere.
+- ``referrals_by_agency``: ``provider(start, end) -> [(code, name_th, name_en, count), ...]`` for
+  the public statistics of a period (complaints.statistics).
 """
 
 from __future__ import annotations
@@ -20,6 +31,8 @@ from typing import Any
 
 _incident_facts: list[Callable[..., None]] = []
 _registered: list[Callable[[Any], None]] = []
+_tracking_destinations: list[Callable[[str], str]] = []
+_referrals_by_agency: list[Callable[[Any, Any], list[tuple[str, str, str, int]]]] = []
 
 
 def on_incident_facts(callback: Callable[..., None]) -> Callable[..., None]:
@@ -44,3 +57,25 @@ def on_complaint_registered(callback: Callable[[Any], None]) -> Callable[[Any], 
 def complaint_registered(complaint: Any) -> None:
     for callback in list(_registered):
         callback(complaint)
+
+
+def provide_tracking_destinations(provider: Callable[[str], str]) -> Callable[[str], str]:
+    """Register the one provider of the tracking statement's destinations (a later one replaces it)."""
+    _tracking_destinations[:] = [provider]
+    return provider
+
+
+def tracking_destinations_sql(vendor: str) -> str:
+    return _tracking_destinations[0](vendor) if _tracking_destinations else "NULL"
+
+
+def provide_referrals_by_agency(
+    provider: Callable[[Any, Any], list[tuple[str, str, str, int]]],
+) -> Callable[[Any, Any], list[tuple[str, str, str, int]]]:
+    """Register the one provider of referral counts per agency (a later one replaces it)."""
+    _referrals_by_agency[:] = [provider]
+    return provider
+
+
+def referrals_by_agency(start: Any, end: Any) -> list[tuple[str, str, str, int]]:
+    return _referrals_by_agency[0](start, end) if _referrals_by_agency else []

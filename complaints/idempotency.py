@@ -9,24 +9,39 @@ Idempotency-Key and the server secret: the database alone cannot reveal it.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
+from cryptography.fernet import MultiFernet
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from occ.errors import DomainError
+from occ.signing.keys import sealing_fernet
 
 from .models import IdempotencyRecord
 
+KEY_MAX_LENGTH = 200
 
-class IdempotencyMismatch(Exception):
+
+class IdempotencyMismatch(DomainError):
     """The key was used before with another body."""
+
+    code = "idempotency_key_reused"
+    status_code = 409
+    message = _("This Idempotency-Key was already used with a different request body.")
+
+
+class IdempotencyKeyTooLong(DomainError):
+    code = "validation_error"
+    status_code = 400
+    message = _("Idempotency-Key is too long.")
+
+    def api_fields(self) -> dict[str, list[str]]:
+        return {"Idempotency-Key": [_("At most %(limit)s characters.") % {"limit": KEY_MAX_LENGTH}]}
 
 
 class _Taken(Exception):
@@ -40,11 +55,8 @@ class Outcome:
     replayed: bool
 
 
-def _fernet(key: str) -> Fernet:
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=settings.SECRET_KEY.encode(), info=b"occ-idempotency"
-    ).derive(key.encode())
-    return Fernet(base64.urlsafe_b64encode(derived))
+def _fernet(key: str) -> MultiFernet:
+    return sealing_fernet("idempotency", key.encode())
 
 
 def _key_hash(key: str) -> str:
@@ -85,3 +97,18 @@ def idempotent(*, scope: str, key: str, request_hash: str, work: Callable[[], tu
         existing = IdempotencyRecord.objects.get(scope=scope, key_hash=key_hash)
         return _replay(existing, key, request_hash)
     return Outcome(status_code, body, replayed=False)
+
+
+def idempotent_answer(
+    request, *, scope: str, request_hash: Callable[[], str], work: Callable[[], tuple[int, dict]]
+) -> tuple[int, dict]:
+    """The one Idempotency-Key block of a write endpoint: without the header ``work`` runs as is;
+    with it, once per (scope, key) and body (``request_hash()``), a replay answering the same.
+    Raises IdempotencyKeyTooLong (400) or IdempotencyMismatch (409)."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return work()
+    if len(key) > KEY_MAX_LENGTH:
+        raise IdempotencyKeyTooLong
+    outcome = idempotent(scope=scope, key=key, request_hash=request_hash(), work=work)
+    return outcome.status_code, outcome.body

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from privacy.services import access_log_record
 
-from . import access
+from . import access, hooks
 from .access import Can
-from .models import Agency, Attachment, Category, Complaint, Referral, Status, TimelineEvent
+from .models import Attachment, Category, Complaint, Status, TimelineEvent
 from .services.intake import tracking_code_hash
 
 PERSONAL_FIELDS = ["name", "phone", "email", "address"]
@@ -133,15 +133,11 @@ def _track_sql(vendor: str) -> str:
     timeline and the agencies it went to as JSON arrays (a wrong code computes neither)."""
     q = connection.ops.quote_name
     c, cat = q(Complaint._meta.db_table), q(Category._meta.db_table)
-    t, r, a = q(TimelineEvent._meta.db_table), q(Referral._meta.db_table), q(Agency._meta.db_table)
+    t = q(TimelineEvent._meta.db_table)
     if vendor == "postgresql":
         events = (
             "SELECT json_agg(json_build_array(t.created_at, t.kind, t.to_status, t.text) "  # noqa: S608 - table names from _meta; values are parameters
             f"ORDER BY t.created_at, t.id) FROM {t} t WHERE t.complaint_id = c.id AND t.is_public"
-        )
-        agencies = (
-            "SELECT json_agg(json_build_array(a.name_th, a.name_en) ORDER BY r.created_at, r.id) "  # noqa: S608 - table names from _meta; values are parameters
-            f"FROM {r} r JOIN {a} a ON a.id = r.agency_id WHERE r.complaint_id = c.id"
         )
     else:  # SQLite (the embedded default): aggregate an ordered subquery
         events = (
@@ -149,11 +145,8 @@ def _track_sql(vendor: str) -> str:
             f"(SELECT t.created_at, t.kind, t.to_status, t.text FROM {t} t "  # noqa: S608 - table names from _meta; values are parameters
             "WHERE t.complaint_id = c.id AND t.is_public ORDER BY t.created_at, t.id) e"
         )
-        agencies = (
-            "SELECT json_group_array(json_array(x.name_th, x.name_en)) FROM "  # noqa: S608 - table names from _meta; values are parameters
-            f"(SELECT a.name_th, a.name_en FROM {r} r JOIN {a} a ON a.id = r.agency_id "  # noqa: S608 - table names from _meta; values are parameters
-            "WHERE r.complaint_id = c.id ORDER BY r.created_at, r.id) x"
-        )
+    # the agencies the case went to, from the app that routes cases (complaints.hooks)
+    agencies = hooks.tracking_destinations_sql(vendor)
     return (
         "SELECT c.tracking_code_hash, c.reference, c.status, c.received_at, c.sla_due_at, cat.code, "  # noqa: S608
         f"CASE WHEN c.tracking_code_hash = %s THEN ({events}) END, "
@@ -220,19 +213,3 @@ def complaint_track(*, reference: str, tracking_code: str) -> Tracked:
         ],
         joined_status=joined_status,
     )
-
-
-def referral_for_agency(*, agency_id: int, delivery_id) -> Referral:
-    """A referral as its agency sees it; another agency's is 404 (no existence oracle)."""
-    return access.access_agency_referral(agency_id=agency_id, delivery_id=delivery_id)
-
-
-def referrals_for_agency(*, agency_id: int, state: str | None = None) -> QuerySet[Referral]:
-    qs = access.agency_referrals(agency_id=agency_id).select_related("complaint", "complaint__category")
-    return qs.filter(state=state) if state else qs
-
-
-def referrals_for_supervision(*, actor, state: str | None = None) -> QuerySet[Referral]:
-    access.require(actor, Can.REFERRAL_QUEUE)
-    qs = access.referrals_reachable(actor).select_related("complaint", "agency")
-    return qs.filter(state=state) if state else qs

@@ -17,7 +17,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .models import Channel, Complaint, Referral, TimelineEvent
+from . import hooks
+from .models import Channel, Complaint, TimelineEvent
 
 MIN_CELL = 5
 ANSWERS = (TimelineEvent.Kind.STATUS, TimelineEvent.Kind.PUBLIC_UPDATE, TimelineEvent.Kind.REFERRAL)
@@ -114,14 +115,9 @@ def complaint_statistics(*, start: datetime, end: datetime) -> dict:
         "suppressed": answered < MIN_CELL,
     }
 
-    referrals = (
-        Referral.objects.filter(created_at__gte=start, created_at__lt=end)
-        .values("agency__code", "agency__name_th", "agency__name_en")
-        .annotate(n=Count("id"))
-        .order_by("agency__code")
-    )
     by_agency = [
-        (r["agency__code"], r["agency__name_en"] if en else r["agency__name_th"], r["n"]) for r in referrals
+        (code, name_en if en else name_th, n)
+        for code, name_th, name_en, n in hooks.referrals_by_agency(start, end)
     ]
 
     def table(counts):

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from occ import outbox
 from privacy.processors import ProcessorRefused
-from privacy.transfer_log import seal
 
 from . import notifications
 from .models import Complaint, IdempotencyRecord
@@ -63,52 +62,3 @@ def idempotency_records_purge() -> int:
     cutoff = timezone.now() - timedelta(hours=settings.OCC["IDEMPOTENCY_TTL_HOURS"])
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
-
-
-@shared_task(
-    name="complaints.tasks.referral_deliver", soft_time_limit=60, time_limit=90, bind=True, acks_late=True
-)
-def referral_deliver(self, referral_id: int) -> str:
-    """Deliver one referral; safe to run twice (a conditional claim; one transfer record per delivery id)."""
-    from .referrals import referral_deliver as deliver
-
-    return deliver(referral_id=referral_id)
-
-
-@shared_task(name="complaints.tasks.referrals_retry_due", soft_time_limit=30, time_limit=60)
-def referrals_retry_due() -> int:
-    """Beat: queue (outbox, then a relay pass) deliveries whose back-off has passed or whose worker died."""
-    from .referrals import referrals_due
-
-    ids = referrals_due()
-    for referral_id in ids:
-        outbox.enqueue(referral_deliver, referral_id)
-    outbox.relay_now()
-    return len(ids)
-
-
-@shared_task(name="complaints.tasks.transfer_log_seal", soft_time_limit=600, time_limit=660)
-def transfer_log_seal() -> int:
-    return seal().head_seq
-
-
-@shared_task(
-    name="complaints.tasks.notice_deliver", soft_time_limit=60, time_limit=90, bind=True, acks_late=True
-)
-def notice_deliver(self, notice_id: int) -> str:
-    """Deliver one recipient notice; safe to run twice (a conditional claim; one transfer record)."""
-    from .notices import notice_deliver as deliver
-
-    return deliver(notice_id=notice_id)
-
-
-@shared_task(name="complaints.tasks.notices_retry_due", soft_time_limit=30, time_limit=60)
-def notices_retry_due() -> int:
-    """Beat: queue (outbox, then a relay pass) recipient notices whose back-off has passed or whose worker died."""
-    from .notices import notices_due
-
-    ids = notices_due()
-    for notice_id in ids:
-        outbox.enqueue(notice_deliver, notice_id)
-    outbox.relay_now()
-    return len(ids)

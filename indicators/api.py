@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.auth import TokenAuthentication
@@ -15,14 +16,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from complaints.agency_auth import AgencyKeyAuthentication, agency_actor
 from complaints.permissions import IsStaff
-from complaints.services.actions import TransitionRefused
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.session import VerifiedSessionAuthentication as SessionAuthentication
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
-from privacy.disclosure import DisclosureRefused
+from routing.agency_auth import AgencyKeyAuthentication, agency_actor
+from routing.disclosure import DisclosureRefused
 
 from . import access, selectors, services
 from .export import FORMATS
@@ -211,6 +211,13 @@ class ClusterRowOut(serializers.Serializer):
         return len(obj.indicator_ids)
 
 
+class ClusterPageOut(serializers.Serializer):
+    """One page of clusters: how many there are in all, and this page's rows."""
+
+    count = serializers.IntegerField()
+    results = ClusterRowOut(many=True)
+
+
 class ClusterFilters(StrictSerializer):
     order = serializers.ChoiceField(choices=["victims", "loss", "latest"], required=False, default="victims")
     since = serializers.DateField(required=False)
@@ -224,7 +231,7 @@ class ClusterListView(StaffAPIView):
     @extend_schema(
         operation_id="staff_cluster_list",
         parameters=[ClusterFilters],
-        responses={200: ClusterRowOut(many=True), 404: ErrorResponseSerializer},
+        responses={200: ClusterPageOut, 404: ErrorResponseSerializer},
     )
     def get(self, request):
         access.require(request.user, access.Need.SUPERVISE)
@@ -233,7 +240,7 @@ class ClusterListView(StaffAPIView):
         p = params.validated_data
         clusters = selectors.cluster_list(actor=request.user, order=p["order"], since=p.get("since"))
         page = clusters[p["offset"] : p["offset"] + p["limit"]]
-        return Response({"count": len(clusters), "results": ClusterRowOut(page, many=True).data})
+        return Response(ClusterPageOut({"count": len(clusters), "results": page}).data)
 
 
 class ClusterComplaintOut(LinkedComplaintOut):
@@ -270,8 +277,8 @@ def _other(request, reference: str, field: str):
         raise ApiError(
             status_code=400,
             code="validation_error",
-            message="No such complaint.",
-            fields={field: ["No complaint with this reference."]},
+            message=_("No such complaint."),
+            fields={field: [_("No complaint with this reference.")]},
         ) from exc
 
 
@@ -321,12 +328,6 @@ class DuplicateMarkIn(StrictSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-def _refused(exc: TransitionRefused) -> ApiError:
-    return ApiError(
-        status_code=409, code="transition_not_allowed", message=str(exc), fields={"status": [str(exc)]}
-    )
-
-
 class ComplaintDuplicateView(StaffAPIView):
     permission_classes = [IsStaff]
 
@@ -345,15 +346,12 @@ class ComplaintDuplicateView(StaffAPIView):
         data = DuplicateMarkIn(data=request.data)
         data.is_valid(raise_exception=True)
         survivor = _other(request, data.validated_data["of"], "of")
-        try:
-            link = services.complaint_mark_duplicate(
-                complaint=complaint,
-                survivor=survivor,
-                actor=request.user,
-                reason=data.validated_data["reason"],
-            )
-        except TransitionRefused as exc:
-            raise _refused(exc) from exc
+        link = services.complaint_mark_duplicate(
+            complaint=complaint,
+            survivor=survivor,
+            actor=request.user,
+            reason=data.validated_data["reason"],
+        )
         return Response(ComplaintLinkOut(link).data, status=status.HTTP_201_CREATED)
 
 
@@ -378,12 +376,9 @@ class ComplaintDuplicateUndoView(StaffAPIView):
         complaint = access.complaint_for(request.user, reference, access.Need.WORK)
         data = LinkUndoIn(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            restored = services.complaint_duplicate_undo(
-                complaint=complaint, actor=request.user, reason=data.validated_data["reason"]
-            )
-        except TransitionRefused as exc:
-            raise _refused(exc) from exc
+        restored = services.complaint_duplicate_undo(
+            complaint=complaint, actor=request.user, reason=data.validated_data["reason"]
+        )
         return Response(ComplaintDuplicateUndoOut(restored).data)
 
 

@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Agency, Complaint, Status, User
 from complaints.services import actions
-from privacy.disclosure import indicator_sharing_decide, indicator_transfer_record
+from routing.disclosure import indicator_sharing_decide, indicator_transfer_record
 
 from . import access
+from .export import export_body
 from .extract import extract, own_values
 from .models import ComplaintLink, Indicator, IndicatorExport, IndicatorSighting
+from .selectors import indicators_for_sharing
 
 
 def indicators_extract_for(complaint: Complaint, *, created: bool = False) -> int:
@@ -221,8 +223,6 @@ def indicator_export(
     """Indicators for an agency whose agreement covers "indicator sharing": counts, total loss,
     first and last seen; active indicators only; never a complainant or free text. The gate is
     asked now (DisclosureRefused if nothing covers it); one transfer record per export."""
-    from .export import export_body
-    from .selectors import indicators_for_sharing
 
     decision = indicator_sharing_decide(recipient=agency)
     rows = indicators_for_sharing(category_ids=decision.category_ids, kind=kind, since=since, until=until)

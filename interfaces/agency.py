@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from complaints import notices, referrals, selectors
 from complaints.access import Can, agency_id_of
-from complaints.models import Referral, Status, TimelineEvent
-from complaints.referrals import AgencyActor
-from privacy.disclosure import basis_reference_text
+from complaints.models import Status, TimelineEvent
+from routing import agency_actions, notices, selectors
+from routing.agency_actions import AgencyActor
+from routing.disclosure import basis_reference_text
+from routing.models import Referral
 
 from .auth import staff_page
 from .common import BASIS_LABELS, PURPOSE_LABELS, error_text
@@ -65,7 +66,7 @@ def inbox(request):
 def detail(request, delivery_id):
     ref = _referral(request, delivery_id)
     # the gate, asked now: a transfer-log record and an access-log entry, or the withdrawal
-    read = referrals.referral_agency_read(referral=ref, actor=_actor(request))
+    read = agency_actions.referral_agency_read(referral=ref, actor=_actor(request))
     ref.refresh_from_db()
     # What this agency itself posted on the case (never the centre's internal notes).
     posted = list(
@@ -105,7 +106,7 @@ def _back(delivery_id):
 @staff_page(Can.AGENCY_INBOX)
 def acknowledge(request, delivery_id):
     ref = _referral(request, delivery_id)
-    referrals.referral_acknowledge(
+    agency_actions.referral_acknowledge(
         referral=ref,
         actor=_actor(request),
         agency_case_reference=request.POST.get("agency_case_reference", ""),
@@ -119,7 +120,7 @@ def acknowledge(request, delivery_id):
 def update(request, delivery_id):
     ref = _referral(request, delivery_id)
     try:
-        referrals.referral_agency_update(
+        agency_actions.referral_agency_update(
             referral=ref,
             actor=_actor(request),
             text=request.POST.get("text", ""),
@@ -138,7 +139,7 @@ def update(request, delivery_id):
 def return_data(request, delivery_id):
     ref = _referral(request, delivery_id)
     try:
-        referrals.referral_return_data(
+        agency_actions.referral_return_data(
             referral=ref,
             actor=_actor(request),
             kind=request.POST.get("kind", ""),

@@ -22,12 +22,14 @@ from complaints.models import IDENTITY_FIELDS, Status, TimelineEvent
 from complaints.services.intake import expected_response_date
 from complaints.statistics import complaint_statistics, statistics_period
 from occ.api.errors import ApiError, flatten
+from occ.errors import DomainError
 from privacy.middleware import traffic_mark
 from privacy.ops.models import PolicyNotice, PolicyVersion, RequestType
 from privacy.ops.services import policy as policy_services
 from privacy.ops.services import requests as dsr
 
 from .common import identity_fields, throttled, validation_errors
+from .errors import refusals_render
 
 COOKIE = "occ_cookie_choice"  # essential: remembers the choice itself (the same name as the API's)
 STATS_COOKIE = "occ_stats"  # only with the person's agreement (OCC-10)
@@ -77,7 +79,18 @@ def _payload(values: dict) -> dict:
     }
 
 
+def _page_refused(request, exc: DomainError, **extra) -> dict:
+    """The page's own context (left by the view in ``request.page_context``) with the refusal."""
+    ctx = {**getattr(request, "page_context", {}), **extra}
+    return _context(request, **ctx)
+
+
+def _file_refused(request, exc: DomainError) -> dict:
+    return _page_refused(request, exc, errors=exc.api_fields(), form_error=exc.text)
+
+
 @require_http_methods(["GET", "POST"])
+@refusals_render("portal/file.html", _file_refused)
 def file_complaint(request):
     traffic_mark(request, channel="web")
     categories = list(selectors.category_list())
@@ -97,6 +110,7 @@ def file_complaint(request):
     if request.method == "POST":
         if throttled(request, "intake"):
             return _too_many(request, "portal/file.html", ctx)
+        request.page_context = ctx
         try:
             data, files = intake_validate(_payload(values), request.FILES.getlist("attachments"))
             registered = intake_register(data, files)
@@ -175,6 +189,7 @@ def _dsr_details(post) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
+@refusals_render("portal/mydata.html", lambda request, exc: _page_refused(request, exc, refused=exc.text))
 def my_data(request):
     """File a data-subject request: reference + tracking code, then a one-time code (privacy.ops)."""
     traffic_mark(request, channel="web")
@@ -183,6 +198,7 @@ def my_data(request):
         ctx["values"] = {k: v for k, v in request.POST.dict().items() if k != "tracking_code"}
         if throttled(request, "track"):
             return _too_many(request, "portal/mydata.html", ctx)
+        request.page_context = ctx
         try:
             req, sent_to = dsr.dsr_file_by_citizen(
                 reference=request.POST.get("reference", ""),
@@ -193,12 +209,6 @@ def my_data(request):
         except Http404:
             ctx["not_found"] = True
             return render(request, "portal/mydata.html", _context(request, **ctx), status=404)
-        except dsr.RequestRefused as exc:
-            ctx["refused"] = exc.reason
-            return render(request, "portal/mydata.html", _context(request, **ctx), status=409)
-        except dsr.CodeNotSent as exc:
-            ctx["refused"] = str(exc)
-            return render(request, "portal/mydata.html", _context(request, **ctx), status=503)
         except ValidationError as exc:
             ctx["errors"] = validation_errors(exc, "type")
             return render(request, "portal/mydata.html", _context(request, **ctx), status=400)
@@ -209,6 +219,10 @@ def my_data(request):
 
 
 @require_http_methods(["POST"])
+@refusals_render(
+    "portal/mydata_verify.html",
+    lambda request, exc: _context(request, request_id=request.POST.get("request_id", ""), error=exc.text),
+)
 def my_data_verify(request):
     rid = request.POST.get("request_id", "")
     if throttled(request, "track"):
@@ -217,13 +231,6 @@ def my_data_verify(request):
         req = dsr.dsr_verify(public_id=rid, code=request.POST.get("code", ""))
     except (Http404, ValueError, ValidationError):
         raise Http404 from None
-    except dsr.CodeRejected as exc:
-        return render(
-            request,
-            "portal/mydata_verify.html",
-            _context(request, request_id=rid, error=str(exc)),
-            status=400,
-        )
     return render(request, "portal/mydata_done.html", _context(request, req=req))
 
 

@@ -5,11 +5,13 @@ from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from channels_intake.web import ComplaintIntakeView
-from complaints.api import agency, public, routing, staff
+from complaints.api import public, staff
 from occ.api import auth
 from occ.health import health
 from occ.observability.metrics import metrics_view
 from privacy.ops.api import transfers as privacy_api
+from routing.api import agency
+from routing.api import staff as routing
 
 api_v1 = [
     path("api/v1/categories/", public.CategoryListView.as_view(), name="category-list"),

@@ -69,7 +69,7 @@ class Purpose(models.TextChoices):
     LOCAL_SERVICE = "local_service", "local public service"
     STATISTICS = "statistics", "statistics"
     # Fraud indicators (accounts, numbers, sites) with counts and losses, never a case or a person:
-    # privacy.disclosure.indicator_sharing_decide; never a purpose for disclosing a case.
+    # routing.disclosure.indicator_sharing_decide; never a purpose for disclosing a case.
     INDICATOR_SHARING = "indicator_sharing", "indicator sharing"
     MARKETING = "marketing", "marketing (never allowed)"
 

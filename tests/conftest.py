@@ -7,8 +7,8 @@ from django.core.cache import cache
 from PIL import Image
 from rest_framework.test import APIClient
 
-from complaints.demo import demo_load
 from complaints.models import Agency, Category, Role, User
+from interfaces.demo import demo_load
 
 ROOT = Path(__file__).resolve().parents[1]
 

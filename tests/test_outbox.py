@@ -27,7 +27,7 @@ from occ.outbox.models import OutboxMessage
 from tests.conftest import complaint_body
 
 REDIS_PORT = int(os.environ.get("OCC_TEST_REDIS_PORT", "6393"))
-TASK = "complaints.tasks.referral_deliver"
+TASK = "routing.tasks.referral_deliver"
 
 
 @pytest.fixture
@@ -194,15 +194,38 @@ def own_redis(tmp_path):
     server.stop()
 
 
+def _forget_broker_connections(app) -> None:
+    """Drop the app's connection and producer pools, so the next publish connects to the broker
+    the configuration names now (not one a pool made for another broker). The pools are not
+    closed: kombu keeps them by broker URL for the whole process, and a closed one would be
+    handed back for that URL later ("Acquire on closed pool")."""
+    app._after_fork()
+    # the result backend is made again from the configuration (Celery keeps it per app, or per
+    # thread for a backend that is not thread-safe)
+    app._backend_cache = None
+    vars(app._local).pop("backend", None)
+
+
 @pytest.fixture
 def on_own_redis(own_redis, settings):
-    """Broker, cache and throttle store on our Redis; tasks published, not run in-process."""
+    """Broker, cache and throttle store on our Redis; tasks published, not run in-process.
+
+    Celery reads the broker URL from the environment before its configuration
+    (``os.environ["CELERY_BROKER_URL"]`` wins over ``app.conf.broker_url``), so with a broker set
+    by the environment (CI's PostgreSQL pass and its real worker) the environment is pointed at
+    our Redis too, for this test only, and the app's pools are dropped on the way in and out."""
     from occ.api import throttling
     from occ.celery import app
 
     url = f"redis://127.0.0.1:{REDIS_PORT}"
     saved = (app.conf.task_always_eager, app.conf.broker_url)
     caches_before = settings.CACHES
+    environment = pytest.MonkeyPatch()
+    for name in ("CELERY_BROKER_READ_URL", "CELERY_BROKER_WRITE_URL"):
+        environment.delenv(name, raising=False)
+    environment.setenv("CELERY_BROKER_URL", f"{url}/0")
+    # results on the same Redis, as production's default (CELERY_RESULT_BACKEND = the broker)
+    environment.setenv("CELERY_RESULT_BACKEND", f"{url}/2")
     settings.CELERY_BROKER_URL = f"{url}/0"
     settings.CACHES = {
         "default": {
@@ -213,20 +236,17 @@ def on_own_redis(own_redis, settings):
     }
     app.conf.task_always_eager = False
     app.conf.broker_url = f"{url}/0"
-    app._after_fork()  # forget connection pools made for another broker
+    _forget_broker_connections(app)  # pools made for another broker
+    assert app.connection_for_write().port == REDIS_PORT  # the producer talks to our Redis
     throttling._script, throttling._unreachable_until = None, 0.0
     yield own_redis
     settings.CACHES = caches_before  # before our Redis stops (the cache is cleared after each test)
     app.conf.task_always_eager, app.conf.broker_url = saved
-    app._after_fork()
+    environment.undo()  # the environment's broker again, before the pools are dropped
+    _forget_broker_connections(app)
     throttling._script, throttling._unreachable_until = None, 0.0
 
 
-@pytest.mark.skipif(
-    bool(os.environ.get("CELERY_BROKER_URL")),
-    reason="runs in the embedded pass with its own Redis; with the session's broker configured by the "
-    "environment, Celery keeps publishing to that broker instead of ours (to be fixed)",
-)
 @pytest.mark.django_db
 def test_with_redis_frozen_or_stopped_no_answer_is_slow_or_5xx_and_the_queue_drains_after(
     on_own_redis, staff_api, api
@@ -310,7 +330,7 @@ def test_with_redis_frozen_or_stopped_no_answer_is_slow_or_5xx_and_the_queue_dra
         pytest.fail("what was queued while Redis was away was not relayed within 30 s of its return")
     queued = server.queued()
     acks = {args[0] for task, args in queued if task == "complaints.tasks.complaint_acknowledge"}
-    deliveries = [args for task, args in queued if task == "complaints.tasks.referral_deliver"]
+    deliveries = [args for task, args in queued if task == "routing.tasks.referral_deliver"]
     refs = [filed_while_up["reference"], *frozen_refs, *stopped_refs]
     assert acks == set(Complaint.objects.filter(reference__in=refs).values_list("pk", flat=True))
     assert len(deliveries) == len(frozen_refs) + len(stopped_refs)

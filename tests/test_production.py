@@ -15,9 +15,10 @@ from django.conf import settings
 from django.core import mail
 from django.test import override_settings
 
-from complaints.models import Agency, Complaint, Referral, Role
+from complaints.models import Agency, Complaint, Role
 from occ.celery import app
 from occ.observability import logs, metrics
+from routing.models import Referral
 
 QUEUES = {"intake", "delivery", "media", "privacy"}
 
@@ -39,7 +40,7 @@ def test_every_task_has_an_explicit_name_a_queue_and_time_limits():
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in tasks
     assert settings.CELERY_TASK_ROUTES["channels_intake.telephony.tasks.fax_previews"]["queue"] == "media"
-    assert settings.CELERY_TASK_ROUTES["complaints.tasks.referral_deliver"]["queue"] == "delivery"
+    assert settings.CELERY_TASK_ROUTES["routing.tasks.referral_deliver"]["queue"] == "delivery"
 
 
 def test_the_compose_worker_consumes_every_queue():
@@ -57,6 +58,7 @@ def _production_settings(monkeypatch):
         "DATABASE_URL": "postgres://u@127.0.0.1:5432/unused",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
         "DJANGO_ALLOWED_HOSTS": "occ.example,testserver",
+        "OCC_FINGERPRINT_KEYS": "t1:" + "e" * 32,
     }.items():
         monkeypatch.setenv(key, value)
     saved = {name: mod for name, mod in sys.modules.items() if name.startswith("occ.settings.")}
@@ -223,7 +225,7 @@ def test_logs_of_an_intake_a_routing_and_a_data_subject_request_hold_no_personal
     assert {"api/v1/complaints/", "api/v1/staff/complaints/<str:reference>/referrals/"} <= routes
     assert {"api/v1/privacy/requests/", "api/v1/privacy/requests/verify/"} <= routes
     # ... and the delivery task enqueued by the routing request logs under that request's id
-    delivery = [line for line in lines if line.get("task_name") == "complaints.tasks.referral_deliver"]
+    delivery = [line for line in lines if line.get("task_name") == "routing.tasks.referral_deliver"]
     assert delivery and {line["request_id"] for line in delivery} == {routing_request_id}
 
 
@@ -258,7 +260,7 @@ def test_the_request_id_travels_in_the_task_message_to_the_worker():
         occ_request_id = "req-abcdef123456"
 
     class Task:
-        name = "complaints.tasks.referral_deliver"
+        name = "routing.tasks.referral_deliver"
         request = Request()
 
     logs.on_task_prerun(task_id="t-1", task=Task())
@@ -267,7 +269,7 @@ def test_the_request_id_travels_in_the_task_message_to_the_worker():
     entry = json.loads(logs.JsonFormatter().format(record))
     logs.on_task_postrun(task_id="t-1", task=Task(), state="SUCCESS")
     assert entry["request_id"] == "req-abcdef123456" and entry["task_id"] == "t-1"
-    assert entry["task_name"] == "complaints.tasks.referral_deliver"
+    assert entry["task_name"] == "routing.tasks.referral_deliver"
     assert logs.request_id_var.get() is None
 
 
@@ -292,7 +294,7 @@ def test_metrics_need_the_bearer_secret_and_report_the_operators_figures(client,
     metrics.on_task_prerun(task_id="m-1")
 
     class Task:
-        name = "complaints.tasks.referral_deliver"
+        name = "routing.tasks.referral_deliver"
 
     metrics.on_task_postrun(task_id="m-1", task=Task(), state="SUCCESS")
     r = client.get("/metrics/", HTTP_AUTHORIZATION="Bearer metrics-secret-for-tests")
@@ -301,7 +303,7 @@ def test_metrics_need_the_bearer_secret_and_report_the_operators_figures(client,
     assert re.search(
         r'occ_http_requests_total\{method="POST",route="api/v1/complaints/",status="201"\} \d', body
     )
-    assert 'occ_task_runs_total{outcome="succeeded",task="complaints.tasks.referral_deliver"} 1.0' in body
+    assert 'occ_task_runs_total{outcome="succeeded",task="routing.tasks.referral_deliver"} 1.0' in body
     assert 'occ_referrals{state="failed"} 0.0' in body
     assert "occ_inbound_quarantined" in body and "occ_dsr_overdue 0.0" in body
     assert "occ_queue_depth" in body

@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 
 from complaints import tasks
-from complaints.demo import demo_load
 from complaints.models import Agency, Category, Complaint, User
+from interfaces.demo import demo_load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +35,16 @@ def test_production_refuses_to_start_without_its_settings():
         {"DJANGO_SECRET_KEY": "x" * 60, "DATABASE_URL": "sqlite:///x.db", "CELERY_BROKER_URL": "redis://h"}
     )
     assert r.returncode != 0 and "PostgreSQL" in r.stderr
+    # fingerprints kept as evidence need keys of their own, not one derived from SECRET_KEY
+    r = _run_check(
+        {
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "DATABASE_URL": "postgres://u@127.0.0.1:5432/d",
+            "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+            "OCC_FINGERPRINT_KEYS": "",
+        }
+    )
+    assert r.returncode != 0 and "OCC_FINGERPRINT_KEYS" in r.stderr
 
 
 def test_production_passes_check_deploy():
@@ -44,6 +54,7 @@ def test_production_passes_check_deploy():
             "DATABASE_URL": "postgres://u@127.0.0.1:5432/d",
             "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
             "DJANGO_ALLOWED_HOSTS": "occ.example",
+            "OCC_FINGERPRINT_KEYS": "k1:" + "f" * 32,
         },
         "--deploy",
         "--fail-level",
@@ -161,3 +172,32 @@ def test_a_complaint_filed_while_the_broker_is_away_is_answered_and_acknowledged
     assert tasks.acknowledgements_retry_due() == 1
     assert len(mail.outbox) == 2 and c.reference in mail.outbox[1].subject
     assert tasks.acknowledgements_retry_due() == 0
+
+
+def test_every_setting_of_a_part_is_imported_into_the_settings_by_name():
+    """occ/settings/base.py imports each part's settings explicitly (no star import, no writing into
+    globals()): a setting added to a part but not to that list would silently not exist. Issue 13."""
+    import ast
+    from pathlib import Path
+
+    settings_dir = Path(__file__).resolve().parents[1] / "occ" / "settings"
+    base = ast.parse((settings_dir / "base.py").read_text())
+    imported: dict[str, set[str]] = {}
+    for node in base.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("parts."):
+            assert all(alias.name != "*" for alias in node.names), "no star import of a part"
+            imported.setdefault(node.module.removeprefix("parts."), set()).update(a.name for a in node.names)
+    for part in (settings_dir / "parts").glob("*.py"):
+        if part.stem == "__init__":
+            continue
+        defined = {
+            target.id
+            for node in ast.parse(part.read_text()).body
+            if isinstance(node, ast.Assign | ast.AnnAssign)
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(target, ast.Name) and target.id.isupper() and target.id != "BEAT"
+        }
+        assert defined <= imported.get(part.stem, set()), (
+            part.stem,
+            sorted(defined - imported.get(part.stem, set())),
+        )

@@ -22,6 +22,7 @@ PostgreSQL pass). Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and 
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import hmac
 import io
@@ -370,10 +371,11 @@ def http_checks(env: dict, procs: Processes, received: Path) -> None:
     got = wait_for(delivered, "the worker to deliver the referral to the receiver", timeout=60)
     headers = {k.lower(): v for k, v in got[0]["headers"].items()}
     body = got[0]["body"].encode()
-    expected = hmac.new(
-        env["SMOKE_HOOK_SECRET"].encode(), headers["x-occ-timestamp"].encode() + b"." + body, hashlib.sha256
-    ).hexdigest()
-    expect(headers["x-occ-signature"] == f"sha256={expected}", "the webhook signature does not verify")
+    # Standard Webhooks: v1,<base64 HMAC-SHA256(key, "{webhook-id}.{webhook-timestamp}.{body}")>
+    key = base64.b64decode(env["SMOKE_HOOK_SECRET"].removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    expect(expected in headers["webhook-signature"].split(), "the webhook signature does not verify")
     expect(reference in got[0]["body"], "the delivered payload does not name the case")
 
     ok("the worker delivered it, signed (HMAC verified), to the local receiver")
@@ -420,7 +422,7 @@ def http_checks(env: dict, procs: Processes, received: Path) -> None:
     wanted = {
         "the delivered referral": r'occ_referrals\{state="delivered"\} 1\.0',
         "the worker's delivery run": (
-            r'occ_task_runs_total\{outcome="succeeded",task="complaints.tasks.referral_deliver"\} [1-9]'
+            r'occ_task_runs_total\{outcome="succeeded",task="routing.tasks.referral_deliver"\} [1-9]'
         ),
         "the delivery queue's depth": r'occ_queue_depth\{queue="delivery"\} \d',
         "the intake request": (
@@ -514,7 +516,7 @@ def main() -> int:
                 "WEB_CONCURRENCY": "2",
                 "LOG_FORMAT": "json",
                 "SMOKE_HOOK_URL": f"http://127.0.0.1:{HOOK_PORT}/occ/referrals",
-                "SMOKE_HOOK_SECRET": secrets.token_hex(16),
+                "SMOKE_HOOK_SECRET": "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode(),
                 "SMOKE_PASSWORD": secrets.token_urlsafe(18),
                 "SMOKE_TOTP_KEY": secrets.token_hex(20),
             }

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
-from occ import hmac_auth
 from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.views import PublicAPIView
+from occ.signing import inbound
 
 from .processing import email_ingest_one, summary
 
@@ -31,20 +31,16 @@ class MailGatewayView(PublicAPIView):
         parameters=[
             OpenApiParameter("X-OCC-Timestamp", str, OpenApiParameter.HEADER, required=True),
             OpenApiParameter("X-OCC-Signature", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-OCC-Key-Id", str, OpenApiParameter.HEADER, required=False),
         ],
         responses={200: dict, 401: ErrorResponseSerializer, 413: ErrorResponseSerializer},
     )
     def post(self, request):
         raw = request.body
-        hmac_auth.verify(
-            request,
-            secret=settings.OCC_MAIL_GATEWAY_SECRET,
-            max_skew=settings.OCC_MAIL_GATEWAY_MAX_SKEW_SECONDS,
-            body=raw,
-        )
+        inbound.verify(request, client=inbound.MAIL_GATEWAY, message=lambda ts: inbound.body_message(ts, raw))
         if not raw.strip():
             raise ApiError(
-                status_code=400, code="empty_message", message="The body is empty; send the raw message."
+                status_code=400, code="empty_message", message=_("The body is empty; send the raw message.")
             )
         item, stored = email_ingest_one(raw, source="gateway", mailbox="gateway")
         return Response({**summary(item), "duplicate": not stored})

@@ -3,7 +3,6 @@ automatic message kept and marked. Every message is stored raw before this runs.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import re
@@ -11,7 +10,7 @@ import secrets
 import time
 from typing import Any
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import MultiFernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -27,6 +26,7 @@ from complaints.services.events import timeline_add
 from complaints.services.evidence import EvidenceRejected, attachment_add, evidence_check
 from complaints.services.intake import complaint_register
 from occ import outbox
+from occ.signing.keys import sealing_fernet
 from privacy.models import TrafficRecord
 
 from ..models import InboundItem
@@ -50,9 +50,8 @@ def reply_token_new(complaint: Complaint) -> str:
     return token
 
 
-def _fernet() -> Fernet:
-    key = hashlib.sha256(b"occ-email-ack|" + settings.SECRET_KEY.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+def _fernet() -> MultiFernet:
+    return sealing_fernet("email-ack")
 
 
 def seal_secret(value: str) -> str:

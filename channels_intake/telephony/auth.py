@@ -13,24 +13,20 @@ Every machine request carries three headers:
 The content hash is signed rather than the body, so a 200 MB upload is never held to be checked;
 the server hashes what arrives and refuses (or, for files, quarantines) content that differs. A
 signature is accepted once: the same signed request again is a replay (``replayed_request``).
-Several secrets may be configured at once so a secret can be rotated without downtime."""
+Several secrets may be configured at once so a secret can be rotated without downtime. The check
+(keys, skew, replay guard) is the one of every machine client, ``occ.signing.inbound``."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-import time
 from collections.abc import Mapping
-from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from occ.api.errors import ApiError
+from occ.signing import inbound
 
-from .models import SignedRequestNonce
+_CLIENTS = {"OCC_PBX_SECRETS": inbound.PBX, "OCC_FAX_GATEWAY_SECRETS": inbound.FAX_GATEWAY}
 
 
 def signing_message(
@@ -51,73 +47,34 @@ def machine_headers(
     timestamp: int | None = None,
 ) -> dict[str, str]:
     """The headers a PBX or fax gateway sends (used by tests, the benchmark and integrators)."""
-    ts = str(int(time.time()) if timestamp is None else timestamp)
     digest = content_sha256 or hashlib.sha256(content or b"").hexdigest()
-    message = signing_message(timestamp=ts, method=method, path=path, content_sha256=digest, fields=fields)
-    signature = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-    return {"X-OCC-Timestamp": ts, "X-OCC-Content-SHA256": digest, "X-OCC-Signature": f"sha256={signature}"}
-
-
-def _secrets(name: str) -> list[str]:
-    value = getattr(settings, name, None) or []
-    if isinstance(value, str):
-        value = [value]
-    return [s for s in value if s]
+    headers = inbound.signed_headers(
+        secret,
+        message=lambda ts: signing_message(
+            timestamp=ts, method=method, path=path, content_sha256=digest, fields=fields
+        ),
+        timestamp=timestamp,
+    )
+    return {"X-OCC-Timestamp": headers["X-OCC-Timestamp"], "X-OCC-Content-SHA256": digest, **headers}
 
 
 def machine_verify(request, *, secrets_setting: str, fields: Mapping[str, object] | None = None) -> str:
     """Check timestamp and signature and record the signature against replays.
 
     Returns the signed content SHA-256, which the caller compares with what actually arrived."""
-    secrets = _secrets(secrets_setting)
-    if not secrets:
-        raise ApiError(
-            status_code=503,
-            code="not_configured",
-            message=f"This machine endpoint is not configured ({secrets_setting} is empty).",
-        )
-    ts = request.headers.get("X-OCC-Timestamp", "")
     declared = request.headers.get("X-OCC-Content-SHA256", "").lower()
-    signature = request.headers.get("X-OCC-Signature", "")
-    if not ts.isdigit() or len(declared) != 64 or not signature.startswith("sha256="):
-        raise ApiError(
-            status_code=401,
-            code="not_authenticated",
-            message="Send X-OCC-Timestamp, X-OCC-Content-SHA256 and X-OCC-Signature: sha256=<HMAC>.",
-        )
-    skew = settings.OCC_MACHINE_MAX_SKEW_SECONDS
-    if abs(time.time() - int(ts)) > skew:
-        raise ApiError(
-            status_code=401,
-            code="stale_request",
-            message=f"The timestamp is more than {skew} seconds away from the server's clock.",
-        )
-    message = signing_message(
-        timestamp=ts, method=request.method, path=request.path, content_sha256=declared, fields=fields
+    inbound.verify(
+        request,
+        client=_CLIENTS[secrets_setting],
+        message=lambda ts: signing_message(
+            timestamp=ts, method=request.method, path=request.path, content_sha256=declared, fields=fields
+        ),
+        complete=len(declared) == 64,
+        expected=gettext_noop(
+            "Send X-OCC-Timestamp, X-OCC-Content-SHA256 and X-OCC-Signature: sha256=<HMAC>."
+        ),
+        mismatch=gettext_noop(
+            "The signature does not match the request (timestamp, method, path, content hash, fields)."
+        ),
     )
-    given = signature[len("sha256=") :].lower()
-    if not any(
-        hmac.compare_digest(hmac.new(s.encode(), message, hashlib.sha256).hexdigest(), given) for s in secrets
-    ):
-        raise ApiError(
-            status_code=401,
-            code="bad_signature",
-            message="The signature does not match the request (timestamp, method, path, content hash, "
-            "fields).",
-        )
-    try:
-        with transaction.atomic():
-            SignedRequestNonce.objects.create(digest=hashlib.sha256(given.encode()).hexdigest())
-    except IntegrityError as exc:
-        raise ApiError(
-            status_code=401,
-            code="replayed_request",
-            message="This signed request was already received; sign every delivery afresh.",
-        ) from exc
     return declared
-
-
-def nonces_purge() -> int:
-    cutoff = timezone.now() - timedelta(seconds=2 * settings.OCC_MACHINE_MAX_SKEW_SECONDS)
-    deleted, _ = SignedRequestNonce.objects.filter(seen_at__lt=cutoff).delete()
-    return deleted

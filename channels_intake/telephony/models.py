@@ -267,11 +267,3 @@ class FaxPage(models.Model):
     class Meta:
         ordering = ["number"]
         constraints = [models.UniqueConstraint(fields=["fax", "number"], name="one_preview_per_page")]
-
-
-class SignedRequestNonce(models.Model):
-    """The signature of every machine request accepted; the same signed request twice is a replay.
-    Rows older than twice the allowed clock skew are purged (a replay that old is stale anyway)."""
-
-    digest = models.CharField(max_length=64, unique=True)
-    seen_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from occ import outbox
 
-from . import auth, services
+from . import services
 
 
 @shared_task(
@@ -41,11 +41,3 @@ def fax_previews_retry_due() -> int:
 def uploads_purge_expired() -> int:
     """Beat: abort resumable uploads past their expiry and remove their chunks."""
     return services.uploads_purge_expired()
-
-
-@shared_task(
-    name="channels_intake.telephony.tasks.signed_request_nonces_purge", soft_time_limit=30, time_limit=60
-)
-def signed_request_nonces_purge() -> int:
-    """Beat: forget accepted signatures older than twice the allowed clock skew."""
-    return auth.nonces_purge()

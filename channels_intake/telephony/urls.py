@@ -2,23 +2,25 @@
 
 from django.urls import path
 
-from .api import calls, fax, machine, recordings, uploads
+from .api import calls, fax, machine, recordings, uploads, uploads_pbx
 
 urlpatterns = [
     # the telephone system (PBX/CTI) and the fax gateway: HMAC-signed
     path("api/v1/telephony/cti/events/", machine.CtiEventView.as_view(), name="cti-event"),
     path("api/v1/telephony/recordings/", machine.PbxRecordingView.as_view(), name="pbx-recording"),
     path(
-        "api/v1/telephony/recording-uploads/", uploads.PbxUploadStartView.as_view(), name="pbx-upload-start"
+        "api/v1/telephony/recording-uploads/",
+        uploads_pbx.PbxUploadStartView.as_view(),
+        name="pbx-upload-start",
     ),
     path(
         "api/v1/telephony/recording-uploads/<uuid:upload_id>/",
-        uploads.PbxUploadView.as_view(),
+        uploads_pbx.PbxUploadView.as_view(),
         name="pbx-upload",
     ),
     path(
         "api/v1/telephony/recording-uploads/<uuid:upload_id>/finalize/",
-        uploads.PbxUploadFinalizeView.as_view(),
+        uploads_pbx.PbxUploadFinalizeView.as_view(),
         name="pbx-upload-finalize",
     ),
     path("api/v1/telephony/fax/", machine.FaxGatewayView.as_view(), name="fax-gateway"),

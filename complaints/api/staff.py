@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
@@ -112,8 +113,8 @@ class ComplaintListView(StaffAPIView):
                 raise ApiError(
                     status_code=400,
                     code="validation_error",
-                    message="Not a valid phone number.",
-                    fields={"phone": ["Not a valid phone number."]},
+                    message=_("Not a valid phone number."),
+                    fields={"phone": [_("Not a valid phone number.")]},
                 ) from exc
         qs = selectors.complaint_list(actor=request.user, filters=selectors.ComplaintFilters(**f))
         paginator = LimitOffsetPagination()
@@ -161,21 +162,13 @@ class ComplaintStatusView(StaffAPIView):
         complaint = _worked_complaint(request, reference)
         data = StatusIn(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            actions.complaint_status_change(
-                complaint=complaint,
-                actor=request.user,
-                to_status=data.validated_data["status"],
-                note=data.validated_data["note"],
-                note_public=data.validated_data["is_public"],
-            )
-        except actions.TransitionRefused as exc:
-            raise ApiError(
-                status_code=409,
-                code="transition_not_allowed",
-                message=str(exc),
-                fields={"status": [str(exc)]},
-            ) from exc
+        actions.complaint_status_change(
+            complaint=complaint,
+            actor=request.user,
+            to_status=data.validated_data["status"],
+            note=data.validated_data["note"],
+            note_public=data.validated_data["is_public"],
+        )
         return Response(
             ComplaintDetailOut(selectors.complaint_get(actor=request.user, reference=reference)).data
         )
@@ -218,8 +211,8 @@ class ComplaintAssignView(StaffAPIView):
                 raise ApiError(
                     status_code=400,
                     code="validation_error",
-                    message="No such active user.",
-                    fields={"assignee": [f"No active staff user '{name}'."]},
+                    message=_("No such active user."),
+                    fields={"assignee": [_("No active staff user '%(name)s'.") % {"name": name}]},
                 )
         actions.complaint_assign(complaint=complaint, actor=request.user, assignee=assignee)
         return Response(ComplaintRowOut(complaint).data)

@@ -1,4 +1,4 @@
-"""Case models: the complaint and its parts (core) and routing to agencies (routing)."""
+"""Case models: the complaint and its parts (routing to agencies is the ``routing`` app's)."""
 
 from .core import (  # noqa: F401 - the names the app exports
     IDENTITY_FIELDS,
@@ -17,13 +17,4 @@ from .core import (  # noqa: F401 - the names the app exports
     TimelineEvent,
     User,
     evidence_upload_to,
-)
-from .routing import (  # noqa: F401
-    AgencyCredential,
-    DeliveryMethod,
-    RecipientNotice,
-    Referral,
-    ReferralAttempt,
-    ReturnedData,
-    RoutingRule,
 )

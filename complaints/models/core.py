@@ -33,7 +33,7 @@ class Agency(models.Model):
     email = models.EmailField(blank=True)
     website = models.URLField(blank=True)
     is_active = models.BooleanField(default=True)
-    # How referrals reach the agency (see complaints.models.routing.DeliveryMethod).
+    # How referrals reach the agency (see routing.models.DeliveryMethod).
     delivery_method = models.CharField(max_length=8, default="api")
     webhook_url = models.URLField(blank=True)
     webhook_secret = models.CharField(

@@ -7,6 +7,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from occ.errors import DomainError
 
 from .. import hooks
 from ..access import Can, actor_can, require
@@ -21,14 +24,30 @@ from .events import timeline_add, timeline_add_many
 from .intake import Incident
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(DomainError):
+    """The case's status cannot move to the one asked for (409 ``transition_not_allowed``)."""
+
+    code = "transition_not_allowed"
+    status_code = 409
+    field = "status"
+    message = gettext_lazy(
+        "A complaint in status '%(current)s' cannot move to '%(requested)s'. Allowed next: %(allowed)s."
+    )
+
     def __init__(self, current: str, requested: str):
         self.current = current
         self.requested = requested
-        allowed = ", ".join(lifecycle.allowed_next(current)) or "none"
-        super().__init__(
-            f"A complaint in status '{current}' cannot move to '{requested}'. Allowed next: {allowed}."
-        )
+        allowed = ", ".join(lifecycle.allowed_next(current)) or gettext_lazy("none")
+        super().__init__(current=current, requested=requested, allowed=allowed)
+
+
+class NotADuplicate(TransitionRefused):
+    """Undoing a duplicate mark on a case that is not a duplicate."""
+
+    message = gettext_lazy("This case is not a duplicate.")
+
+    def __init__(self, current: str):
+        super().__init__(current, "undo duplicate")
 
 
 def _require_centre_staff(actor: User) -> None:
@@ -122,7 +141,7 @@ def complaint_duplicate_undo(*, complaint: Complaint, actor: User, reason: str =
     with transaction.atomic():
         locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
         if locked.status != Status.DUPLICATE:
-            raise TransitionRefused(locked.status, "undo duplicate")
+            raise NotADuplicate(locked.status)
         marked = (
             TimelineEvent.objects.filter(
                 complaint=locked, kind=TimelineEvent.Kind.STATUS, to_status=Status.DUPLICATE

@@ -24,9 +24,20 @@ from ..models import Attachment
 ALLOWED_TYPES = DOCUMENT_TYPES
 EVIDENCE_PREFIX = "evidence"
 
-# The refusals of the content check, by the names the evidence callers know.
-EvidenceRejected = ContentRejected
-EvidenceTooLarge = ContentTooLarge
+
+class EvidenceRejected(ContentRejected):
+    """A file that is not what it claims to be, or of a type the centre does not take: the content
+    check's refusal (``occ.content``), answered about the ``attachments`` field."""
+
+    field = "attachments"
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.reason}"
+
+
+class EvidenceTooLarge(EvidenceRejected):
+    status_code = 413
+    code = "file_too_large"
 
 
 @dataclass(frozen=True)
@@ -49,7 +60,12 @@ def evidence_check(
     """Size, SHA-256, type by content and agreement with its name (``occ.content.documents``)."""
     original = _safe_name(name or getattr(fileobj, "name", "") or "file")
     limit = max_bytes if max_bytes is not None else settings.OCC["ATTACHMENT_MAX_BYTES"]
-    info = document_check(fileobj, name=original, limit=limit)
+    try:
+        info = document_check(fileobj, name=original, limit=limit)
+    except ContentTooLarge as exc:
+        raise EvidenceTooLarge(exc.filename, exc.reason) from exc
+    except ContentRejected as exc:
+        raise EvidenceRejected(exc.filename, exc.reason) from exc
     return CheckedFile(fileobj, original, info.content_type, info.size, info.sha256)
 
 

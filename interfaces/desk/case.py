@@ -1,6 +1,6 @@
 """The case page and its actions. Reads through complaints.selectors.complaint_get (404 for what the
 user may not see); every write is the service the staff API calls; routing asks the one disclosure
-gate (privacy.disclosure) for the exact payload each agency would receive before anything is sent."""
+gate (routing.disclosure) for the exact payload each agency would receive before anything is sent."""
 
 from __future__ import annotations
 
@@ -18,14 +18,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
-from complaints import referrals, selectors
-from complaints.access import Can, access_referral, actor_can, roles_with
-from complaints.models import Agency, Complaint, ReferralAttempt, Status, User
-from complaints.routing import routing_propose
+from complaints import selectors
+from complaints.access import Can, actor_can, roles_with
+from complaints.models import Agency, Complaint, Status, User
 from complaints.services import actions, lifecycle
-from privacy.disclosure import DisclosureRefused, basis_reference_text, disclosure_decide
 from privacy.models import DISCLOSABLE_FIELDS, Basis, Purpose
 from privacy.services import consent_record
+from routing import referrals
+from routing.access import access_referral
+from routing.disclosure import DisclosureRefused, basis_reference_text, disclosure_decide
+from routing.models import ReferralAttempt
+from routing.rules import routing_propose
 
 from ..auth import staff_page
 from ..common import (
@@ -34,8 +37,8 @@ from ..common import (
     INCIDENT_LABELS,
     PURPOSE_LABELS,
     REDACTION_LABELS,
-    error_text,
 )
+from ..errors import refusals_back_to
 from .media import recording_attach
 
 # marketing is never offered (DD-3); indicator sharing never carries a case
@@ -176,27 +179,33 @@ def case_preview(request, reference: str):
     return render(request, "desk/_preview.html", {"preview": preview, "agency": agency, "slot": slot})
 
 
+def _case_url(reference: str, anchor: str = "") -> str:
+    return reverse("desk:case", args=[reference]) + (f"#{anchor}" if anchor else "")
+
+
 def _back(reference: str, anchor: str = ""):
-    return HttpResponseRedirect(reverse("desk:case", args=[reference]) + (f"#{anchor}" if anchor else ""))
+    return HttpResponseRedirect(_case_url(reference, anchor))
+
+
+def _back_to_case(anchor: str = ""):
+    """Where a refused case action returns: the case page (at ``anchor``), its message shown."""
+    return lambda request, reference: _case_url(reference, anchor)
 
 
 @require_POST
 @staff_page(Can.CASE_WORK)
+@refusals_back_to(_back_to_case(), also=(ValidationError,))
 def case_status(request, reference: str):
     complaint = _case(request, reference)
     to_status = request.POST.get("status", "")
-    try:
-        actions.complaint_status_change(
-            complaint=complaint,
-            actor=request.user,
-            to_status=to_status,
-            note=request.POST.get("note", ""),
-            note_public=request.POST.get("note_public") == "1",
-        )
-    except actions.TransitionRefused:
-        messages.error(request, _("This status cannot follow the current one."))
-    else:
-        messages.success(request, _("Status changed: %(status)s") % {"status": Status(to_status).label})
+    actions.complaint_status_change(
+        complaint=complaint,
+        actor=request.user,
+        to_status=to_status,
+        note=request.POST.get("note", ""),
+        note_public=request.POST.get("note_public") == "1",
+    )
+    messages.success(request, _("Status changed: %(status)s") % {"status": Status(to_status).label})
     return _back(reference)
 
 
@@ -218,6 +227,7 @@ def case_note(request, reference: str):
 
 @require_POST
 @staff_page(Can.CASE_WORK)
+@refusals_back_to(_back_to_case())
 def case_assign(request, reference: str):
     complaint = _case(request, reference)
     assignee = request.user
@@ -226,10 +236,7 @@ def case_assign(request, reference: str):
         assignee = User.objects.filter(pk=wanted).first() if wanted.isdigit() else None
         if assignee is None:
             raise Http404
-    try:
-        actions.complaint_assign(complaint=complaint, actor=request.user, assignee=assignee)
-    except (ValidationError, PermissionError) as exc:
-        messages.error(request, error_text(exc) if isinstance(exc, ValidationError) else str(exc))
+    actions.complaint_assign(complaint=complaint, actor=request.user, assignee=assignee)
     return _back(reference)
 
 
@@ -258,6 +265,7 @@ def case_route(request, reference: str):
 
 @require_POST
 @staff_page(Can.CASE_WORK)
+@refusals_back_to(_back_to_case("h-route"), also=(ValidationError,))
 def case_consent(request, reference: str):
     """Record the data owner's consent (e.g. given on the phone) so that it can be the basis."""
     complaint = _case(request, reference)
@@ -265,20 +273,16 @@ def case_consent(request, reference: str):
     agency = Agency.objects.filter(code=code, is_active=True).first() if code else None
     if code and agency is None:
         raise Http404
-    try:
-        consent_record(
-            complainant=complaint.complainant,
-            agency=agency,
-            actor=request.user,
-            purposes=request.POST.getlist("purposes"),
-            fields=request.POST.getlist("fields"),
-            channel=request.POST.get("channel", complaint.channel),
-            statement=request.POST.get("statement", ""),
-        )
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, _("Consent recorded."))
+    consent_record(
+        complainant=complaint.complainant,
+        agency=agency,
+        actor=request.user,
+        purposes=request.POST.getlist("purposes"),
+        fields=request.POST.getlist("fields"),
+        channel=request.POST.get("channel", complaint.channel),
+        statement=request.POST.get("statement", ""),
+    )
+    messages.success(request, _("Consent recorded."))
     return _back(reference, "h-route")
 
 
@@ -301,6 +305,7 @@ def referral_resend(request, pk: int):
 
 @require_POST
 @staff_page(Can.CASE_WORK)
+@refusals_back_to(_back_to_case(), also=(ValidationError,))
 def fax_transcribe(request, reference: str):
     complaint = _case(request, reference)
     fax = tel.faxes_list(actor=request.user, needs_transcription=None).filter(complaint=complaint).first()
@@ -310,12 +315,9 @@ def fax_transcribe(request, reference: str):
     if category is None:
         messages.error(request, _("Choose a category."))
         return _back(reference, "h-fax")
-    try:
-        tel_services.fax_transcribe(
-            actor=request.user, fax=fax, category=category, description=request.POST.get("description", "")
-        )
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
+    tel_services.fax_transcribe(
+        actor=request.user, fax=fax, category=category, description=request.POST.get("description", "")
+    )
     return _back(reference)
 
 

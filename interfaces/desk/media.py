@@ -4,18 +4,17 @@ upload of a call recording onto a case."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import FileResponse
 
 from channels_intake.telephony import selectors as tel
 from channels_intake.telephony import services as tel_services
-from channels_intake.telephony.media import MediaRejected
 from channels_intake.telephony.models import Recording
 from channels_intake.telephony.serving import recording_served
 from complaints.access import Can
 from complaints.serving import attachment_served
 
 from ..auth import staff_page
+from ..errors import refusal_as_message
 
 
 @staff_page(Can.MEDIA_READ)
@@ -42,13 +41,12 @@ def fax_page(request, pk: int, number: int):
 def recording_attach(request, complaint, upload) -> None:
     """Store a recording the agent uploaded onto the case; a refused file becomes a message on the
     next page (the case itself stands)."""
-    try:
-        tel_services.recording_store(
-            fileobj=upload,
-            filename=upload.name,
-            source=Recording.Source.AGENT,
-            complaint=complaint,
-            uploaded_by=request.user,
-        )
-    except MediaRejected as exc:
-        messages.error(request, f"{exc.filename}: {exc.reason}")
+    refusal_as_message(
+        request,
+        tel_services.recording_store,
+        fileobj=upload,
+        filename=upload.name,
+        source=Recording.Source.AGENT,
+        complaint=complaint,
+        uploaded_by=request.user,
+    )

@@ -13,7 +13,9 @@ from django.utils import timezone, translation
 from channels_intake.selectors import inbound_quarantine_list
 from complaints import selectors
 from complaints.access import Can
-from complaints.models import Channel, Referral
+from complaints.models import Channel
+from routing import selectors as routing_selectors
+from routing.models import Referral
 
 from ..auth import staff_page
 from .queues import OPEN
@@ -88,13 +90,13 @@ def supervisor(request):
     )
     selectors.personal_data_read_log(actor=user, complaints=breaches, action="list")
     failed = list(
-        selectors.referrals_for_supervision(actor=user, state=Referral.State.FAILED).order_by("-created_at")[
-            :50
-        ]
+        routing_selectors.referrals_for_supervision(actor=user, state=Referral.State.FAILED).order_by(
+            "-created_at"
+        )[:50]
     )
     # referrals the disclosure gate withdrew at a release, with the reason code
     withdrawn = list(
-        selectors.referrals_for_supervision(actor=user, state=Referral.State.WITHDRAWN).order_by(
+        routing_selectors.referrals_for_supervision(actor=user, state=Referral.State.WITHDRAWN).order_by(
             "-withdrawn_at"
         )[:50]
     )

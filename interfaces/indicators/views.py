@@ -14,15 +14,19 @@ from django.views.decorators.http import require_POST
 
 from complaints.access import Can
 from complaints.models import Complaint
-from complaints.services.actions import TransitionRefused
 from indicators import access, selectors, services
 from indicators.extract import extract, own_values
 from indicators.models import Indicator, IndicatorKind
 from interfaces.auth import staff_page
+from interfaces.errors import refusals_back_to
+
+
+def _case_url(request, reference: str) -> str:
+    return reverse("desk:case", args=[reference]) + "#linked"
 
 
 def _back(reference: str):
-    return HttpResponseRedirect(reverse("desk:case", args=[reference]) + "#linked")
+    return HttpResponseRedirect(_case_url(None, reference))
 
 
 @staff_page(Can.CASE_READ)
@@ -88,59 +92,45 @@ def _other(request, reference: str) -> Complaint | None:
 
 @require_POST
 @staff_page(Can.CASE_WORK)
+@refusals_back_to(_case_url, also=(ValidationError,))
 def case_link(request, reference: str):
     complaint = _case_or_404(request, reference)
     other = _other(request, request.POST.get("related", ""))
     if other is None:
         messages.error(request, _("No complaint with this reference."))
         return _back(reference)
-    try:
-        services.complaint_link_related(
-            complaint=complaint, other=other, actor=request.user, reason=request.POST.get("reason", "")
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Linked to %(reference)s.") % {"reference": other.reference})
+    services.complaint_link_related(
+        complaint=complaint, other=other, actor=request.user, reason=request.POST.get("reason", "")
+    )
+    messages.success(request, _("Linked to %(reference)s.") % {"reference": other.reference})
     return _back(reference)
 
 
 @require_POST
 @staff_page(Can.CASE_WORK)
+@refusals_back_to(_case_url, also=(ValidationError,))
 def case_duplicate(request, reference: str):
     complaint = _case_or_404(request, reference)
     survivor = _other(request, request.POST.get("of", ""))
     if survivor is None:
         messages.error(request, _("No complaint with this reference."))
         return _back(reference)
-    try:
-        services.complaint_mark_duplicate(
-            complaint=complaint, survivor=survivor, actor=request.user, reason=request.POST.get("reason", "")
-        )
-    except (ValidationError, TransitionRefused) as exc:
-        messages.error(
-            request,
-            " ".join(exc.messages)
-            if isinstance(exc, ValidationError)
-            else _("This case cannot be marked a duplicate now."),
-        )
-    else:
-        messages.success(
-            request, _("Joined to %(reference)s as its duplicate.") % {"reference": survivor.reference}
-        )
+    services.complaint_mark_duplicate(
+        complaint=complaint, survivor=survivor, actor=request.user, reason=request.POST.get("reason", "")
+    )
+    messages.success(
+        request, _("Joined to %(reference)s as its duplicate.") % {"reference": survivor.reference}
+    )
     return _back(reference)
 
 
 @require_POST
 @staff_page(Can.CASE_WORK)
+@refusals_back_to(_case_url, also=())
 def case_duplicate_undo(request, reference: str):
     complaint = _case_or_404(request, reference)
-    try:
-        services.complaint_duplicate_undo(
-            complaint=complaint, actor=request.user, reason=request.POST.get("reason", "")
-        )
-    except TransitionRefused:
-        messages.error(request, _("This case is not a duplicate."))
-    else:
-        messages.success(request, _("No longer a duplicate."))
+    services.complaint_duplicate_undo(
+        complaint=complaint, actor=request.user, reason=request.POST.get("reason", "")
+    )
+    messages.success(request, _("No longer a duplicate."))
     return _back(reference)

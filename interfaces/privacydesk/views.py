@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from complaints.access import Can, actor_can, require
 from complaints.models import Complaint
 from interfaces.auth import staff_page
+from interfaces.errors import refusals_back_to
 from privacy import transfer_log
 from privacy.ops import selectors
 from privacy.ops.models import DataSubjectRequest, LegalHold, RefusalGround
@@ -64,51 +65,47 @@ def request_detail(request, public_id):
     )
 
 
+def _request_url(request, public_id) -> str:
+    return reverse("privacydesk:request", args=[public_id])
+
+
 @require_POST
 @staff_page(Can.PRIVACY_DECIDE)
+@refusals_back_to(_request_url)
 def request_decide(request, public_id):
     req = selectors.request_get(actor=request.user, public_id=public_id)
-    try:
-        if request.POST.get("decision") == "grant":
-            dsr.dsr_grant(actor=request.user, request=req, note=request.POST.get("note", ""))
-            messages.success(request, _("Granted and carried out."))
-        else:
-            dsr.dsr_refuse(
-                actor=request.user,
-                request=req,
-                ground=request.POST.get("ground", ""),
-                reason=request.POST.get("reason", ""),
-            )
-            messages.success(request, _("Refused; the ground is recorded."))
-    except (ValidationError, PermissionError) as exc:
-        _errors(request, exc)
-    except dsr.RequestRefused as exc:
-        messages.error(request, exc.reason)
-    return HttpResponseRedirect(reverse("privacydesk:request", args=[public_id]))
+    if request.POST.get("decision") == "grant":
+        dsr.dsr_grant(actor=request.user, request=req, note=request.POST.get("note", ""))
+        messages.success(request, _("Granted and carried out."))
+    else:
+        dsr.dsr_refuse(
+            actor=request.user,
+            request=req,
+            ground=request.POST.get("ground", ""),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, _("Refused; the ground is recorded."))
+    return HttpResponseRedirect(_request_url(request, public_id))
 
 
 @require_POST
 @staff_page(Can.PRIVACY_DECIDE)
+@refusals_back_to(_request_url)
 def request_tie(request, public_id):
     """Tie another complaint of the same person to an open request after a recorded identity check."""
     req = selectors.request_get(actor=request.user, public_id=public_id)
     ref = request.POST.get("reference", "").strip().upper()
     complaint = Complaint.objects.select_related("complainant").filter(reference=ref).first()
-    try:
-        if complaint is None:
-            raise ValidationError({"reference": [_("No case with this reference number.")]})
-        dsr.dsr_complaint_tie(
-            actor=request.user,
-            request=req,
-            complaint=complaint,
-            identity_check=request.POST.get("identity_check", ""),
-        )
-        messages.success(request, _("Complaint tied to the request; the identity check is recorded."))
-    except (ValidationError, PermissionError) as exc:
-        _errors(request, exc)
-    except dsr.RequestRefused as exc:
-        messages.error(request, exc.reason)
-    return HttpResponseRedirect(reverse("privacydesk:request", args=[public_id]))
+    if complaint is None:
+        raise ValidationError({"reference": [_("No case with this reference number.")]})
+    dsr.dsr_complaint_tie(
+        actor=request.user,
+        request=req,
+        complaint=complaint,
+        identity_check=request.POST.get("identity_check", ""),
+    )
+    messages.success(request, _("Complaint tied to the request; the identity check is recorded."))
+    return HttpResponseRedirect(_request_url(request, public_id))
 
 
 def _hold_from(post, actor) -> dict:

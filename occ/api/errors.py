@@ -18,6 +18,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from occ.errors import DomainError
+
 
 class ApiError(exceptions.APIException):
     """An error with its own code, status and optional per-field messages."""
@@ -55,7 +57,17 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+def domain_error_response(exc: DomainError) -> Response:
+    """A service's refusal in the one error format, its message in the reader's language."""
+    response = Response(error_body(exc.code, exc.text, exc.api_fields()), status=exc.status_code)
+    for name, value in exc.api_headers().items():
+        response[name] = value
+    return response
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
     if isinstance(exc, RequestDataTooBig):
         exc = ApiError(status_code=413, code="body_too_large", message=_("The request body is too large."))
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):

@@ -90,3 +90,8 @@ class DownloadParams(QueryParams):
 
 EXPORT_FORMAT = serializers.ChoiceField(choices=["json", "csv"], required=False, default="json")
 ExportParams = type("ExportParams", (QueryParams,), {"as": EXPORT_FORMAT, "__module__": __name__})
+
+
+def export_format(request) -> str:
+    """The ``as`` parameter of an export (``json`` or ``csv``), validated like every parameter."""
+    return QueryParams.of.__func__(ExportParams, request)["as"]  # type: ignore[attr-defined]

@@ -19,20 +19,18 @@ from typing import IO
 
 import filetype
 
+from occ.errors import FileRefused
+
 CHUNK = 1024 * 1024
 HEAD = 8192  # bytes kept from the start of the file for type sniffing
 
 
-class ContentRejected(Exception):
-    """A file the centre refuses. ``status_code``/``code`` shape the API answer."""
+class ContentRejected(FileRefused):
+    """A file the centre refuses (a domain error: 400 ``invalid_file``, the API and the pages render
+    it once). Its text, kept as a quarantine reason, is ``<name> <reason>``."""
 
-    status_code = 400
-    code = "invalid_file"
-
-    def __init__(self, filename: str, reason: str):
-        self.filename = filename
-        self.reason = reason
-        super().__init__(f"{filename} {reason}")
+    def __str__(self) -> str:
+        return f"{self.filename} {self.reason}"
 
 
 class ContentTooLarge(ContentRejected):

@@ -134,7 +134,7 @@ class OccCollector(Collector):
             pass
         yield depth
 
-        referral = apps.get_model("complaints", "Referral")
+        referral = apps.get_model("routing", "Referral")
         by_state = dict(referral.objects.values_list("state").annotate(n=Count("id")).order_by())
         referrals = GaugeMetricFamily("occ_referrals", "Referral deliveries by state", labels=["state"])
         for state in referral.State.values:

@@ -45,7 +45,10 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def publish(name: str, args: list) -> None:
-    _task(name).apply_async(args=args, retry=False)
+    # No one reads an outbox task's result (its id is not kept): ignore_result spares the relay
+    # the result backend's subscription per message (a round trip, and a wait on a frozen Redis)
+    # and the worker its result write.
+    _task(name).apply_async(args=args, retry=False, ignore_result=True)
 
 
 def _publish(row: OutboxMessage) -> None:

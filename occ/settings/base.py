@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "occ.outbox",
+    "occ.signing",
     "complaints",
     "channels_intake",
     "channels_intake.email",
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "channels_intake.open311",
     "privacy",
     "privacy.ops",
+    "routing",
     "indicators",
     "interfaces",
 ]
@@ -263,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.tasks.idempotency_records_purge",
         "schedule": timedelta(hours=1),
     },
+    # the replay guard of every machine client (occ.signing.inbound)
+    "signed-request-nonces-purge": {
+        "task": "occ.signing.tasks.signed_request_nonces_purge",
+        "schedule": timedelta(minutes=15),
+    },
 }
 
 # --- e-mail ------------------------------------------------------------------------------------
@@ -333,21 +340,86 @@ AXES_VERBOSE = False
 
 
 # --- feature areas: each keeps its settings in occ/settings/parts/<area>.py ---------------------
-# Imported by name so that type checkers and readers see every setting; each part's BEAT joins the
-# beat schedule. A new part is one more pair of lines here.
+# Every setting of a part is imported by name (no star import), so readers and type checkers see
+# each one; tests/test_project.py fails when a part defines a setting this list leaves out. Each
+# part's BEAT joins the beat schedule. A new part is one more pair of imports here.
 from .parts import email as _email  # noqa: E402
 from .parts import privacy_ops as _privacy_ops  # noqa: E402
 from .parts import routing as _routing  # noqa: E402
 from .parts import tasks as _tasks  # noqa: E402
 from .parts import telephony as _telephony  # noqa: E402
 from .parts import web as _web  # noqa: E402
-from .parts.email import *  # noqa: E402, F403
-from .parts.privacy_ops import *  # noqa: E402, F403
-from .parts.routing import *  # noqa: E402, F403
-from .parts.tasks import *  # noqa: E402, F403
-from .parts.telephony import *  # noqa: E402, F403
-from .parts.web import *  # noqa: E402, F403
+from .parts.email import (  # noqa: E402
+    OCC_ACK_PER_SENDER_PER_HOUR,
+    OCC_EMAIL_MAX_BYTES,
+    OCC_EMAIL_RULES_TTL,
+    OCC_FAX_TO_EMAIL_SENDERS,
+    OCC_IMAP,
+    OCC_MAIL_GATEWAY_MAX_SKEW_SECONDS,
+    OCC_MAIL_GATEWAY_SECRET,
+    OCC_MAIL_GATEWAY_SECRETS,
+    OCC_MAILBOX_ADDRESS,
+)
+from .parts.privacy_ops import (  # noqa: E402
+    OCC_CLOSED_ANONYMISE_AFTER_DAYS,
+    OCC_DSR_CODE_MAX_ATTEMPTS,
+    OCC_DSR_CODE_TTL_MINUTES,
+    OCC_DSR_DUE_DAYS,
+    OCC_FINGERPRINT_KEYS,
+    OCC_HOLD_CEILING_DAYS,
+    OCC_PROCESSORS,
+    OCC_PURGE_BATCH,
+    OCC_SMS_BACKEND,
+    OCC_TRAFFIC_RETENTION_DAYS,
+)
+from .parts.routing import (  # noqa: E402
+    OCC_DELIVERY_BACKOFF_SECONDS,
+    OCC_DELIVERY_LEASE_SECONDS,
+    OCC_DELIVERY_MAX_ATTEMPTS,
+    OCC_SEAL_KEY_AUTOCREATE,
+    OCC_SEAL_KEY_PATH,
+    OCC_WEBHOOK_CONNECT_TIMEOUT,
+    OCC_WEBHOOK_READ_TIMEOUT,
+)
+from .parts.tasks import (  # noqa: E402
+    _QUEUE_OF,
+    CELERY_TASK_CREATE_MISSING_QUEUES,
+    CELERY_TASK_DEFAULT_QUEUE,
+    CELERY_TASK_ROUTES,
+    CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS,
+    CELERY_WORKER_HIJACK_ROOT_LOGGER,
+    CELERY_WORKER_SEND_TASK_EVENTS,
+    OCC_TASK_QUEUES,
+)
+from .parts.telephony import (  # noqa: E402
+    AWS_DEFAULT_ACL,
+    AWS_LOCATION,
+    AWS_QUERYSTRING_AUTH,
+    AWS_QUERYSTRING_EXPIRE,
+    AWS_S3_ENDPOINT_URL,
+    AWS_S3_FILE_OVERWRITE,
+    AWS_S3_MAX_MEMORY_SIZE,
+    AWS_S3_OBJECT_PARAMETERS,
+    AWS_S3_REGION_NAME,
+    AWS_S3_SIGNATURE_VERSION,
+    AWS_STORAGE_BUCKET_NAME,
+    OCC_FAX_GATEWAY_SECRETS,
+    OCC_FAX_MAX_BYTES,
+    OCC_FAX_MAX_PAGE_PIXELS,
+    OCC_FAX_MAX_PAGES,
+    OCC_FAX_PREVIEW_WIDTH,
+    OCC_MACHINE_MAX_SKEW_SECONDS,
+    OCC_PBX_SECRETS,
+    OCC_RECORDING_MAX_BYTES,
+    OCC_UPLOAD_CHUNK_MAX_BYTES,
+    OCC_UPLOAD_SESSION_HOURS,
+)
+from .parts.web import (  # noqa: E402
+    LOGIN_URL,
+    OCC_SCREENSHOT_DIR,
+    OTP_TOTP_ISSUER,
+    STATICFILES_DIRS,
+)
 
 for _part in (_email, _telephony, _routing, _privacy_ops, _web, _tasks):
     CELERY_BEAT_SCHEDULE.update(_part.BEAT)
-del BEAT  # noqa: F821 - each part's own schedule, merged above; not a Django setting

@@ -76,6 +76,16 @@ LOGGING["handlers"] = {
     "console": {**CONSOLE, "formatter": env.str("LOG_FORMAT", default="json")},
 }
 
+# Fingerprints kept as evidence (privacy.fingerprints) need their own keys, outside the database and
+# apart from SECRET_KEY: a fingerprint must not be recomputable by whoever holds the app's secret, and
+# rotating SECRET_KEY must not orphan old evidence. The fallback derived from SECRET_KEY is for the
+# embedded default only.
+if not OCC_FINGERPRINT_KEYS:  # noqa: F405
+    raise ImproperlyConfigured(
+        "OCC_FINGERPRINT_KEYS (or OCC_FINGERPRINT_KEYS_FILE) must be set for occ.settings.production: "
+        "key_id:secret entries, newest first"
+    )
+
 # The transfer-log sealing key is mounted, never generated on a production host.
 OCC_SEAL_KEY_AUTOCREATE = env.bool("OCC_SEAL_KEY_AUTOCREATE", default=False)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .api import public, staff
+from .api import public, staff, staff_records, staff_retention
 
 p = "api/v1/privacy/"
 urlpatterns = [
@@ -37,22 +37,26 @@ urlpatterns = [
         staff.RequestExportView.as_view(),
         name="privacy-staff-request-export",
     ),
-    path(f"{p}staff/holds/", staff.HoldListView.as_view(), name="privacy-holds"),
-    path(f"{p}staff/holds/<int:pk>/release/", staff.HoldReleaseView.as_view(), name="privacy-hold-release"),
-    path(f"{p}staff/purge-runs/", staff.PurgeRunListView.as_view(), name="privacy-purge-runs"),
-    path(f"{p}staff/breaches/", staff.BreachListView.as_view(), name="privacy-breaches"),
+    path(f"{p}staff/holds/", staff_retention.HoldListView.as_view(), name="privacy-holds"),
+    path(
+        f"{p}staff/holds/<int:pk>/release/",
+        staff_retention.HoldReleaseView.as_view(),
+        name="privacy-hold-release",
+    ),
+    path(f"{p}staff/purge-runs/", staff_retention.PurgeRunListView.as_view(), name="privacy-purge-runs"),
+    path(f"{p}staff/breaches/", staff_records.BreachListView.as_view(), name="privacy-breaches"),
     path(
         f"{p}staff/breaches/<int:pk>/notified/",
-        staff.BreachNotifiedView.as_view(),
+        staff_records.BreachNotifiedView.as_view(),
         name="privacy-breach-notified",
     ),
-    path(f"{p}staff/processing-record/", staff.ProcessingRecordView.as_view(), name="privacy-ropa"),
-    path(f"{p}staff/access-report/", staff.AccessReportView.as_view(), name="privacy-access-report"),
-    path(f"{p}staff/traffic/", staff.TrafficSearchView.as_view(), name="privacy-traffic-search"),
-    path(f"{p}staff/policies/", staff.PolicyDraftView.as_view(), name="privacy-policy-draft"),
+    path(f"{p}staff/processing-record/", staff_records.ProcessingRecordView.as_view(), name="privacy-ropa"),
+    path(f"{p}staff/access-report/", staff_records.AccessReportView.as_view(), name="privacy-access-report"),
+    path(f"{p}staff/traffic/", staff_records.TrafficSearchView.as_view(), name="privacy-traffic-search"),
+    path(f"{p}staff/policies/", staff_records.PolicyDraftView.as_view(), name="privacy-policy-draft"),
     path(
         f"{p}staff/policies/<int:pk>/publish/",
-        staff.PolicyPublishView.as_view(),
+        staff_records.PolicyPublishView.as_view(),
         name="privacy-policy-publish",
     ),
 ]

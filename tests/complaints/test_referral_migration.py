@@ -64,7 +64,7 @@ def test_old_payloads_are_cleared_and_referrals_kept(demo, request):
         rows = cursor.fetchall()
     assert "payload" not in columns
     assert len(rows) == 1 and "สมชาย" not in repr(rows) and "+66812345678" not in repr(rows)
-    from complaints.models import Referral as Now
+    from routing.models import Referral as Now
 
     ref = Now.objects.get()
     assert (

@@ -49,7 +49,7 @@ def filed(demo, user_factory):
         one("app", scam, "ขอนแก่น")
     for c in made[:5]:
         complaint_status_change(complaint=c, actor=agent, to_status="triaged")
-    from complaints.referrals import referral_create
+    from routing.referrals import referral_create
 
     referral_create(
         complaint=made[-1], agency=Agency.objects.get(code="ccib"), purpose="investigation",

@@ -15,11 +15,11 @@ from datetime import date
 import pytest
 from rest_framework.test import APIClient
 
-from complaints.agency_auth import agency_credential_issue
 from complaints.models import Agency, Category, Role
 from indicators.models import Indicator, IndicatorExport
 from privacy import transfer_log
 from privacy.models import DataSharingAgreement, TransferRecord
+from routing.agency_auth import agency_credential_issue
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/agency/indicators/"
@@ -154,7 +154,7 @@ def test_the_date_filter_and_the_agreements_categories_bound_what_is_counted(cas
 
 def test_a_case_is_never_disclosed_for_the_indicator_sharing_purpose(cases, sharing_agreement):
     from complaints.models import Complaint
-    from privacy.disclosure import DisclosureRefused, disclosure_decide
+    from routing.disclosure import DisclosureRefused, disclosure_decide
 
     with pytest.raises(DisclosureRefused) as refused:
         disclosure_decide(

@@ -118,8 +118,8 @@ def test_access_export_contains_everything_held_about_the_person(
     file_complaint(description="เรื่องที่สอง")
     file_complaint(complainant={"email": "someone-else@example.org"})
     from complaints.models import Agency
-    from complaints.referrals import referral_create
     from privacy.services import consent_record
+    from routing.referrals import referral_create
 
     case = Complaint.objects.get(reference=first["reference"])
     consent_record(

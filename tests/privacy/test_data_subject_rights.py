@@ -20,10 +20,10 @@ from django.db import connection
 from django.test import override_settings
 
 from complaints.models import Agency, Complaint, Role, TimelineEvent
-from complaints.referrals import referral_create
 from privacy.fingerprints import fingerprint, fingerprint_matches
 from privacy.models import TransferRecord
 from privacy.ops.models import CoveredComplaint, DataSubjectRequest, RequestEvidence
+from routing.referrals import referral_create
 from tests.channels_intake.email.conftest import mime
 from tests.channels_intake.telephony.conftest import PBX, cti  # noqa: F401 - the signed CTI fixture
 

@@ -10,9 +10,9 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from complaints.models import Agency, Complaint, Role
-from complaints.referrals import referral_create
 from interfaces.auth import SEEN
 from privacy.ops.services.requests import dsr_file_by_agent
+from routing.referrals import referral_create
 
 pytestmark = pytest.mark.django_db
 

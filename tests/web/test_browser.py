@@ -160,7 +160,7 @@ def test_agent_phone_complaint_recording_routing_agency_update_citizen_sees_it(
 ):
     """clause: OCC-5, OCC-7, OCC-8 (phone with recording; routed under a basis; agency update tracked)"""
     from complaints.models import Agency, Complaint, Role
-    from privacy.disclosure import canonical
+    from routing.disclosure import canonical
 
     user_factory(Role.AGENT, "agent-b")
     user_factory(Role.AGENCY_OFFICER, "police-b", Agency.objects.get(code="ccib"))

@@ -7,10 +7,11 @@ import html as htmllib
 import pytest
 from django.utils import timezone, translation
 
-from complaints.models import Agency, Category, Referral, ReferralAttempt, Role
-from complaints.referrals import referral_create, referral_deliver
+from complaints.models import Agency, Category, Role
 from interfaces.common import PURPOSE_LABELS
 from privacy.models import DataSharingAgreement, TransferRecord
+from routing.models import Referral, ReferralAttempt
+from routing.referrals import referral_create, referral_deliver
 
 pytestmark = pytest.mark.django_db
 

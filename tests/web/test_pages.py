@@ -12,11 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from complaints.models import Agency, Complaint, Role
-from complaints.referrals import referral_create
 from complaints.services.actions import complaint_note_add
 from interfaces.templatetags.occ_tags import be_date
-from privacy.disclosure import canonical
 from privacy.models import AccessLogEntry, TransferRecord
+from routing.disclosure import canonical
+from routing.referrals import referral_create
 
 pytestmark = pytest.mark.django_db
 

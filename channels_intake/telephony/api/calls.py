@@ -7,6 +7,7 @@ import hashlib
 import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 
 from channels_intake.web import IncidentIn  # the same incident fields as web intake
 from complaints.access import Can, require
-from complaints.idempotency import IdempotencyMismatch, idempotent
+from complaints.idempotency import idempotent_answer
 from complaints.models import Category
 from complaints.permissions import IsStaff
 from complaints.selectors import complaint_get
@@ -97,17 +98,9 @@ class PhoneComplaintView(StaffAPIView):
         v.pop("call_id", None)
 
         def work() -> tuple[int, dict]:
-            try:
-                registered = services.phone_complaint_register(
-                    actor=request.user, call=call, incident=incident_from(v.pop("incident", {}) or {}), **v
-                )
-            except services.CallAlreadyLinked as exc:
-                raise ApiError(
-                    status_code=409,
-                    code="call_already_linked",
-                    message=exc.messages[0],
-                    fields={"call_id": exc.messages},
-                ) from exc
+            registered = services.phone_complaint_register(
+                actor=request.user, call=call, incident=incident_from(v.pop("incident", {}) or {}), **v
+            )
             c = registered.complaint
             return 201, PhoneComplaintOut(
                 {
@@ -120,31 +113,15 @@ class PhoneComplaintView(StaffAPIView):
                 }
             ).data
 
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key:
-            code, body = work()
-            return Response(body, status=code)
-        if len(key) > 200:
-            raise ApiError(
-                status_code=400,
-                code="validation_error",
-                message="Idempotency-Key is too long.",
-                fields={"Idempotency-Key": ["At most 200 characters."]},
-            )
-        fingerprint = hashlib.sha256(
-            json.dumps(request.data, sort_keys=True, default=str).encode()
-        ).hexdigest()
-        try:
-            outcome = idempotent(
-                scope=f"phone_complaint:{request.user.pk}", key=key, request_hash=fingerprint, work=work
-            )
-        except IdempotencyMismatch as exc:
-            raise ApiError(
-                status_code=409,
-                code="idempotency_key_reused",
-                message="This Idempotency-Key was already used with a different request body.",
-            ) from exc
-        return Response(outcome.body, status=outcome.status_code)
+        code, body = idempotent_answer(
+            request,
+            scope=f"phone_complaint:{request.user.pk}",
+            request_hash=lambda: hashlib.sha256(
+                json.dumps(request.data, sort_keys=True, default=str).encode()
+            ).hexdigest(),
+            work=work,
+        )
+        return Response(body, status=code)
 
 
 class CallOut(serializers.Serializer):
@@ -224,15 +201,7 @@ class CallLinkView(StaffAPIView):
         data = LinkIn(data=request.data)
         data.is_valid(raise_exception=True)
         complaint = complaint_get(actor=request.user, reference=data.validated_data["reference"])
-        try:
-            linked = services.call_link(actor=request.user, call=call, complaint=complaint)
-        except services.CallAlreadyLinked as exc:
-            raise ApiError(
-                status_code=409,
-                code="call_already_linked",
-                message=exc.messages[0],
-                fields={"reference": exc.messages},
-            ) from exc
+        linked = services.call_link(actor=request.user, call=call, complaint=complaint, field="reference")
         return Response(CallOut(linked).data)
 
 
@@ -290,8 +259,8 @@ class CallerLookupView(StaffAPIView):
             raise ApiError(
                 status_code=400,
                 code="validation_error",
-                message="Not a valid phone number.",
-                fields={"phone": ["Not a valid phone number."]},
+                message=_("Not a valid phone number."),
+                fields={"phone": [_("Not a valid phone number.")]},
             ) from exc
         rows = selectors.complaints_by_caller(actor=request.user, number=number)
         return Response(EarlierComplaintOut(rows, many=True).data, status=status.HTTP_200_OK)

@@ -6,6 +6,7 @@ import hashlib
 import tempfile
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers, status
 from rest_framework.parsers import BaseParser
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 from channels_intake.models import InboundItem
 from occ.api.errors import ApiError, error_body
 
-from ..media import CHUNK, MediaRejected
+from ..media import CHUNK
 
 SIGNATURE_HEADERS = [
     OpenApiParameter(
@@ -41,21 +42,14 @@ SIGNATURE_HEADERS = [
 ]
 
 
-def media_error(exc: MediaRejected) -> ApiError:
-    return ApiError(
-        status_code=exc.status_code,
-        code=exc.code,
-        message=f"The file '{exc.filename}' {exc.reason}.",
-        fields={"file": [f"{exc.filename}: {exc.reason}"]},
-    )
-
-
 def content_mismatch() -> ApiError:
     return ApiError(
         status_code=400,
         code="content_hash_mismatch",
-        message="The content's SHA-256 is not the one signed in X-OCC-Content-SHA256 (damaged in "
-        "transit?); nothing was stored. Send it again.",
+        message=_(
+            "The content's SHA-256 is not the one signed in X-OCC-Content-SHA256 (damaged in "
+            "transit?); nothing was stored. Send it again."
+        ),
     )
 
 
@@ -64,7 +58,8 @@ def quarantined_response(item: InboundItem, *, field: str = "file") -> Response:
     response = Response(
         error_body(
             "quarantined",
-            f"Kept in quarantine as inbound item {item.pk}: {item.reason}.",
+            _("Kept in quarantine as inbound item %(id)s: %(reason)s.")
+            % {"id": item.pk, "reason": item.reason},
             {field: [item.reason]},
         ),
         status=status.HTTP_422_UNPROCESSABLE_ENTITY,
@@ -76,7 +71,7 @@ def quarantined_response(item: InboundItem, *, field: str = "file") -> Response:
 def declared_length(request) -> int:
     raw = request.META.get("CONTENT_LENGTH") or ""
     if not raw.isdigit():
-        raise ApiError(status_code=411, code="length_required", message="Send a Content-Length header.")
+        raise ApiError(status_code=411, code="length_required", message=_("Send a Content-Length header."))
     return int(raw)
 
 
@@ -87,7 +82,8 @@ def refuse_oversized(request, limit: int, what: str) -> None:
         raise ApiError(
             status_code=413,
             code="file_too_large",
-            message=f"The {what} is {length} bytes; the limit is {limit} bytes.",
+            message=_("The %(what)s is %(length)s bytes; the limit is %(limit)s bytes.")
+            % {"what": what, "length": length, "limit": limit},
         )
 
 
@@ -97,7 +93,9 @@ def read_body_to_temp(request, *, limit: int):
     length = declared_length(request)
     if length > limit:
         raise ApiError(
-            status_code=413, code="chunk_too_large", message=f"A chunk may be at most {limit} bytes."
+            status_code=413,
+            code="chunk_too_large",
+            message=_("A chunk may be at most %(limit)s bytes.") % {"limit": limit},
         )
     spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, dir=settings.FILE_UPLOAD_TEMP_DIR)  # noqa: SIM115 - handed to the caller
     digest = hashlib.sha256()
@@ -115,7 +113,8 @@ def read_body_to_temp(request, *, limit: int):
         raise ApiError(
             status_code=400,
             code="incomplete_body",
-            message=f"Content-Length announced {length} bytes but {size} arrived.",
+            message=_("Content-Length announced %(length)s bytes but %(size)s arrived.")
+            % {"length": length, "size": size},
         )
     spool.seek(0)
     return spool, size, digest.hexdigest()
@@ -127,7 +126,7 @@ class RawBodyParser(BaseParser):
     media_type = "*/*"
 
     def parse(self, stream, media_type=None, parser_context=None):  # pragma: no cover - never called
-        raise ApiError(status_code=400, code="parse_error", message="Send the raw bytes as the body.")
+        raise ApiError(status_code=400, code="parse_error", message=_("Send the raw bytes as the body."))
 
 
 class RecordingOut(serializers.Serializer):

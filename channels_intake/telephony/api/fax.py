@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from complaints.models import Category
 from complaints.permissions import IsStaff
 from complaints.services.intake import incident_from
-from occ.api.errors import ApiError, ErrorResponseSerializer
+from occ.api.errors import ErrorResponseSerializer
 from occ.api.schema import paginated
 from occ.api.strict import StrictSerializer
 from occ.api.views import StaffAPIView
@@ -158,10 +158,8 @@ class FaxTranscribeView(StaffAPIView):
                 identity=dict(v.get("complainant") or {}),
                 incident=incident_from(v["incident"]) if v.get("incident") is not None else None,
             )
-        except services.FaxAlreadyTranscribed as exc:
-            raise ApiError(status_code=409, code="already_transcribed", message=exc.messages[0]) from exc
         except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
+            if not hasattr(exc, "error_dict"):  # e.g. FaxAlreadyTranscribed, a domain error
                 raise
             raise ValidationError(
                 {

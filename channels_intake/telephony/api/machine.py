@@ -10,6 +10,7 @@ import hashlib
 import io
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -23,7 +24,7 @@ from occ.api.strict import StrictSerializer
 from occ.api.views import PublicAPIView
 
 from ..auth import machine_verify
-from ..media import MediaRejected, hash_stream, safe_name
+from ..media import hash_stream, safe_name
 from ..models import Call, Recording
 from ..services.calls import MAX_EVENT_BYTES, CtiEventIn
 from .common import (
@@ -31,7 +32,6 @@ from .common import (
     RawBodyParser,
     RecordingOut,
     content_mismatch,
-    media_error,
     quarantined_response,
     refuse_oversized,
 )
@@ -133,15 +133,12 @@ class PbxRecordingView(PublicAPIView):
         upload = request.FILES.get("file")
         unknown = sorted(k for k in (*fields, *request.FILES) if k not in ("call_id", "file"))
         if not call_id or upload is None or unknown:
-            errors = {k: ["Unknown field (minimum data, OCC-1)."] for k in unknown}
-            errors.update({k: ["Required."] for k, v in (("call_id", call_id), ("file", upload)) if not v})
+            errors = {k: [_("Unknown field (minimum data, OCC-1).")] for k in unknown}
+            errors.update({k: [_("Required.")] for k, v in (("call_id", call_id), ("file", upload)) if not v})
             raise ApiError(
-                status_code=400, code="validation_error", message="The request has errors.", fields=errors
+                status_code=400, code="validation_error", message=_("The request has errors."), fields=errors
             )
-        try:
-            hashed = hash_stream(upload, limit=settings.OCC_RECORDING_MAX_BYTES, name=safe_name(upload.name))
-        except MediaRejected as exc:
-            raise media_error(exc) from exc
+        hashed = hash_stream(upload, limit=settings.OCC_RECORDING_MAX_BYTES, name=safe_name(upload.name))
         if hashed.sha256 != declared:
             raise content_mismatch()
         item, new = _store_and_process(
@@ -206,16 +203,13 @@ class FaxGatewayView(PublicAPIView):
         unknown = sorted(k for k in (*fields, *request.FILES) if k not in (*FAX_FIELDS, "file"))
         upload = request.FILES.get("file")
         if upload is None or unknown:
-            errors = {k: ["Unknown field (minimum data, OCC-1)."] for k in unknown}
+            errors = {k: [_("Unknown field (minimum data, OCC-1).")] for k in unknown}
             if upload is None:
-                errors["file"] = ["Send the fax in a part named 'file'."]
+                errors["file"] = [_("Send the fax in a part named 'file'.")]
             raise ApiError(
-                status_code=400, code="validation_error", message="The request has errors.", fields=errors
+                status_code=400, code="validation_error", message=_("The request has errors."), fields=errors
             )
-        try:
-            hashed = hash_stream(upload, limit=settings.OCC_FAX_MAX_BYTES, name=safe_name(upload.name, "fax"))
-        except MediaRejected as exc:
-            raise media_error(exc) from exc
+        hashed = hash_stream(upload, limit=settings.OCC_FAX_MAX_BYTES, name=safe_name(upload.name, "fax"))
         if hashed.sha256 != declared:
             raise content_mismatch()
         fax_id = fields.get("fax_id", "").strip()

@@ -4,6 +4,7 @@ Every playback and download is written to the access log (who, which recording, 
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -17,11 +18,10 @@ from occ.api.strict import DownloadParams, StrictSerializer
 from occ.api.views import StaffAPIView
 
 from .. import selectors, services
-from ..media import MediaRejected
 from ..models import Recording
 from ..serving import recording_served
 from .calls import require_worker
-from .common import RecordingOut, media_error, refuse_oversized
+from .common import RecordingOut, refuse_oversized
 
 
 class RecordingUploadIn(StrictSerializer):  # unknown parts are refused
@@ -67,9 +67,9 @@ class ComplaintRecordingsView(StaffAPIView):
             raise ApiError(
                 status_code=400,
                 code="validation_error",
-                message="Unknown multipart parts.",
+                message=_("Unknown multipart parts."),
                 fields={
-                    k: ["Unknown part: send the recording in 'file' (and optionally 'call_id')."]
+                    k: [_("Unknown part: send the recording in 'file' (and optionally 'call_id').")]
                     for k in unknown
                 },
             )
@@ -78,34 +78,23 @@ class ComplaintRecordingsView(StaffAPIView):
             raise ApiError(
                 status_code=400,
                 code="validation_error",
-                message="The file part is missing.",
-                fields={"file": ["Send the recording in a part named 'file'."]},
+                message=_("The file part is missing."),
+                fields={"file": [_("Send the recording in a part named 'file'.")]},
             )
         call = None
         call_id = str(request.data.get("call_id", "")).strip()
         if call_id:
             call = selectors.call_get(actor=request.user, call_id=call_id)
-            try:
-                call = services.call_link(actor=request.user, call=call, complaint=complaint)
-            except services.CallAlreadyLinked as exc:
-                raise ApiError(
-                    status_code=409,
-                    code="call_already_linked",
-                    message=exc.messages[0],
-                    fields={"call_id": exc.messages},
-                ) from exc
-        try:
-            recording, created = services.recording_add(
-                fileobj=upload,
-                filename=upload.name,
-                declared_type=upload.content_type or "",
-                source=Recording.Source.AGENT,
-                complaint=complaint,
-                call=call,
-                uploaded_by=request.user,
-            )
-        except MediaRejected as exc:
-            raise media_error(exc) from exc
+            call = services.call_link(actor=request.user, call=call, complaint=complaint)
+        recording, created = services.recording_add(
+            fileobj=upload,
+            filename=upload.name,
+            declared_type=upload.content_type or "",
+            source=Recording.Source.AGENT,
+            complaint=complaint,
+            call=call,
+            uploaded_by=request.user,
+        )
         recording = Recording.objects.select_related("complaint", "call__complaint").get(pk=recording.pk)
         return Response(
             RecordingOut(recording).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK

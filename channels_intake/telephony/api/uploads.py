@@ -18,31 +18,25 @@ import re
 
 from django.conf import settings
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from channels_intake.models import InboundItem
 from complaints.access import Can
 from complaints.permissions import IsStaff
 from complaints.selectors import complaint_get
-from occ.api.errors import ApiError, ErrorResponseSerializer, error_body
-from occ.api.parsers import json_body_load
+from occ.api.errors import ApiError, ErrorResponseSerializer
 from occ.api.strict import StrictSerializer
-from occ.api.views import PublicAPIView, StaffAPIView
+from occ.api.views import StaffAPIView
 
 from .. import services
-from ..auth import machine_verify
-from ..media import MediaRejected
 from ..models import Recording, UploadSession
 from .calls import require_worker
 from .common import (
-    SIGNATURE_HEADERS,
     RawBodyParser,
     RecordingOut,
     content_mismatch,
-    media_error,
-    quarantined_response,
     read_body_to_temp,
 )
 
@@ -79,13 +73,6 @@ def _with_offset(response: Response, session: UploadSession) -> Response:
     return response
 
 
-def _conflict(exc: services.UploadConflict) -> Response:
-    response = Response(error_body(exc.code, str(exc)), status=exc.status_code)
-    if exc.offset is not None:
-        response["Upload-Offset"] = str(exc.offset)
-    return response
-
-
 def _offset_of(request, session: UploadSession) -> int:
     if request.method == "PATCH":
         raw = request.headers.get("Upload-Offset", "")
@@ -93,8 +80,8 @@ def _offset_of(request, session: UploadSession) -> int:
             raise ApiError(
                 status_code=400,
                 code="validation_error",
-                message="Send Upload-Offset: <byte offset>.",
-                fields={"Upload-Offset": ["A whole number of bytes."]},
+                message=_("Send Upload-Offset: <byte offset>."),
+                fields={"Upload-Offset": [_("A whole number of bytes.")]},
             )
         return int(raw)
     m = _CONTENT_RANGE.match(request.headers.get("Content-Range", "").strip())
@@ -102,8 +89,8 @@ def _offset_of(request, session: UploadSession) -> int:
         raise ApiError(
             status_code=400,
             code="validation_error",
-            message="Send Content-Range: bytes a-b/total.",
-            fields={"Content-Range": ["bytes a-b/total"]},
+            message=_("Send Content-Range: bytes a-b/total."),
+            fields={"Content-Range": [_("bytes a-b/total")]},
         )
     start, end, total = (int(g) for g in m.groups())
     length = request.META.get("CONTENT_LENGTH", "")
@@ -111,8 +98,8 @@ def _offset_of(request, session: UploadSession) -> int:
         raise ApiError(
             status_code=400,
             code="validation_error",
-            message="The Content-Range does not fit this upload or the body's length.",
-            fields={"Content-Range": [f"The total is {session.total_size} bytes."]},
+            message=_("The Content-Range does not fit this upload or the body's length."),
+            fields={"Content-Range": [_("The total is %(total)s bytes.") % {"total": session.total_size}]},
         )
     return start
 
@@ -143,10 +130,7 @@ class _Protocol:
         with body:
             if declared is not None and declared != sha256:
                 raise content_mismatch()
-            try:
-                session = services.upload_chunk(session=session, offset=offset, fileobj=body, size=size)
-            except services.UploadConflict as exc:
-                return _conflict(exc)
+            session = services.upload_chunk(session=session, offset=offset, fileobj=body, size=size)
         return _with_offset(Response(UploadOut(session).data), session)
 
     def abort_answer(self, request, upload_id):
@@ -182,18 +166,15 @@ class StaffUploadStartView(StaffAPIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         complaint = complaint_get(actor=request.user, reference=v["reference"], need=Can.CASE_WORK)
-        try:
-            session = services.upload_start(
-                source=Recording.Source.AGENT,
-                filename=v["filename"],
-                total_size=v["total_size"],
-                content_type=v["content_type"],
-                sha256=v["sha256"],
-                complaint=complaint,
-                created_by=request.user,
-            )
-        except MediaRejected as exc:
-            raise media_error(exc) from exc
+        session = services.upload_start(
+            source=Recording.Source.AGENT,
+            filename=v["filename"],
+            total_size=v["total_size"],
+            content_type=v["content_type"],
+            sha256=v["sha256"],
+            complaint=complaint,
+            created_by=request.user,
+        )
         response = _with_offset(Response(UploadOut(session).data, status=status.HTTP_201_CREATED), session)
         response["Location"] = f"/api/v1/staff/recording-uploads/{session.pk}/"
         return response
@@ -252,156 +233,8 @@ class StaffUploadFinalizeView(_StaffSessions, StaffAPIView):
         session = self.session_of(request, upload_id)
         require_worker(request)
         already = session.state == UploadSession.State.COMPLETE
-        try:
-            recording, _ = services.upload_finalize(session=session, actor=request.user)
-        except services.UploadConflict as exc:
-            return _conflict(exc)
-        except MediaRejected as exc:
-            raise media_error(exc) from exc
+        recording, _item = services.upload_finalize(session=session, actor=request.user)
         recording = Recording.objects.select_related("complaint", "call__complaint").get(pk=recording.pk)
         return Response(
             RecordingOut(recording).data, status=status.HTTP_200_OK if already else status.HTTP_201_CREATED
-        )
-
-
-# --- the telephone system ------------------------------------------------------------------------
-
-
-class PbxUploadStartIn(StrictSerializer):
-    call_id = serializers.CharField(max_length=100)
-    filename = serializers.CharField(max_length=255)
-    total_size = serializers.IntegerField(min_value=1)
-    content_type = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
-    sha256 = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
-
-
-class _PbxSessions(_Protocol):
-    source = Recording.Source.PBX
-
-    def authenticate(self, request, *, content_sha256: str | None = None, fields: dict | None = None) -> str:
-        declared = machine_verify(request, secrets_setting="OCC_PBX_SECRETS", fields=fields)
-        if content_sha256 is not None and content_sha256 != declared:
-            raise content_mismatch()
-        return declared
-
-    def session_of(self, request, upload_id) -> UploadSession:
-        session = UploadSession.objects.filter(pk=upload_id, source=Recording.Source.PBX).first()
-        if session is None:
-            raise Http404
-        return session
-
-
-class PbxUploadStartView(_PbxSessions, PublicAPIView):
-    parser_classes = [RawBodyParser]
-
-    @extend_schema(
-        operation_id="pbx_recording_upload_start",
-        request=PbxUploadStartIn,
-        parameters=SIGNATURE_HEADERS,
-        responses={201: UploadOut, 401: ErrorResponseSerializer, **ERRORS},
-    )
-    def post(self, request):
-        raw = request.body
-        self.authenticate(request, content_sha256=hashlib.sha256(raw).hexdigest())
-        payload = json_body_load(raw)
-        data = PbxUploadStartIn(data=payload)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        try:
-            session = services.upload_start(
-                source=Recording.Source.PBX,
-                filename=v["filename"],
-                total_size=v["total_size"],
-                content_type=v["content_type"],
-                sha256=v["sha256"],
-                pbx_call_id=v["call_id"].strip(),
-            )
-        except MediaRejected as exc:
-            raise media_error(exc) from exc
-        response = _with_offset(Response(UploadOut(session).data, status=status.HTTP_201_CREATED), session)
-        response["Location"] = f"/api/v1/telephony/recording-uploads/{session.pk}/"
-        return response
-
-
-class PbxUploadView(_PbxSessions, PublicAPIView):
-    parser_classes = [RawBodyParser]
-
-    @extend_schema(
-        operation_id="pbx_recording_upload_status",
-        parameters=SIGNATURE_HEADERS,
-        responses={200: UploadOut, **ERRORS},
-    )
-    def get(self, request, upload_id):
-        return self.status_answer(request, upload_id)
-
-    @extend_schema(
-        operation_id="pbx_recording_upload_chunk",
-        request={"application/offset+octet-stream": bytes},
-        parameters=[
-            *SIGNATURE_HEADERS,
-            OpenApiParameter("Upload-Offset", int, OpenApiParameter.HEADER, required=True),
-        ],
-        responses={200: UploadOut, **ERRORS},
-    )
-    def patch(self, request, upload_id):
-        return self.chunk_answer(request, upload_id)
-
-    @extend_schema(
-        operation_id="pbx_recording_upload_chunk_range",
-        request={"application/octet-stream": bytes},
-        parameters=[
-            *SIGNATURE_HEADERS,
-            OpenApiParameter("Content-Range", str, OpenApiParameter.HEADER, required=True),
-        ],
-        responses={200: UploadOut, **ERRORS},
-    )
-    def put(self, request, upload_id):
-        return self.chunk_answer(request, upload_id)
-
-    @extend_schema(
-        operation_id="pbx_recording_upload_abort",
-        parameters=SIGNATURE_HEADERS,
-        responses={204: None, **ERRORS},
-    )
-    def delete(self, request, upload_id):
-        return self.abort_answer(request, upload_id)
-
-
-class PbxUploadFinalizeOut(serializers.Serializer):
-    inbound_id = serializers.IntegerField()
-    recording = RecordingOut()
-
-
-class PbxUploadFinalizeView(_PbxSessions, PublicAPIView):
-    @extend_schema(
-        operation_id="pbx_recording_upload_finalize",
-        request=None,
-        parameters=SIGNATURE_HEADERS,
-        responses={
-            201: PbxUploadFinalizeOut,
-            200: PbxUploadFinalizeOut,
-            422: ErrorResponseSerializer,
-            **ERRORS,
-        },
-    )
-    def post(self, request, upload_id):
-        self.authenticate(request, content_sha256=EMPTY_SHA256)
-        session = self.session_of(request, upload_id)
-        already = session.state == UploadSession.State.COMPLETE
-        try:
-            recording, item = services.upload_finalize(session=session)
-        except services.UploadConflict as exc:
-            return _conflict(exc)
-        except MediaRejected as exc:
-            raise media_error(exc) from exc
-        if item is not None and (recording is None or item.state != InboundItem.State.PROCESSED):
-            return quarantined_response(item)
-        if recording is None or item is None:
-            raise ApiError(
-                status_code=409, code="upload_failed", message=session.error or "The upload failed."
-            )
-        recording = Recording.objects.select_related("complaint", "call__complaint").get(pk=recording.pk)
-        return Response(
-            PbxUploadFinalizeOut({"inbound_id": item.pk, "recording": recording}).data,
-            status=status.HTTP_200_OK if already else status.HTTP_201_CREATED,
         )

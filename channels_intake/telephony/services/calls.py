@@ -11,6 +11,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from channels_intake.models import InboundItem
@@ -21,6 +22,7 @@ from complaints.services.intake import Incident, Registered, complaint_register
 from occ.api.errors import flatten
 from occ.api.parsers import json_limits_check
 from occ.api.strict import StrictSerializer
+from occ.errors import DomainError
 from occ.text import safe_json
 from privacy.minimum_data import normalise_phone
 
@@ -30,15 +32,19 @@ from .common import WITHHELD, require_agent
 MAX_EVENT_BYTES = 16 * 1024
 
 
-class CallAlreadyLinked(ValidationError):
-    """A ValidationError, so form views that show validation messages show this one too."""
+class CallAlreadyLinked(DomainError, ValidationError):  # type: ignore[misc]  # both define params
+    """A call already on another case (409 ``call_already_linked``, about ``field`` of the request).
+    A ValidationError too, so form views that show validation messages show this one too."""
 
-    def __init__(self, call: Call):
+    code = "call_already_linked"
+    status_code = 409
+    field = "call_id"
+    message = gettext_lazy("Call %(call_id)s is already linked to complaint %(reference)s.")
+
+    def __init__(self, call: Call, *, field: str | None = None):
         self.call = call
-        super().__init__(
-            f"Call {call.call_id} is already linked to complaint {call.complaint.reference}.",
-            code="call_already_linked",
-        )
+        DomainError.__init__(self, field=field, call_id=call.call_id, reference=call.complaint.reference)
+        ValidationError.__init__(self, self.message, code=self.code, params=self.params)
 
 
 class CtiEventIn(StrictSerializer):
@@ -154,16 +160,17 @@ def cti_event_apply(*, event: CtiEvent, inbound_item: InboundItem | None = None)
     return call, True
 
 
-def call_link(*, actor, call: Call, complaint: Complaint) -> Call:
+def call_link(*, actor, call: Call, complaint: Complaint, field: str = "call_id") -> Call:
     """Link a call (and so its recordings) to a case. Linking again to the same case changes
-    nothing; a call already on another case raises CallAlreadyLinked."""
+    nothing; a call already on another case raises CallAlreadyLinked (about ``field`` of the
+    request that named the call or the case)."""
     require_agent(actor)
     with transaction.atomic():
         locked = Call.objects.select_for_update(of=("self",)).select_related("complaint").get(pk=call.pk)
         if locked.complaint_id == complaint.pk:
             return locked
         if locked.complaint_id is not None:
-            raise CallAlreadyLinked(locked)
+            raise CallAlreadyLinked(locked, field=field)
         locked.complaint = complaint
         locked.linked_by = actor
         locked.linked_at = timezone.now()

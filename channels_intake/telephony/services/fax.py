@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from channels_intake.models import InboundItem
 from channels_intake.services import dedup_digest
@@ -27,6 +28,7 @@ from complaints.services.identity import EDITABLE, complainant_identity_change
 from complaints.services.intake import Incident, complaint_register, sla_due
 from occ import outbox
 from occ.blobstore import blob_discard, blob_open, blob_put
+from occ.errors import DomainError
 
 from ..media import MediaRejected, fax_inspect, fax_pages_png, hash_stream, safe_name
 from ..models import Call, Fax, FaxPage
@@ -37,8 +39,19 @@ IDENTITY_EDITABLE = EDITABLE
 PREVIEW_PREFIX = "fax-previews"
 
 
-class FaxAlreadyTranscribed(ValidationError):
-    """A ValidationError, so form views that show validation messages show this one too."""
+class FaxAlreadyTranscribed(DomainError, ValidationError):
+    """A fax transcribed before (409 ``already_transcribed``). A ValidationError too, so form
+    views that show validation messages show this one too."""
+
+    code = "already_transcribed"
+    status_code = 409
+    message = gettext_lazy(
+        "This fax was already transcribed on %(at)s UTC; change the case through its own endpoints."
+    )
+
+    def __init__(self, at):
+        DomainError.__init__(self, at=f"{at:%Y-%m-%d %H:%M}")
+        ValidationError.__init__(self, self.message, code=self.code, params=self.params)
 
 
 def _placeholder(pages: int) -> str:
@@ -195,10 +208,7 @@ def fax_transcribe(
     with transaction.atomic():
         locked = Fax.objects.select_for_update().get(pk=fax.pk)
         if locked.transcribed_at is not None:
-            raise FaxAlreadyTranscribed(
-                f"This fax was already transcribed on {locked.transcribed_at:%Y-%m-%d %H:%M} "
-                f"UTC; change the case through its own endpoints."
-            )
+            raise FaxAlreadyTranscribed(locked.transcribed_at)
         complaint = (
             Complaint.objects.select_for_update(of=("self",))
             .select_related("complainant")

@@ -20,10 +20,12 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from channels_intake.models import InboundItem
 from channels_intake.services import inbound_process, inbound_store
 from complaints.models import Channel, Complaint
+from occ.errors import DomainError
 
 from ..media import CHUNK, MediaRejected, MediaTooLarge, safe_name
 from ..models import Recording, UploadSession
@@ -32,14 +34,18 @@ from .recordings import recording_add
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-class UploadConflict(Exception):
-    """The request does not fit the session's state; ``code`` and ``status_code`` shape the answer."""
+class UploadConflict(DomainError):
+    """The request does not fit the session's state: ``code`` and ``status_code`` shape the answer,
+    ``offset`` (when known) is where the client resumes (the ``Upload-Offset`` header)."""
 
-    def __init__(self, code: str, message: str, *, status_code: int = 409, offset: int | None = None):
-        self.code = code
-        self.status_code = status_code
+    status_code = 409
+
+    def __init__(self, code: str, message, *, status_code: int = 409, offset: int | None = None, **params):
         self.offset = offset
-        super().__init__(message)
+        super().__init__(message, code=code, status_code=status_code, **params)
+
+    def api_headers(self) -> dict[str, str]:
+        return {"Upload-Offset": str(self.offset)} if self.offset is not None else {}
 
 
 def upload_start(
@@ -78,38 +84,43 @@ def upload_start(
 
 def _check_open(session: UploadSession) -> None:
     if session.state == UploadSession.State.COMPLETE:
-        raise UploadConflict("upload_complete", "This upload is already complete.")
+        raise UploadConflict("upload_complete", _("This upload is already complete."))
     if session.state != UploadSession.State.OPEN:
         raise UploadConflict(
             "upload_closed",
-            f"This upload is {session.state}; start a new one.",
+            _("This upload is %(state)s; start a new one."),
+            state=session.state,
             status_code=410 if session.state == UploadSession.State.ABORTED else 409,
         )
     if session.expires_at and session.expires_at < timezone.now():
-        raise UploadConflict("upload_expired", "This upload expired; start a new one.", status_code=410)
+        raise UploadConflict("upload_expired", _("This upload expired; start a new one."), status_code=410)
 
 
 def upload_chunk(*, session: UploadSession, offset: int, fileobj: IO[bytes], size: int) -> UploadSession:
     """Append one chunk that starts at ``offset`` (which must be the bytes received so far)."""
     _check_open(session)
     if size <= 0:
-        raise UploadConflict("empty_chunk", "The chunk is empty.", status_code=400)
+        raise UploadConflict("empty_chunk", _("The chunk is empty."), status_code=400)
     if size > settings.OCC_UPLOAD_CHUNK_MAX_BYTES:
         raise UploadConflict(
             "chunk_too_large",
-            f"A chunk may be at most {settings.OCC_UPLOAD_CHUNK_MAX_BYTES} bytes.",
+            _("A chunk may be at most %(limit)s bytes."),
+            limit=settings.OCC_UPLOAD_CHUNK_MAX_BYTES,
             status_code=413,
         )
     if offset != session.received:
         raise UploadConflict(
             "offset_mismatch",
-            f"The next chunk must start at byte {session.received}.",
+            _("The next chunk must start at byte %(received)s."),
+            received=session.received,
             offset=session.received,
         )
     if offset + size > session.total_size:
         raise UploadConflict(
             "beyond_length",
-            f"The chunk ends at byte {offset + size}, past the announced length {session.total_size}.",
+            _("The chunk ends at byte %(end)s, past the announced length %(total)s."),
+            end=offset + size,
+            total=session.total_size,
             status_code=400,
             offset=session.received,
         )
@@ -124,7 +135,8 @@ def upload_chunk(*, session: UploadSession, offset: int, fileobj: IO[bytes], siz
             if locked.received != offset:  # another request took this offset meanwhile
                 raise UploadConflict(
                     "offset_mismatch",
-                    f"The next chunk must start at byte {locked.received}.",
+                    _("The next chunk must start at byte %(received)s."),
+                    received=locked.received,
                     offset=locked.received,
                 )
         except UploadConflict as exc:
@@ -144,7 +156,7 @@ def _assemble(session: UploadSession, into: IO[bytes]) -> str:
     for offset, size, name in sorted(session.parts):
         if into.tell() != offset:
             raise UploadConflict(
-                "parts_inconsistent", "The stored chunks do not line up; start a new upload."
+                "parts_inconsistent", _("The stored chunks do not line up; start a new upload.")
             )
         with default_storage.open(name, "rb") as part:
             copied = 0
@@ -154,7 +166,7 @@ def _assemble(session: UploadSession, into: IO[bytes]) -> str:
                 copied += len(chunk)
         if copied != size:
             raise UploadConflict(
-                "parts_inconsistent", f"The chunk at byte {offset} is incomplete in storage."
+                "parts_inconsistent", _("The chunk at byte %(at)s is incomplete in storage."), at=offset
             )
     into.flush()
     into.seek(0)
@@ -162,7 +174,7 @@ def _assemble(session: UploadSession, into: IO[bytes]) -> str:
 
 
 def _discard_parts(session: UploadSession) -> None:
-    for _, _, name in session.parts:
+    for _start, _size, name in session.parts:
         default_storage.delete(name)
 
 
@@ -184,7 +196,9 @@ def upload_finalize(*, session: UploadSession, actor=None) -> tuple[Recording | 
     if session.received != session.total_size:
         raise UploadConflict(
             "upload_incomplete",
-            f"{session.received} of {session.total_size} bytes arrived; send the rest first.",
+            _("%(received)s of %(total)s bytes arrived; send the rest first."),
+            received=session.received,
+            total=session.total_size,
             offset=session.received,
         )
     with tempfile.TemporaryFile(prefix="occ-upload-", dir=settings.FILE_UPLOAD_TEMP_DIR) as assembled:
@@ -197,7 +211,7 @@ def upload_finalize(*, session: UploadSession, actor=None) -> tuple[Recording | 
         if session.source == Recording.Source.PBX:
             return _finalize_pbx(session, assembled, sha256)
         try:
-            recording, _ = recording_add(
+            recording, _created = recording_add(
                 fileobj=assembled,
                 filename=session.filename,
                 source=Recording.Source.AGENT,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from complaints.demo import demo_load
+from interfaces.demo import demo_load
 from privacy.ops.demo import demo_privacy_load
 
 

@@ -17,8 +17,12 @@ OCC_IMAP = {
     "DONE_FOLDER": env.str("OCC_IMAP_DONE_FOLDER", default=""),
     "BATCH": env.int("OCC_IMAP_BATCH", default=200),
 }
-# Shared secret of the mail gateway that POSTs raw messages; timestamps older than this are refused.
+# Shared secrets of the mail gateway that POSTs raw messages (occ.signing.inbound): several may be
+# given, comma-separated, the new one first, so a secret is rotated without downtime. The single
+# OCC_MAIL_GATEWAY_SECRET of earlier releases still counts (tried after these).
+OCC_MAIL_GATEWAY_SECRETS = env.list("OCC_MAIL_GATEWAY_SECRETS", default=[])
 OCC_MAIL_GATEWAY_SECRET = env.str("OCC_MAIL_GATEWAY_SECRET", default="")
+# A signed request whose timestamp is further than this from the server's clock is refused.
 OCC_MAIL_GATEWAY_MAX_SKEW_SECONDS = env.int("OCC_MAIL_GATEWAY_MAX_SKEW_SECONDS", default=300)
 OCC_EMAIL_MAX_BYTES = env.int("OCC_EMAIL_MAX_BYTES", default=30 * 1024 * 1024)
 # Seconds a process keeps its copy of the active mail rules (a rule saved in the admin reaches

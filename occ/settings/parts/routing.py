@@ -17,7 +17,7 @@ OCC_DELIVERY_BACKOFF_SECONDS = env.int("OCC_DELIVERY_BACKOFF_SECONDS", default=6
 OCC_DELIVERY_LEASE_SECONDS = env.int("OCC_DELIVERY_LEASE_SECONDS", default=300)
 
 BEAT = {
-    "referrals-retry-due": {"task": "complaints.tasks.referrals_retry_due", "schedule": timedelta(minutes=1)},
-    "notices-retry-due": {"task": "complaints.tasks.notices_retry_due", "schedule": timedelta(minutes=1)},
-    "transfer-log-seal": {"task": "complaints.tasks.transfer_log_seal", "schedule": timedelta(hours=24)},
+    "referrals-retry-due": {"task": "routing.tasks.referrals_retry_due", "schedule": timedelta(minutes=1)},
+    "notices-retry-due": {"task": "routing.tasks.notices_retry_due", "schedule": timedelta(minutes=1)},
+    "transfer-log-seal": {"task": "privacy.tasks.transfer_log_seal", "schedule": timedelta(hours=24)},
 }

@@ -49,8 +49,4 @@ BEAT = {
         "task": "channels_intake.telephony.tasks.uploads_purge_expired",
         "schedule": timedelta(hours=1),
     },
-    "telephony-signed-request-nonces-purge": {
-        "task": "channels_intake.telephony.tasks.signed_request_nonces_purge",
-        "schedule": timedelta(minutes=15),
-    },
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -37,10 +38,6 @@ class RequestFiledOut(serializers.Serializer):
     code_sent_to = serializers.CharField()
 
 
-def _refused(exc: dsr.RequestRefused) -> ApiError:
-    return ApiError(status_code=409, code=f"refused_{exc.ground}", message=exc.reason)
-
-
 class RequestFileView(Throttled):
     @extend_schema(
         operation_id="privacy_request_file",
@@ -56,12 +53,7 @@ class RequestFileView(Throttled):
     def post(self, request):
         data = RequestIn(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            obj, sent_to = dsr.dsr_file_by_citizen(**data.validated_data)
-        except dsr.RequestRefused as exc:
-            raise _refused(exc) from exc
-        except dsr.CodeNotSent as exc:
-            raise ApiError(status_code=503, code="code_not_sent", message=str(exc)) from exc
+        obj, sent_to = dsr.dsr_file_by_citizen(**data.validated_data)
         return Response(
             {"request_id": obj.public_id, "status": obj.status, "code_sent_to": sent_to},
             status=status.HTTP_202_ACCEPTED,
@@ -103,14 +95,7 @@ class RequestVerifyView(Throttled):
     def post(self, request):
         data = VerifyIn(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            obj = dsr.dsr_verify(
-                public_id=data.validated_data["request_id"], code=data.validated_data["code"]
-            )
-        except dsr.CodeRejected as exc:
-            raise ApiError(
-                status_code=400, code="code_rejected", message=str(exc), fields={"code": [str(exc)]}
-            ) from exc
+        obj = dsr.dsr_verify(public_id=data.validated_data["request_id"], code=data.validated_data["code"])
         return Response(RequestStatusOut(obj).data)
 
 
@@ -136,7 +121,7 @@ class RequestStatusView(Throttled):
             public_id=data.validated_data["request_id"], complaint=complaint
         ).first()
         if obj is None:
-            raise ApiError(status_code=404, code="not_found", message="Not found.")
+            raise ApiError(status_code=404, code="not_found", message=_("Not found."))
         return Response(RequestStatusOut(obj).data)
 
 

@@ -25,18 +25,12 @@ from channels_intake.email.models import Acknowledgement
 from channels_intake.models import InboundItem
 from channels_intake.telephony import models as telephony
 from complaints import hooks
-from complaints.models import (
-    IDENTITY_FIELDS,
-    Attachment,
-    Complainant,
-    Complaint,
-    ReturnedData,
-    TimelineEvent,
-)
+from complaints.models import IDENTITY_FIELDS, Attachment, Complainant, Complaint, TimelineEvent
 from complaints.services.identity import complainant_anonymise
 from occ.blobstore import blob_discard
 from privacy.models import Consent
 from privacy.redaction import redact
+from routing.models import ReturnedData
 
 from ..models import CoveredComplaint, DataSubjectRequest, RequestEvidence
 from .holds import holds_covering_complaint

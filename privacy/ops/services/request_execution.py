@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from complaints.models import Complaint, FieldPolicy, TimelineEvent
-from complaints.notices import recipients_notify as notify  # recipients are told (PDPA s.33-36)
 from complaints.services.events import timeline_add
 from complaints.services.identity import EDITABLE, complainant_identity_change
 from privacy.fingerprints import fingerprint
+from routing.notices import recipients_notify as notify  # recipients are told (PDPA s.33-36)
 
 from ..models import DataSubjectRequest, RequestEvidence, RequestType
 from . import erasure

@@ -24,10 +24,12 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from complaints.access import Can, require
 from complaints.models import Complaint
 from complaints.services.intake import tracking_code_hash
+from occ.errors import DomainError
 from privacy.fingerprints import fingerprint
 from privacy.processors import processor_handoff
 
@@ -50,20 +52,33 @@ Status = DataSubjectRequest.Status
 Evidence = RequestEvidence.Kind
 
 
-class RequestRefused(Exception):
-    def __init__(self, ground: str, reason: str):
+class RequestRefused(DomainError):
+    """409: the request cannot be filed or decided (``ground``); the API's code is
+    ``refused_<ground>``, or ``not_open`` for a request already decided."""
+
+    status_code = 409
+
+    def __init__(self, ground: str, reason, **params):
         self.ground = ground
-        self.reason = reason
-        super().__init__(reason)
+        super().__init__(reason, code="not_open" if ground == "not_open" else f"refused_{ground}", **params)
+
+    @property
+    def reason(self) -> str:
+        return self.text
 
 
-class CodeRejected(Exception):
-    pass
+class CodeRejected(DomainError):
+    code = "code_rejected"
+    status_code = 400
+    field = "code"
 
 
-class CodeNotSent(Exception):
+class CodeNotSent(DomainError):
     """The one-time code could not be sent (mail or SMS gateway down): the request waits unverified
     and lapses with its code; the person is told to try again."""
+
+    code = "code_not_sent"
+    status_code = 503
 
 
 log = logging.getLogger(__name__)
@@ -120,8 +135,10 @@ def dsr_file_by_citizen(
     if not contact:
         raise RequestRefused(
             RefusalGround.IDENTITY_NOT_PROVEN,
-            "No contact is on file for this complaint, so no one-time code can be sent. Call 1212: an "
-            "agent can check your identity by phone and file the request for you.",
+            gettext_lazy(
+                "No contact is on file for this complaint, so no one-time code can be sent. Call 1212: an "
+                "agent can check your identity by phone and file the request for you."
+            ),
         )
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
@@ -190,11 +207,13 @@ def dsr_verify(*, public_id: str, code: str) -> DataSubjectRequest:
         otp = request.codes.filter(used_at__isnull=True).order_by("-id").first()
         now = timezone.now()
         if otp is None or otp.expires_at < now or otp.attempts >= settings.OCC_DSR_CODE_MAX_ATTEMPTS:
-            raise CodeRejected("The code has expired or was tried too often. File the request again.")
+            raise CodeRejected(
+                gettext_lazy("The code has expired or was tried too often. File the request again.")
+            )
         otp.attempts += 1
         if not hmac.compare_digest(otp.code_hash, _code_hash(request, (code or "").strip())):
             otp.save(update_fields=["attempts"])
-            raise CodeRejected("The code is not right.")
+            raise CodeRejected(gettext_lazy("The code is not right."))
         otp.used_at = now
         otp.save(update_fields=["attempts", "used_at"])
         _cover(request, request.complaint, tie=Tie.REQUEST, channel=otp.channel)
@@ -327,7 +346,9 @@ def _require_officer(actor) -> None:
 def _open(request: DataSubjectRequest) -> None:
     if request.status != Status.RECEIVED:
         raise RequestRefused(
-            "not_open", f"The request is {request.status}; only received requests can be decided."
+            "not_open",
+            gettext_lazy("The request is %(status)s; only received requests can be decided."),
+            status=request.status,
         )
 
 

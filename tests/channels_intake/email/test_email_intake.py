@@ -3,6 +3,7 @@
 import io
 import mailbox
 import re
+import time
 
 import pytest
 from django.core import mail as outbox_mail
@@ -13,7 +14,7 @@ from channels_intake.email.processing import email_ingest
 from channels_intake.email.sources import imap_poll
 from channels_intake.models import InboundItem
 from complaints.models import Attachment, Category, Complaint, TimelineEvent
-from occ.hmac_auth import sign
+from occ.signing.inbound import body_headers as sign
 from privacy.models import TrafficRecord
 
 from .conftest import THAI, app_part, forwarded, image_part, mime, raw_8bit
@@ -355,8 +356,19 @@ def test_gateway_endpoint_requires_a_fresh_signature(demo, settings):
     good = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in sign("gateway-secret", raw).items()}
     r = client.post(url, raw, content_type="message/rfc822", **good)
     assert r.status_code == 200 and r.json()["state"] == "processed" and r.json()["complaint"]
-    again = client.post(url, raw, content_type="message/rfc822", **good)
-    assert again.json()["complaint"] == r.json()["complaint"] and Complaint.objects.count() == 1
+    # the same signed request again is a replay (issue 13: the mail gateway has the replay guard)
+    replay = client.post(url, raw, content_type="message/rfc822", **good)
+    assert replay.status_code == 401 and replay.json()["error"]["code"] == "replayed_request"
+    # the gateway resending the message signs it afresh: stored once, the same complaint
+    fresh = sign("gateway-secret", raw, timestamp=int(time.time()) + 1)
+    again = client.post(
+        url,
+        raw,
+        content_type="message/rfc822",
+        **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in fresh.items()},
+    )
+    assert again.json()["complaint"] == r.json()["complaint"] and again.json()["duplicate"]
+    assert Complaint.objects.count() == 1
 
 
 def test_email_complaint_through_the_one_intake_path(ingest):

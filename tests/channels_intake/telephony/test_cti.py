@@ -13,10 +13,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from channels_intake.models import InboundItem
-from channels_intake.telephony import tasks
 from channels_intake.telephony.auth import machine_headers
-from channels_intake.telephony.models import AgentExtension, Call, CallEvent, SignedRequestNonce
+from channels_intake.telephony.models import AgentExtension, Call, CallEvent
 from complaints.models import Role
+from occ.signing import tasks as signing_tasks
+from occ.signing.models import SignedRequestNonce
 
 from .conftest import PBX
 
@@ -226,4 +227,4 @@ def test_old_signatures_are_purged_by_the_beat_task(cti, settings):
     cti("started")
     SignedRequestNonce.objects.update(seen_at=timezone.now() - timedelta(hours=1))
     cti("started", call_id="c-2")
-    assert tasks.signed_request_nonces_purge() == 1 and SignedRequestNonce.objects.count() == 1
+    assert signing_tasks.signed_request_nonces_purge() == 1 and SignedRequestNonce.objects.count() == 1

@@ -18,19 +18,20 @@ from channels_intake.models import InboundItem
 from channels_intake.telephony.models import Call, Recording
 from channels_intake.telephony.ranges import read_range
 from complaints.models import Agency, Complaint, Role
-from complaints.models.routing import Referral
 from privacy.models import AccessLogEntry
+from routing.models import Referral
 
 from . import media
 
 pytestmark = pytest.mark.django_db
 
 
-def upload(client, ref, data, name="call.wav", **extra):
+def upload(client, ref, data, name="call.wav", language="en", **extra):
     return client.post(
         f"/api/v1/staff/complaints/{ref}/recordings/",
         {"file": SimpleUploadedFile(name, data), **extra},
         format="multipart",
+        HTTP_ACCEPT_LANGUAGE=language,
     )
 
 
@@ -92,6 +93,16 @@ def test_corrupt_or_disguised_audio_is_refused_naming_the_problem(agent, case, n
     assert error["message"].startswith(f"The file '{name}'") and needle in error["message"]
     assert error["fields"]["file"][0].startswith(name)
     assert not Recording.objects.exists() and not default_storage.exists("recordings")
+
+
+def test_a_refused_recording_is_explained_in_thai_with_the_same_code(agent, case):
+    """clause: OCC-12 (the centre's text is in Thai): the refusal's message is translated, its
+    code, status and field are not."""
+    r = upload(agent, case, b"<html>not audio</html>", "call.mp3", language="th")
+    error = r.json()["error"]
+    assert r.status_code == 400 and error["code"] == "invalid_file"
+    assert error["message"].startswith("ไฟล์ 'call.mp3'") and "The file" not in error["message"]
+    assert error["fields"]["file"][0].startswith("call.mp3")
 
 
 def test_the_size_limit_is_a_setting_and_checked_before_reading(agent, case, settings):

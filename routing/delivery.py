@@ -1,0 +1,130 @@
+"""How bytes reach an agency: the signed webhook, the e-mail, the claim and back-off shared by
+referrals and recipient notices, and the one place a delivery is queued.
+
+Nothing here decides what may leave: callers pass bytes the disclosure gate produced a moment
+before (a referral) or bytes with no personal data (a notice)."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import httpx
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from complaints.models import Agency
+from occ import outbox
+from occ.signing import webhooks
+
+TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+class TransientDeliveryError(Exception):
+    pass
+
+
+class PermanentDeliveryError(Exception):
+    pass
+
+
+def delivery_enqueue(task, pk: int) -> None:
+    """Queue one delivery: an outbox row in the surrounding transaction (occ.outbox), handed to
+    the broker by the relay after commit; the one place a delivery is queued."""
+    outbox.enqueue(task, pk)
+
+
+def claim(model, pk: int, pending_states: list[str]) -> bool:
+    """Conditional claim of one outbox row: pending/retrying, or sending with an expired lease."""
+    now = timezone.now()
+    lease = now - timedelta(seconds=settings.OCC_DELIVERY_LEASE_SECONDS)
+    return bool(
+        model.objects.filter(pk=pk)
+        .filter(Q(state__in=pending_states) | Q(state="sending", claimed_at__lt=lease))
+        .update(state="sending", claimed_at=now, attempts=F("attempts") + 1)
+    )
+
+
+def due(model, now=None) -> list[int]:
+    """Rows whose retry time has come, and deliveries whose worker died mid-way."""
+    now = now or timezone.now()
+    lease = now - timedelta(seconds=settings.OCC_DELIVERY_LEASE_SECONDS)
+    return list(
+        model.objects.filter(
+            Q(state="retrying", next_attempt_at__lte=now)
+            | Q(state="sending", claimed_at__lt=lease)
+            | Q(state="pending", created_at__lt=lease)
+        ).values_list("id", flat=True)[:500]
+    )
+
+
+def backoff(attempts: int, *, permanent: bool):
+    """(final, next attempt time) after a failed attempt."""
+    final = permanent or attempts >= settings.OCC_DELIVERY_MAX_ATTEMPTS
+    delay = settings.OCC_DELIVERY_BACKOFF_SECONDS * (2 ** max(0, attempts - 1))
+    return final, None if final else timezone.now() + timedelta(seconds=delay)
+
+
+def webhook_headers(
+    *, secret: str, delivery_id: str, body: bytes, timestamp: int | None = None, kind: str = "referral"
+) -> dict[str, str]:
+    """Standard Webhooks headers (occ.signing.webhooks; the delivery id is the webhook-id), and
+    the earlier X-OCC-* ones while the agency's secret predates the whsec_ format."""
+    ts = timestamp if timestamp is not None else int(time.time())
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-OCC-Kind": kind,
+        **webhooks.headers(secret=secret, msg_id=delivery_id, body=body, timestamp=ts),
+    }
+    if webhooks.is_legacy(secret):
+        headers.update(webhooks.legacy_headers(secret=secret, msg_id=delivery_id, body=body, timestamp=ts))
+    return headers
+
+
+def _http_client() -> httpx.Client:
+    timeout = httpx.Timeout(settings.OCC_WEBHOOK_READ_TIMEOUT, connect=settings.OCC_WEBHOOK_CONNECT_TIMEOUT)
+    return httpx.Client(timeout=timeout, follow_redirects=False)
+
+
+def webhook_post(agency: Agency, *, delivery_id: str, body: bytes, kind: str = "referral") -> int:
+    if not agency.webhook_url or not agency.webhook_secret:
+        # stored as the delivery's error (evidence): kept in English, translated where shown
+        raise PermanentDeliveryError(gettext_noop("the agency has no webhook URL or secret configured"))
+    try:
+        headers = webhook_headers(secret=agency.webhook_secret, delivery_id=delivery_id, body=body, kind=kind)
+    except ValueError as exc:
+        raise PermanentDeliveryError(
+            gettext_noop("the agency's webhook secret is not a valid whsec_ secret")
+        ) from exc
+    try:
+        with _http_client() as client:
+            response = client.post(agency.webhook_url, content=body, headers=headers)
+    except (httpx.TimeoutException, httpx.TransportError) as exc:
+        raise TransientDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+    if 200 <= response.status_code < 300:
+        return response.status_code
+    if response.status_code in TRANSIENT_STATUS:
+        raise TransientDeliveryError(f"HTTP {response.status_code}")
+    raise PermanentDeliveryError(f"HTTP {response.status_code}")
+
+
+def email_send(
+    agency: Agency, *, subject: str, text: str, delivery_id: str, filename: str, body: bytes, kind: str
+) -> int:
+    if not agency.delivery_email:
+        raise PermanentDeliveryError(gettext_noop("the agency has no designated e-mail address"))
+    message = EmailMessage(
+        subject=subject,
+        body=text,
+        to=[agency.delivery_email],
+        headers={"X-OCC-Delivery": delivery_id, "X-OCC-Kind": kind},
+    )
+    message.attach(filename, body, "application/json")
+    try:
+        message.send()
+    except OSError as exc:
+        raise TransientDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+    return 250

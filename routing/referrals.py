@@ -1,0 +1,376 @@
+"""Referrals to partner agencies. The referral is the outbox row and keeps no copy of the case
+data: every release (each webhook or e-mail delivery attempt, retries and resends included; each
+agency API fetch; each agency inbox page) asks the disclosure gate at that moment, about the same
+basis, and sends the case minimised as it is then. A refused release sends nothing, writes no
+transfer record and withdraws the referral with the gate's reason code. Each release that sends
+bytes is one transfer record (field names and the SHA-256 of those bytes)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext as _
+
+from complaints.access import Can, require
+from complaints.models import Agency, Complaint, Status, TimelineEvent
+from complaints.services import lifecycle
+from complaints.services.events import timeline_add
+from privacy import transfer_log
+from privacy.models import Basis, Consent, TransferRecord
+
+from . import delivery
+from .delivery import (  # noqa: F401 - webhook_headers is part of this module's public face
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    webhook_headers,
+)
+from .disclosure import Decision, DisclosureRefused, disclosure_decide
+from .models import Referral, ReferralAttempt
+
+log = logging.getLogger(__name__)
+State = Referral.State
+
+# What the agency is told when the gate withdraws a referral: the reason code (stable, for
+# machines), what it means and what the agency must do. Codes are the gate's refusal codes, with
+# `consent_withdrawn` told apart from a consent that never covered the referral.
+WITHDRAWAL: dict[str, tuple[str, str]] = {
+    "consent_withdrawn": (
+        gettext_noop("The data owner withdrew the consent this referral rested on."),
+        gettext_noop("Do not use the data received under this referral any further."),
+    ),
+    "no_consent": (
+        gettext_noop("No consent of the data owner in force covers this referral any more."),
+        gettext_noop("Do not use the data received under this referral any further."),
+    ),
+    "no_agreement": (
+        gettext_noop(
+            "No data-sharing agreement in force covers this case's category and purpose (for "
+            "example, the agreement expired)."
+        ),
+        gettext_noop("Renew the agreement with the centre; the centre may then refer the case again."),
+    ),
+    "no_legal_order": (
+        gettext_noop("The legal order this referral rested on is no longer recorded."),
+        gettext_noop("Send the centre the order again; the centre may then refer the case again."),
+    ),
+    "restricted": (
+        gettext_noop("The data owner restricted the processing of their data (PDPA s.34)."),
+        gettext_noop(
+            "Keep the data you hold stored but do not use it until the centre tells you the "
+            "restriction is lifted."
+        ),
+    ),
+    "erased": (
+        gettext_noop("The data owner's personal data was erased (PDPA s.33)."),
+        gettext_noop(
+            "Erase the personal data of this case from your copy unless a law requires you to keep it."
+        ),
+    ),
+    "agency_inactive": (
+        gettext_noop("Your agency is not active at the centre."),
+        gettext_noop("Contact the centre."),
+    ),
+}
+_OTHER = (
+    gettext_noop("The disclosure gate refused to release this case."),
+    gettext_noop("Contact the centre."),
+)
+
+
+def withdrawal_view(referral: Referral) -> dict[str, Any]:
+    """What an agency (or the desk) is shown for a withdrawn referral: no case data."""
+    reason, instruction = WITHDRAWAL.get(referral.withdrawn_reason, _OTHER)
+    return {
+        "reason_code": referral.withdrawn_reason,
+        "reason": gettext(reason),
+        "instruction": gettext(instruction),
+        "withdrawn_at": referral.withdrawn_at,
+    }
+
+
+def _actor_label(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    return getattr(actor, "username", None) or str(actor)
+
+
+def referral_create(
+    *,
+    complaint: Complaint,
+    agency: Agency,
+    purpose: str,
+    basis: str,
+    actor: Any,
+    consent_id: int | None = None,
+    legal_order_id: int | None = None,
+) -> Referral:
+    """Ask the gate, then write the referral (the outbox row) and its timeline entry in one
+    transaction; delivery is enqueued after commit. A refusal raises DisclosureRefused and writes
+    nothing. Nothing leaves here: the delivery (or the agency's read) asks the gate again."""
+    require(actor, Can.CASE_ROUTE)
+    with transaction.atomic():
+        complaint = (
+            Complaint.objects.select_for_update(of=("self",))
+            .select_related("complainant", "category")
+            .get(pk=complaint.pk)
+        )
+        decision: Decision = disclosure_decide(
+            complaint=complaint,
+            recipient=agency,
+            purpose=purpose,
+            basis=basis,
+            actor=actor,
+            consent_id=consent_id,
+            legal_order_id=legal_order_id,
+        )
+        method = agency.delivery_method
+        referral = Referral.objects.create(
+            complaint=complaint,
+            agency=agency,
+            delivery_method=method,
+            purpose=purpose,
+            basis=basis,
+            basis_reference=decision.basis_reference[:300],
+            consent_id=decision.basis_id if basis == Basis.CONSENT else None,
+            legal_order_id=decision.basis_id if basis == Basis.LEGAL_ORDER else None,
+            fields=decision.fields,
+            payload_sha256=decision.sha256,
+            created_by=actor,
+            state=State.AVAILABLE if method == "api" else State.PENDING,
+        )
+        timeline_add(
+            complaint=complaint,
+            kind=TimelineEvent.Kind.REFERRAL,
+            is_public=True,
+            text=f"{agency.name_th} / {agency.name_en}",
+            actor=actor,
+        )
+        if complaint.status in lifecycle.REFERRAL_MOVES:
+            lifecycle.status_set(complaint=complaint, to_status=Status.REFERRED, actor=actor)
+        if method != "api":
+            _enqueue(referral)
+    return referral
+
+
+# routing.tasks.referral_deliver, by name: the outbox row names the task (tasks import this module)
+DELIVER_TASK = "routing.tasks.referral_deliver"
+
+
+def _enqueue(referral: Referral) -> None:
+    delivery.delivery_enqueue(DELIVER_TASK, referral.pk)
+
+
+# --- the gate, asked at each release -------------------------------------------------------------
+
+
+def reason_code_of(referral: Referral, refused: DisclosureRefused) -> str:
+    if (
+        refused.code == "no_consent"
+        and referral.consent_id
+        and Consent.objects.filter(pk=referral.consent_id, withdrawn_at__isnull=False).exists()
+    ):
+        return "consent_withdrawn"
+    return refused.code
+
+
+def referral_gate(referral: Referral) -> Decision:
+    """Ask the gate now about this referral's basis (the same consent or legal order; an agreement
+    in force now), the subject's state now, and minimise the case as it is now. Raises
+    DisclosureRefused."""
+    complaint = Complaint.objects.select_related("complainant", "category").get(pk=referral.complaint_id)
+    agency = Agency.objects.get(pk=referral.agency_id)
+    return disclosure_decide(
+        complaint=complaint,
+        recipient=agency,
+        purpose=referral.purpose,
+        basis=referral.basis,
+        # 0 matches no row: a referral whose consent or order is gone is refused, never re-based
+        consent_id=(referral.consent_id or 0) if referral.basis == Basis.CONSENT else None,
+        legal_order_id=(referral.legal_order_id or 0) if referral.basis == Basis.LEGAL_ORDER else None,
+    )
+
+
+def referral_withdraw(*, referral: Referral, reason_code: str, actor: Any = None) -> bool:
+    """The gate refused a release: the referral is withdrawn with the reason code (kept in its
+    state, its attempt log and the case timeline, where agents and supervisors see it); pending and
+    retrying deliveries stop. True if this call withdrew it."""
+    with transaction.atomic():
+        changed = (
+            Referral.objects.filter(pk=referral.pk)
+            .exclude(state=State.WITHDRAWN)
+            .update(
+                state=State.WITHDRAWN,
+                withdrawn_at=timezone.now(),
+                withdrawn_reason=reason_code[:40],
+                next_attempt_at=None,
+                claimed_at=None,
+                last_error=WITHDRAWAL.get(reason_code, _OTHER)[0][:500],  # a msgid, translated where shown
+            )
+        )
+        if changed:
+            ReferralAttempt.objects.create(
+                referral=referral, kind=ReferralAttempt.Kind.REFUSED, ok=False, error=reason_code[:500]
+            )
+            timeline_add(
+                complaint_id=referral.complaint_id,
+                kind=TimelineEvent.Kind.REFERRAL_WITHDRAWN,
+                is_public=False,
+                # stored, so language-neutral: agency code and the reason code
+                text=f"{referral.agency.code}: {reason_code}",
+                actor=actor if getattr(actor, "pk", None) else None,
+            )
+    referral.refresh_from_db()
+    return bool(changed)
+
+
+def referrals_recheck(*, complaint_ids: list[int]) -> int:
+    """Ask the gate about every referral of these cases that is not withdrawn, and withdraw the
+    ones it refuses now (so a restriction or erasure stops pending and retrying deliveries at
+    once, not only at their next attempt). Returns how many were withdrawn."""
+    withdrawn = 0
+    for referral in Referral.objects.filter(complaint_id__in=complaint_ids).exclude(state=State.WITHDRAWN):
+        try:
+            referral_gate(referral)
+        except DisclosureRefused as refused:
+            withdrawn += referral_withdraw(referral=referral, reason_code=reason_code_of(referral, refused))
+    return withdrawn
+
+
+# --- delivery ------------------------------------------------------------------------------------
+
+
+def _send(referral: Referral, body: bytes) -> int:
+    agency = referral.agency
+    delivery_id = str(referral.delivery_id)
+    if referral.delivery_method == "email":
+        return delivery.email_send(
+            agency,
+            subject=f"[1212 OCC] {referral.complaint.reference} ({delivery_id})",
+            text=(
+                "ศูนย์รับเรื่องร้องเรียนปัญหาออนไลน์ 1212 ส่งต่อเรื่องร้องเรียนตามข้อมูลแนบ (JSON)\n"
+                "The 1212 Online Complaint Center refers the attached case (JSON).\n"
+                f"Delivery id: {delivery_id}\nBasis: {referral.basis} ({referral.basis_reference})\n"
+            ),
+            delivery_id=delivery_id,
+            filename=f"{referral.complaint.reference}.json",
+            body=body,
+            kind="referral",
+        )
+    return delivery.webhook_post(agency, delivery_id=delivery_id, body=body, kind="referral")
+
+
+def referral_deliver(*, referral_id: int) -> str:
+    """Deliver once per claim. The gate is asked first, on every attempt; a refusal withdraws the
+    referral and sends nothing. The HTTP call happens outside any transaction; success appends the
+    transfer record of this release (a repeat of the same bytes finds it and appends nothing)."""
+    if not delivery.claim(Referral, referral_id, [State.PENDING, State.RETRYING]):
+        return "not-claimed"
+    referral = Referral.objects.select_related("agency", "complaint").get(pk=referral_id)
+    try:
+        decision = referral_gate(referral)
+    except DisclosureRefused as refused:
+        referral_withdraw(referral=referral, reason_code=reason_code_of(referral, refused))
+        return "withdrawn"
+    try:
+        code = _send(referral, decision.body)
+    except TransientDeliveryError as exc:
+        return _failed(referral, str(exc), permanent=False, sha256=decision.sha256)
+    except PermanentDeliveryError as exc:
+        return _failed(referral, str(exc), permanent=True, sha256=decision.sha256)
+    with transaction.atomic():
+        transfer_record_of_release(
+            referral,
+            decision,
+            kind=TransferRecord.Kind.DISCLOSURE,
+            recipient=referral.agency.code,
+            actor=_actor_label(referral.created_by),
+        )
+        # withdrawn meanwhile: the bytes left (the record says so) but the state stays withdrawn
+        Referral.objects.filter(pk=referral.pk, state=State.SENDING).update(
+            state=State.DELIVERED, delivered_at=timezone.now(), last_error="", next_attempt_at=None
+        )
+        Referral.objects.filter(pk=referral.pk).update(
+            fields=decision.fields,
+            payload_sha256=decision.sha256,
+            basis_reference=decision.basis_reference[:300],
+        )
+        ReferralAttempt.objects.create(
+            referral=referral, ok=True, status_code=code, payload_sha256=decision.sha256
+        )
+        Agency.objects.filter(pk=referral.agency_id).update(
+            failure_count=0, last_error="", next_attempt_at=None
+        )
+    return "delivered"
+
+
+def _failed(referral: Referral, error: str, *, permanent: bool, sha256: str = "") -> str:
+    from django.db.models import F
+
+    attempts = Referral.objects.get(pk=referral.pk).attempts
+    final, next_at = delivery.backoff(attempts, permanent=permanent)
+    with transaction.atomic():
+        Referral.objects.filter(pk=referral.pk, state=State.SENDING).update(
+            state=State.FAILED if final else State.RETRYING, last_error=error[:500], next_attempt_at=next_at
+        )
+        ReferralAttempt.objects.create(referral=referral, ok=False, error=error[:500], payload_sha256=sha256)
+        Agency.objects.filter(pk=referral.agency_id).update(
+            failure_count=F("failure_count") + 1, last_error=error[:500], next_attempt_at=next_at
+        )
+    log.warning(
+        "referral %s delivery failed (%s, attempt %s): %s",
+        referral.delivery_id,
+        "final" if final else "will retry",
+        attempts,
+        error,
+    )
+    return "failed" if final else "retrying"
+
+
+def referrals_due(now=None) -> list[int]:
+    """Referrals whose retry time has come, and deliveries whose worker died mid-way."""
+    return delivery.due(Referral, now)
+
+
+def referral_resend(*, referral: Referral, actor: Any) -> Referral:
+    """A supervisor sends a failed referral again: same delivery id, history kept; the gate is
+    asked again when it goes (a withdrawn referral is never resent)."""
+    require(actor, Can.REFERRAL_RESEND)
+    with transaction.atomic():
+        changed = Referral.objects.filter(pk=referral.pk, state=State.FAILED).update(
+            state=State.PENDING, attempts=0, next_attempt_at=None
+        )
+        if not changed:
+            raise ValueError(
+                _("Only failed referrals can be resent; this one is: %(state)s.")
+                % {"state": referral.get_state_display()}
+            )
+        ReferralAttempt.objects.create(referral=referral, kind=ReferralAttempt.Kind.RESEND, actor=actor)
+        _enqueue(referral)
+    referral.refresh_from_db()
+    return referral
+
+
+# --- the agency's side ---------------------------------------------------------------------------
+
+
+def transfer_record_of_release(
+    referral: Referral, decision: Decision, *, kind: str, recipient: str, actor: str
+) -> None:
+    """One transfer-log record of one release: the fields and the SHA-256 of the exact bytes sent."""
+    transfer_log.transfer_append(
+        kind=kind,
+        recipient=recipient,
+        complaint_reference=referral.complaint.reference,
+        basis=referral.basis,
+        basis_reference=decision.basis_reference,
+        purpose=referral.purpose,
+        data_categories=decision.data_categories,
+        fields=decision.fields,
+        payload_sha256=decision.sha256,
+        actor=actor,
+        delivery_id=str(referral.delivery_id),
+    )
