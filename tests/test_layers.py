@@ -238,3 +238,41 @@ def test_attachments_have_one_creator():
 
 
 _CREATES = ("create", "bulk_create", "get_or_create", "update_or_create")
+
+
+_IDENTITY_ATTRS = {"name", "phone", "email", "address", "national_id", "is_anonymous", "anonymised_at"}
+
+
+def _is_person(expr: ast.expr) -> bool:
+    text = ast.unparse(expr).lower()
+    return "person" in text or "complainant" in text
+
+
+def test_a_complainants_identity_has_one_writer():
+    """After intake creates the complainant, only complaints/services/identity.py writes their
+    identity (fax transcription, data-subject rectification and erasure call it): no assignment,
+    setattr or queryset write of an identity field anywhere else."""
+    writers = []
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            hit = False
+            if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    for el in target.elts if isinstance(target, ast.Tuple) else [target]:
+                        hit |= (
+                            isinstance(el, ast.Attribute)
+                            and el.attr in _IDENTITY_ATTRS
+                            and _is_person(el.value)
+                        )
+            elif isinstance(node, ast.Call):
+                func = ast.unparse(node.func)
+                hit = (func == "setattr" and bool(node.args) and _is_person(node.args[0])) or (
+                    func.startswith("Complainant.objects") and func.endswith(_CREATES + ("update",))
+                )
+            if hit:
+                writers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert {w.partition(":")[0] for w in writers} == {
+        "complaints/services/identity.py",
+        "complaints/services/intake.py",  # the complainant's creation, in complaint_register
+    }, writers

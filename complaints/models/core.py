@@ -237,6 +237,7 @@ class TimelineEvent(models.Model):
         CATEGORY = "category", _("category set")
         LINKED = "linked", _("linked to another complaint")
         JOINED = "joined", _("joined to another case")
+        IDENTITY = "identity", _("identity changed")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -198,6 +198,9 @@ def test_rectification_changes_data_through_validation_and_keeps_evidence(
     amended = RequestEvidence.objects.get(kind="amended")
     assert amended.data["fields"] == ["name", "phone"] and amended.data["reason"] == "พิมพ์ผิด"
     assert "+66899990000" not in str(amended.data) and "+66812345678" not in str(amended.data)
+    # through the one identity rule: its timeline entry names the fields, never the values
+    entry = person.complaint.events.get(kind="identity").text
+    assert entry == "complainant's identity changed (rectification request): name, phone"
 
 
 def test_opening_a_request_with_the_persons_new_values_is_in_the_access_log(

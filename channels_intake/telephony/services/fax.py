@@ -24,18 +24,18 @@ from complaints import hooks
 from complaints.models import Category, Channel, Complaint, TimelineEvent
 from complaints.services.events import timeline_add
 from complaints.services.evidence import CheckedFile
+from complaints.services.identity import EDITABLE, complainant_identity_change
 from complaints.services.intake import Incident, complaint_register, sla_due
 from occ import outbox
 from occ.blobstore import blob_discard, blob_open, blob_put
 from occ.errors import DomainError
-from privacy.minimum_data import identity_check
 
 from ..media import MediaRejected, fax_inspect, fax_pages_png, hash_stream, safe_name
 from ..models import Call, Fax, FaxPage
 from .common import e164_or_blank, require_agent
 
 log = logging.getLogger(__name__)
-IDENTITY_EDITABLE = ("name", "phone", "email", "address")
+IDENTITY_EDITABLE = EDITABLE
 PREVIEW_PREFIX = "fax-previews"
 
 
@@ -214,19 +214,9 @@ def fax_transcribe(
             .select_related("complainant")
             .get(pk=locked.complaint_id)
         )
-        person = complaint.complainant
-        merged = {f: getattr(person, f) for f in IDENTITY_EDITABLE} | given
-        anonymous = person.is_anonymous and not any(merged.values())
-        checked = identity_check(
-            category=category,
-            anonymous=anonymous,
-            given={} if anonymous else {k: v for k, v in merged.items() if v},
+        complainant_identity_change(
+            complaint=complaint, changes=given, category=category, actor=actor, reason="fax transcription"
         )
-        if given or person.is_anonymous != checked.is_anonymous:
-            for field in IDENTITY_EDITABLE:
-                setattr(person, field, getattr(checked, field))
-            person.is_anonymous = checked.is_anonymous
-            person.save(update_fields=[*IDENTITY_EDITABLE, "is_anonymous"])
         complaint.category = category
         complaint.description = description.strip()
         complaint.sla_due_at = sla_due(category=category, received_at=complaint.received_at)

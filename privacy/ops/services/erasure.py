@@ -20,14 +20,13 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from channels_intake.email.models import Acknowledgement
 from channels_intake.models import InboundItem
 from channels_intake.telephony import models as telephony
 from complaints import hooks
 from complaints.models import IDENTITY_FIELDS, Attachment, Complainant, Complaint, TimelineEvent
-from complaints.services.events import timeline_add
+from complaints.services.identity import complainant_anonymise
 from occ.blobstore import blob_discard
 from privacy.models import Consent
 from privacy.redaction import redact
@@ -36,8 +35,6 @@ from routing.models import ReturnedData
 from ..models import CoveredComplaint, DataSubjectRequest, RequestEvidence
 from .holds import holds_covering_complaint
 from .scrub import ERASED, KnownValues
-
-ERASED_FIELDS = IDENTITY_FIELDS
 
 # Channels register here (in their AppConfig.ready) what removes their own copies of a person's
 # values when a complaint is anonymised: ``eraser(complaint=...) -> {"what_removed": count}``.
@@ -192,11 +189,7 @@ def complaint_anonymise(
         raise PermissionError("A legal hold covers this case; its data must be kept.")
     values = values if values is not None else known_values_of([complaint])
     person: Complainant = complaint.complainant
-    now = timezone.now()
-    for field in ERASED_FIELDS:
-        setattr(person, field, "")
-    person.anonymised_at = now
-    person.save(update_fields=[*ERASED_FIELDS, "anonymised_at"])
+    complainant_anonymise(complaint=complaint, reason=reason, actor=actor)
 
     complaint.description = _clean_text(complaint.description, values)
     if values.found(complaint.other_party_phone) or values.found(complaint.other_party_account):
@@ -290,13 +283,6 @@ def complaint_anonymise(
         channels.update(eraser(complaint=complaint))
     scrubbed = _audit_scrub(audit_q, values)
 
-    timeline_add(
-        complaint=complaint,
-        kind=TimelineEvent.Kind.DATA_REQUEST,
-        is_public=False,
-        text=f"personal data anonymised: {reason}",
-        actor=actor,
-    )
     return {
         "timeline_entries_redacted": events,
         "files_removed": files,

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from complaints.models import Complaint, FieldPolicy, TimelineEvent
 from complaints.services.events import timeline_add
+from complaints.services.identity import EDITABLE, complainant_identity_change
 from privacy.fingerprints import fingerprint
-from privacy.minimum_data import identity_check
 from routing.notices import recipients_notify as notify  # recipients are told (PDPA s.33-36)
 
 from ..models import DataSubjectRequest, RequestEvidence, RequestType
@@ -19,8 +19,8 @@ from .request_coverage import covered_complaints
 from .request_evidence import _evidence, _timeline
 
 Evidence = RequestEvidence.Kind
-# What rectification and addition may change: the identity fields of the complainant.
-CORRECTABLE = ("name", "phone", "email", "address")
+# What rectification and addition may change: the identity fields that may change after intake.
+CORRECTABLE = EDITABLE
 
 
 def _recipients_notify(*, request: DataSubjectRequest, complaints: list[Complaint], change: str) -> None:
@@ -79,15 +79,14 @@ def _execute_amend(request: DataSubjectRequest, actor) -> None:
             fields = [f for f in changes if own or _collected(complaint, f)]
             if not fields:
                 continue
-            given = {f: getattr(person, f) for f in CORRECTABLE if getattr(person, f)} | {
-                f: changes[f] for f in fields
-            }
-            checked = identity_check(category=complaint.category, anonymous=False, given=given)
-            old = {f: getattr(person, f) for f in fields}
+            result = complainant_identity_change(
+                complaint=complaint,
+                changes={f: changes[f] for f in fields},
+                actor=actor,
+                reason=f"{request.type} request",
+            )
+            old = {f: result.before[f] for f in fields}
             before = {f: fingerprint(old[f]) for f in fields}
-            for field in fields:
-                setattr(person, field, getattr(checked, field))
-            person.save(update_fields=fields)
             erasure.complaint_text_replace(
                 complaint=complaint,
                 replacements={f: (old[f], getattr(person, f)) for f in fields if old[f]},

@@ -163,6 +163,8 @@ def test_a_fax_without_a_usable_number_is_taken_and_contact_added_at_transcripti
     assert not person.is_anonymous and person.phone == "+66812345678" and person.name == "ผู้ส่ง โทรสาร"
     text = Complaint.objects.get(pk=c.pk).events.get(kind="transcribed").text
     assert "name, phone" in text and "081" not in text  # which fields, never their values
+    identity = Complaint.objects.get(pk=c.pk).events.get(kind="identity").text  # the one identity rule
+    assert identity == "complainant's identity changed (fax transcription): name, phone; no longer anonymous"
 
 
 def test_agents_transcribe_and_the_case_follows_its_lifecycle(agent, fax_send, after_commit):
