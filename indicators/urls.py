@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, api_clusters
 
 urlpatterns = [
     path(
@@ -30,7 +30,7 @@ urlpatterns = [
         api.IndicatorStateView.as_view(),
         name="staff-indicator-state",
     ),
-    path("api/v1/staff/clusters/", api.ClusterListView.as_view(), name="staff-cluster-list"),
-    path("api/v1/staff/clusters/<int:pk>/", api.ClusterDetailView.as_view(), name="staff-cluster"),
+    path("api/v1/staff/clusters/", api_clusters.ClusterListView.as_view(), name="staff-cluster-list"),
+    path("api/v1/staff/clusters/<int:pk>/", api_clusters.ClusterDetailView.as_view(), name="staff-cluster"),
     path("api/v1/agency/indicators/", api.AgencyIndicatorExportView.as_view(), name="agency-indicators"),
 ]

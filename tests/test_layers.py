@@ -272,7 +272,8 @@ def test_a_complainants_identity_has_one_writer():
                 )
             if hit:
                 writers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert {w.partition(":")[0] for w in writers} == {
-        "complaints/services/identity.py",
-        "complaints/services/intake.py",  # the complainant's creation, in complaint_register
-    }, writers
+    files = {w.partition(":")[0] for w in writers}
+    assert "complaints/services/identity.py" in files, writers
+    # besides the rule itself, only the complainant's creation in complaint_register (which may
+    # insert the row through occ.rows, out of this scan's sight)
+    assert files <= {"complaints/services/identity.py", "complaints/services/intake.py"}, writers
