@@ -437,6 +437,15 @@ def main() -> None:
                 break
         wall = time.perf_counter() - t0
         used = watch.end()
+        # nothing may append to the log below while it is filled and verified
+        for name in ["worker", "relay", *(f"router{i}" for i in range(args.routers))]:
+            procs[name].send_signal(signal.SIGTERM)
+        for name in ["worker", "relay", *(f"router{i}" for i in range(args.routers))]:
+            procs[name].wait(timeout=60)
+        if delivered < args.cases:
+            print(
+                f"TIMED OUT after {args.timeout:.0f} s (a busy machine? try --timeout): {delivered} delivered"
+            )
         print(
             f"routing: {args.cases} cases routed by {args.routers} processes in {routed_at or float('nan'):.1f} s; "
             f"{delivered} delivered by {args.workers} worker processes, all in {wall:.1f} s "
@@ -465,12 +474,11 @@ def main() -> None:
             f"(one per release); receiver: {stats['received']} requests, {stats['unique']} distinct webhook-ids, "
             f"{stats['bad']} bad signatures"
         )
-        ok = (
-            states.get("delivered") == args.cases
-            and disclosures == distinct == args.cases
-            and stats["unique"] == args.cases
-            and stats["bad"] == 0
-        )
+        # each delivered referral: one transfer record, its id received (a delivery in flight when
+        # the clock stopped may have reached the receiver without being marked yet)
+        n = states.get("delivered", 0)
+        ok = disclosures == distinct == n and n <= stats["unique"] <= n + states.get("sending", 0)
+        ok = ok and stats["bad"] == 0
         print(f"guarantees {'hold' if ok else 'BROKEN'}")
 
         # 5. the transfer log's verifier over `--records` records
@@ -485,7 +493,7 @@ def main() -> None:
             f"records/s, ok={result.ok} (target: {args.records} in < 10 s: "
             f"{'met' if result.ok and took < 10 else 'NOT met'})"
         )
-        if not ok or not result.ok:
+        if not ok or not result.ok or delivered < args.cases:
             sys.exit(1)
     finally:
         for p in reversed(list(procs.values())):
