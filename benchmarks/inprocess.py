@@ -90,7 +90,9 @@ def main() -> None:
             subprocess.run(["psql", f"{PG}/postgres", "-qc", sql], check=True, capture_output=True)
         py = sys.executable
         subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
-        subprocess.run([py, "manage.py", "load_demo", "--no-users"], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [py, "manage.py", "load_demo", "--no-users"], cwd=ROOT, check=True, capture_output=True
+        )
     sys.path.insert(0, str(ROOT))
     import django
 
