@@ -27,6 +27,7 @@ from django.db.models.signals import post_save, pre_save
 
 from .append_only import AppendOnly
 
+_psycopg_queries: Any
 try:  # psycopg 3 (PostgreSQL)
     from psycopg import _queries as _psycopg_queries
 except ImportError:  # pragma: no cover - SQLite-only installations
@@ -234,8 +235,8 @@ def _together(pending: list, connection) -> None:
     by_group: list[list[Any]] = [[] for _ in statements]
     for n, pk in rows:
         by_group[n].append(pk)
-    for (model, instances, signals, _sql, _params, with_pk), keys in zip(statements, by_group, strict=True):
-        _saved(model, instances, keys, with_pk, using, signals)
+    for (model, instances, signals, _sql, _params, with_pk), pks in zip(statements, by_group, strict=True):
+        _saved(model, instances, pks, with_pk, using, signals)
 
 
 _TOGETHER: dict[tuple[Any, ...], str] = {}
