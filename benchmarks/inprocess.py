@@ -156,7 +156,7 @@ def main() -> None:
         calls = cProfile.Profile()  # Python calls per request: a deterministic proxy of CPU
         calls.enable()
         for i in range(20):
-            fn(25_000_000 + i + (0 if kind.startswith("intake") else 0))
+            fn(25_000_000 + i)
         calls.disable()
         ncalls = pstats.Stats(calls).total_calls / 20  # type: ignore[attr-defined]
         pg0 = backend_cpu()

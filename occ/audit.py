@@ -144,7 +144,8 @@ def audit_created(instances: list[Any]) -> None:
         pre_save.send(sender=log_entry, instance=entry, raw=False, using="default", update_fields=None)
         entries.append(entry)
         sent.append((sender, instance, pre, changes))
-    rows_insert(entries, signals=False)  # as bulk_create: no further signal
+    # as bulk_create (no further signal); inside rows_together() (the intake) with the block's rows
+    rows_insert(entries, signals=False, later=True)
     for (sender, instance, pre, changes), entry in zip(sent, entries, strict=True):
         post_log.send(
             sender,

@@ -17,13 +17,28 @@ cannot return the new keys from an INSERT. A value that is an expression (``F()`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.signals import post_save, pre_save
 
 from .append_only import AppendOnly
+
+_psycopg_queries: Any
+try:  # psycopg 3 (PostgreSQL)
+    from psycopg import _queries as _psycopg_queries
+except ImportError:  # pragma: no cover - SQLite-only installations
+    _psycopg_queries = None
+if _psycopg_queries is not None and hasattr(_psycopg_queries, "MAX_CACHED_STATEMENT_LENGTH"):
+    # psycopg converts a query's %s placeholders once per distinct text (an LRU), but only texts
+    # of up to 4096 bytes and 50 parameters, so that ORM queries of varying shape do not crowd the
+    # cache. The intake's one statement (rows_together) is longer and always the same text: it
+    # would be parsed again on every intake (about 1,100 Python calls).
+    _psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = max(_psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, 16384)
+    _psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = max(_psycopg_queries.MAX_CACHED_STATEMENT_PARAMS, 256)
 
 _PLAIN_PRE_SAVE = models.Field.pre_save
 # Fields whose preparation (get_db_prep_save -> get_db_prep_value -> get_prep_value -> to_python)
@@ -85,22 +100,23 @@ def _lean(model: type[models.Model], connection) -> bool:
     return found
 
 
-def rows_insert(
-    instances: Sequence[models.Model], *, using: str = DEFAULT_DB_ALIAS, signals: bool = True
-) -> None:
-    """INSERT these new instances (all of one model) in one statement; see the module's text."""
-    if not instances:
-        return
+def _check(instances: Sequence[models.Model]) -> type[models.Model]:
     model = type(instances[0])
-    connection = connections[using]
     if any(type(obj) is not model or not obj._state.adding for obj in instances):
         raise ValueError("rows_insert takes new instances of one model")
+    return model
+
+
+def _prepared(model, instances, connection, signals: bool) -> tuple[str, list[Any], bool] | None:
+    """The statement and its values for these instances, or None when the ORM must write them.
+    Sends pre_save (with ``signals``) just before each instance's values are read, as save()."""
     with_pk = instances[0].pk is not None
     if not _lean(model, connection) or any((obj.pk is not None) != with_pk for obj in instances):
-        return _orm_insert(instances, using=using, signals=signals)
+        return None
     sql, steps = _plan(model, with_pk, len(instances), connection)
     params: list[Any] = []
     add = params.append
+    using = connection.alias
     for obj in instances:
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]  # Django's own pre-save check
         if signals:
@@ -113,11 +129,12 @@ def rows_insert(
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"rows_insert: {field.name} is an expression; use save()")
             add(field.get_db_prep_save(value, connection=connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = cursor.fetchall()
+    return sql, params, with_pk
+
+
+def _saved(model, instances, keys, with_pk: bool, using: str, signals: bool) -> None:
     attname = model._meta.pk.attname
-    for obj, (pk,) in zip(instances, keys, strict=True):
+    for obj, pk in zip(instances, keys, strict=True):
         if not with_pk:
             setattr(obj, attname, pk)
         obj._state.adding = False
@@ -128,6 +145,104 @@ def rows_insert(
             )
 
 
+# Rows handed to rows_insert(..., later=True) inside rows_together(): [(model, instances, signals)]
+_later: ContextVar[tuple[str, list] | None] = ContextVar("occ_rows_later", default=None)
+
+
+def rows_insert(
+    instances: Sequence[models.Model],
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+    signals: bool = True,
+    later: bool = False,
+) -> None:
+    """INSERT these new instances (all of one model) in one statement; see the module's text.
+
+    ``later=True``: inside a ``rows_together()`` block of this database the rows are written at
+    the block's end (the caller needs neither their keys nor the rows themselves before then);
+    outside one, now."""
+    if not instances:
+        return
+    model = _check(instances)
+    pending = _later.get()
+    if later and pending is not None and pending[0] == using:
+        pending[1].append((model, list(instances), signals))
+        return
+    connection = connections[using]
+    found = _prepared(model, instances, connection, signals)
+    if found is None:
+        return _orm_insert(instances, using=using, signals=signals)
+    sql, params, with_pk = found
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = [row[0] for row in cursor.fetchall()]
+    _saved(model, instances, keys, with_pk, using, signals)
+
+
+@contextmanager
+def rows_together(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Write the rows given to ``rows_insert(..., later=True)`` inside this block at its end, in
+    the order given: on PostgreSQL in ONE statement (each model's INSERT a data-modifying CTE of
+    it: one round trip, one statement to prepare), elsewhere one INSERT per model. A related
+    object must have its key by then (reserve it, or write it earlier), as for save(). Nothing is
+    written when the block raises (the caller's transaction rolls back)."""
+    pending: list = []
+    token = _later.set((using, pending))
+    try:
+        yield
+    finally:
+        _later.reset(token)
+    _together(pending, connections[using])
+
+
+def _together(pending: list, connection) -> None:
+    if not pending:
+        return
+    using = connection.alias
+    combined = (
+        connection.vendor == "postgresql"
+        and len(pending) > 1
+        and all(
+            _lean(model, connection)
+            and isinstance(model._meta.pk, _INTEGER_KEYS)
+            and len({obj.pk is None for obj in instances}) == 1
+            for model, instances, _ in pending
+        )
+    )
+    if not combined:
+        for _model, instances, signals in pending:  # in order, each as rows_insert would
+            rows_insert(instances, using=using, signals=signals)
+        return
+    statements = []
+    for model, instances, signals in pending:
+        found = _prepared(model, instances, connection, signals)
+        assert found is not None  # lean, checked above
+        statements.append((model, instances, signals, *found))
+    key = (tuple((m, w, len(i)) for m, i, _, _, _, w in statements), using)
+    sql = _TOGETHER.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        ctes = ", ".join(f"r{n} AS ({part[3]})" for n, part in enumerate(statements))
+        keys = " UNION ALL ".join(
+            f"SELECT {n}, {qn(part[0]._meta.pk.column)} FROM r{n}"  # noqa: S608 - names from the models
+            for n, part in enumerate(statements)
+        )
+        sql = _TOGETHER[key] = f"WITH {ctes} {keys}"
+    params = [value for part in statements for value in part[4]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    by_group: list[list[Any]] = [[] for _ in statements]
+    for n, pk in rows:
+        by_group[n].append(pk)
+    for (model, instances, signals, _sql, _params, with_pk), pks in zip(statements, by_group, strict=True):
+        _saved(model, instances, pks, with_pk, using, signals)
+
+
+_TOGETHER: dict[tuple[Any, ...], str] = {}
+_INTEGER_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField, models.IntegerField)
+
+
 def _orm_insert(instances, *, using: str, signals: bool) -> None:
     if signals:
         for obj in instances:
@@ -136,4 +251,4 @@ def _orm_insert(instances, *, using: str, signals: bool) -> None:
         type(instances[0])._base_manager.using(using).bulk_create(list(instances))
 
 
-__all__ = ["rows_insert"]
+__all__ = ["rows_insert", "rows_together"]

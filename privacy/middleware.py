@@ -51,7 +51,7 @@ def traffic_mark(request, *, channel: str | None = None, reference: str | None =
         target.occ_reference = reference
 
 
-def _record(request, status_code: int, reference: str | None = None) -> TrafficRecord:
+def _record(request, status_code: int, reference: str | None = None, *, later: bool = False) -> TrafficRecord:
     record = TrafficRecord(
         at=timezone.now(),
         ip_address=client_ip(request),
@@ -64,7 +64,7 @@ def _record(request, status_code: int, reference: str | None = None) -> TrafficR
         channel=getattr(request, "occ_channel", ""),
         complaint_reference=getattr(request, "occ_reference", "") if reference is None else reference,
     )
-    rows_insert([record])  # create()'s INSERT, the SQL compiled once (occ/rows.py)
+    rows_insert([record], later=later)  # create()'s INSERT, the SQL compiled once (occ/rows.py)
     return record
 
 
@@ -73,7 +73,7 @@ def traffic_record_in_transaction(request, *, status_code: int, reference: str) 
     one commit instead of two); the middleware then writes none for a response with that status.
     If the transaction fails, the answer differs and the middleware records it as usual."""
     target = getattr(request, "_request", request)
-    _record(target, status_code, reference)
+    _record(target, status_code, reference, later=True)  # with the intake's rows (rows_together)
     target.occ_traffic_written = status_code
 
 

@@ -39,7 +39,9 @@ def timeline_add(
         to_status=to_status,
         actor=actor,
     )
-    rows_insert([event])  # save()'s INSERT and signals, the SQL compiled once (occ/rows.py)
+    # save()'s INSERT and signals, the SQL compiled once; inside occ.rows.rows_together() (the
+    # intake) written with the block's other rows at its end
+    rows_insert([event], later=True)
     return event
 
 

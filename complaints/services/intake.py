@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from occ import outbox
 from occ.audit import audit_created
-from occ.rows import rows_insert
+from occ.rows import rows_insert, rows_together
 from privacy.minimum_data import identity_check
 
 from .. import hooks
@@ -86,14 +86,27 @@ def _reference_next(*, received_at: datetime, prefix: str) -> str:
     return f"{prefix}-{year}-{row[0]:06d}"
 
 
-def _complaint_id_reserve() -> int | None:
-    """On PostgreSQL, the next complaint id from the table's identity sequence (ids may have gaps;
-    references may not). Elsewhere None: the database assigns the id at the INSERT."""
+_SEQUENCES: dict[str, tuple[str, str]] = {}
+
+
+def _ids_reserve() -> tuple[int | None, int | None]:
+    """On PostgreSQL, the next complaint and complainant ids from their tables' identity
+    sequences, in one statement (ids may have gaps; references may not): with the ids known, every
+    row of the intake is written at its end in one statement. Elsewhere (None, None): the database
+    assigns the ids at the INSERTs."""
     if connection.vendor != "postgresql":
-        return None
+        return None, None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Complaint._meta.db_table])
-        return cursor.fetchone()[0]
+        names = _SEQUENCES.get(connection.alias)
+        if names is None:
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id')",
+                [Complaint._meta.db_table, Complainant._meta.db_table],
+            )
+            names = _SEQUENCES[connection.alias] = cursor.fetchone()
+        cursor.execute("SELECT nextval(%s::regclass), nextval(%s::regclass)", list(names))
+        complaint_id, complainant_id = cursor.fetchone()
+    return complaint_id, complainant_id
 
 
 def sla_due(*, category: Category | None, received_at: datetime) -> datetime | None:
@@ -177,52 +190,58 @@ def complaint_register(
 
     try:
         with transaction.atomic(), disable_auditlog():  # its two entries: audit_created below
-            complainant = Complainant(
-                is_anonymous=checked_identity.is_anonymous,
-                name=checked_identity.name,
-                phone=checked_identity.phone,
-                email=checked_identity.email,
-                address=checked_identity.address,
-                national_id=checked_identity.national_id,
-            )
-            rows_insert([complainant])  # save()'s INSERT, compiled once (occ/rows.py)
-            complaint = Complaint(
-                id=_complaint_id_reserve(),
-                tracking_code_hash=tracking_code_hash(tracking_code),
-                channel=channel,
-                category=category,
-                complainant=complainant,
-                description=description.strip(),
-                incident_url=incident.url,
-                incident_at=incident.occurred_at,
-                amount_lost=incident.amount_lost,
-                other_party_account=incident.other_party_account,
-                other_party_phone=incident.other_party_phone,
-                incident_latitude=incident.latitude,
-                incident_longitude=incident.longitude,
-                incident_address=incident.address.strip(),
-                incident_province=incident.province.strip(),
-                priority=category.default_priority if category else Priority.NORMAL,
-                received_at=received_at,
-                sla_due_at=sla_due(category=category, received_at=received_at),
-                acknowledgement_due=bool(acknowledge and checked_identity.email),
-            )
-            # The yearly counter stays locked from the number's allocation to the commit, and every
-            # intake waits for it: so the rows that point at the complaint are written before the
-            # number is taken when its id is known in advance (foreign keys are checked at commit).
-            reserved = complaint.pk is not None
-            if reserved:
+            complaint_id, complainant_id = _ids_reserve()
+            # With the ids known (PostgreSQL) the rows are handed over as they are made and all
+            # written at the end of this block in one statement (occ.rows.rows_together); the
+            # yearly counter, locked from the number's allocation to the commit, is then held for
+            # that statement and the commit only. Foreign keys are checked at commit.
+            reserved = complaint_id is not None
+            with rows_together():
+                complainant = Complainant(
+                    id=complainant_id,
+                    is_anonymous=checked_identity.is_anonymous,
+                    name=checked_identity.name,
+                    phone=checked_identity.phone,
+                    email=checked_identity.email,
+                    address=checked_identity.address,
+                    national_id=checked_identity.national_id,
+                )
+                rows_insert([complainant], later=reserved)  # save()'s INSERT, compiled once
+                complaint = Complaint(
+                    id=complaint_id,
+                    tracking_code_hash=tracking_code_hash(tracking_code),
+                    channel=channel,
+                    category=category,
+                    complainant=complainant,
+                    description=description.strip(),
+                    incident_url=incident.url,
+                    incident_at=incident.occurred_at,
+                    amount_lost=incident.amount_lost,
+                    other_party_account=incident.other_party_account,
+                    other_party_phone=incident.other_party_phone,
+                    incident_latitude=incident.latitude,
+                    incident_longitude=incident.longitude,
+                    incident_address=incident.address.strip(),
+                    incident_province=incident.province.strip(),
+                    priority=category.default_priority if category else Priority.NORMAL,
+                    received_at=received_at,
+                    sla_due_at=sla_due(category=category, received_at=received_at),
+                    acknowledgement_due=bool(acknowledge and checked_identity.email),
+                )
+                # the rows that point at the complaint are made before the number is taken when
+                # its id is known in advance
+                if reserved:
+                    with enable_auditlog():
+                        dependents(complaint)
+                complaint.reference = _reference_next(received_at=received_at, prefix=reference_prefix)
+                rows_insert([complaint], later=reserved)
                 with enable_auditlog():
-                    dependents(complaint)
-            complaint.reference = _reference_next(received_at=received_at, prefix=reference_prefix)
-            rows_insert([complaint])
-            with enable_auditlog():
-                if not reserved:
-                    dependents(complaint)
-                # the entries auditlog's signals would write, masked alike, in one INSERT
-                audit_created([complainant, complaint])
-                if also is not None:  # the channel's own rows, in this transaction
-                    also(complaint)
+                    if not reserved:
+                        dependents(complaint)
+                    # the entries auditlog's signals would write, masked alike, in one INSERT
+                    audit_created([complainant, complaint])
+                    if also is not None:  # the channel's own rows, in this transaction
+                        also(complaint)
             if complaint.acknowledgement_due and outbox.eager():
                 # The acknowledgement goes by e-mail. The complaint row is its outbox entry
                 # (acknowledgement_due, in the same INSERT); the relay hands it to Celery after

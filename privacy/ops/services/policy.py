@@ -77,7 +77,8 @@ def policy_record_for_complaint(complaint: Complaint) -> None:
     """Remember which policy was in force at intake (called by the intake service)."""
     current_id = policy_in_force_id(complaint.received_at)
     if current_id is not None:
-        rows_insert([ComplaintPolicy(complaint=complaint, policy_id=current_id)])  # create(), lean
+        # create(); in the intake's rows_together() block, written with its other rows
+        rows_insert([ComplaintPolicy(complaint=complaint, policy_id=current_id)], later=True)
 
 
 def cookie_preference_record(*, browser_id: str | None, statistics: bool) -> CookiePreference:
