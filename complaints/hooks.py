@@ -9,8 +9,11 @@ transaction) and must not call the broker (no ``.delay()`` here; write an outbox
   ``created=True``) and whenever its incident facts, description or complainant change (fax
   transcription, an agent's edit, anonymisation). The callback gets the complaint (its
   complainant loaded) and ``created``.
-- ``complaint_registered``: ``callback(complaint)`` once a complaint is filed on any channel, after
-  its row exists. privacy.ops registers the record of the privacy policy in force at intake (OCC-12).
+- ``complaint_registered``: ``callback(complaint)`` once a complaint is filed on any channel, with
+  its id known. On PostgreSQL the id is reserved first and the rows are written in one statement at
+  the end of the intake (occ.rows), so the complaint's row may not exist yet: write rows that
+  point at it (through ``occ.rows.rows_insert(..., later=True)`` or plain inserts; the foreign keys
+  are checked at commit), never read it back. privacy.ops registers the record of the privacy policy in force at intake (OCC-12).
 
 Two readers complaints offers to the app that routes cases (routing registers both), so the citizen's
 tracking page and the public statistics can name the agencies a case went to without complaints

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import timedelta
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 from django.conf import settings
@@ -88,12 +89,20 @@ def webhook_headers(
 _CLIENT: tuple[int, httpx.Client] | None = None
 
 
+class _NoCookies(CookieJar):
+    """A cookie jar that keeps nothing (the shared client posts to every agency)."""
+
+    def __init__(self) -> None:
+        super().__init__(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
 def _http_client() -> httpx.Client:
     """One client per process (a forked worker makes its own): building one loads the CA bundle
     (~20-40 ms of CPU), and its pool keeps connections to agencies alive between deliveries."""
     global _CLIENT
     if _CLIENT is None or _CLIENT[0] != os.getpid():
-        _CLIENT = (os.getpid(), httpx.Client(follow_redirects=False))
+        # no cookie jar: one agency's Set-Cookie must never ride along to another's endpoint
+        _CLIENT = (os.getpid(), httpx.Client(follow_redirects=False, cookies=_NoCookies()))
     return _CLIENT[1]
 
 

@@ -44,3 +44,23 @@ def notices_retry_due() -> int:
         outbox.enqueue(notice_deliver, notice_id)
     outbox.relay_now()
     return len(ids)
+
+
+# --- deploy bridge: remove in the release after the routing app's ----------------------------------
+# Messages queued in the broker before the deploy carry the names these tasks had in complaints
+# (routing 0001 renames waiting outbox rows, not what Redis already holds). The same work runs
+# under the old names, so nothing waits for a sweep.
+
+
+@shared_task(
+    name="complaints.tasks.referral_deliver", soft_time_limit=60, time_limit=90, bind=True, acks_late=True
+)
+def referral_deliver_under_old_name(self, referral_id: int) -> str:
+    return referrals.referral_deliver(referral_id=referral_id)
+
+
+@shared_task(
+    name="complaints.tasks.notice_deliver", soft_time_limit=60, time_limit=90, bind=True, acks_late=True
+)
+def notice_deliver_under_old_name(self, notice_id: int) -> str:
+    return notices.notice_deliver(notice_id=notice_id)

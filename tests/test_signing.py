@@ -261,3 +261,17 @@ def test_a_rotated_secret_key_still_opens_what_it_sealed(settings):
     # purposes are separate keys
     with pytest.raises(Exception):
         sealing_fernet("idempotency").decrypt(sealing_fernet("email-ack").encrypt(b"z"))
+
+
+def test_rotating_twice_keeps_two_secrets_that_fit_the_agency_field():
+    """A second rotation before a retire keeps the new and the newest current secret only, so the
+    stored field never outgrows Agency.webhook_secret (128 characters)."""
+    from complaints.models import Agency
+
+    first = webhooks.secret_new()
+    once = webhooks.secret_rotated(first)
+    twice = webhooks.secret_rotated(once)
+    assert len(twice.split()) == 2 and twice.split()[1] == once.split()[0]
+    assert len(twice) <= Agency._meta.get_field("webhook_secret").max_length
+    with pytest.raises(ValueError):
+        webhooks.secret_rotated("x" * 100)

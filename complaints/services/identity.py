@@ -60,10 +60,13 @@ def complainant_identity_change(
         raise ValidationError({"identity": [_("This complainant's data was anonymised; it cannot change.")]})
     merged = {f: v for f, v in (before | given).items() if v}
     anonymous = person.is_anonymous and not merged
+    # the policy judges the whole identity as it will stand, the national ID taken at intake with
+    # it (it never changes here, but a category that requires one must see it)
+    held = {f: getattr(person, f) for f in IDENTITY_FIELDS if f not in EDITABLE and getattr(person, f)}
     checked = identity_check(
         category=category if category is not None else complaint.category,
         anonymous=anonymous,
-        given={} if anonymous else merged,
+        given={} if anonymous else merged | held,
     )
     fields = tuple(f for f in EDITABLE if getattr(checked, f) != before[f])
     anonymity_changed = person.is_anonymous != checked.is_anonymous

@@ -52,9 +52,21 @@ def secret_keys(stored: str) -> list[bytes]:
     return [_key(s) for s in stored.split()]
 
 
+# Agency.webhook_secret holds this many characters: the new secret and the current one (two
+# whsec_ secrets are 101), never a chain of every secret rotated without a retire.
+MAX_STORED = 128
+
+
 def secret_rotated(stored: str) -> str:
-    """A new secret first, the current one(s) kept so both sign until ``secret_retired``."""
-    return " ".join([secret_new(), *stored.split()])
+    """A new secret first and the current (newest) one kept, so both sign until ``secret_retired``.
+    A rotation before the last one was retired drops the older secret: at most two sign."""
+    current = stored.split()[:1]
+    rotated = " ".join([secret_new(), *current])
+    if len(rotated) > MAX_STORED:
+        raise ValueError(
+            "the current secret is too long to keep beside a new one; retire it or set a whsec_ secret"
+        )
+    return rotated
 
 
 def secret_retired(stored: str) -> str:

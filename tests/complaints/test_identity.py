@@ -76,3 +76,24 @@ def test_anonymised_is_final(demo):
             complaint=c, changes={"email": "back@example.com"}, reason="rectification"
         )
     assert _identity_entries(c) == ["personal data anonymised: erasure request"]
+
+
+def test_a_category_that_requires_a_national_id_sees_the_one_given_at_intake(demo):
+    """clause: OCC-1 (the identity as it will stand, the national ID held since intake included,
+    passes the policy; a correction of the phone is not refused for a field it does not touch)"""
+    from privacy.minimum_data import FieldPolicy
+
+    other = Category.objects.get(code="other")
+    Category.objects.filter(pk=other.pk).update(policy_national_id=FieldPolicy.REQUIRED)
+    other.refresh_from_db()
+    registered = complaint_register(
+        channel="web",
+        category=other,
+        description="d",
+        identity={"email": "somchai@example.com", "national_id": "1-1017-00230-70-8"},
+    )
+    c = Complaint.objects.select_related("complainant", "category").get(pk=registered.complaint.pk)
+    result = complainant_identity_change(complaint=c, changes={"phone": "0812345678"}, reason="rectification")
+    c.complainant.refresh_from_db()
+    assert result.fields == ("phone",)
+    assert c.complainant.phone == "+66812345678" and c.complainant.national_id == "1101700230708"

@@ -218,3 +218,40 @@ def test_email_delivery(file_complaint, user_factory, django_capture_on_commit_c
     name, content, mime = msg.attachments[0]
     assert json.loads(content)["complainant"] == {"name": "สมชาย ใจดี", "phone": "+66812345678"}
     assert TransferRecord.objects.filter(delivery_id=str(ref.delivery_id)).count() == 1
+
+
+def test_the_shared_http_client_keeps_no_cookie_of_one_agency_for_another():
+    """One HTTP client per worker posts to every agency: a Set-Cookie from one agency's endpoint is
+    never stored, so it cannot ride along to a later delivery (clause: OCC-8, only what the gate
+    released leaves the centre)."""
+    import httpx
+
+    from routing.delivery import _http_client
+
+    client = _http_client()
+    answer = httpx.Response(
+        200,
+        headers={"set-cookie": "session=agency-a; Domain=agency.example; Path=/"},
+        request=httpx.Request("POST", "https://hooks.agency.example/occ"),
+    )
+    client.cookies.extract_cookies(answer)
+    assert len(client.cookies.jar) == 0
+
+
+def test_a_message_queued_under_a_task_name_from_before_the_routing_app_still_runs(monkeypatch):
+    """Redis may hold deliveries queued before the deploy under complaints.tasks.*: those names are
+    still registered, routed to the delivery queue and run the same service (clause: OCC-9)."""
+    from django.conf import settings
+
+    from occ.celery import app
+    from routing import referrals
+
+    app.loader.import_default_modules()  # every app's tasks, as a worker loads them at start
+    ran = []
+    monkeypatch.setattr(referrals, "referral_deliver", lambda *, referral_id: ran.append(referral_id) or "ok")
+    assert settings.CELERY_TASK_ROUTES["complaints.tasks.referral_deliver"]["queue"] == "delivery"
+    assert app.tasks["complaints.tasks.referral_deliver"].apply(args=[41]).get() == "ok"
+    assert ran == [41]
+    assert (
+        "complaints.tasks.notice_deliver" in app.tasks and "complaints.tasks.transfer_log_seal" in app.tasks
+    )
