@@ -78,8 +78,17 @@ def evidence_store(checked: CheckedFile) -> tuple[str, bool]:
 
 
 def evidence_discard(names: list[str]) -> None:
-    """Remove files this request wrote when its transaction did not commit (no orphan files)."""
-    blob_discard(names)
+    """Remove files this request wrote when its transaction did not commit (no orphan files).
+
+    Files are stored once per content, so another request with the same bytes may have found this
+    file already written and attached it: a file an Attachment row points to is kept. (A request
+    that attaches the same bytes and commits only after this check still loses its file; closing
+    that needs a grace-period sweep instead of the delete, left for a later round.)"""
+    names = [n for n in names if n]
+    if not names:
+        return
+    held = set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
+    blob_discard([n for n in names if n not in held])
 
 
 @dataclass(frozen=True)

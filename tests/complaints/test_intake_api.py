@@ -1,5 +1,6 @@
 """Public web/app intake: minimum data, strict bodies, evidence checks, idempotency, no cookies."""
 
+import io
 import json
 
 import pytest
@@ -161,6 +162,22 @@ def test_failure_after_files_written_leaves_no_orphan_file(api, category, settin
     assert r.status_code == 500
     assert Complaint.objects.count() == 0
     assert not [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
+
+
+def test_a_failed_request_never_removes_a_file_another_case_holds(api, category, settings):
+    """Files are stored once per content: when a failed request discards what it wrote, a file an
+    attachment of a committed case points to stays (clause: OCC-8, security against loss)."""
+    from django.core.files.storage import default_storage
+
+    from complaints.models import Attachment
+    from complaints.services.evidence import evidence_discard
+
+    assert _multipart(api, [_upload("ok.png", png_bytes(), "image/png")]).status_code == 201
+    held = Attachment.objects.get().file.name
+    stray = "evidence/00/" + "0" * 64
+    default_storage.save(stray, io.BytesIO(b"written by a request that failed"))
+    evidence_discard([held, stray])
+    assert default_storage.exists(held) and not default_storage.exists(stray)
 
 
 def test_multipart_unknown_part_is_refused(api, category):

@@ -222,7 +222,7 @@ def test_email_delivery(file_complaint, user_factory, django_capture_on_commit_c
 
 def test_the_shared_http_client_keeps_no_cookie_of_one_agency_for_another():
     """One HTTP client per worker posts to every agency: a Set-Cookie from one agency's endpoint is
-    never stored, so it cannot ride along to a later delivery (clause: OCC-8, only what the gate
+    never stored, so it cannot ride along to a later delivery (clause: OCC-7, only what the gate
     released leaves the centre)."""
     import httpx
 
