@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
+from django.db import connection, transaction
 
 from occ.blobstore import blob_discard, blob_put
 from occ.content import ContentRejected, ContentTooLarge
@@ -77,18 +78,39 @@ def evidence_store(checked: CheckedFile) -> tuple[str, bool]:
     return blob.name, blob.written
 
 
+def evidence_lock(sha256s: list[str]) -> None:
+    """Hold the content locks of these files until the surrounding transaction ends (PostgreSQL
+    advisory locks, taken in one order so two requests never wait on each other crosswise).
+
+    Files are stored once per content: a request attaching bytes another request has just written
+    holds the lock while it attaches them and commits, and ``evidence_discard`` takes the same lock
+    before it removes a file, so it waits for that request and then sees its attachment. SQLite (the
+    embedded default) runs one writer at a time and has no such locks."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block or not sha256s:
+        return
+    with connection.cursor() as cursor:
+        for sha in sorted(set(sha256s)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(sha)])
+
+
+def _lock_key(sha256: str) -> int:
+    # 60 bits of the content hash, with a namespace nibble so other advisory locks cannot collide
+    return (0x5 << 60) | int(sha256[:15], 16)
+
+
 def evidence_discard(names: list[str]) -> None:
     """Remove files this request wrote when its transaction did not commit (no orphan files).
 
-    Files are stored once per content, so another request with the same bytes may have found this
-    file already written and attached it: a file an Attachment row points to is kept. (A request
-    that attaches the same bytes and commits only after this check still loses its file; closing
-    that needs a grace-period sweep instead of the delete, left for a later round.)"""
+    Another request with the same bytes may have found the file already written and attached it:
+    under the content lock (``evidence_lock``, which waits for such a request to commit or roll
+    back) a file an Attachment row points to is kept."""
     names = [n for n in names if n]
     if not names:
         return
-    held = set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
-    blob_discard([n for n in names if n not in held])
+    with transaction.atomic():
+        evidence_lock([os.path.basename(n) for n in names])
+        held = set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
+        blob_discard([n for n in names if n not in held])
 
 
 @dataclass(frozen=True)
@@ -101,7 +123,9 @@ def attachment_add(*, complaint_id: int, checked: CheckedFile) -> Added:
     """Store a checked file and attach it to the complaint: the only creator of Attachment rows.
 
     The file is written (once per content) before the row; a caller whose transaction then fails
-    removes ``written`` (``evidence_discard``)."""
+    removes ``written`` (``evidence_discard``). The content lock is held from before the file is
+    looked for until the caller's transaction ends."""
+    evidence_lock([checked.sha256])
     name, new = evidence_store(checked)
     attachment = Attachment.objects.create(
         complaint_id=complaint_id,

@@ -37,7 +37,7 @@ from ..models import (
 )
 from .acknowledgements import acknowledgements_relay
 from .events import timeline_add
-from .evidence import CheckedFile, attachment_add, evidence_discard
+from .evidence import CheckedFile, attachment_add, evidence_discard, evidence_lock
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -181,6 +181,7 @@ def complaint_register(
             to_status=Status.RECEIVED,
             actor=actor,
         )
+        evidence_lock([checked.sha256 for checked in files])  # all at once, in one order
         for checked in files:
             added = attachment_add(complaint_id=complaint.pk, checked=checked)
             if added.written:

@@ -166,7 +166,9 @@ def test_failure_after_files_written_leaves_no_orphan_file(api, category, settin
 
 def test_a_failed_request_never_removes_a_file_another_case_holds(api, category, settings):
     """Files are stored once per content: when a failed request discards what it wrote, a file an
-    attachment of a committed case points to stays (clause: OCC-8, security against loss)."""
+    attachment of a committed case points to stays.
+
+    clause: OCC-8 (security against loss)"""
     from django.core.files.storage import default_storage
 
     from complaints.models import Attachment
@@ -278,3 +280,52 @@ def test_a_field_the_category_does_not_collect_is_explained_in_the_citizens_lang
     assert shop.name_en in en_text and "does not collect" in en_text
     assert "online_shopping" not in th_text + en_text
     assert not Complaint.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_discard_waits_for_a_request_still_attaching_the_same_bytes(demo):
+    """A failed request removes the file it wrote only under the content lock: a concurrent request
+    that found the same bytes already stored and is attaching them (not yet committed) is waited
+    for, and its file stays.
+
+    clause: OCC-8 (security against loss)"""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from complaints.services.evidence import evidence_check, evidence_discard, evidence_lock, evidence_store
+    from complaints.services.intake import complaint_register
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the content lock is PostgreSQL's; SQLite serialises writers")
+    case = complaint_register(channel="web", category=None, description="d", identity={}, anonymous=True)
+    checked = evidence_check(io.BytesIO(png_bytes()), name="shared.png")
+    name, _ = evidence_store(checked)  # written by a request that is about to fail
+    locked, done = threading.Event(), threading.Event()
+
+    def attaching():  # the other request: found the file stored, attaches it, commits a moment later
+        try:
+            with transaction.atomic():
+                evidence_lock([checked.sha256])
+                Attachment.objects.create(
+                    complaint_id=case.complaint.pk,
+                    file=name,
+                    original_name="shared.png",
+                    content_type=checked.content_type,
+                    size=checked.size,
+                    sha256=checked.sha256,
+                )
+                locked.set()
+                time.sleep(1.0)
+        finally:
+            connection.close()
+            done.set()
+
+    other = threading.Thread(target=attaching)
+    other.start()
+    assert locked.wait(10)
+    evidence_discard([name])  # the failed request's clean-up
+    other.join(10)
+    assert done.is_set() and default_storage.exists(name)
+    assert Attachment.objects.filter(file=name).exists()

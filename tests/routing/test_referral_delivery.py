@@ -222,8 +222,9 @@ def test_email_delivery(file_complaint, user_factory, django_capture_on_commit_c
 
 def test_the_shared_http_client_keeps_no_cookie_of_one_agency_for_another():
     """One HTTP client per worker posts to every agency: a Set-Cookie from one agency's endpoint is
-    never stored, so it cannot ride along to a later delivery (clause: OCC-7, only what the gate
-    released leaves the centre)."""
+    never stored, so it cannot ride along to a later delivery.
+
+    clause: OCC-7 (only what the gate released leaves the centre)"""
     import httpx
 
     from routing.delivery import _http_client
@@ -240,7 +241,9 @@ def test_the_shared_http_client_keeps_no_cookie_of_one_agency_for_another():
 
 def test_a_message_queued_under_a_task_name_from_before_the_routing_app_still_runs(monkeypatch):
     """Redis may hold deliveries queued before the deploy under complaints.tasks.*: those names are
-    still registered, routed to the delivery queue and run the same service (clause: OCC-9)."""
+    still registered, routed to the delivery queue and run the same service.
+
+    clause: OCC-7 (a referral the gate allowed is delivered, not lost at a deploy)"""
     from django.conf import settings
 
     from occ.celery import app
