@@ -27,19 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = os.environ.get("BENCH_DB", "occ_bench_inprocess")
 
-
-def body(i: int) -> dict:
-    return {
-        "category": "online_shopping",
-        "channel": "web",
-        "description": f"สั่งซื้อสินค้าออนไลน์แล้วไม่ได้รับสินค้า รายการที่ {i}",
-        "complainant": {
-            "name": f"ผู้ทดสอบ {i}",
-            "phone": f"08{i % 100000000:08d}"[:10],
-            "email": f"b{i}@example.com",
-        },
-        "incident": {"website_url": "https://shop.example/item", "amount_lost": "990.00"},
-    }
+# the same complaint body as the HTTP benchmark, so both measure the same request
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from intake import body  # noqa: E402
 
 
 def environ(path: str, payload: bytes, i: int, extra: dict | None = None) -> dict:

@@ -6,6 +6,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -128,6 +129,7 @@ class Tracked:
     joined_status: str | None = None
 
 
+@cache  # the same text for every look-up of a process (its apps, hooks included, are loaded)
 def _track_sql(vendor: str) -> str:
     """One statement: the case's public columns, and only when the code's hash matches, its public
     timeline and the agencies it went to as JSON arrays (a wrong code computes neither)."""

@@ -36,9 +36,8 @@ class EvidenceRejected(ContentRejected):
         return f"{self.filename}: {self.reason}"
 
 
-class EvidenceTooLarge(EvidenceRejected):
-    status_code = 413
-    code = "file_too_large"
+class EvidenceTooLarge(EvidenceRejected, ContentTooLarge):
+    """Over the size limit: the content check's 413 ``file_too_large``, about ``attachments``."""
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,12 @@ def text_errors(value: Any, path: str = "", *, max_string: int) -> dict[str, lis
 
 def json_body_check(value: Any) -> Any:
     """Refuse NUL/control characters and over-long strings anywhere in a parsed body."""
-    errors = text_errors(value, max_string=_limits()["MAX_STRING"])
+    _refuse_text(text_errors(value, max_string=_limits()["MAX_STRING"]))
+    return value
+
+
+def _refuse_text(errors: dict[str, list[str]]) -> None:
+    """A 400 naming every part whose text was refused (nothing of the body is used)."""
     if errors:
         raise ApiError(
             status_code=400,
@@ -93,7 +98,6 @@ def json_body_check(value: Any) -> Any:
             message=_("The request has errors in: %(names)s.") % {"names": ", ".join(sorted(errors))},
             fields=errors,
         )
-    return value
 
 
 def json_body_load(raw: bytes | str, *, field: str | None = None) -> Any:
@@ -163,11 +167,5 @@ class LimitedMultiPartParser(MultiPartParser):
                 continue
             for value in values:
                 errors.update(text_errors(value, key, max_string=10 * _limits()["MAX_STRING"]))
-        if errors:
-            raise ApiError(
-                status_code=400,
-                code="validation_error",
-                message=_("The request has errors in: %(names)s.") % {"names": ", ".join(sorted(errors))},
-                fields=errors,
-            )
+        _refuse_text(errors)
         return parsed
