@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import phonenumbers
 
+from occ.phones import thai_e164, thai_national_pattern
+
 
 class Kind:
     BANK_ACCOUNT = "bank_account"
@@ -217,15 +219,6 @@ def bank_in(text: str) -> str:
     return ""
 
 
-@lru_cache(maxsize=1)
-def _thai_national_pattern() -> re.Pattern:
-    """Thailand's valid national numbers, from phonenumbers' own metadata (mobile and fixed line)."""
-    meta = phonenumbers.PhoneMetadata.metadata_for_region("TH")
-    return re.compile(
-        f"(?:{meta.mobile.national_number_pattern})|(?:{meta.fixed_line.national_number_pattern})"
-    )
-
-
 def normalise_phone(raw: str) -> str:
     """E.164, or "" when it is not a valid number (Thailand assumed without a country code)."""
     raw = (raw or "").strip()
@@ -235,7 +228,9 @@ def normalise_phone(raw: str) -> str:
     if not raw.startswith("+") and digits[0] == "0" and digits[1:2] != "0":
         # the common case, a Thai number in national form: phonenumbers' TH patterns, no parse
         national = digits[1:]
-        return f"+66{national}" if _thai_national_pattern().fullmatch(national) else ""
+        return f"+66{national}" if thai_national_pattern().fullmatch(national) else ""
+    if raw.startswith("+") and (fast := thai_e164(raw)):
+        return fast  # a Thai mobile or fixed line with its country code (the complainant's)
     try:
         number = phonenumbers.parse(raw, "TH")
     except phonenumbers.NumberParseException:

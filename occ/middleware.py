@@ -1,4 +1,4 @@
-"""Middleware that does no work on the citizens' JSON API.
+"""Middleware that does no work on the citizens' JSON API, and the Content-Security-Policy header.
 
 The public intake, tracking and category endpoints have no log-in, no session, no cookies
 (OCC-10) and no one-time-password device: loading a session, a user, an OTP device or a message
@@ -10,9 +10,17 @@ straight through; every other path (pages, staff and agency APIs, the admin) run
 
 from __future__ import annotations
 
+import functools
+
+import csp.constants
+import csp.middleware
+import csp.utils
+from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django_otp.middleware import OTPMiddleware
 
 # JSON endpoints with no authentication at all (occ.api.views.PublicAPIView).
@@ -44,3 +52,54 @@ class CitizenSkipOTPMiddleware(_CitizenBypass, OTPMiddleware):
 
 class CitizenSkipMessageMiddleware(_CitizenBypass, MessageMiddleware):
     pass
+
+
+class CSPMiddleware(csp.middleware.CSPMiddleware):
+    """django-csp's middleware, with the header of an ordinary response built once per process.
+
+    The library builds the policy string again for every response (two ``build_policy`` calls and
+    two ``dataclasses.asdict``), although it only differs when the response used a nonce or a
+    view changed the policy (``@csp_update`` and the like). Those responses, a report-only policy,
+    and Django's debug pages go through the library's own code unchanged; every other response gets
+    the same string the library would build, worked out on first use and again when the setting
+    changes (tests' override_settings)."""
+
+    _PER_RESPONSE = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt")
+
+    def process_response(self, request, response):
+        if (
+            getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in self._PER_RESPONSE)
+            or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            or settings.DEBUG
+        ):
+            return super().process_response(request, response)
+        header = _csp_header()
+        if header and csp.constants.HEADER not in response and not _csp_excluded(request.path_info):
+            response[csp.constants.HEADER] = header
+        # as the library: a nonce asked for after the header was written is an error
+        request.csp_nonce = csp.middleware.CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+@functools.cache
+def _csp_header() -> str:
+    return csp.utils.build_policy()
+
+
+@functools.cache
+def _csp_prefixes() -> tuple[str, ...]:
+    policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+    return tuple(policy.get("EXCLUDE_URL_PREFIXES", None) or ())
+
+
+def _csp_excluded(path: str) -> bool:
+    prefixes = _csp_prefixes()
+    return bool(prefixes) and path.startswith(prefixes)
+
+
+@receiver(setting_changed)
+def _csp_setting_changed(*, setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _csp_header.cache_clear()
+        _csp_prefixes.cache_clear()

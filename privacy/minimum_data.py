@@ -19,6 +19,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from occ.phones import thai_e164
+
 
 class FieldPolicy(models.TextChoices):
     REQUIRED = "required", gettext_lazy("required")
@@ -58,6 +60,8 @@ class Identity:
 
 def normalise_phone(raw: str) -> str:
     """Validate a phone number and return it in E.164. Thai numbers may omit the country code."""
+    if settings.OCC["DEFAULT_PHONE_REGION"] == "TH" and (fast := thai_e164(raw)):
+        return fast  # a plain Thai mobile or fixed-line number: no full parse (occ.phones)
     try:
         number = phonenumbers.parse(raw, settings.OCC["DEFAULT_PHONE_REGION"])
     except phonenumbers.NumberParseException as exc:

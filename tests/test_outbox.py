@@ -94,10 +94,73 @@ def test_the_intake_writes_no_outbox_row_and_no_broker_call_its_acknowledgement_
     assert published == [] and not OutboxMessage.objects.exists()
     assert with_email.acknowledgement_due and not phone_only.acknowledgement_due
     assert outbox.relay_now() == 1
-    assert published == [("complaints.tasks.complaint_acknowledge", [with_email.pk])]
+    # one message per relay pass carries the pass's acknowledgements
+    assert published == [("complaints.tasks.complaint_acknowledge_batch", [[with_email.pk]])]
     with_email.refresh_from_db()
     assert not with_email.acknowledgement_due
     assert outbox.relay_now() == 0
+
+
+@pytest.mark.django_db
+def test_one_message_carries_a_pass_of_acknowledgements_and_a_broker_failure_keeps_the_rest_due(
+    broker_mode, file_complaint, monkeypatch
+):
+    """clause: OCC-3, OCC-8 (one publish per relay pass and per ACK_BATCH_SIZE acknowledgements;
+    what the broker did not take stays due, and nothing is handed over twice)"""
+    from complaints.services import acknowledgements
+
+    published, state = broker_mode
+    monkeypatch.setattr(acknowledgements, "ACK_BATCH_SIZE", 2)
+    pks = [Complaint.objects.get(reference=file_complaint()["reference"]).pk for _ in range(5)]
+    calls = {"n": 0}
+    real = relay.publish
+
+    def second_fails(name, args):
+        calls["n"] += 1
+        state["down"] = calls["n"] == 2
+        real(name, args)
+
+    monkeypatch.setattr(relay, "publish", second_fails)
+    assert outbox.relay_now() == 2  # the first message went; the second failed and stopped the pass
+    assert published == [("complaints.tasks.complaint_acknowledge_batch", [pks[:2]])]
+    assert (
+        list(Complaint.objects.filter(acknowledgement_due=True).order_by("id").values_list("pk", flat=True))
+        == pks[2:]
+    )
+    assert outbox.relay_now() == 3
+    assert [args for _, args in published] == [[pks[:2]], [pks[2:4]], [pks[4:]]]
+    assert not Complaint.objects.filter(acknowledgement_due=True).exists()
+
+
+@pytest.mark.django_db
+def test_an_acknowledgement_of_a_batch_that_fails_to_send_is_queued_alone_for_retries(
+    file_complaint, monkeypatch
+):
+    """clause: OCC-3 (the others in its message are sent; the failed one is released and queued
+    alone, for complaint_acknowledge's retries with back-off)"""
+    from django.core import mail
+
+    from complaints import notifications, tasks
+
+    pks = [Complaint.objects.get(reference=file_complaint()["reference"]).pk for _ in range(3)]
+    Complaint.objects.filter(pk__in=pks).update(acknowledged_at=None)
+    mail.outbox.clear()
+    real = notifications.acknowledgement_send
+
+    def second_down(complaint):
+        if complaint.pk == pks[1]:
+            raise ConnectionRefusedError("smtp down")
+        return real(complaint)
+
+    monkeypatch.setattr(notifications, "acknowledgement_send", second_down)
+    monkeypatch.setattr(relay, "eager", lambda: False)  # keep the queued row to look at
+    assert tasks.complaint_acknowledge_batch.run(pks) == 2
+    assert len(mail.outbox) == 2
+    assert list(OutboxMessage.objects.values_list("task", "args")) == [
+        ("complaints.tasks.complaint_acknowledge", [pks[1]])
+    ]
+    assert Complaint.objects.get(pk=pks[1]).acknowledged_at is None  # released: it can be sent
+    assert tasks.complaint_acknowledge_batch.run(pks) == 0  # twice: nothing is sent again
 
 
 @pytest.mark.django_db(transaction=True)
@@ -329,7 +392,12 @@ def test_with_redis_frozen_or_stopped_no_answer_is_slow_or_5xx_and_the_queue_dra
     else:
         pytest.fail("what was queued while Redis was away was not relayed within 30 s of its return")
     queued = server.queued()
-    acks = {args[0] for task, args in queued if task == "complaints.tasks.complaint_acknowledge"}
+    acks = {
+        pk
+        for task, args in queued
+        if task == "complaints.tasks.complaint_acknowledge_batch"
+        for pk in args[0]
+    }
     deliveries = [args for task, args in queued if task == "routing.tasks.referral_deliver"]
     refs = [filed_while_up["reference"], *frozen_refs, *stopped_refs]
     assert acks == set(Complaint.objects.filter(reference__in=refs).values_list("pk", flat=True))

@@ -331,3 +331,54 @@ def test_only_the_api_docs_page_may_load_swagger_from_its_cdn(client):
     )  # the split view: no inline script
     assert "https://cdn.jsdelivr.net" in docs["Content-Security-Policy"]
     assert "cdn.jsdelivr.net" not in client.get("/")["Content-Security-Policy"]
+
+
+def test_the_csp_header_built_once_is_the_header_the_library_builds():
+    """clause: OCC-8 (the same policy on every response; django-csp's own middleware is the
+    reference for plain responses, nonces, per-view changes, exemptions and a changed setting)"""
+    import csp.middleware
+    from csp.decorators import csp_exempt, csp_update
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from occ.middleware import CSPMiddleware
+
+    def directives(header: str) -> dict[str, str]:
+        return dict(part.strip().split(" ", 1) for part in header.split(";") if part.strip())
+
+    def header_of(middleware_class, view, **extra):
+        request = RequestFactory().get("/api/v1/categories/")
+        middleware = middleware_class(view)
+        return middleware(request).headers.get("Content-Security-Policy"), request
+
+    def plain(request):
+        return HttpResponse("{}")
+
+    def with_nonce(request):
+        return HttpResponse(f"<script nonce='{request.csp_nonce}'></script>")
+
+    @csp_update({"img-src": ["https://maps.example"]})
+    def updated(request):
+        return HttpResponse("")
+
+    @csp_exempt()
+    def exempt(request):
+        return HttpResponse("")
+
+    for view in (plain, with_nonce, updated, exempt):
+        ours, request = header_of(CSPMiddleware, view)
+        theirs, _ = header_of(csp.middleware.CSPMiddleware, view)
+        if view is with_nonce:
+            assert ours != theirs and "'nonce-" in ours  # a nonce of its own per response
+            ours = ours.replace(request._csp_nonce, "N")
+            theirs = theirs.replace(_._csp_nonce, "N")
+        assert (ours and directives(ours)) == (theirs and directives(theirs)), view.__name__
+    assert header_of(CSPMiddleware, exempt)[0] is None
+    # the nonce cannot be asked for after the header is written, as with the library
+    _, request = header_of(CSPMiddleware, plain)
+    with pytest.raises(Exception, match="not available after the CSP header"):
+        str(request.csp_nonce)
+    # a changed setting is seen (the cached header is dropped)
+    with override_settings(CONTENT_SECURITY_POLICY={"DIRECTIVES": {"default-src": ["'none'"]}}):
+        assert header_of(CSPMiddleware, plain)[0] == "default-src 'none'"
+    assert "script-src" in header_of(CSPMiddleware, plain)[0]

@@ -155,7 +155,7 @@ def test_a_complaint_filed_while_the_broker_is_away_is_answered_and_acknowledged
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to redis: Connection refused.")
 
-    monkeypatch.setattr(tasks.complaint_acknowledge, "apply_async", broker_down)
+    monkeypatch.setattr(tasks.complaint_acknowledge_batch, "apply_async", broker_down)
     r = APIClient().post("/api/v1/complaints/", complaint_body(), format="json")
     assert r.status_code == 201 and r.json()["tracking_code"]
     c = Complaint.objects.get(reference=r.json()["reference"])

@@ -41,45 +41,52 @@ def acknowledgements_due(now=None) -> list[int]:
     )
 
 
-_ACK_TASK = "complaints.tasks.complaint_acknowledge"
+_ACK_BATCH_TASK = "complaints.tasks.complaint_acknowledge_batch"
+# Acknowledgements per task message: one publish per pass and per this many, so a pass costs the
+# broker a message or a few instead of one per complaint, and one slow mail server holds up few.
+ACK_BATCH_SIZE = 50
+
+
+def _publish_batches(pks: list[int]) -> int:
+    """Publish ``pks`` in messages of ACK_BATCH_SIZE; how many were published before a failure."""
+    done = 0
+    for start in range(0, len(pks), ACK_BATCH_SIZE):
+        chunk = pks[start : start + ACK_BATCH_SIZE]
+        try:
+            outbox.publish(_ACK_BATCH_TASK, [chunk])
+        except Exception:  # noqa: BLE001 - broker away: the caller keeps the rest due
+            break
+        done += len(chunk)
+    return done
 
 
 def acknowledgements_relay(*, limit: int = 200, ids: list[int] | None = None) -> tuple[int, int]:
-    """Outbox source (settings.OCC_OUTBOX_SOURCES): hand the due acknowledgements to Celery.
-    Claims with SKIP LOCKED, publishes, clears the flag in the same transaction; a failed publish
-    keeps the flag for the next pass. Returns (published, failed)."""
+    """Outbox source (settings.OCC_OUTBOX_SOURCES): hand the due acknowledgements to Celery,
+    ACK_BATCH_SIZE per message (complaints.tasks.complaint_acknowledge_batch). Claims with SKIP
+    LOCKED, publishes, clears the flag in the same transaction; a failed publish keeps the flag of
+    every complaint it did not hand over, for the next pass. Returns (published, failed), counted
+    in acknowledgements."""
     due = Complaint.objects.filter(acknowledgement_due=True)
     if ids is not None:
         due = due.filter(pk__in=ids)
-    if outbox.eager():  # no broker: claim each by clearing its flag, then run it here
-        done = failed = 0
-        for pk in list(due.order_by("id").values_list("pk", flat=True)[:limit]):
-            if not Complaint.objects.filter(pk=pk, acknowledgement_due=True).update(
-                acknowledgement_due=False
-            ):
-                continue
-            try:
-                outbox.publish(_ACK_TASK, [pk])
-                done += 1
-            except Exception:  # noqa: BLE001 - due again: the next relay pass or the sweep retries it
-                Complaint.objects.filter(pk=pk).update(acknowledgement_due=True)
-                failed += 1
-        return done, failed
-    published: list[int] = []
+    if outbox.eager():  # no broker: claim each by clearing its flag, then run them here
+        claimed = [
+            pk
+            for pk in list(due.order_by("id").values_list("pk", flat=True)[:limit])
+            if Complaint.objects.filter(pk=pk, acknowledgement_due=True).update(acknowledgement_due=False)
+        ]
+        done = _publish_batches(claimed)
+        if done < len(claimed):  # due again: the next relay pass or the sweep retries them
+            Complaint.objects.filter(pk__in=claimed[done:]).update(acknowledgement_due=True)
+        return done, int(done < len(claimed))
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
-        for pk in due.order_by("id").values_list("pk", flat=True)[:limit]:
-            try:
-                outbox.publish(_ACK_TASK, [pk])
-            except Exception:  # noqa: BLE001 - broker away: the flag stays, the next pass retries
-                if published:
-                    Complaint.objects.filter(pk__in=published).update(acknowledgement_due=False)
-                return len(published), 1
-            published.append(pk)
-        if published:
-            Complaint.objects.filter(pk__in=published).update(acknowledgement_due=False)
-    return len(published), 0
+        pks = list(due.order_by("id").values_list("pk", flat=True)[:limit])
+        done = _publish_batches(pks)
+        if done:
+            Complaint.objects.filter(pk__in=pks[:done]).update(acknowledgement_due=False)
+    return done, int(done < len(pks))
 
 
 def complaint_acknowledgement_release(*, complaint_id: int) -> None:

@@ -52,7 +52,7 @@ MIDDLEWARE = [
     "occ.observability.metrics.MetricsMiddleware",
     "occ.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "occ.middleware.CSPMiddleware",  # django-csp's, the header built once (occ.middleware)
     "occ.api.middleware.RequestGuardMiddleware",
     "privacy.middleware.TrafficLogMiddleware",
     "occ.middleware.CitizenSkipSessionMiddleware",

@@ -11,6 +11,7 @@ OCC_TASK_QUEUES = ("intake", "delivery", "media", "privacy")
 
 _QUEUE_OF = {
     "complaints.tasks.complaint_acknowledge": "intake",
+    "complaints.tasks.complaint_acknowledge_batch": "intake",
     "complaints.tasks.acknowledgements_retry_due": "intake",
     "complaints.tasks.idempotency_records_purge": "intake",
     "channels_intake.email.tasks.email_acknowledge": "intake",
