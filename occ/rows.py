@@ -20,18 +20,24 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.base.operations import BaseDatabaseOperations as _BASE_OPS
+from django.db.models.fields import AutoFieldMixin
 from django.db.models.signals import post_save, pre_save
 
 from .append_only import AppendOnly
 
 _psycopg_queries: Any
 try:  # psycopg 3 (PostgreSQL)
+    from django.db.backends.postgresql.operations import DatabaseOperations as _PGOps
     from psycopg import _queries as _psycopg_queries
+
+    _PG_ADAPT_DATETIME: Any = _PGOps.adapt_datetimefield_value
 except ImportError:  # pragma: no cover - SQLite-only installations
-    _psycopg_queries = None
+    _psycopg_queries = _PG_ADAPT_DATETIME = None
 if _psycopg_queries is not None and hasattr(_psycopg_queries, "MAX_CACHED_STATEMENT_LENGTH"):
     # psycopg converts a query's %s placeholders once per distinct text (an LRU), but only texts
     # of up to 4096 bytes and 50 parameters, so that ORM queries of varying shape do not crowd the
@@ -41,24 +47,60 @@ if _psycopg_queries is not None and hasattr(_psycopg_queries, "MAX_CACHED_STATEM
     _psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = max(_psycopg_queries.MAX_CACHED_STATEMENT_PARAMS, 256)
 
 _PLAIN_PRE_SAVE = models.Field.pre_save
+# the attribute itself unless auto_now / auto_now_add
+_DATE_PRE_SAVE = (models.DateField.pre_save, models.DateTimeField.pre_save)
+_NONE = type(None)
 # Fields whose preparation (get_db_prep_save -> get_db_prep_value -> get_prep_value -> to_python)
 # hands a value of these exact types back unchanged: such a value is passed as it is.
 _PASSTHROUGH = {
-    models.CharField.get_prep_value: (str, type(None)),
-    models.TextField.get_prep_value: (str, type(None)),
-    models.BooleanField.get_prep_value: (bool, type(None)),
+    models.CharField.get_prep_value: (str, _NONE),
+    models.TextField.get_prep_value: (str, _NONE),
+    models.BooleanField.get_prep_value: (bool, _NONE),
 }
-_PLANS: dict[tuple[Any, ...], tuple[str, tuple[tuple[models.Field, str, bool, tuple], ...]]] = {}
+_PLANS: dict[tuple[Any, ...], tuple[str, tuple[tuple[models.Field, str, bool, tuple, bool], ...]]] = {}
 _LEAN: dict[tuple[Any, ...], bool] = {}
 
 
-def _passthrough(field: models.Field) -> tuple:
+def _plain_pre_save(field: models.Field) -> bool:
+    """pre_save(obj, add=True) is the attribute itself."""
+    pre_save = type(field).pre_save
+    if pre_save is _PLAIN_PRE_SAVE:
+        return True
+    return pre_save in _DATE_PRE_SAVE and not (field.auto_now or field.auto_now_add)  # type: ignore[attr-defined]
+
+
+def _passthrough(field: models.Field, connection) -> tuple[tuple, bool]:
+    """(the value types this field's preparation hands back unchanged, whether a date-time must
+    also be aware): Django's own methods only, as the field's class inherits them."""
     cls = type(field)
+    if isinstance(field, models.ForeignKey):
+        # ForeignKey.get_db_prep_save: None stays None, else the target's preparation (an
+        # automatic integer key: int(value), and the backend's check of an automatic key, a
+        # no-op but on MySQL; not a plain IntegerField, which PostgreSQL's adapter wraps)
+        target = field.target_field
+        if (
+            cls.get_db_prep_save is models.ForeignKey.get_db_prep_save
+            and isinstance(target, models.IntegerField)
+            and type(target).get_db_prep_save is models.Field.get_db_prep_save
+            and type(target).get_db_prep_value is AutoFieldMixin.get_db_prep_value
+            and type(target).get_prep_value is models.IntegerField.get_prep_value
+            and type(connection.ops).validate_autopk_value is _BASE_OPS.validate_autopk_value
+        ):
+            return (int, _NONE), False
+        return (), False
     if cls.get_db_prep_save is not models.Field.get_db_prep_save:
-        return ()
+        return (), False
+    if (
+        cls.get_db_prep_value is models.DateTimeField.get_db_prep_value
+        and cls.get_prep_value is models.DateTimeField.get_prep_value
+        and cls.to_python is models.DateTimeField.to_python
+        and type(connection.ops).adapt_datetimefield_value is _PG_ADAPT_DATETIME
+    ):
+        # PostgreSQL takes the datetime itself; a naive one goes the long way (Django's warning)
+        return (datetime, _NONE), True
     if cls.get_db_prep_value is not models.Field.get_db_prep_value:
-        return ()
-    return _PASSTHROUGH.get(cls.get_prep_value, ())
+        return (), False
+    return _PASSTHROUGH.get(cls.get_prep_value, ()), False
 
 
 def _plan(model: type[models.Model], with_pk: bool, rows: int, connection) -> tuple[str, tuple]:
@@ -77,7 +119,7 @@ def _plan(model: type[models.Model], with_pk: bool, rows: int, connection) -> tu
             f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608 - names from the model
             f"VALUES {', '.join([row] * rows)} RETURNING {qn(meta.pk.column)}"
         )
-        steps = tuple((f, f.attname, type(f).pre_save is _PLAIN_PRE_SAVE, _passthrough(f)) for f in fields)
+        steps = tuple((f, f.attname, _plain_pre_save(f), *_passthrough(f, connection)) for f in fields)
         found = _PLANS[key] = (sql, steps)
     return found
 
@@ -121,9 +163,9 @@ def _prepared(model, instances, connection, signals: bool) -> tuple[str, list[An
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]  # Django's own pre-save check
         if signals:
             pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
-        for field, attname, plain, passthrough in steps:
+        for field, attname, plain, passthrough, aware in steps:
             value = getattr(obj, attname) if plain else field.pre_save(obj, add=True)
-            if type(value) in passthrough:
+            if type(value) in passthrough and not (aware and value is not None and value.tzinfo is None):
                 add(value)
                 continue
             if hasattr(value, "resolve_expression"):

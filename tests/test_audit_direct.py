@@ -116,3 +116,52 @@ def test_an_intake_outside_a_request_names_no_actor_from_an_earlier_context(demo
         )
     entry = LogEntry.objects.get(content_type__model="complaint", object_pk=str(inside.complaint.pk))
     assert entry.actor_id == agent.pk
+
+
+def test_the_audit_context_middleware_writes_what_the_librarys_writes_and_leaves_nothing_behind(
+    user_factory,
+):
+    """clause: OCC-8 (each audit entry names who acted and from where; never a stale actor)"""
+    import auditlog.middleware
+    from django.db.models.signals import pre_save
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from complaints.models import Role
+    from occ.middleware import AuditlogMiddleware
+
+    agent = user_factory(Role.AGENT)
+
+    def view(request):
+        complainant = Complainant.objects.create(name="ก")
+        complainant.name = "ข"
+        complainant.save()  # an update entry through auditlog's own signal receivers
+        return HttpResponse(str(complainant.pk))
+
+    def entry_of(middleware_class) -> LogEntry:
+        request = RequestFactory().get(
+            "/desk/", HTTP_X_FORWARDED_FOR="203.0.113.9", HTTP_X_FORWARDED_PORT="4433"
+        )
+        request.user = agent
+        pk = middleware_class(view)(request).content.decode()
+        return LogEntry.objects.get(
+            content_type__model="complainant", object_pk=pk, action=LogEntry.Action.UPDATE
+        )
+
+    ours, theirs = entry_of(AuditlogMiddleware), entry_of(auditlog.middleware.AuditlogMiddleware)
+    compared = [
+        f for f in COMPARED if f not in ("object_pk", "object_id", "object_repr", "serialized_data", "cid")
+    ]
+    assert {f: getattr(ours, f) for f in compared} == {f: getattr(theirs, f) for f in compared}
+    assert ours.actor_id == agent.pk and ours.remote_addr == "203.0.113.9" and ours.remote_port == 4433
+    receivers = len(pre_save.receivers)
+    for _ in range(3):
+        entry_of(AuditlogMiddleware)
+    assert len(pre_save.receivers) == receivers  # one receiver for the process, not one per request
+    after = Complainant.objects.create(name="ค")
+    after.name = "ง"
+    after.save()  # after the request: no actor or address of it
+    entry = LogEntry.objects.get(
+        content_type__model="complainant", object_pk=str(after.pk), action=LogEntry.Action.UPDATE
+    )
+    assert entry.actor_id is None and entry.remote_addr is None

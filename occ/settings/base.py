@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "occ.middleware.CitizenSkipMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "occ.middleware.AuditlogMiddleware",  # django-auditlog's, one receiver per process
     "axes.middleware.AxesMiddleware",
 ]
 
