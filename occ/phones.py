@@ -25,6 +25,7 @@ _NOT_DIGIT = re.compile(r"[^0-9]")
 def thai_national_pattern() -> re.Pattern:
     """Thailand's mobile and fixed-line national numbers, from phonenumbers' metadata."""
     meta = phonenumbers.PhoneMetadata.metadata_for_region("TH")
+    assert meta is not None and meta.mobile and meta.fixed_line  # phonenumbers ships TH
     return re.compile(
         f"(?:{meta.mobile.national_number_pattern})|(?:{meta.fixed_line.national_number_pattern})"
     )
