@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from complaints import tasks
 from complaints.models import Agency, Category, Complaint, User
@@ -201,3 +202,42 @@ def test_every_setting_of_a_part_is_imported_into_the_settings_by_name():
             part.stem,
             sorted(defined - imported.get(part.stem, set())),
         )
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL backend's health check")
+def test_the_connection_health_check_runs_after_idle_time_only(monkeypatch):
+    """clause: OCC-8 (availability: a connection that went bad while idle is checked and
+    replaced before a request uses it; one that served a request moments ago is not checked
+    again)"""
+    import time as time_module
+
+    from django.db import connections
+
+    from occ.db.postgresql.base import DatabaseWrapper
+
+    connection = connections["default"]
+    assert isinstance(connection, DatabaseWrapper)
+    checks: list[bool] = []
+    real = type(connection).is_usable
+    monkeypatch.setattr(type(connection), "is_usable", lambda self: checks.append(True) or real(self))
+    monkeypatch.setitem(connection.settings_dict, "HEALTH_CHECK_IDLE_SECONDS", 5.0)
+    monkeypatch.setattr(connection, "health_check_enabled", True)
+
+    def request_starts_and_queries():
+        connection.health_check_done = False  # what Django does when a request starts
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 2")
+
+    request_starts_and_queries()  # the test's connection may have been idle: perhaps checked
+    checks.clear()
+    request_starts_and_queries()
+    request_starts_and_queries()
+    assert checks == []  # used moments ago: no SELECT 1
+    connection._occ_checked_at = time_module.monotonic() - 6
+    request_starts_and_queries()
+    assert checks == [True]  # idle longer than allowed: checked
+    monkeypatch.setitem(connection.settings_dict, "HEALTH_CHECK_IDLE_SECONDS", 0)
+    request_starts_and_queries()
+    request_starts_and_queries()
+    assert checks == [True, True, True]  # 0: before every request, as Django

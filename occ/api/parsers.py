@@ -35,6 +35,17 @@ _ESCAPE = re.compile(rb"\\.", re.S)
 def _scan(raw: bytes, max_depth: int, max_items: int) -> str | None:
     """One linear scan of the bytes, no recursion: the nesting depth of [ and { outside strings,
     and a cheap upper bound of the items (commas and colons outside strings)."""
+    # fewer brackets in all than the depth allowed: the depth cannot be exceeded, no walk needed
+    if raw.count(b"[") + raw.count(b"{") > max_depth:
+        problem = _depth_walk(raw, max_depth)
+        if problem:
+            return problem
+    if raw.count(b",") + raw.count(b":") > 2 * max_items:
+        return _("The body has more than %(n)s items.") % {"n": max_items}
+    return None
+
+
+def _depth_walk(raw: bytes, max_depth: int) -> str | None:
     raw = _ESCAPE.sub(b"", raw)  # escapes only occur inside strings; an escaped quote is gone
     depth = 0
     in_string = False
@@ -50,8 +61,6 @@ def _scan(raw: bytes, max_depth: int, max_items: int) -> str | None:
                 return _("The body is nested more than %(n)s levels deep.") % {"n": max_depth}
         else:
             depth -= 1
-    if raw.count(b",") + raw.count(b":") > 2 * max_items:
-        return _("The body has more than %(n)s items.") % {"n": max_items}
     return None
 
 

@@ -101,6 +101,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend; the health check only after a connection was idle (occ.db.postgresql)
+        DATABASES["default"]["ENGINE"] = "occ.db.postgresql"
+        DATABASES["default"]["HEALTH_CHECK_IDLE_SECONDS"] = env.float(
+            "DATABASE_HEALTH_CHECK_IDLE_SECONDS", default=5.0
+        )
     # psycopg prepares a statement the second time a connection runs it: PostgreSQL then skips
     # parsing and planning. Prepared statements need server-side parameter binding (Django's
     # default, client-side binding, never prepares). Behind PgBouncer in transaction mode a

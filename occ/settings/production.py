@@ -20,7 +20,7 @@ def _required(name: str) -> str:
 
 SECRET_KEY = _required("DJANGO_SECRET_KEY")
 _required("DATABASE_URL")
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql", "occ.db.postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database in production")
 # Prepared statements (DATABASE_PREPARE_THRESHOLD, server-side binding): occ/settings/base.py.
 CELERY_BROKER_URL = _required("CELERY_BROKER_URL")

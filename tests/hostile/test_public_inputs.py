@@ -50,6 +50,16 @@ def test_deeply_nested_json_is_refused_before_parsing(api, category, depth):
     assert err["code"] == "body_too_complex"
 
 
+def test_the_depth_limit_counts_real_nesting_not_brackets_in_strings():
+    """Brackets inside strings are text; 33 real levels are one too many, 32 are allowed."""
+    from occ.api.parsers import json_limits_check
+
+    assert json_limits_check(b'{"description": "' + b"[{" * 100 + b'"}') is None
+    assert json_limits_check(b"[" * 32 + b"]" * 32) is None
+    assert json_limits_check(b"[" * 33 + b"]" * 33) is not None
+    assert json_limits_check(b'{"a": "[[[[", "b": ' + b"[" * 33 + b"]" * 33 + b"}") is not None
+
+
 def test_deeply_nested_multipart_data_part_is_refused(api, category):
     r = api.post(URL, {"data": "[" * 5000 + "]" * 5000}, format="multipart")
     err = _is_error(r, 400)
