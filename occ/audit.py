@@ -85,7 +85,10 @@ def _created_diff(instance: Any) -> dict | None:
         if masked:
             if mask_func is None:
                 mask_func = get_mask_function(auditlog.get_model_fields(type(instance)).get("mask_callable"))
-            diff[name] = (mask_func(smart_str(old_value)), mask_func(smart_str(new_value)))
+            diff[name] = (
+                mask_func(old_value if type(old_value) is str else smart_str(old_value)),
+                mask_func(new_value if type(new_value) is str else smart_str(new_value)),
+            )
         elif not use_json:
             diff[name] = (
                 old_value if type(old_value) is str else smart_str(old_value),

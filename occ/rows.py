@@ -221,6 +221,23 @@ def rows_insert(
     _saved(model, instances, keys, with_pk, using, signals)
 
 
+def statement_later(
+    sql: str, params: Sequence[Any], *, name: str | None = None, using: str = DEFAULT_DB_ALIAS
+) -> bool:
+    """Inside a ``rows_together()`` block of this database on PostgreSQL, run this data-modifying
+    statement (an INSERT, UPDATE or DELETE whose result the caller does not need) as one more part
+    of the block's one statement, in the order given; return True. Elsewhere return False: the
+    caller runs it itself, now. A statement may refer to no row written in the same block other
+    than by key (the parts see the same snapshot; foreign keys are checked at commit), except to
+    the rows a part given a ``name`` returns (``RETURNING``): a later part may read them as the
+    table ``name``."""
+    pending = _later.get()
+    if pending is None or pending[0] != using or connections[using].vendor != "postgresql":
+        return False
+    pending[1].append((None, (sql, list(params), name), False))
+    return True
+
+
 @contextmanager
 def rows_together(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     """Write the rows given to ``rows_insert(..., later=True)`` inside this block at its end, in
@@ -245,29 +262,56 @@ def _together(pending: list, connection) -> None:
         connection.vendor == "postgresql"
         and len(pending) > 1
         and all(
-            _lean(model, connection)
-            and isinstance(model._meta.pk, _INTEGER_KEYS)
-            and len({obj.pk is None for obj in instances}) == 1
+            model is None
+            or (
+                _lean(model, connection)
+                and isinstance(model._meta.pk, _INTEGER_KEYS)
+                and len({obj.pk is None for obj in instances}) == 1
+            )
             for model, instances, _ in pending
         )
     )
     if not combined:
-        for _model, instances, signals in pending:  # in order, each as rows_insert would
-            rows_insert(instances, using=using, signals=signals)
+        raw = []
+        for model, instances, signals in pending:  # in order, each as rows_insert would
+            if model is None:
+                raw.append(instances)
+            else:
+                rows_insert(instances, using=using, signals=signals)
+        if raw:  # the statements of statement_later together (a later one may read an earlier one)
+            ctes = ", ".join(f"{name or f's{n}'} AS ({sql})" for n, (sql, _, name) in enumerate(raw))
+            with connection.cursor() as cursor:
+                cursor.execute(f"WITH {ctes} SELECT NULL", [v for _, params, _ in raw for v in params])
         return
     statements = []
     for model, instances, signals in pending:
+        if model is None:  # a statement of statement_later: (sql, params, name)
+            statements.append((None, instances[2], False, instances[0], instances[1], False))
+            continue
         found = _prepared(model, instances, connection, signals)
         assert found is not None  # lean, checked above
         statements.append((model, instances, signals, *found))
-    key = (tuple((m, w, len(i)) for m, i, _, _, _, w in statements), using)
+    # the statement's text is the same for the same models, row counts and raw statements
+    key = (
+        tuple(
+            (part[1], part[3]) if part[0] is None else (part[0], part[5], len(part[1])) for part in statements
+        ),
+        using,
+    )
     sql = _TOGETHER.get(key)
     if sql is None:
         qn = connection.ops.quote_name
-        ctes = ", ".join(f"r{n} AS ({part[3]})" for n, part in enumerate(statements))
-        keys = " UNION ALL ".join(
-            f"SELECT {n}, {qn(part[0]._meta.pk.column)} FROM r{n}"  # noqa: S608 - names from the models
+        ctes = ", ".join(
+            f"{part[1] if part[0] is None and part[1] else f'r{n}'} AS ({part[3]})"
             for n, part in enumerate(statements)
+        )
+        keys = (
+            " UNION ALL ".join(
+                f"SELECT {n}, {qn(part[0]._meta.pk.column)} FROM r{n}"  # noqa: S608 - names from the models
+                for n, part in enumerate(statements)
+                if part[0] is not None
+            )
+            or "SELECT NULL, NULL WHERE false"
         )
         sql = _TOGETHER[key] = f"WITH {ctes} {keys}"
     params = [value for part in statements for value in part[4]]
@@ -278,7 +322,8 @@ def _together(pending: list, connection) -> None:
     for n, pk in rows:
         by_group[n].append(pk)
     for (model, instances, signals, _sql, _params, with_pk), pks in zip(statements, by_group, strict=True):
-        _saved(model, instances, pks, with_pk, using, signals)
+        if model is not None:
+            _saved(model, instances, pks, with_pk, using, signals)
 
 
 _TOGETHER: dict[tuple[Any, ...], str] = {}
@@ -293,4 +338,4 @@ def _orm_insert(instances, *, using: str, signals: bool) -> None:
         type(instances[0])._base_manager.using(using).bulk_create(list(instances))
 
 
-__all__ = ["rows_insert", "rows_together"]
+__all__ = ["rows_insert", "rows_together", "statement_later"]

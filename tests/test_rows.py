@@ -165,3 +165,57 @@ def test_a_naive_datetime_is_stored_as_save_stores_it_with_its_warning(demo):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         rows_insert([TrafficRecord(at=AT, method="GET", path="/")])  # an aware one: no warning
+
+
+@pytest.mark.django_db
+def test_statements_later_run_in_the_blocks_one_statement_and_may_read_a_named_part(demo):
+    """On PostgreSQL the parts join the block's one statement (a later part reads the rows an
+    earlier named part returned); elsewhere statement_later answers False and runs nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from occ.rows import statement_later
+
+    table = TrafficRecord._meta.db_table
+    first = f"INSERT INTO {table} (at, user_agent, host, method, path, referrer, channel, complaint_reference) VALUES (%s, '', '', 'GET', %s, '', '', '') RETURNING id, path"  # noqa: S608
+    second = f"INSERT INTO {table} (at, user_agent, host, method, path, referrer, channel, complaint_reference) SELECT %s, '', '', 'GET', f.path || '-copy', '', '', '' FROM found f"  # noqa: S608
+    with CaptureQueriesContext(connection) as ctx, transaction.atomic(), rows_together():
+        queued = statement_later(first, [AT, "/later/"], name="found")
+        if queued:
+            assert statement_later(second, [AT])
+        rows_insert([TrafficRecord(at=AT, method="GET", path="/row/")], later=True)
+    paths = set(TrafficRecord.objects.values_list("path", flat=True))
+    if connection.vendor == "postgresql":
+        assert queued and {"/later/", "/later/-copy", "/row/"} <= paths
+        written = [q["sql"] for q in ctx.captured_queries if table in q["sql"]]
+        assert len(written) == 1 and written[0].startswith("WITH found AS (INSERT")
+    else:
+        assert not queued and "/later/" not in paths and "/row/" in paths
+    assert not statement_later(first, [AT, "/outside/"])  # outside a block: the caller runs it
+
+
+@pytest.mark.django_db
+def test_statements_later_still_run_together_when_the_rows_cannot_join_them(demo, monkeypatch):
+    """A block whose rows go through the ORM (not one statement) runs the parts as one statement
+    of their own after the rows, so a named part is still there for the part that reads it."""
+    from django.db import connection
+
+    from occ import rows
+    from occ.rows import statement_later
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_later joins blocks on PostgreSQL only")
+    monkeypatch.setattr(rows, "_lean", lambda model, connection: False)
+    table = TrafficRecord._meta.db_table
+    with transaction.atomic(), rows_together():
+        assert statement_later(
+            f"INSERT INTO {table} (at, user_agent, host, method, path, referrer, channel, complaint_reference) VALUES (%s, '', '', 'GET', '/a/', '', '', '') RETURNING path",  # noqa: S608
+            [AT],
+            name="a",
+        )
+        assert statement_later(
+            f"INSERT INTO {table} (at, user_agent, host, method, path, referrer, channel, complaint_reference) SELECT %s, '', '', 'GET', a.path || 'b/', '', '', '' FROM a",  # noqa: S608
+            [AT],
+        )
+        rows_insert([TrafficRecord(at=AT, method="GET", path="/orm/")], later=True)
+    assert {"/a/", "/a/b/", "/orm/"} <= set(TrafficRecord.objects.values_list("path", flat=True))

@@ -259,8 +259,13 @@ def test_intake_makes_the_same_number_of_queries_whatever_came_before(api, file_
         file_complaint()
     assert count() == first
     # without incident facts the complaint names no fraud indicator: the indicators hook's two
-    # statements (upsert the indicators, insert the sightings; docs/indicators.md) are not made
-    assert count(incident={}) == first - 2
+    # statements (upsert the indicators, insert the sightings; docs/indicators.md) are not made;
+    # on PostgreSQL they are parts of the intake's one statement (occ.rows.statement_later), so
+    # an intake is five round trips: BEGIN, the two ids, the yearly number, every row, COMMIT
+    if connection.vendor == "postgresql":
+        assert first == 5 and count(incident={}) == first
+    else:
+        assert count(incident={}) == first - 2
     assert count(anonymous=True, complainant={}) == first
 
 
