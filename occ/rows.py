@@ -283,7 +283,7 @@ def _together(pending: list, connection) -> None:
             with connection.cursor() as cursor:
                 cursor.execute(f"WITH {ctes} SELECT NULL", [v for _, params, _ in raw for v in params])
         return
-    statements = []
+    statements: list[tuple[Any, ...]] = []
     for model, instances, signals in pending:
         if model is None:  # a statement of statement_later: (sql, params, name)
             statements.append((None, instances[2], False, instances[0], instances[1], False))
