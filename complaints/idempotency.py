@@ -2,7 +2,8 @@
 also when the duplicates arrive at the same moment.
 
 The first request inserts its key row inside its own transaction; a concurrent duplicate blocks
-on the unique index until the first commits, then reads and replays the stored answer. The answer
+on the unique index until the first commits, then reads and replays the stored answer (or takes
+the key when the first rolled back). The answer
 holds the tracking code, so it is stored encrypted (Fernet) with a key derived from the
 Idempotency-Key and the server secret: the database alone cannot reveal it.
 """
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.fernet import MultiFernet
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from occ.errors import DomainError
@@ -70,29 +72,39 @@ def _replay(record: IdempotencyRecord, key: str, request_hash: str) -> Outcome:
     return Outcome(record.status_code, body, replayed=True)
 
 
+def _claim(*, scope: str, key_hash: str, request_hash: str) -> int | None:
+    """Insert the key's row in the current transaction; its id, or None when the key is taken.
+
+    One statement, ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``: a duplicate that arrives
+    while the first request is still at work waits here on the unique index until that request
+    commits (then None: replay) or rolls back (then the row is this request's)."""
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (scope, key_hash, request_hash, status_code, response_encrypted, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, 0, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
+            [scope, key_hash, request_hash, b"", adapt(timezone.now())],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def idempotent(*, scope: str, key: str, request_hash: str, work: Callable[[], tuple[int, dict]]) -> Outcome:
-    """Run ``work`` once per (scope, key); ``work`` returns (status, JSON-able body)."""
+    """Run ``work`` once per (scope, key); ``work`` returns (status, JSON-able body). A first
+    request costs two statements of its own (claim the key, store the sealed answer) in
+    ``work``'s transaction; a replay costs the claim that finds the key taken and one read."""
     key_hash = _key_hash(key)
-    existing = IdempotencyRecord.objects.filter(scope=scope, key_hash=key_hash).first()
-    if existing is not None:
-        return _replay(existing, key, request_hash)
     try:
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        scope=scope,
-                        key_hash=key_hash,
-                        request_hash=request_hash,
-                        status_code=0,
-                        response_encrypted=b"",
-                    )
-            except IntegrityError as exc:
-                raise _Taken from exc
+            record_id = _claim(scope=scope, key_hash=key_hash, request_hash=request_hash)
+            if record_id is None:
+                raise _Taken
             status_code, body = work()
-            record.status_code = status_code
-            record.response_encrypted = _fernet(key).encrypt(json.dumps(body, default=str).encode())
-            record.save(update_fields=["status_code", "response_encrypted"])
+            IdempotencyRecord.objects.filter(pk=record_id).update(
+                status_code=status_code,
+                response_encrypted=_fernet(key).encrypt(json.dumps(body, default=str).encode()),
+            )
     except _Taken:
         existing = IdempotencyRecord.objects.get(scope=scope, key_hash=key_hash)
         return _replay(existing, key, request_hash)
