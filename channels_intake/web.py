@@ -74,7 +74,7 @@ class ComplaintIn(StrictSerializer):
 # --- the lean path (occ.api.fastbody): the same rules, no serializer built for a valid body --------
 # The serializers' own fields, built once, and a Struct of exactly those fields (unknown ones refused
 # at every depth): the values meet exactly the rules the serializer states.
-_FIELDS = ComplaintIn().fields
+_FIELDS = fastbody.lean_fields(ComplaintIn())
 _ComplaintBody = fastbody.struct_for("ComplaintBody", _FIELDS)
 
 

@@ -181,6 +181,21 @@ def test_the_lean_tracking_validator_accepts_only_what_the_serializer_accepts(db
     assert accepted and lean == dict(serializer.validated_data), (body, serializer.errors)
 
 
+@pytest.mark.parametrize("text", ["\ud83d", "ok \udfff", "\ud800\udc00"])
+def test_a_lone_surrogate_is_refused_by_the_lean_path_as_by_the_serializer(db, text):
+    """clause: OCC-1 (the lean fields' surrogate search refuses what DRF's loop refuses)"""
+    from complaints.api import public
+    from occ.api.fastbody import Refused
+
+    body = {"reference": text, "tracking_code": "AAAA-BBBB-CCCC-DDDD"}
+    serializer = public.TrackIn(data=body)
+    assert not serializer.is_valid()
+    assert "Surrogate characters are not allowed" in str(serializer.errors["reference"])
+    with pytest.raises(Refused):
+        public._track_lean(body)
+    assert public._track_lean({**body, "reference": "OCC-2026-000001"})["reference"] == "OCC-2026-000001"
+
+
 def test_the_intakes_traffic_record_is_written_in_its_own_transaction_once(api, demo, monkeypatch):
     """clause: KC-2, OCC-4 (one traffic record per request, the filed one with its reference, and
     none that claims a complaint whose transaction did not commit)"""
