@@ -26,7 +26,6 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -47,7 +46,8 @@ def lean_fields(serializer: serializers.Serializer) -> Mapping[str, serializers.
         if isinstance(field, serializers.Serializer):
             lean_fields(field)
         field.validators = [
-            _SurrogateSearch() if type(v) is ProhibitSurrogateCharactersValidator else v for v in field.validators
+            _SurrogateSearch() if type(v) is ProhibitSurrogateCharactersValidator else v
+            for v in field.validators
         ]
     return fields
 
