@@ -72,13 +72,17 @@ def _replay(record: IdempotencyRecord, key: str, request_hash: str) -> Outcome:
     return Outcome(record.status_code, body, replayed=True)
 
 
+def _table() -> str:
+    return connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+
+
 def _claim(*, scope: str, key_hash: str, request_hash: str) -> int | None:
     """Insert the key's row in the current transaction; its id, or None when the key is taken.
 
     One statement, ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``: a duplicate that arrives
     while the first request is still at work waits here on the unique index until that request
     commits (then None: replay) or rolls back (then the row is this request's)."""
-    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    table = _table()
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(
@@ -101,10 +105,12 @@ def idempotent(*, scope: str, key: str, request_hash: str, work: Callable[[], tu
             if record_id is None:
                 raise _Taken
             status_code, body = work()
-            IdempotencyRecord.objects.filter(pk=record_id).update(
-                status_code=status_code,
-                response_encrypted=_fernet(key).encrypt(json.dumps(body, default=str).encode()),
-            )
+            sealed = _fernet(key).encrypt(json.dumps(body, default=str).encode())
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {_table()} SET status_code = %s, response_encrypted = %s WHERE id = %s",  # noqa: S608
+                    [status_code, sealed, record_id],
+                )
     except _Taken:
         existing = IdempotencyRecord.objects.get(scope=scope, key_hash=key_hash)
         return _replay(existing, key, request_hash)
