@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
@@ -37,14 +37,26 @@ def _sentinel(value: Any, n: int) -> Any:
     raise TypeError(f"Compiled: no stand-in for a {type(value).__name__}")
 
 
+M = TypeVar("M", bound=Model)
+
+
 class _Plan:
     __slots__ = ("sql", "params", "slots", "init_list", "start", "end", "model", "populators", "converters")
+    sql: str
+    params: list[Any]
+    slots: list[tuple[int, int, bool]]
+    init_list: list[str]
+    start: int
+    end: int
+    model: Any
+    populators: list[Any]
+    converters: list[Any]
 
 
-class Compiled:
+class Compiled(Generic[M]):
     """A read query compiled once per database; see the module's text."""
 
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet[M]]):
         self.build = build
         self._plans: dict[tuple[str, tuple[type, ...]], _Plan | None] = {}
 
@@ -62,7 +74,7 @@ class Compiled:
 
     def _make(self, args: tuple, using: str) -> _Plan | None:
         stand_ins = [_sentinel(a, n) for n, a in enumerate(args)]
-        qs = self.build(*stand_ins)
+        qs: Any = self.build(*stand_ins)  # its private flags are read below
         if (
             qs._iterable_class is not ModelIterable
             or qs._known_related_objects
@@ -96,11 +108,11 @@ class Compiled:
         plan.start, plan.end = fields[0], fields[-1] + 1
         plan.init_list = [f[0].target.attname for f in select[plan.start : plan.end]]
         plan.model = klass_info["model"]
-        plan.populators = get_related_populators(klass_info, select, using)
+        plan.populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]  # the stubs are Django 6's
         plan.converters = list(compiler.get_converters([s[0] for s in select[: compiler.col_count]]).items())
         return plan
 
-    def all(self, *args: Any, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
+    def all(self, *args: Any, using: str = DEFAULT_DB_ALIAS) -> list[M]:
         """The instances ``list(build(*args))`` would give."""
         plan = self._plan(args, using)
         if plan is None:
@@ -112,7 +124,7 @@ class Compiled:
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
-        found = []
+        found: list[M] = []
         for raw in rows:
             row = list(raw)
             for pos, (convs, expression) in plan.converters:
@@ -126,17 +138,17 @@ class Compiled:
             found.append(obj)
         return found
 
-    def first(self, *args: Any, using: str = DEFAULT_DB_ALIAS) -> Model | None:
+    def first(self, *args: Any, using: str = DEFAULT_DB_ALIAS) -> M | None:
         found = self.all(*args, using=using)
         return found[0] if found else None
 
-    def get(self, *args: Any, using: str = DEFAULT_DB_ALIAS) -> Model:
+    def get(self, *args: Any, using: str = DEFAULT_DB_ALIAS) -> M:
         """As ``QuerySet.get()``: the one instance, else the model's DoesNotExist or
         MultipleObjectsReturned."""
         found = self.all(*args, using=using)
         if len(found) == 1:
             return found[0]
-        model = self.build(*args).model
+        model: Any = self.build(*args).model
         if not found:
             raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
         raise model.MultipleObjectsReturned(f"get() returned more than one {model._meta.object_name}")

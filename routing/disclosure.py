@@ -192,7 +192,7 @@ def _attachments(complaint: Complaint) -> list[Attachment]:
     """``complaint.attachments.all()``: read now, unless the caller prefetched them."""
     if "attachments" in getattr(complaint, "_prefetched_objects_cache", {}):
         return list(complaint.attachments.all())
-    return _ATTACHMENTS.all(complaint.pk)  # type: ignore[return-value]
+    return _ATTACHMENTS.all(complaint.pk)
 
 
 def minimised_payload(complaint: Complaint, fields: list[str]) -> tuple[dict[str, Any], dict[str, int]]:
