@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.models.signals import post_save, pre_save
 
 from .append_only import AppendOnly
@@ -243,6 +243,63 @@ _TOGETHER: dict[tuple[Any, ...], str] = {}
 _INTEGER_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField, models.IntegerField)
 
 
+_UPDATES: dict[tuple[Any, ...], tuple[str, tuple[tuple[models.Field, str, bool], ...]]] = {}
+
+
+def row_update(obj: models.Model, update_fields: Sequence[str], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """``obj.save(update_fields=...)`` for a saved instance, its UPDATE text built once per model
+    and field list: ``pre_save`` and ``post_save`` sent as save() sends them, each value prepared
+    by its field as save() prepares it (``pre_save(obj, add=False)``: ``auto_now`` stamps), and
+    the same error when no row was updated. A model whose ``save()`` is overridden, an inherited
+    or proxy model, or a value that is an expression goes through ``save()`` itself."""
+    model = type(obj)
+    meta = model._meta
+    connection = connections[using]
+    if (
+        obj._state.adding
+        or obj.pk is None
+        or model.save is not models.Model.save
+        or meta.parents
+        or meta.proxy
+        or not update_fields
+    ):
+        obj.save(update_fields=update_fields, using=using)
+        return
+    key = (model, tuple(update_fields), connection.alias)
+    found = _UPDATES.get(key)
+    if found is None:
+        fields = [meta.get_field(name) for name in update_fields]
+        if any(not f.concrete or f.primary_key or getattr(f, "generated", False) for f in fields):
+            obj.save(update_fields=update_fields, using=using)
+            return
+        qn = connection.ops.quote_name
+        sql = (
+            f"UPDATE {qn(meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} "  # noqa: S608 - names from the model
+            f"WHERE {qn(meta.pk.column)} = %s"
+        )
+        found = _UPDATES[key] = (
+            sql,
+            tuple((f, f.attname, type(f).pre_save is _PLAIN_PRE_SAVE) for f in fields),
+        )
+    sql, steps = found
+    names = frozenset(update_fields)
+    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]  # as save()
+    pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=names)
+    params: list[Any] = []
+    for field, attname, plain in steps:
+        value = getattr(obj, attname) if plain else field.pre_save(obj, add=False)
+        if hasattr(value, "resolve_expression"):
+            raise TypeError(f"row_update: {field.name} is an expression; use save()")
+        params.append(field.get_db_prep_save(value, connection=connection))
+    params.append(meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.db = using
+    post_save.send(sender=model, instance=obj, created=False, update_fields=names, raw=False, using=using)
+
+
 def _orm_insert(instances, *, using: str, signals: bool) -> None:
     if signals:
         for obj in instances:
@@ -251,4 +308,4 @@ def _orm_insert(instances, *, using: str, signals: bool) -> None:
         type(instances[0])._base_manager.using(using).bulk_create(list(instances))
 
 
-__all__ = ["rows_insert", "rows_together"]
+__all__ = ["row_update", "rows_insert", "rows_together"]

@@ -8,6 +8,7 @@ import copy
 from auditlog.context import disable_auditlog
 
 from occ.audit import audit_updated
+from occ.rows import row_update
 
 from ..models import Complaint, Status, TimelineEvent, User
 from .events import timeline_add
@@ -72,7 +73,7 @@ def status_set(
         old = copy.copy(complaint)
         complaint.status = to_status
         with disable_auditlog():
-            complaint.save(update_fields=update_fields)
+            row_update(complaint, update_fields)  # save()'s UPDATE and signals, its text built once
         audit_updated(complaint, old, update_fields)
     else:
         complaint.status = to_status
