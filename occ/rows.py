@@ -268,14 +268,17 @@ def row_update(obj: models.Model, update_fields: Sequence[str], *, using: str = 
     key = (model, tuple(update_fields), connection.alias)
     found = _UPDATES.get(key)
     if found is None:
-        fields = [meta.get_field(name) for name in update_fields]
-        if any(not f.concrete or f.primary_key or getattr(f, "generated", False) for f in fields):
+        named = [meta.get_field(name) for name in update_fields]
+        fields = [f for f in named if isinstance(f, models.Field)]
+        if len(fields) != len(named) or any(
+            not f.concrete or f.primary_key or getattr(f, "generated", False) or not f.column for f in fields
+        ):
             obj.save(update_fields=update_fields, using=using)
             return
         qn = connection.ops.quote_name
         sql = (
-            f"UPDATE {qn(meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} "  # noqa: S608 - names from the model
-            f"WHERE {qn(meta.pk.column)} = %s"
+            f"UPDATE {qn(meta.db_table)} SET {', '.join(f'{qn(str(f.column))} = %s' for f in fields)} "  # noqa: S608 - names from the model
+            f"WHERE {qn(str(meta.pk.column))} = %s"
         )
         found = _UPDATES[key] = (
             sql,

@@ -175,3 +175,43 @@ def test_a_referral_withdrawn_during_its_delivery_stays_withdrawn(
     record = TransferRecord.objects.get(delivery_id=str(ref2.delivery_id))
     assert ref2.state == "delivered" and ref2.delivered_at and ref2.payload_sha256 == record.payload_sha256
     assert ref2.fields == record.fields and ref2.last_error == "" and ref2.next_attempt_at is None
+
+
+def test_a_batch_delivers_each_referral_on_its_own_under_its_request_id(
+    file_complaint, user_factory, monkeypatch
+):
+    """clause: OCC-7 (each referral claimed, gated and recorded on its own, also in a batch)"""
+    from occ.observability.logs import request_id_var
+    from routing import tasks
+
+    Agency.objects.filter(code="ccib").update(delivery_method="webhook", webhook_url="http://127.0.0.1:9/x")
+    agent = user_factory(Role.AGENT)
+    made = [
+        referrals.referral_create(
+            complaint=Complaint.objects.get(reference=file_complaint(category="financial_scam")["reference"]),
+            agency=Agency.objects.get(code="ccib"),
+            purpose="investigation",
+            basis="related_agency",
+            actor=agent,
+        )
+        for _ in range(3)
+    ]
+    seen = []
+    real = referrals.referral_deliver
+
+    def deliver(*, referral_id):
+        seen.append((referral_id, request_id_var.get()))
+        if referral_id == made[0].pk:
+            raise RuntimeError("this one breaks")
+        return real(referral_id=referral_id)
+
+    monkeypatch.setattr(referrals, "referral_deliver", deliver)
+    monkeypatch.setattr(referrals, "_send", lambda referral, body: 200)
+    ids = [r.pk for r in made]
+    outcomes = tasks.referrals_deliver.apply(args=[ids, ["req-a", "req-b", ""]]).get()
+    assert outcomes == ["error", "delivered", "delivered"]
+    assert [rid for rid, _ in seen] == ids
+    assert [rid for _, rid in seen][:2] == ["req-a", "req-b"]
+    states = dict(Referral.objects.filter(pk__in=ids).values_list("pk", "state"))
+    assert states == {ids[0]: "pending", ids[1]: "delivered", ids[2]: "delivered"}
+    assert TransferRecord.objects.filter(kind="disclosure").count() == 2
