@@ -146,7 +146,9 @@ def _saved(model, instances, keys, with_pk: bool, using: str, signals: bool) -> 
 
 
 # Rows handed to rows_insert(..., later=True) inside rows_together(): [(model, instances, signals)]
-_later: ContextVar[tuple[str, list] | None] = ContextVar("occ_rows_later", default=None)
+# and statements handed to statement_later() (as (None, (sql, params), False)); the flag: the block
+# was opened inside a transaction of its database
+_later: ContextVar[tuple[str, list, bool] | None] = ContextVar("occ_rows_later", default=None)
 
 
 def rows_insert(
@@ -187,7 +189,7 @@ def rows_together(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     object must have its key by then (reserve it, or write it earlier), as for save(). Nothing is
     written when the block raises (the caller's transaction rolls back)."""
     pending: list = []
-    token = _later.set((using, pending))
+    token = _later.set((using, pending, connections[using].in_atomic_block))
     try:
         yield
     finally:
@@ -195,10 +197,34 @@ def rows_together(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     _together(pending, connections[using])
 
 
+def rows_deferred(*, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """True inside a ``rows_together()`` block of this database that was opened inside a
+    transaction: what is handed to ``rows_insert(..., later=True)`` and ``statement_later()``
+    is then written before that transaction ends."""
+    pending = _later.get()
+    return pending is not None and pending[0] == using and pending[2]
+
+
+def statement_later(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Run one data-modifying statement (an UPDATE or DELETE without RETURNING; its text built by
+    the caller, once) at the end of the surrounding ``rows_together()`` block, with the block's
+    rows (on PostgreSQL part of their one statement), when ``rows_deferred()``; otherwise now.
+    Statements written together see the database as it was before the block's end, as the
+    parts of one statement do: the caller hands over only writes that do not read each other."""
+    if rows_deferred(using=using):
+        pending = _later.get()
+        assert pending is not None
+        pending[1].append((None, (sql, list(params)), False))
+        return
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, list(params))
+
+
 def _together(pending: list, connection) -> None:
     if not pending:
         return
     using = connection.alias
+    inserts = [item for item in pending if item[0] is not None]
     combined = (
         connection.vendor == "postgresql"
         and len(pending) > 1
@@ -206,29 +232,36 @@ def _together(pending: list, connection) -> None:
             _lean(model, connection)
             and isinstance(model._meta.pk, _INTEGER_KEYS)
             and len({obj.pk is None for obj in instances}) == 1
-            for model, instances, _ in pending
+            for model, instances, _ in inserts
         )
     )
     if not combined:
-        for _model, instances, signals in pending:  # in order, each as rows_insert would
-            rows_insert(instances, using=using, signals=signals)
+        for model, instances, signals in pending:  # in order, each as rows_insert would
+            if model is None:
+                with connection.cursor() as cursor:
+                    cursor.execute(*instances)
+            else:
+                rows_insert(instances, using=using, signals=signals)
         return
     statements = []
-    for model, instances, signals in pending:
+    for model, instances, signals in inserts:
         found = _prepared(model, instances, connection, signals)
         assert found is not None  # lean, checked above
         statements.append((model, instances, signals, *found))
-    key = (tuple((m, w, len(i)) for m, i, _, _, _, w in statements), using)
+    others = [item[1] for item in pending if item[0] is None]
+    key = (tuple((m, w, len(i)) for m, i, _, _, _, w in statements), tuple(o[0] for o in others), using)
     sql = _TOGETHER.get(key)
     if sql is None:
         qn = connection.ops.quote_name
-        ctes = ", ".join(f"r{n} AS ({part[3]})" for n, part in enumerate(statements))
+        ctes = [f"r{n} AS ({part[3]})" for n, part in enumerate(statements)]
+        ctes += [f"u{n} AS ({other[0]})" for n, other in enumerate(others)]
         keys = " UNION ALL ".join(
             f"SELECT {n}, {qn(part[0]._meta.pk.column)} FROM r{n}"  # noqa: S608 - names from the models
             for n, part in enumerate(statements)
         )
-        sql = _TOGETHER[key] = f"WITH {ctes} {keys}"
+        sql = _TOGETHER[key] = f"WITH {', '.join(ctes)} {keys or 'SELECT 0, 0 WHERE FALSE'}"
     params = [value for part in statements for value in part[4]]
+    params += [value for other in others for value in other[1]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -311,4 +344,4 @@ def _orm_insert(instances, *, using: str, signals: bool) -> None:
         type(instances[0])._base_manager.using(using).bulk_create(list(instances))
 
 
-__all__ = ["row_update", "rows_insert", "rows_together"]
+__all__ = ["row_update", "rows_deferred", "rows_insert", "rows_together", "statement_later"]

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
-from occ.rows import rows_insert
+from occ.rows import rows_deferred, rows_insert, statement_later
 
 from .models import TransferChainHead, TransferRecord, TransferSeal
 
@@ -70,7 +70,9 @@ def transfer_append(
 
     The chain head is locked and the repeat looked for in one statement, so two appends never
     fork the chain and a repeat is found under the same lock (no second record can slip in
-    between); the record is one INSERT (occ.rows) and the head one UPDATE, their text built once."""
+    between); the record is one INSERT (occ.rows) and the head one UPDATE, their text built once.
+    Inside an ``occ.rows.rows_together()`` block opened in the caller's transaction both are
+    written at the block's end (the record's ``pk`` is set then)."""
     once = kind in (TransferRecord.Kind.DISCLOSURE, TransferRecord.Kind.NOTICE)
     connection = connections[DEFAULT_DB_ALIAS]
     with transaction.atomic(savepoint=False):
@@ -101,9 +103,12 @@ def transfer_append(
         }
         values["hash"] = record_hash(values)
         record = TransferRecord(**values)
-        rows_insert([record])
-        with connection.cursor() as cursor:
-            cursor.execute(_statements(connection)[1], [record.seq, record.hash])
+        # inside the caller's occ.rows.rows_together() block (opened in this transaction, so the
+        # head stays locked until both are written): the record and the head's advance are
+        # written with the block's other rows, on PostgreSQL in their one statement; else now
+        later = rows_deferred()
+        rows_insert([record], later=later)
+        statement_later(_statements(connection)[1], [record.seq, record.hash])
         return record
 
 

@@ -20,7 +20,7 @@ from complaints.services import lifecycle
 from complaints.services.events import timeline_add
 from occ.compiled import Compiled
 from occ.errors import DomainError
-from occ.rows import rows_insert, rows_together
+from occ.rows import rows_insert, rows_together, statement_later
 from privacy import transfer_log
 from privacy.models import Basis, Consent, TransferRecord
 
@@ -309,7 +309,9 @@ def referral_deliver(*, referral_id: int) -> str:
         return _failed(referral, str(exc), permanent=False, sha256=decision.sha256)
     except PermanentDeliveryError as exc:
         return _failed(referral, str(exc), permanent=True, sha256=decision.sha256)
-    with transaction.atomic():
+    # the transfer record, the chain head's advance, the referral's and the agency's state and
+    # the attempt row written together at the block's end (occ.rows: one statement on PostgreSQL)
+    with transaction.atomic(), rows_together():
         transfer_record_of_release(
             referral,
             decision,
@@ -319,7 +321,8 @@ def referral_deliver(*, referral_id: int) -> str:
         )
         _delivered(referral, decision)
         rows_insert(
-            [ReferralAttempt(referral=referral, ok=True, status_code=code, payload_sha256=decision.sha256)]
+            [ReferralAttempt(referral=referral, ok=True, status_code=code, payload_sha256=decision.sha256)],
+            later=True,
         )
     return "delivered"
 
@@ -328,25 +331,21 @@ def _delivered(referral: Referral, decision: Decision, *, using: str = DEFAULT_D
     """After a successful release, in one UPDATE each: the referral is delivered unless it was
     withdrawn meanwhile (the bytes left, the record says so, but the state stays withdrawn) and
     keeps the fields, hash and basis reference of this release; the agency's failure state is
-    cleared (only written when there is one). On PostgreSQL both in one statement."""
+    cleared (only written when there is one)."""
     connection = connections[using]
     meta = Referral._meta
     now = meta.get_field("delivered_at").get_db_prep_save(timezone.now(), connection=connection)
     fields = meta.get_field("fields").get_db_prep_save(decision.fields, connection=connection)
-    referral_sql, agency_sql, both_sql = _delivered_sql(connection)
-    referral_params = [now, fields, decision.sha256, decision.basis_reference[:300], referral.pk]
-    with connection.cursor() as cursor:
-        if both_sql:
-            cursor.execute(both_sql, [referral.agency_id, *referral_params])
-        else:
-            cursor.execute(referral_sql, referral_params)
-            cursor.execute(agency_sql, [referral.agency_id])
+    referral_sql, agency_sql = _delivered_sql(connection)
+    # inside referral_deliver's rows_together(): with the block's other rows
+    statement_later(referral_sql, [now, fields, decision.sha256, decision.basis_reference[:300], referral.pk])
+    statement_later(agency_sql, [referral.agency_id])
 
 
-_DELIVERED_SQL: dict[str, tuple[str, str, str]] = {}
+_DELIVERED_SQL: dict[str, tuple[str, str]] = {}
 
 
-def _delivered_sql(connection) -> tuple[str, str, str]:
+def _delivered_sql(connection) -> tuple[str, str]:
     found = _DELIVERED_SQL.get(connection.vendor)
     if found is None:
         qn = connection.ops.quote_name
@@ -383,10 +382,7 @@ def _delivered_sql(connection) -> tuple[str, str, str]:
             f"{col(Agency, 'last_error')} = '', {col(Agency, 'next_attempt_at')} = NULL "
             f"WHERE {col(Agency, 'id')} = %s AND ({failures})"
         )
-        both_sql = (
-            f"WITH agency AS ({agency_sql}) {referral_sql}" if connection.vendor == "postgresql" else ""
-        )
-        found = _DELIVERED_SQL[connection.vendor] = (referral_sql, agency_sql, both_sql)
+        found = _DELIVERED_SQL[connection.vendor] = (referral_sql, agency_sql)
     return found
 
 

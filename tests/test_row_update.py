@@ -50,3 +50,31 @@ def test_row_update_of_a_missing_row_fails_as_save_does(file_complaint):
         gone.save(update_fields=["status"])
     with pytest.raises(DatabaseError, match="did not affect any rows"), transaction.atomic():
         row_update(gone, ["status"])
+
+
+def test_a_statement_handed_over_is_run_at_the_blocks_end_only_inside_a_transaction(file_complaint):
+    from django.db import connection
+
+    from occ.rows import rows_deferred, rows_together, statement_later
+
+    case = Complaint.objects.get(reference=file_complaint()["reference"])
+    sql = f'UPDATE {connection.ops.quote_name(Complaint._meta.db_table)} SET "status" = %s WHERE "id" = %s'
+
+    def status() -> str:
+        return Complaint.objects.values_list("status", flat=True).get(pk=case.pk)
+
+    with transaction.atomic(), rows_together():
+        assert rows_deferred()
+        statement_later(sql, ["triaged", case.pk])
+        assert status() == "received"  # not yet
+    assert status() == "triaged"
+    with rows_together():  # inside the test's transaction: deferred as well
+        statement_later(sql, ["in_progress", case.pk])
+        assert status() == "triaged"
+    assert status() == "in_progress"
+    statement_later(sql, ["resolved", case.pk])  # no block: now
+    assert status() == "resolved"
+    with pytest.raises(RuntimeError), transaction.atomic(), rows_together():
+        statement_later(sql, ["closed", case.pk])
+        raise RuntimeError("the block failed")
+    assert status() == "resolved"  # nothing was run

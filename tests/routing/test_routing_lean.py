@@ -7,12 +7,13 @@ from datetime import date
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from complaints.models import Agency, Complaint, Role, Status
 from complaints.services import lifecycle
 from occ.compiled import Compiled
-from privacy.models import DataSharingAgreement, TransferRecord
+from privacy.models import DataSharingAgreement, TransferChainHead, TransferRecord
 from routing import disclosure, referrals
 from routing.models import Referral
 
@@ -215,3 +216,37 @@ def test_a_batch_delivers_each_referral_on_its_own_under_its_request_id(
     states = dict(Referral.objects.filter(pk__in=ids).values_list("pk", "state"))
     assert states == {ids[0]: "pending", ids[1]: "delivered", ids[2]: "delivered"}
     assert TransferRecord.objects.filter(kind="disclosure").count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement: PostgreSQL only")
+def test_a_deliverys_writes_are_one_statement(file_complaint, user_factory, monkeypatch):
+    """On PostgreSQL: the transfer record, the chain head, the referral, the agency and the attempt
+    in one statement after the lock (occ.rows.rows_together)."""
+
+    Agency.objects.filter(code="ccib").update(delivery_method="webhook", webhook_url="http://127.0.0.1:9/x")
+    ref = referrals.referral_create(
+        complaint=Complaint.objects.get(reference=file_complaint(category="financial_scam")["reference"]),
+        agency=Agency.objects.get(code="ccib"),
+        purpose="investigation",
+        basis="related_agency",
+        actor=user_factory(Role.AGENT),
+    )
+    monkeypatch.setattr(referrals, "_send", lambda referral, body: 200)
+    TransferChainHead.objects.get_or_create(id=1)  # the log's head exists (written once per log)
+    with CaptureQueriesContext(connection) as ctx:
+        assert referrals.referral_deliver(referral_id=ref.pk) == "delivered"
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("WITH r0 AS (INSERT")]
+    assert len(writes) == 1 and 'UPDATE "privacy_transferchainhead"' in writes[0]
+    assert 'INSERT INTO "complaints_referralattempt"' in writes[0]
+    claim = 'UPDATE "complaints_referral" SET "state" = \'sending\''
+    other_writes = [
+        q["sql"][:80]
+        for q in ctx.captured_queries
+        if q["sql"].startswith(("INSERT", "UPDATE", "DELETE")) and not q["sql"].startswith(claim)
+    ]
+    assert other_writes == []
+    ref.refresh_from_db()
+    record = TransferRecord.objects.get(delivery_id=str(ref.delivery_id))
+
+    head = TransferChainHead.objects.get(id=1)  # the head advanced to the record
+    assert ref.state == "delivered" and (head.seq, head.hash) == (record.seq, record.hash)
