@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Agency, Complaint, Status, User
 from complaints.services import actions
-from occ.rows import statement_later
+from occ.rows import rows_combined, statement_later
 from routing.disclosure import indicator_sharing_decide, indicator_transfer_record
 
 from . import access
@@ -122,10 +122,10 @@ def _together_at_intake(found, rows, complaint_id: int, now, seen_at) -> bool:
             now,
         )
     ]
-    if not statement_later(upsert, [v for row in rows for v in (*row, now)], name="occ_indicators_found"):
+    if not rows_combined():
         return False
-    queued = statement_later(insert, sighting_params)
-    assert queued  # the same block as the upsert's
+    statement_later(upsert, [v for row in rows for v in (*row, now)], name="occ_indicators_found")
+    statement_later(insert, sighting_params)
     return True
 
 

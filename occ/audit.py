@@ -111,6 +111,39 @@ def audit_created(instances: list[Any]) -> None:
     request's audit context sets actor and address exactly as on the signal path).
     tests/test_audit_direct.py compares the two."""
     from auditlog import get_logentry_model
+
+    _entries_write(
+        get_logentry_model().Action.CREATE, [(instance, None, _created_diff) for instance in instances]
+    )
+
+
+def audit_updated(instance: Any, old: Any, update_fields: list[str]) -> None:
+    """Write the UPDATE entry django-auditlog's pre_save receiver would write when ``instance`` is
+    saved with ``update_fields`` (saved under ``disable_auditlog()``), with ``old`` the row as the
+    database held it before the save: auditlog reads that row again (one SELECT of the whole
+    row); the caller passes what it read under its row lock in this transaction instead. The
+    changes are auditlog's own ``model_instance_diff(old, instance, fields_to_check=...)`` (its
+    masking included); entry, signals and context as in ``audit_created``.
+    tests/test_audit_direct.py compares the two."""
+    from auditlog import get_logentry_model
+    from auditlog.diff import model_instance_diff
+    from django.conf import settings
+
+    def changes(new: Any) -> dict | None:
+        return model_instance_diff(
+            old,
+            new,
+            fields_to_check=update_fields,
+            use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+        )
+
+    _entries_write(get_logentry_model().Action.UPDATE, [(instance, old, changes)])
+
+
+def _entries_write(action: int, items: list[tuple[Any, Any, Any]]) -> None:
+    """One entry per (instance, old instance, changes function), as auditlog's
+    ``_create_log_entry`` and ``LogEntryManager.log_create`` write it, in one INSERT."""
+    from auditlog import get_logentry_model
     from auditlog.cid import get_cid
     from auditlog.signals import post_log, pre_log
     from django.conf import settings
@@ -119,14 +152,13 @@ def audit_created(instances: list[Any]) -> None:
     from django.utils.encoding import smart_str
 
     log_entry = get_logentry_model()
-    action = log_entry.Action.CREATE
     entries, sent = [], []
-    for instance in instances:
+    for instance, old, diff in items:
         sender = type(instance)
         pre = pre_log.send(sender, instance=instance, action=action)
         if any(item[1] is False for item in pre):
             continue
-        changes = _created_diff(instance)
+        changes = diff(instance)
         if not changes:
             continue
         pk = log_entry.objects._get_pk_value(instance)
@@ -146,14 +178,14 @@ def audit_created(instances: list[Any]) -> None:
         # only while its middleware's context is open (a stale one from an earlier request is not).
         pre_save.send(sender=log_entry, instance=entry, raw=False, using="default", update_fields=None)
         entries.append(entry)
-        sent.append((sender, instance, pre, changes))
+        sent.append((sender, instance, old, pre, changes))
     # as bulk_create (no further signal); inside rows_together() (the intake) with the block's rows
     rows_insert(entries, signals=False, later=True)
-    for (sender, instance, pre, changes), entry in zip(sent, entries, strict=True):
+    for (sender, instance, old, pre, changes), entry in zip(sent, entries, strict=True):
         post_log.send(
             sender,
             instance=instance,
-            instance_old=None,
+            instance_old=old,
             action=action,
             error=None,
             pre_log_results=pre,

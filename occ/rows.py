@@ -23,7 +23,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.backends.base.operations import BaseDatabaseOperations as _BASE_OPS
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.signals import post_save, pre_save
@@ -188,7 +188,9 @@ def _saved(model, instances, keys, with_pk: bool, using: str, signals: bool) -> 
 
 
 # Rows handed to rows_insert(..., later=True) inside rows_together(): [(model, instances, signals)]
-_later: ContextVar[tuple[str, list] | None] = ContextVar("occ_rows_later", default=None)
+# and statements handed to statement_later() (as (None, (sql, params, name), False)); the flag: the block
+# was opened inside a transaction of its database
+_later: ContextVar[tuple[str, list, bool] | None] = ContextVar("occ_rows_later", default=None)
 
 
 def rows_insert(
@@ -221,23 +223,6 @@ def rows_insert(
     _saved(model, instances, keys, with_pk, using, signals)
 
 
-def statement_later(
-    sql: str, params: Sequence[Any], *, name: str | None = None, using: str = DEFAULT_DB_ALIAS
-) -> bool:
-    """Inside a ``rows_together()`` block of this database on PostgreSQL, run this data-modifying
-    statement (an INSERT, UPDATE or DELETE whose result the caller does not need) as one more part
-    of the block's one statement, in the order given; return True. Elsewhere return False: the
-    caller runs it itself, now. A statement may refer to no row written in the same block other
-    than by key (the parts see the same snapshot; foreign keys are checked at commit), except to
-    the rows a part given a ``name`` returns (``RETURNING``): a later part may read them as the
-    table ``name``."""
-    pending = _later.get()
-    if pending is None or pending[0] != using or connections[using].vendor != "postgresql":
-        return False
-    pending[1].append((None, (sql, list(params), name), False))
-    return True
-
-
 @contextmanager
 def rows_together(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     """Write the rows given to ``rows_insert(..., later=True)`` inside this block at its end, in
@@ -246,7 +231,7 @@ def rows_together(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     object must have its key by then (reserve it, or write it earlier), as for save(). Nothing is
     written when the block raises (the caller's transaction rolls back)."""
     pending: list = []
-    token = _later.set((using, pending))
+    token = _later.set((using, pending, connections[using].in_atomic_block))
     try:
         yield
     finally:
@@ -254,67 +239,96 @@ def rows_together(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     _together(pending, connections[using])
 
 
+def rows_deferred(*, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """True inside a ``rows_together()`` block of this database that was opened inside a
+    transaction: what is handed to ``rows_insert(..., later=True)`` and ``statement_later()``
+    is then written before that transaction ends."""
+    pending = _later.get()
+    return pending is not None and pending[0] == using and pending[2]
+
+
+def statement_later(
+    sql: str, params: Sequence[Any], *, name: str | None = None, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Run one data-modifying statement (an INSERT, UPDATE or DELETE; its text built by the
+    caller, once) at the end of the surrounding ``rows_together()`` block, with the block's rows
+    (on PostgreSQL part of their one statement), when ``rows_deferred()``; otherwise now.
+    Statements written together see the database as it was before the block's end, as the parts
+    of one statement do: the caller hands over only writes that do not read each other, except
+    that a later statement may read the rows an earlier one given a ``name`` returns
+    (``RETURNING``) as the table ``name``. A named statement needs ``rows_combined()``: its
+    readers cannot run apart from it."""
+    if rows_deferred(using=using):
+        pending = _later.get()
+        assert pending is not None
+        if name is not None and connections[using].vendor != "postgresql":
+            raise ValueError("statement_later: a named statement needs PostgreSQL (rows_combined())")
+        pending[1].append((None, (sql, list(params), name), False))
+        return
+    if name is not None:
+        raise ValueError("statement_later: a named statement needs rows_combined()")
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, list(params))
+
+
+def rows_combined(*, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """``rows_deferred()`` on PostgreSQL: statements handed to ``statement_later()`` run as
+    parts of one statement (data-modifying CTEs), so a named one may be read by a later one."""
+    return rows_deferred(using=using) and connections[using].vendor == "postgresql"
+
+
 def _together(pending: list, connection) -> None:
     if not pending:
         return
     using = connection.alias
+    inserts = [item for item in pending if item[0] is not None]
+    others = [item[1] for item in pending if item[0] is None]  # statement_later's (sql, params, name)
     combined = (
         connection.vendor == "postgresql"
         and len(pending) > 1
         and all(
-            model is None
-            or (
-                _lean(model, connection)
-                and isinstance(model._meta.pk, _INTEGER_KEYS)
-                and len({obj.pk is None for obj in instances}) == 1
-            )
-            for model, instances, _ in pending
+            _lean(model, connection)
+            and isinstance(model._meta.pk, _INTEGER_KEYS)
+            and len({obj.pk is None for obj in instances}) == 1
+            for model, instances, _ in inserts
         )
     )
     if not combined:
-        raw = []
-        for model, instances, signals in pending:  # in order, each as rows_insert would
-            if model is None:
-                raw.append(instances)
-            else:
-                rows_insert(instances, using=using, signals=signals)
-        if raw:  # the statements of statement_later together (a later one may read an earlier one)
-            ctes = ", ".join(f"{name or f's{n}'} AS ({sql})" for n, (sql, _, name) in enumerate(raw))
+        for _model, instances, signals in inserts:  # in order, each as rows_insert would
+            rows_insert(instances, using=using, signals=signals)
+        if others and connection.vendor == "postgresql":
+            # the statements together, in order, so that a named one is there for its readers
+            ctes = ", ".join(f"{name or f'u{n}'} AS ({sql})" for n, (sql, _, name) in enumerate(others))
             with connection.cursor() as cursor:
-                cursor.execute(f"WITH {ctes} SELECT NULL", [v for _, params, _ in raw for v in params])
+                cursor.execute(f"WITH {ctes} SELECT NULL", [v for _, params, _ in others for v in params])
+        else:
+            for sql, params, _ in others:
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
         return
     statements: list[tuple[Any, ...]] = []
-    for model, instances, signals in pending:
-        if model is None:  # a statement of statement_later: (sql, params, name)
-            statements.append((None, instances[2], False, instances[0], instances[1], False))
-            continue
+    for model, instances, signals in inserts:
         found = _prepared(model, instances, connection, signals)
         assert found is not None  # lean, checked above
         statements.append((model, instances, signals, *found))
-    # the statement's text is the same for the same models, row counts and raw statements
+    # the statement's text is the same for the same models, row counts and statements
     key = (
-        tuple(
-            (part[1], part[3]) if part[0] is None else (part[0], part[5], len(part[1])) for part in statements
-        ),
+        tuple((m, w, len(i)) for m, i, _, _, _, w in statements),
+        tuple((o[0], o[2]) for o in others),
         using,
     )
     sql = _TOGETHER.get(key)
     if sql is None:
         qn = connection.ops.quote_name
-        ctes = ", ".join(
-            f"{part[1] if part[0] is None and part[1] else f'r{n}'} AS ({part[3]})"
+        ctes = [f"r{n} AS ({part[3]})" for n, part in enumerate(statements)]
+        ctes += [f"{other[2] or f'u{n}'} AS ({other[0]})" for n, other in enumerate(others)]
+        keys = " UNION ALL ".join(
+            f"SELECT {n}, {qn(part[0]._meta.pk.column)} FROM r{n}"  # noqa: S608 - names from the models
             for n, part in enumerate(statements)
         )
-        keys = (
-            " UNION ALL ".join(
-                f"SELECT {n}, {qn(part[0]._meta.pk.column)} FROM r{n}"  # noqa: S608 - names from the models
-                for n, part in enumerate(statements)
-                if part[0] is not None
-            )
-            or "SELECT NULL, NULL WHERE false"
-        )
-        sql = _TOGETHER[key] = f"WITH {ctes} {keys}"
+        sql = _TOGETHER[key] = f"WITH {', '.join(ctes)} {keys or 'SELECT 0, 0 WHERE FALSE'}"
     params = [value for part in statements for value in part[4]]
+    params += [value for other in others for value in other[1]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -322,12 +336,71 @@ def _together(pending: list, connection) -> None:
     for n, pk in rows:
         by_group[n].append(pk)
     for (model, instances, signals, _sql, _params, with_pk), pks in zip(statements, by_group, strict=True):
-        if model is not None:
-            _saved(model, instances, pks, with_pk, using, signals)
+        _saved(model, instances, pks, with_pk, using, signals)
 
 
 _TOGETHER: dict[tuple[Any, ...], str] = {}
 _INTEGER_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField, models.IntegerField)
+
+
+_UPDATES: dict[tuple[Any, ...], tuple[str, tuple[tuple[models.Field, str, bool], ...]]] = {}
+
+
+def row_update(obj: models.Model, update_fields: Sequence[str], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """``obj.save(update_fields=...)`` for a saved instance, its UPDATE text built once per model
+    and field list: ``pre_save`` and ``post_save`` sent as save() sends them, each value prepared
+    by its field as save() prepares it (``pre_save(obj, add=False)``: ``auto_now`` stamps), and
+    the same error when no row was updated. A model whose ``save()`` is overridden, an inherited
+    or proxy model, or a value that is an expression goes through ``save()`` itself."""
+    model = type(obj)
+    meta = model._meta
+    connection = connections[using]
+    if (
+        obj._state.adding
+        or obj.pk is None
+        or model.save is not models.Model.save
+        or meta.parents
+        or meta.proxy
+        or not update_fields
+    ):
+        obj.save(update_fields=update_fields, using=using)
+        return
+    key = (model, tuple(update_fields), connection.alias)
+    found = _UPDATES.get(key)
+    if found is None:
+        named = [meta.get_field(name) for name in update_fields]
+        fields = [f for f in named if isinstance(f, models.Field)]
+        if len(fields) != len(named) or any(
+            not f.concrete or f.primary_key or getattr(f, "generated", False) or not f.column for f in fields
+        ):
+            obj.save(update_fields=update_fields, using=using)
+            return
+        qn = connection.ops.quote_name
+        sql = (
+            f"UPDATE {qn(meta.db_table)} SET {', '.join(f'{qn(str(f.column))} = %s' for f in fields)} "  # noqa: S608 - names from the model
+            f"WHERE {qn(str(meta.pk.column))} = %s"
+        )
+        found = _UPDATES[key] = (
+            sql,
+            tuple((f, f.attname, type(f).pre_save is _PLAIN_PRE_SAVE) for f in fields),
+        )
+    sql, steps = found
+    names = frozenset(update_fields)
+    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]  # as save()
+    pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=names)
+    params: list[Any] = []
+    for field, attname, plain in steps:
+        value = getattr(obj, attname) if plain else field.pre_save(obj, add=False)
+        if hasattr(value, "resolve_expression"):
+            raise TypeError(f"row_update: {field.name} is an expression; use save()")
+        params.append(field.get_db_prep_save(value, connection=connection))
+    params.append(meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.db = using
+    post_save.send(sender=model, instance=obj, created=False, update_fields=names, raw=False, using=using)
 
 
 def _orm_insert(instances, *, using: str, signals: bool) -> None:
@@ -338,4 +411,4 @@ def _orm_insert(instances, *, using: str, signals: bool) -> None:
         type(instances[0])._base_manager.using(using).bulk_create(list(instances))
 
 
-__all__ = ["rows_insert", "rows_together", "statement_later"]
+__all__ = ["row_update", "rows_combined", "rows_deferred", "rows_insert", "rows_together", "statement_later"]

@@ -8,14 +8,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
+
+from occ.rows import rows_deferred, rows_insert, statement_later
 
 from .models import TransferChainHead, TransferRecord, TransferSeal
 
@@ -63,46 +66,93 @@ def transfer_append(
     delivery_id: str,
 ) -> TransferRecord:
     """Append one record. A disclosure or notice already recorded for the same delivery id and the
-    same bytes (a repeat of the same release under at-least-once delivery) returns the first."""
+    same bytes (a repeat of the same release under at-least-once delivery) returns the first.
+
+    The chain head is locked and the repeat looked for in one statement, so two appends never
+    fork the chain and a repeat is found under the same lock (no second record can slip in
+    between); the record is one INSERT (occ.rows) and the head one UPDATE, their text built once.
+    Inside an ``occ.rows.rows_together()`` block opened in the caller's transaction both are
+    written at the block's end (the record's ``pk`` is set then)."""
     once = kind in (TransferRecord.Kind.DISCLOSURE, TransferRecord.Kind.NOTICE)
-    if once:
-        existing = TransferRecord.objects.filter(
-            kind=kind, delivery_id=delivery_id, payload_sha256=payload_sha256
-        ).first()
-        if existing:
-            return existing
-    try:
-        with transaction.atomic():
-            head, _ = TransferChainHead.objects.select_for_update().get_or_create(id=1)  # locked
-            values = {
-                "seq": head.seq + 1,
-                "at": timezone.now(),
-                "kind": kind,
-                "sender": SENDER,
-                "recipient": recipient,
-                "complaint_reference": complaint_reference,
-                "basis": basis,
-                "basis_reference": basis_reference[:300],
-                "purpose": purpose,
-                "data_categories": list(data_categories),
-                "fields": list(fields),
-                "payload_sha256": payload_sha256,
-                "actor": actor[:150],
-                "delivery_id": str(delivery_id),
-                "prev_hash": head.hash,
-            }
-            values["hash"] = record_hash(values)
-            record = TransferRecord.objects.create(**values)
-            head.seq, head.hash = record.seq, record.hash
-            head.save(update_fields=["seq", "hash"])
-            return record
-    except IntegrityError:
-        existing = TransferRecord.objects.filter(
-            kind=kind, delivery_id=delivery_id, payload_sha256=payload_sha256
-        ).first()
-        if not once or existing is None:
-            raise
-        return existing
+    connection = connections[DEFAULT_DB_ALIAS]
+    with transaction.atomic(savepoint=False):
+        head = _head_locked(connection, kind, str(delivery_id), payload_sha256)
+        if head is None:  # a new log: the head row is written once
+            TransferChainHead.objects.get_or_create(id=1)
+            head = _head_locked(connection, kind, str(delivery_id), payload_sha256)
+            assert head is not None
+        seq, prev_hash, existing_id = head
+        if once and existing_id is not None:
+            return TransferRecord.objects.get(pk=existing_id)
+        values = {
+            "seq": seq + 1,
+            "at": timezone.now(),
+            "kind": kind,
+            "sender": SENDER,
+            "recipient": recipient,
+            "complaint_reference": complaint_reference,
+            "basis": basis,
+            "basis_reference": basis_reference[:300],
+            "purpose": purpose,
+            "data_categories": list(data_categories),
+            "fields": list(fields),
+            "payload_sha256": payload_sha256,
+            "actor": actor[:150],
+            "delivery_id": str(delivery_id),
+            "prev_hash": prev_hash,
+        }
+        values["hash"] = record_hash(values)
+        record = TransferRecord(**values)
+        # inside the caller's occ.rows.rows_together() block (opened in this transaction, so the
+        # head stays locked until both are written): the record and the head's advance are
+        # written with the block's other rows, on PostgreSQL in their one statement; else now
+        later = rows_deferred()
+        rows_insert([record], later=later)
+        statement_later(_statements(connection)[1], [record.seq, record.hash])
+        return record
+
+
+_TEXTS: dict[tuple[str, bool], tuple[str, str]] = {}
+
+
+def _statements_of(quote: Callable[[str], str], for_update: bool) -> tuple[str, str]:
+    head, rec = TransferChainHead._meta, TransferRecord._meta
+
+    def col(meta, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    lock = (
+        f"SELECT h.{col(head, 'seq')}, h.{col(head, 'hash')}, "  # noqa: S608 - names from the models
+        f"(SELECT r.{col(rec, 'id')} FROM {quote(rec.db_table)} r WHERE r.{col(rec, 'kind')} = %s "
+        f"AND r.{col(rec, 'delivery_id')} = %s AND r.{col(rec, 'payload_sha256')} = %s "
+        f"ORDER BY r.{col(rec, 'seq')} LIMIT 1) "
+        f"FROM {quote(head.db_table)} h WHERE h.{col(head, 'id')} = 1"
+        + (" FOR UPDATE OF h" if for_update else "")
+    )
+    advance = (
+        f"UPDATE {quote(head.db_table)} SET {col(head, 'seq')} = %s, {col(head, 'hash')} = %s "  # noqa: S608
+        f"WHERE {col(head, 'id')} = 1"
+    )
+    return lock, advance
+
+
+def _statements(connection) -> tuple[str, str]:
+    """(lock the head and look for the repeat, advance the head): texts built once per database."""
+    for_update = bool(connection.features.has_select_for_update)
+    key = (connection.vendor, for_update)
+    found = _TEXTS.get(key)
+    if found is None:
+        found = _TEXTS[key] = _statements_of(connection.ops.quote_name, for_update)
+    return found
+
+
+def _head_locked(
+    connection, kind: str, delivery_id: str, payload_sha256: str
+) -> tuple[int, str, int | None] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_statements(connection)[0], [kind, delivery_id, payload_sha256])
+        row = cursor.fetchone()
+    return None if row is None else (int(row[0]), row[1], row[2])
 
 
 @dataclass(frozen=True)

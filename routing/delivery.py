@@ -14,7 +14,8 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 import httpx
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import F, Q
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -39,15 +40,42 @@ def delivery_enqueue(task, pk: int) -> None:
     outbox.enqueue(task, pk)
 
 
-def claim(model, pk: int, pending_states: list[str]) -> bool:
-    """Conditional claim of one outbox row: pending/retrying, or sending with an expired lease."""
+def claim(model, pk: int, pending_states: list[str], *, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Conditional claim of one outbox row: pending/retrying, or sending with an expired lease.
+    One UPDATE whose text is built once per model (what
+    ``filter(Q(state__in=...) | Q(state="sending", claimed_at__lt=lease)).update(...)`` writes)."""
     now = timezone.now()
     lease = now - timedelta(seconds=settings.OCC_DELIVERY_LEASE_SECONDS)
-    return bool(
-        model.objects.filter(pk=pk)
-        .filter(Q(state__in=pending_states) | Q(state="sending", claimed_at__lt=lease))
-        .update(state="sending", claimed_at=now, attempts=F("attempts") + 1)
-    )
+    connection = connections[using]
+    field = model._meta.get_field("claimed_at")
+    stamps = [field.get_db_prep_save(v, connection=connection) for v in (now, lease)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _claim_sql(model, len(pending_states), connection),
+            [stamps[0], pk, *pending_states, "sending", stamps[1]],
+        )
+        return cursor.rowcount == 1
+
+
+_CLAIMS: dict[tuple, str] = {}
+
+
+def _claim_sql(model, states: int, connection) -> str:
+    key = (model, states, connection.vendor)
+    found = _CLAIMS.get(key)
+    if found is None:
+        meta, qn = model._meta, connection.ops.quote_name
+
+        def col(name: str) -> str:
+            return qn(meta.get_field(name).column)
+
+        found = _CLAIMS[key] = (
+            f"UPDATE {qn(meta.db_table)} SET {col('state')} = 'sending', {col('claimed_at')} = %s, "  # noqa: S608 - names from the model
+            f"{col('attempts')} = {col('attempts')} + 1 WHERE {col('id')} = %s AND "
+            f"({col('state')} IN ({', '.join(['%s'] * states)}) "
+            f"OR ({col('state')} = %s AND {col('claimed_at')} < %s))"
+        )
+    return found
 
 
 def due(model, now=None) -> list[int]:

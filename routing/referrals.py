@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
@@ -18,7 +18,9 @@ from complaints.access import Can, require
 from complaints.models import Agency, Complaint, Status, TimelineEvent
 from complaints.services import lifecycle
 from complaints.services.events import timeline_add
+from occ.compiled import Compiled
 from occ.errors import DomainError
+from occ.rows import rows_insert, rows_together, statement_later
 from privacy import transfer_log
 from privacy.models import Basis, Consent, TransferRecord
 
@@ -121,12 +123,10 @@ def referral_create(
     transaction; delivery is enqueued after commit. A refusal raises DisclosureRefused and writes
     nothing. Nothing leaves here: the delivery (or the agency's read) asks the gate again."""
     require(actor, Can.CASE_ROUTE)
-    with transaction.atomic():
-        complaint = (
-            Complaint.objects.select_for_update(of=("self",))
-            .select_related("complainant", "category")
-            .get(pk=complaint.pk)
-        )
+    # the rows after the referral (timeline entries, the audit entry, the outbox row) are written
+    # together at the block's end in one statement (occ.rows.rows_together)
+    with transaction.atomic(), rows_together():
+        complaint = _CASE_LOCKED.get(complaint.pk)
         decision: Decision = disclosure_decide(
             complaint=complaint,
             recipient=agency,
@@ -137,7 +137,7 @@ def referral_create(
             legal_order_id=legal_order_id,
         )
         method = agency.delivery_method
-        referral = Referral.objects.create(
+        referral = Referral(
             complaint=complaint,
             agency=agency,
             delivery_method=method,
@@ -151,6 +151,7 @@ def referral_create(
             created_by=actor,
             state=State.AVAILABLE if method == "api" else State.PENDING,
         )
+        rows_insert([referral])  # save()'s INSERT and signals, its text built once
         timeline_add(
             complaint=complaint,
             kind=TimelineEvent.Kind.REFERRAL,
@@ -159,11 +160,20 @@ def referral_create(
             actor=actor,
         )
         if complaint.status in lifecycle.REFERRAL_MOVES:
-            lifecycle.status_set(complaint=complaint, to_status=Status.REFERRED, actor=actor)
+            # read under its lock above and unchanged: the audit entry is written from it directly
+            lifecycle.status_set(complaint=complaint, to_status=Status.REFERRED, actor=actor, locked=True)
         if method != "api":
             _enqueue(referral)
     return referral
 
+
+_CASE_LOCKED = Compiled(
+    lambda pk: (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("complainant", "category")
+        .filter(pk=pk)
+    )
+)
 
 # routing.tasks.referral_deliver, by name: the outbox row names the task (tasks import this module)
 DELIVER_TASK = "routing.tasks.referral_deliver"
@@ -277,6 +287,7 @@ def _send(referral: Referral, body: bytes) -> int:
 
 
 _DELIVERY_RELATED = ("agency", "complaint__complainant", "complaint__category", "created_by")
+_DELIVERY_READ = Compiled(lambda pk: Referral.objects.select_related(*_DELIVERY_RELATED).filter(pk=pk))
 
 
 def referral_deliver(*, referral_id: int) -> str:
@@ -286,7 +297,7 @@ def referral_deliver(*, referral_id: int) -> str:
     if not delivery.claim(Referral, referral_id, [State.PENDING, State.RETRYING]):
         return "not-claimed"
     # one read after the claim: what the gate, the transport and the transfer record need
-    referral = Referral.objects.select_related(*_DELIVERY_RELATED).get(pk=referral_id)
+    referral = _DELIVERY_READ.get(referral_id)
     try:
         decision = referral_gate(referral, loaded=True)
     except DisclosureRefused as refused:
@@ -298,7 +309,9 @@ def referral_deliver(*, referral_id: int) -> str:
         return _failed(referral, str(exc), permanent=False, sha256=decision.sha256)
     except PermanentDeliveryError as exc:
         return _failed(referral, str(exc), permanent=True, sha256=decision.sha256)
-    with transaction.atomic():
+    # the transfer record, the chain head's advance, the referral's and the agency's state and
+    # the attempt row written together at the block's end (occ.rows: one statement on PostgreSQL)
+    with transaction.atomic(), rows_together():
         transfer_record_of_release(
             referral,
             decision,
@@ -306,22 +319,71 @@ def referral_deliver(*, referral_id: int) -> str:
             recipient=referral.agency.code,
             actor=_actor_label(referral.created_by),
         )
-        # withdrawn meanwhile: the bytes left (the record says so) but the state stays withdrawn
-        Referral.objects.filter(pk=referral.pk, state=State.SENDING).update(
-            state=State.DELIVERED, delivered_at=timezone.now(), last_error="", next_attempt_at=None
-        )
-        Referral.objects.filter(pk=referral.pk).update(
-            fields=decision.fields,
-            payload_sha256=decision.sha256,
-            basis_reference=decision.basis_reference[:300],
-        )
-        ReferralAttempt.objects.create(
-            referral=referral, ok=True, status_code=code, payload_sha256=decision.sha256
-        )
-        Agency.objects.filter(pk=referral.agency_id).update(
-            failure_count=0, last_error="", next_attempt_at=None
+        _delivered(referral, decision)
+        rows_insert(
+            [ReferralAttempt(referral=referral, ok=True, status_code=code, payload_sha256=decision.sha256)],
+            later=True,
         )
     return "delivered"
+
+
+def _delivered(referral: Referral, decision: Decision, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """After a successful release, in one UPDATE each: the referral is delivered unless it was
+    withdrawn meanwhile (the bytes left, the record says so, but the state stays withdrawn) and
+    keeps the fields, hash and basis reference of this release; the agency's failure state is
+    cleared (only written when there is one)."""
+    connection = connections[using]
+    meta = Referral._meta
+    now = meta.get_field("delivered_at").get_db_prep_save(timezone.now(), connection=connection)
+    fields = meta.get_field("fields").get_db_prep_save(decision.fields, connection=connection)
+    referral_sql, agency_sql = _delivered_sql(connection)
+    # inside referral_deliver's rows_together(): with the block's other rows
+    statement_later(referral_sql, [now, fields, decision.sha256, decision.basis_reference[:300], referral.pk])
+    statement_later(agency_sql, [referral.agency_id])
+
+
+_DELIVERED_SQL: dict[str, tuple[str, str]] = {}
+
+
+def _delivered_sql(connection) -> tuple[str, str]:
+    found = _DELIVERED_SQL.get(connection.vendor)
+    if found is None:
+        qn = connection.ops.quote_name
+
+        def col(model, name: str) -> str:
+            return qn(model._meta.get_field(name).column)
+
+        state, sending = col(Referral, "state"), f"{col(Referral, 'state')} = '{State.SENDING}'"
+
+        def unless_withdrawn(name: str, value: str) -> str:
+            return f"{col(Referral, name)} = CASE WHEN {sending} THEN {value} ELSE {col(Referral, name)} END"
+
+        referral_sql = (
+            f"UPDATE {qn(Referral._meta.db_table)} SET "  # noqa: S608 - names from the models
+            f"{state} = CASE WHEN {sending} THEN '{State.DELIVERED}' ELSE {state} END, "
+            + ", ".join(
+                [
+                    unless_withdrawn("delivered_at", "%s"),
+                    unless_withdrawn("last_error", "''"),
+                    unless_withdrawn("next_attempt_at", "NULL"),
+                    f"{col(Referral, 'fields')} = %s",
+                    f"{col(Referral, 'payload_sha256')} = %s",
+                    f"{col(Referral, 'basis_reference')} = %s",
+                ]
+            )
+            + f" WHERE {col(Referral, 'id')} = %s"
+        )
+        failures = (
+            f"{col(Agency, 'failure_count')} <> 0 OR {col(Agency, 'last_error')} <> '' "
+            f"OR {col(Agency, 'next_attempt_at')} IS NOT NULL"
+        )
+        agency_sql = (
+            f"UPDATE {qn(Agency._meta.db_table)} SET {col(Agency, 'failure_count')} = 0, "  # noqa: S608
+            f"{col(Agency, 'last_error')} = '', {col(Agency, 'next_attempt_at')} = NULL "
+            f"WHERE {col(Agency, 'id')} = %s AND ({failures})"
+        )
+        found = _DELIVERED_SQL[connection.vendor] = (referral_sql, agency_sql)
+    return found
 
 
 def _failed(referral: Referral, error: str, *, permanent: bool, sha256: str = "") -> str:

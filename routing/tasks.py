@@ -3,9 +3,13 @@ one transfer record per delivery id)."""
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from occ import outbox
+from occ.observability.logs import request_id_var
 
 from . import notices, referrals
 
@@ -16,6 +20,35 @@ from . import notices, referrals
 def referral_deliver(self, referral_id: int) -> str:
     """Deliver one referral; safe to run twice (a conditional claim; one transfer record per delivery id)."""
     return referrals.referral_deliver(referral_id=referral_id)
+
+
+log = logging.getLogger(__name__)
+
+
+# A batch of up to OCC_OUTBOX_BATCH_SIZE (10) deliveries, each bounded by the webhook's connect and
+# read timeouts (5 + 15 s): the limits allow all of them. A batch cut short leaves the rest pending
+# or sending, which the sweep (referrals_retry_due) takes up after the lease, as for a dead worker.
+@shared_task(
+    name="routing.tasks.referrals_deliver", soft_time_limit=300, time_limit=330, bind=True, acks_late=True
+)
+def referrals_deliver(self, referral_ids: list[int], request_ids: list[str] | None = None) -> list[str]:
+    """Deliver several referrals (the relay's batch of consecutive outbox rows), each exactly as
+    referral_deliver delivers one: its own claim, gate and transaction, its request id in the
+    logs. One that fails does not stop the others (it stays sending; the sweep retries it)."""
+    outcomes = []
+    for n, referral_id in enumerate(referral_ids):
+        asked_by = request_ids[n] if request_ids and n < len(request_ids) else ""
+        token = request_id_var.set(asked_by or request_id_var.get())
+        try:
+            outcomes.append(referrals.referral_deliver(referral_id=referral_id))
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:  # noqa: BLE001 - one referral's failure must not stop the others
+            log.exception("referral %s: delivery raised; the sweep will retry it", referral_id)
+            outcomes.append("error")
+        finally:
+            request_id_var.reset(token)
+    return outcomes
 
 
 @shared_task(name="routing.tasks.referrals_retry_due", soft_time_limit=30, time_limit=60)

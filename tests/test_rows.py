@@ -170,28 +170,44 @@ def test_a_naive_datetime_is_stored_as_save_stores_it_with_its_warning(demo):
 @pytest.mark.django_db
 def test_statements_later_run_in_the_blocks_one_statement_and_may_read_a_named_part(demo):
     """On PostgreSQL the parts join the block's one statement (a later part reads the rows an
-    earlier named part returned); elsewhere statement_later answers False and runs nothing."""
+    earlier named part returned); a named part needs that (rows_combined), elsewhere it is refused
+    and an unnamed one runs at the block's end; outside a block a statement runs now."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from occ.rows import statement_later
+    from occ.rows import rows_combined, statement_later
 
     table = TrafficRecord._meta.db_table
-    first = f"INSERT INTO {table} (at, user_agent, host, method, path, referrer, channel, complaint_reference) VALUES (%s, '', '', 'GET', %s, '', '', '') RETURNING id, path"  # noqa: S608
-    second = f"INSERT INTO {table} (at, user_agent, host, method, path, referrer, channel, complaint_reference) SELECT %s, '', '', 'GET', f.path || '-copy', '', '', '' FROM found f"  # noqa: S608
+    columns = "(at, user_agent, host, method, path, referrer, channel, complaint_reference)"
+    first = f"INSERT INTO {table} {columns} VALUES (%s, '', '', 'GET', %s, '', '', '') RETURNING id, path"  # noqa: S608
+    second = (
+        f"INSERT INTO {table} {columns} SELECT %s, '', '', 'GET', f.path || '-copy', '', '', '' FROM found f"  # noqa: S608
+    )
     with CaptureQueriesContext(connection) as ctx, transaction.atomic(), rows_together():
-        queued = statement_later(first, [AT, "/later/"], name="found")
-        if queued:
-            assert statement_later(second, [AT])
+        combined = rows_combined()
+        if combined:
+            statement_later(first, [AT, "/later/"], name="found")
+            statement_later(second, [AT])
+        else:
+            with pytest.raises(ValueError, match="needs PostgreSQL"):
+                statement_later(first, [AT, "/refused/"], name="found")
+            statement_later(first.replace(" RETURNING id, path", ""), [AT, "/later/"])
         rows_insert([TrafficRecord(at=AT, method="GET", path="/row/")], later=True)
+        assert "/later/" not in set(TrafficRecord.objects.values_list("path", flat=True))  # not yet
     paths = set(TrafficRecord.objects.values_list("path", flat=True))
+    assert {"/later/", "/row/"} <= paths and "/refused/" not in paths
     if connection.vendor == "postgresql":
-        assert queued and {"/later/", "/later/-copy", "/row/"} <= paths
-        written = [q["sql"] for q in ctx.captured_queries if table in q["sql"]]
-        assert len(written) == 1 and written[0].startswith("WITH found AS (INSERT")
+        assert combined and "/later/-copy" in paths
+        written = [
+            q["sql"] for q in ctx.captured_queries if table in q["sql"] and not q["sql"].startswith("SELECT")
+        ]
+        assert len(written) == 1 and written[0].startswith("WITH r0 AS (INSERT")
     else:
-        assert not queued and "/later/" not in paths and "/row/" in paths
-    assert not statement_later(first, [AT, "/outside/"])  # outside a block: the caller runs it
+        assert not combined
+    statement_later(first.replace(" RETURNING id, path", ""), [AT, "/outside/"])  # no block: now
+    assert TrafficRecord.objects.filter(path="/outside/").exists()
+    with pytest.raises(ValueError, match="needs rows_combined"):
+        statement_later(first, [AT, "/named-outside/"], name="found")
 
 
 @pytest.mark.django_db
@@ -204,17 +220,18 @@ def test_statements_later_still_run_together_when_the_rows_cannot_join_them(demo
     from occ.rows import statement_later
 
     if connection.vendor != "postgresql":
-        pytest.skip("statement_later joins blocks on PostgreSQL only")
+        pytest.skip("named parts need PostgreSQL")
     monkeypatch.setattr(rows, "_lean", lambda model, connection: False)
     table = TrafficRecord._meta.db_table
+    columns = "(at, user_agent, host, method, path, referrer, channel, complaint_reference)"
     with transaction.atomic(), rows_together():
-        assert statement_later(
-            f"INSERT INTO {table} (at, user_agent, host, method, path, referrer, channel, complaint_reference) VALUES (%s, '', '', 'GET', '/a/', '', '', '') RETURNING path",  # noqa: S608
+        statement_later(
+            f"INSERT INTO {table} {columns} VALUES (%s, '', '', 'GET', '/a/', '', '', '') RETURNING path",  # noqa: S608
             [AT],
             name="a",
         )
-        assert statement_later(
-            f"INSERT INTO {table} (at, user_agent, host, method, path, referrer, channel, complaint_reference) SELECT %s, '', '', 'GET', a.path || 'b/', '', '', '' FROM a",  # noqa: S608
+        statement_later(
+            f"INSERT INTO {table} {columns} SELECT %s, '', '', 'GET', a.path || 'b/', '', '', '' FROM a",  # noqa: S608
             [AT],
         )
         rows_insert([TrafficRecord(at=AT, method="GET", path="/orm/")], later=True)

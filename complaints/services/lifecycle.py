@@ -3,6 +3,13 @@ case's status (the change and its public timeline entry, together). Nothing else
 
 from __future__ import annotations
 
+import copy
+
+from auditlog.context import disable_auditlog
+
+from occ.audit import audit_updated
+from occ.rows import row_update
+
 from ..models import Complaint, Status, TimelineEvent, User
 from .events import timeline_add
 
@@ -50,13 +57,27 @@ def status_set(
     actor: User | None,
     text: str = "",
     also_saved: tuple[str, ...] = (),
+    locked: bool = False,
 ) -> TimelineEvent:
     """Move ``complaint`` (locked or fresh, in the caller's transaction) to ``to_status`` and write the
     public timeline entry the citizen tracks. The caller has already decided the move is allowed.
-    ``also_saved`` names other fields the caller set on the same row (saved in the same UPDATE)."""
+    ``also_saved`` names other fields the caller set on the same row (saved in the same UPDATE).
+
+    ``locked``: the caller read this row with ``select_for_update`` in this transaction and changed
+    nothing on the instance since, so it is the row as stored: the audit entry is written from it
+    directly (occ.audit.audit_updated, the same entry) instead of by django-auditlog's signal,
+    which reads the row once more to find the old values."""
     previous = complaint.status
-    complaint.status = to_status
-    complaint.save(update_fields=["status", *also_saved, "updated_at"])
+    update_fields = ["status", *also_saved, "updated_at"]
+    if locked and not also_saved:
+        old = copy.copy(complaint)
+        complaint.status = to_status
+        with disable_auditlog():
+            row_update(complaint, update_fields)  # save()'s UPDATE and signals, its text built once
+        audit_updated(complaint, old, update_fields)
+    else:
+        complaint.status = to_status
+        complaint.save(update_fields=update_fields)
     return timeline_add(
         complaint=complaint,
         kind=TimelineEvent.Kind.STATUS,

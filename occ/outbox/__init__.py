@@ -39,19 +39,18 @@ def task_name(task: Any) -> str:
     return task if isinstance(task, str) else task.name
 
 
-def enqueue(task: Any, *args: Any, using: str = "default") -> int:
-    """Write one outbox row for ``task(*args)`` in the current transaction; return its id.
+def enqueue(task: Any, *args: Any, using: str = "default") -> int | None:
+    """Write one outbox row for ``task(*args)`` in the current transaction; return its id (None
+    inside an ``occ.rows.rows_together()`` block: the row is written at the block's end).
 
     ``task`` is a Celery task or its dotted name; ``args`` must be JSON values (ids, sealed
     strings), never personal data in clear."""
     from django.db import transaction
 
     from . import relay
-    from .models import OutboxMessage
+    from .models import outbox_row_add
 
-    row = OutboxMessage.objects.using(using).create(
-        task=task_name(task), args=list(args), request_id=(current_request_id() or "")[:64]
-    )
+    row = outbox_row_add(task_name(task), list(args), (current_request_id() or "")[:64], using)
     if relay.eager():
         transaction.on_commit(lambda: relay.relay_ids([row.pk], using=using), using=using, robust=True)
     return row.pk

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from occ.rows import rows_insert
+
 
 class OutboxMessage(models.Model):
     """A task waiting for the relay (occ.outbox.relay). Deleted once the broker has taken it."""
@@ -23,3 +25,12 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)}"
+
+
+def outbox_row_add(task: str, args: list, request_id: str, using: str) -> OutboxMessage:
+    """Write one outbox row (occ.outbox.enqueue): save()'s INSERT with its text built once
+    (occ.rows); inside an ``occ.rows.rows_together()`` block written with the block's other rows
+    at its end, so its ``pk`` is set only then."""
+    row = OutboxMessage(task=task, args=args, request_id=request_id)
+    rows_insert([row], using=using, later=True)
+    return row

@@ -3,7 +3,11 @@
 Claims a batch of due rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL; other databases
 take the rows without the clause, one relay at a time), publishes each through its task's
 ``apply_async`` (so eager mode runs it in-process), and deletes the rows the broker took, all in
-the relay's own transaction. A publish that fails (broker frozen or down: the transport's socket
+the relay's own transaction. Consecutive rows of a task that has a batch counterpart
+(``OCC_OUTBOX_BATCHED``, e.g. referral deliveries) go out as one message of that task carrying
+their ids (up to ``OCC_OUTBOX_BATCH_SIZE``): the broker, the worker's parent and the task's own
+overhead are paid once per message, not once per delivery; each id is still delivered on its own
+(its claim, its gate, its transaction). A publish that fails (broker frozen or down: the transport's socket
 timeouts bound the wait) stops the batch and sets the row back by a short back-off, capped at
 ``OCC_OUTBOX_BACKOFF_MAX_SECONDS`` so what was queued goes out soon after the broker returns."""
 
@@ -59,6 +63,46 @@ def _publish(row: OutboxMessage) -> None:
         request_id_var.reset(token)
 
 
+def _batches() -> tuple[dict[str, str], int]:
+    return getattr(settings, "OCC_OUTBOX_BATCHED", {}), max(1, getattr(settings, "OCC_OUTBOX_BATCH_SIZE", 1))
+
+
+def _groups(rows: list[OutboxMessage]) -> list[list[OutboxMessage]]:
+    """Consecutive rows of a task with a batch counterpart (settings.OCC_OUTBOX_BATCHED) and one
+    argument each, up to OCC_OUTBOX_BATCH_SIZE a group; every other row a group of its own. The
+    order of the rows is kept."""
+    batched, size = _batches()
+    groups: list[list[OutboxMessage]] = []
+    for row in rows:
+        last = groups[-1] if groups else None
+        if (
+            last is not None
+            and row.task in batched
+            and len(row.args) == 1
+            and last[0].task == row.task
+            and len(last[0].args) == 1
+            and len(last) < size
+        ):
+            last.append(row)
+        else:
+            groups.append([row])
+    return groups
+
+
+def _publish_group(group: list[OutboxMessage]) -> None:
+    """One row as it is; several as one message of the batch task: ``(ids, request ids)``, so each
+    delivery still logs under the request that asked for it."""
+    if len(group) == 1:
+        _publish(group[0])
+        return
+    batched, _ = _batches()
+    token = request_id_var.set(None)
+    try:
+        publish(batched[group[0].task], [[row.args[0] for row in group], [row.request_id for row in group]])
+    finally:
+        request_id_var.reset(token)
+
+
 @cache
 def _sources() -> list:
     """Entity rows that are their own outbox entry (settings.OCC_OUTBOX_SOURCES): callables
@@ -87,18 +131,19 @@ def relay_batch(
             rows = rows.filter(pk__in=list(ids))
         if connections[using].features.has_select_for_update_skip_locked:
             rows = rows.select_for_update(skip_locked=True)
-        for row in rows.order_by("id")[:limit]:
+        for group in _groups(list(rows.order_by("id")[:limit])):
             try:
-                _publish(row)
+                _publish_group(group)
             except Exception as exc:  # broker away, or (eager) the task itself failed
                 failed += 1
+                row = group[0]  # as for one row: the first waits for its back-off, the rest stay due
                 row.attempts += 1
                 row.last_error = type(exc).__name__[:200]
                 row.available_at = timezone.now() + _backoff(row.attempts)
                 row.save(update_fields=["attempts", "last_error", "available_at"])
                 log.warning("outbox row %s (%s) not relayed: %s", row.pk, row.task, type(exc).__name__)
                 break  # the broker is away: the rest would wait on it too
-            published.append(row.pk)
+            published += [row.pk for row in group]
         if published:
             OutboxMessage.objects.using(using).filter(pk__in=published).delete()
     return len(published), failed

@@ -18,6 +18,7 @@ _QUEUE_OF = {
     "channels_intake.email.tasks.imap_poll": "intake",
     "occ.signing.tasks.signed_request_nonces_purge": "intake",
     "routing.tasks.referral_deliver": "delivery",
+    "routing.tasks.referrals_deliver": "delivery",
     "routing.tasks.referrals_retry_due": "delivery",
     "routing.tasks.notice_deliver": "delivery",
     "routing.tasks.notices_retry_due": "delivery",
@@ -50,5 +51,11 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # or obsolete connection (CONN_MAX_AGE, CONN_HEALTH_CHECKS) is dropped before each task as Django
 # drops it before each request (occ/celery.py).
 CELERY_DB_REUSE_MAX = 500
+
+# The relay hands consecutive outbox rows of these tasks (one id each) to the batch task named, up
+# to OCC_OUTBOX_BATCH_SIZE ids a message (occ.outbox.relay): one broker message, one task run in
+# the worker per batch instead of per delivery. Each id is still delivered on its own.
+OCC_OUTBOX_BATCHED = {"routing.tasks.referral_deliver": "routing.tasks.referrals_deliver"}
+OCC_OUTBOX_BATCH_SIZE = 10
 
 BEAT: dict = {}
