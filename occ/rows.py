@@ -298,9 +298,9 @@ def _together(pending: list, connection) -> None:
             rows_insert(instances, using=using, signals=signals)
         if others and connection.vendor == "postgresql":
             # the statements together, in order, so that a named one is there for its readers
-            ctes = ", ".join(f"{name or f'u{n}'} AS ({sql})" for n, (sql, _, name) in enumerate(others))
+            parts = ", ".join(f"{name or f'u{n}'} AS ({sql})" for n, (sql, _, name) in enumerate(others))
             with connection.cursor() as cursor:
-                cursor.execute(f"WITH {ctes} SELECT NULL", [v for _, params, _ in others for v in params])
+                cursor.execute(f"WITH {parts} SELECT NULL", [v for _, params, _ in others for v in params])
         else:
             for sql, params, _ in others:
                 with connection.cursor() as cursor:
