@@ -49,9 +49,8 @@ def enqueue(task: Any, *args: Any, using: str = "default") -> int:
     from . import relay
     from .models import OutboxMessage
 
-    row = OutboxMessage.objects.using(using).create(
-        task=task_name(task), args=list(args), request_id=(current_request_id() or "")[:64]
-    )
+    row = OutboxMessage(task=task_name(task), args=list(args), request_id=(current_request_id() or "")[:64])
+    relay.row_insert(row, using=using)
     if relay.eager():
         transaction.on_commit(lambda: relay.relay_ids([row.pk], using=using), using=using, robust=True)
     return row.pk

@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 
 from occ.celery import app as celery_app
 from occ.observability.logs import request_id_var
+from occ.rows import rows_insert
 
 from .models import OutboxMessage
 
@@ -41,6 +42,11 @@ def _task(name: str):
 def _backoff(attempts: int) -> timedelta:
     ceiling = getattr(settings, "OCC_OUTBOX_BACKOFF_MAX_SECONDS", 5)
     return timedelta(seconds=min(ceiling, 0.5 * 2 ** max(attempts - 1, 0)))
+
+
+def row_insert(row: OutboxMessage, *, using: str = "default") -> None:
+    """Write one new outbox row: save()'s INSERT with its text built once (``occ.rows``)."""
+    rows_insert([row], using=using)
 
 
 def publish(name: str, args: list) -> None:
