@@ -191,3 +191,63 @@ def test_a_message_left_received_by_an_older_run_is_processed_once(ingest):
     item, stored = email_ingest_one(raw, source="test", mailbox="test")
     assert not stored and item.state == "processed" and Complaint.objects.count() == 1
     assert email_ingest(raw, source="test", mailbox="test").pk == item.pk and Complaint.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_of_one_run_file_each_message_once_and_a_second_pass_nothing(demo, tmp_path):
+    """clause: OCC-2 (ingest_paths with several threads: every message kept, the counts add up,
+    duplicates within the run are one item, the second pass stores and files nothing)"""
+    import mailbox
+
+    from channels_intake.email.sources import ingest_paths
+
+    if connection.vendor != "postgresql":
+        pytest.skip("threads are used on PostgreSQL only")
+    box = mailbox.Maildir(str(tmp_path / "Maildir"))
+    for i in range(24):
+        box.add(mime(body=f"เรื่องที่ {i}", message_id=f"<t{i}@example.com>"))
+    box.add(mime(body="เรื่องที่ 3", message_id="<t3@example.com>"))  # the same message again
+    box.add(mime(headers={"Auto-Submitted": "auto-replied"}, message_id="<auto@example.com>"))
+    box.add(b"Subject: no sender\r\n\r\nhello")
+    box.flush()
+    counts = ingest_paths([str(tmp_path / "Maildir")], mailbox_name="threads", workers=3)
+    assert counts["read"] == 27 and counts["stored"] == 26 and counts["duplicates"] == 1
+    assert counts["complaints"] == 24 and counts["ignored"] == 1 and counts["quarantined"] == 1
+    assert Complaint.objects.count() == 24 and InboundItem.objects.count() == 26
+    assert not InboundItem.objects.filter(state="received").exists()
+    again = ingest_paths([str(tmp_path / "Maildir")], mailbox_name="threads", workers=3)
+    assert again["read"] == 27 and again["duplicates"] == 27 and Complaint.objects.count() == 24
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_stop_at_the_first_storage_failure_and_the_next_run_takes_the_rest(
+    demo, tmp_path, monkeypatch
+):
+    """clause: OCC-2 (storage fails midway in a threaded run: the error is raised, nothing
+    unstored is marked done, and the next run stores every message once)"""
+    import mailbox
+
+    from channels_intake.email.sources import ingest_paths
+    from occ import blobstore
+
+    if connection.vendor != "postgresql":
+        pytest.skip("threads are used on PostgreSQL only")
+    box = mailbox.Maildir(str(tmp_path / "Maildir"))
+    for i in range(20):
+        box.add(mime(body=f"เรื่องที่ {i}", message_id=f"<f{i}@example.com>"))
+    box.flush()
+    writes = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        writes["n"] += 1
+        if writes["n"] > 5:
+            raise OSError("disk full")
+        return blobstore.blob_put(*args, **kwargs)
+
+    monkeypatch.setattr("channels_intake.services.blob_put", flaky)
+    with pytest.raises(OSError):
+        ingest_paths([str(tmp_path / "Maildir")], mailbox_name="flaky", workers=3)
+    assert InboundItem.objects.count() == Complaint.objects.count() == 5
+    monkeypatch.setattr("channels_intake.services.blob_put", blobstore.blob_put)
+    counts = ingest_paths([str(tmp_path / "Maildir")], mailbox_name="flaky", workers=3)
+    assert counts["stored"] == 15 and counts["duplicates"] == 5 and Complaint.objects.count() == 20
