@@ -28,6 +28,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.utils import timezone
 
 from complaints.models import Complaint
+from occ import outbox
 from occ.blobstore import blob_hash, blob_name, blob_put
 from occ.text import safe_json, safe_line, safe_text
 
@@ -57,6 +58,8 @@ class Ignore(Exception):  # noqa: N818
 class Processed:
     complaint: Complaint | None = None
     note: str = ""
+    # outbox rows (task, args) written with the item's outcome (one statement on PostgreSQL)
+    tasks: tuple[tuple[str, tuple], ...] = ()
 
 
 def _new_item(
@@ -146,9 +149,12 @@ _FINISH: dict[str, tuple[str, list[Any]]] = {}
 _FINISHED = ("state", "reason", "complaint", "processed_at", "attempts", "metadata")
 
 
-def _finish(item: InboundItem, *, state: str, reason: str, complaint: Complaint | None) -> InboundItem:
+def _finish(
+    item: InboundItem, *, state: str, reason: str, complaint: Complaint | None, tasks: tuple = ()
+) -> InboundItem:
     """Write the item's outcome (what processing changes: state, reason, complaint, time,
-    attempts, metadata) in one UPDATE whose text is built once per process."""
+    attempts, metadata) in one UPDATE whose text is built once per process, with the outbox rows
+    of ``tasks`` in the same statement (``outbox.enqueue_with``)."""
     item.state = state
     item.reason = reason
     item.complaint = complaint
@@ -163,8 +169,7 @@ def _finish(item: InboundItem, *, state: str, reason: str, complaint: Complaint 
         found = _FINISH[connection.alias] = (sql, fields)
     sql, fields = found
     params = [f.get_db_prep_save(getattr(item, f.attname), connection=connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, item.pk])
+    outbox.enqueue_with(sql, [*params, item.pk], [(task, list(args)) for task, args in tasks])
     return item
 
 
@@ -232,7 +237,11 @@ def inbound_ingest(
                 item.attempts = 1
                 result = process(item)
                 _finish(
-                    item, state=InboundItem.State.PROCESSED, reason=result.note, complaint=result.complaint
+                    item,
+                    state=InboundItem.State.PROCESSED,
+                    reason=result.note,
+                    complaint=result.complaint,
+                    tasks=result.tasks,
                 )
     except (OperationalError, InterfaceError):
         raise  # the database went away: nothing kept, the source delivers the input again
@@ -299,7 +308,11 @@ def inbound_process(*, item_id: int, reprocess: bool = False) -> InboundItem:
             item.attempts += 1
             result = fn(item)
             return _finish(
-                item, state=InboundItem.State.PROCESSED, reason=result.note, complaint=result.complaint
+                item,
+                state=InboundItem.State.PROCESSED,
+                reason=result.note,
+                complaint=result.complaint,
+                tasks=result.tasks,
             )
     except (OperationalError, InterfaceError):
         raise  # the database went away: transient, the item stays received for the next run

@@ -25,7 +25,6 @@ from complaints.services.actions import complaint_survivor
 from complaints.services.events import timeline_add
 from complaints.services.evidence import CheckedFile, EvidenceRejected, attachment_add, evidence_check
 from complaints.services.intake import complaint_register
-from occ import outbox
 from occ.rows import rows_insert, rows_together
 from occ.signing.keys import sealing_fernet
 from privacy.models import TrafficRecord
@@ -268,8 +267,9 @@ def _process(item: InboundItem, mail: ParsedMail | None, error: str) -> Processe
         raise Quarantine(f"the sender's details were refused: {exc.messages}") from exc
     complaint = registered.complaint
     sealed = seal_secret(f"{registered.tracking_code}|{token}")  # the outbox keeps it sealed
-    outbox.enqueue("channels_intake.email.tasks.email_acknowledge", complaint.pk, sealed)
-    return Processed(complaint=complaint, note=note or "new complaint")
+    # the acknowledgement's outbox row, written with the item's outcome (one statement)
+    ack = ("channels_intake.email.tasks.email_acknowledge", (complaint.pk, sealed))
+    return Processed(complaint=complaint, note=note or "new complaint", tasks=(ack,))
 
 
 def _reply(item: InboundItem, mail: ParsedMail, case: Complaint) -> Processed:

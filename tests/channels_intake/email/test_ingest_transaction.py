@@ -140,8 +140,10 @@ def test_the_e_mail_steps_take_two_statements_beside_the_intake(ingest):
     assert len(inbound) == 2, inbound  # the claim (insert or find) and the outcome
     for model in (TrafficRecord, ReplyToken):
         assert not any(s.startswith(f'INSERT INTO "{model._meta.db_table}"') for s in sql)
-    # the claim, complaint_register's three (ids, number, its rows), the outbox row, the outcome
-    assert len(sql) <= 6, sql
+    # the claim, complaint_register's three (ids, number, its rows), the outcome with the outbox row
+    assert len(sql) <= 5, sql
+    assert not any(s.startswith(f'INSERT INTO "{OutboxMessage._meta.db_table}"') for s in sql)
+    assert OutboxMessage.objects.filter(args__0=item.complaint_id).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
