@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -204,20 +205,30 @@ def inbound_store(
     return item, created
 
 
+_PREPARED: ContextVar[Any] = ContextVar("inbound_prepared", default=None)
+
+
+def inbound_prepared() -> Any:
+    """For a processor: what the channel already made of the input ``inbound_ingest`` is
+    processing (e-mail: the parsed message), or None (reprocessing: read the raw input)."""
+    return _PREPARED.get()
+
+
 def inbound_ingest(
     *,
     channel: str,
     kind: str,
     source: str,
     fileobj: IO[bytes],
-    process: Callable[[InboundItem], Processed],
     dedup_key: str | None = None,
     metadata: dict | None = None,
+    prepared: Any = None,
 ) -> tuple[InboundItem, bool]:
     """Keep the raw input and process it once, in one transaction; returns (item, stored).
 
     The row is claimed as ``inbound_store`` does (the same key twice is one item), the file
-    written, ``process(item)`` run and the item's state set; one commit. A processor's failure
+    written, the kind's registered processor run (``prepared`` handed to it through
+    ``inbound_prepared()``) and the item's state set; one commit. A processor's failure
     (``Quarantine``, ``Ignore``, any error) rolls all of it back and the item is then stored
     settled (quarantined or ignored, with the reason) in its own transaction: kept, never dropped,
     reprocessable. A failure to store (the file cannot be written) or a lost database raises with
@@ -235,7 +246,14 @@ def inbound_ingest(
                 blob_put(fileobj, prefix=f"{INBOUND_PREFIX}/{kind}", sha256=item.sha256, size=item.size)
                 stored = True
                 item.attempts = 1
-                result = process(item)
+                fn = PROCESSORS.get(kind)
+                if fn is None:
+                    raise Quarantine(f"no processor is registered for kind '{kind}'")
+                token = _PREPARED.set(prepared)
+                try:
+                    result = fn(item)
+                finally:
+                    _PREPARED.reset(token)
                 _finish(
                     item,
                     state=InboundItem.State.PROCESSED,

@@ -31,7 +31,15 @@ from privacy.models import TrafficRecord
 
 from ..models import InboundItem
 from ..registry import processor
-from ..services import Ignore, Processed, Quarantine, inbound_ingest, inbound_quarantine, inbound_store
+from ..services import (
+    Ignore,
+    Processed,
+    Quarantine,
+    inbound_ingest,
+    inbound_prepared,
+    inbound_quarantine,
+    inbound_store,
+)
 from .models import MailRule, ReplyToken
 from .parsing import ParsedMail, message_id_of, parse_message
 
@@ -196,10 +204,13 @@ def _parsed(raw: bytes) -> tuple[ParsedMail | None, str]:
 
 @processor("email")
 def process_email(item: InboundItem) -> Processed:
-    """The registered processor (reprocessing a kept item): read the raw message and process it."""
-    with item.raw.open("rb") as fh:
-        raw = fh.read()
-    mail, error = _parsed(raw)
+    """The message as ``email_ingest_one`` parsed it before storing it, or (reprocessing a kept
+    item) read from storage and parsed now."""
+    prepared = inbound_prepared()
+    if prepared is None:
+        with item.raw.open("rb") as fh:
+            prepared = _parsed(fh.read())
+    mail, error = prepared
     return _process(item, mail, error)
 
 
@@ -333,7 +344,7 @@ def email_ingest_one(raw: bytes, *, source: str, mailbox: str) -> tuple[InboundI
         fileobj=io.BytesIO(raw),
         dedup_key=dedup,
         metadata={"mailbox": mailbox},
-        process=lambda item: _process(item, mail, error),
+        prepared=(mail, error),
     )
 
 
