@@ -44,7 +44,11 @@ def test_a_processing_error_rolls_the_complaint_back_and_keeps_the_message(inges
     assert default_storage.open(item.raw.name).read() == raw
     assert item.metadata["mailbox"] == "test" and item.metadata["from_domain"] == "example.com"
     # the same message again is the kept item: nothing new, not retried without reprocess
-    assert ingest(raw).pk == item.pk and not Complaint.objects.exists()
+    again = ingest(raw)  # read back by the claim statement (its columns converted as the ORM does)
+    assert again.pk == item.pk and not Complaint.objects.exists()
+    assert (
+        again.metadata == item.metadata and again.state == "quarantined" and again.raw.name == item.raw.name
+    )
     monkeypatch.setattr(processing, "seal_secret", real)
     call_command("reprocess_inbound", str(item.pk), stdout=io.StringIO())
     item.refresh_from_db()
