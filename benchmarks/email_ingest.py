@@ -1,11 +1,16 @@
 """E-mail ingestion throughput and memory on PostgreSQL.
 
-    .venv/bin/python benchmarks/email_ingest.py [--n 10000]
+    .venv/bin/python benchmarks/email_ingest.py [--n 10000] [--workers 2]
 
 Generates N mixed messages (Thai and English, UTF-8 and TIS-620, some with a PNG attachment, some
-automatic replies) into a Maildir, ingests them in one process into a fresh database `occ_bench_mail`,
-and prints messages/s and the process's resident memory sampled through the run (at 10 %, 50 % and
-100 % of it: flat means it does not grow with the number of messages). Throughput is measured
+automatic replies) into a Maildir, ingests them in one process (``--workers`` threads of it, default
+OCC_EMAIL_INGEST_WORKERS) into a fresh database (BENCH_MAIL_DB, default `occ_bench_mail`, on the
+server BENCH_PG; the broker BENCH_BROKER), and prints messages/s, the CPU ms per message of the
+process and of its PostgreSQL backends (read from /proc for every backend of the database, sampled
+every 0.1 s: PostgreSQL must run on this machine), and the process's resident memory sampled
+through the run (at 10 %, 50 % and 100 % of it: flat means it does not grow with the number of
+messages). Then 300 more messages in one thread with every statement counted (statements per
+message; each transaction adds its BEGIN and COMMIT round trips). Throughput is measured
 without tracemalloc, which slows Python down severalfold; the Python heap peak is then measured
 with tracemalloc on a further 1,000 messages. Finally it ingests the first Maildir again and
 prints how many complaints the second pass created (target: 0).
@@ -78,9 +83,93 @@ def rss_now_mb() -> float:
     return pages * resource.getpagesize() / 1e6
 
 
+class BackendCpu:
+    """CPU seconds used by the PostgreSQL backends of one database while it runs: every 0.1 s the
+    database's backends are listed (pg_stat_activity) and their CPU read from /proc/<pid>/stat; a
+    backend that started during the run counts from zero. What a backend used in the last 0.1 s
+    before it closed is missed (the ingest threads close theirs at the end)."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.running = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _cpu(pid: int) -> float | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _sample(self, started: float | None) -> None:
+        rows = self.conn.execute(
+            "SELECT pid, extract(epoch FROM backend_start) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+        for pid, backend_start in rows:
+            used = self._cpu(pid)
+            if used is None:
+                continue
+            if pid not in self.first:
+                self.first[pid] = 0.0 if started is not None and float(backend_start) >= started else used
+            self.last[pid] = used
+
+    def _run(self) -> None:
+        started = time.time()
+        while self.running.is_set():
+            self._sample(started)
+            time.sleep(0.1)
+
+    def start(self) -> None:
+        self._sample(None)
+        self.running.set()
+        self.thread.start()
+
+    def stop(self) -> float:
+        self.running.clear()
+        self.thread.join()
+        self._sample(0.0)
+        self.conn.close()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
+def statements_per_message(image: bytes, start: int, n: int = 300) -> None:
+    """Ingest n more messages in this thread with every statement counted (by kind)."""
+    from collections import Counter
+
+    from django.db import connection
+
+    from channels_intake.email.sources import ingest_paths
+
+    folder = Path(tempfile.mkdtemp(prefix="occ-bench-maildir-")) / "Maildir"
+    box = mailbox.Maildir(str(folder))
+    for i in range(start, start + n):
+        box.add(build(i, image))
+    box.flush()
+    kinds: Counter = Counter()
+
+    def count(execute, sql, params, many, context):
+        kinds[" ".join(sql.split()[:1]).upper()] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        ingest_paths([str(folder)], mailbox_name="bench", workers=1)
+    total = sum(kinds.values())
+    print(
+        f"statements:  {total / n:.2f} per message in one thread, + BEGIN and COMMIT per transaction "
+        f"({', '.join(f'{k} {v / n:.2f}' for k, v in kinds.most_common())})"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10000)
+    ap.add_argument("--workers", type=int, default=None, help="threads (default OCC_EMAIL_INGEST_WORKERS)")
     args = ap.parse_args()
     subprocess.run(
         ["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True
@@ -129,15 +218,20 @@ def main() -> None:
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
+    backends = BackendCpu(f"{PG}/{DB}")
+    workers = args.workers if args.workers is not None else settings.OCC_EMAIL_INGEST_WORKERS
+    backends.start()
     t0, cpu0 = time.perf_counter(), time.process_time()
     sampler.start()
-    counts = ingest_paths([str(folder)], mailbox_name="bench")
+    counts = ingest_paths([str(folder)], mailbox_name="bench", workers=workers)
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     running.clear()
     sampler.join()
+    pg_cpu = backends.stop()
     print(
-        f"first pass:  {args.n / wall:7.1f} messages/s ({wall:.1f} s), {cpu * 1000 / args.n:.2f} ms of this "
-        f"process's CPU per message (capacity of one core {args.n / cpu:.0f}/s)  states={dict(counts)}"
+        f"first pass:  {args.n / wall:7.1f} messages/s ({wall:.1f} s, {workers} thread(s)), CPU ms per message: "
+        f"this process {cpu * 1000 / args.n:.2f}, its PostgreSQL backends {pg_cpu * 1000 / args.n:.2f} "
+        f"(capacity of one core for the process {args.n / cpu:.0f}/s)  states={dict(counts)}"
     )
 
     def rss_at(fraction: float) -> float:
@@ -164,6 +258,7 @@ def main() -> None:
     print(
         f"second pass: {args.n / wall:7.1f} messages/s, complaints created: {Complaint.objects.count() - before}"
     )
+    statements_per_message(image, args.n + 2000)
     from django.db import connections
 
     from occ.celery import app

@@ -114,6 +114,7 @@ class ParsedMail:
     attachments: list[Attachment] = field(default_factory=list)
     automatic: str = ""  # why the message is automatic (auto-reply, bounce, list), or ""
     originating_ip: str | None = None
+    dedup_id: str = ""  # the Message-ID as ``message_id_of`` reads it (the dedup key), not decoded
 
 
 def _part_text(part: Message) -> str:
@@ -251,7 +252,13 @@ def parse_message(raw: bytes) -> ParsedMail:
         attachments=_attachments(msg),
         automatic=safe_line(_automatic(msg, address), max_length=200),
         originating_ip=_originating_ip(msg),
+        dedup_id=_dedup_id(msg),
     )
+
+
+def _dedup_id(msg: Message) -> str:
+    value = msg.get("Message-ID")
+    return safe_line(str(value).strip().strip("<>"), max_length=100_000) if value else ""
 
 
 def message_id_of(raw: bytes) -> str:
@@ -260,6 +267,4 @@ def message_id_of(raw: bytes) -> str:
     if header_end < 0:
         header_end = raw.find(b"\n\n")
     head = raw[: header_end if header_end > 0 else 65536]
-    msg = BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
-    value = msg.get("Message-ID")
-    return safe_line(str(value).strip().strip("<>"), max_length=100_000) if value else ""
+    return _dedup_id(BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True))

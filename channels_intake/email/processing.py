@@ -23,15 +23,23 @@ from channels_intake.telephony.services import fax_register
 from complaints.models import Category, Channel, Complaint, TimelineEvent
 from complaints.services.actions import complaint_survivor
 from complaints.services.events import timeline_add
-from complaints.services.evidence import EvidenceRejected, attachment_add, evidence_check
+from complaints.services.evidence import CheckedFile, EvidenceRejected, attachment_add, evidence_check
 from complaints.services.intake import complaint_register
-from occ import outbox
+from occ.rows import rows_insert, rows_together
 from occ.signing.keys import sealing_fernet
 from privacy.models import TrafficRecord
 
 from ..models import InboundItem
 from ..registry import processor
-from ..services import Ignore, Processed, Quarantine, inbound_process, inbound_quarantine, inbound_store
+from ..services import (
+    Ignore,
+    Processed,
+    Quarantine,
+    inbound_ingest,
+    inbound_prepared,
+    inbound_quarantine,
+    inbound_store,
+)
 from .models import MailRule, ReplyToken
 from .parsing import ParsedMail, message_id_of, parse_message
 
@@ -44,14 +52,20 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.upper().encode()).hexdigest()
 
 
-def reply_token_new(complaint: Complaint) -> str:
-    token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(12))  # 60 bits
-    ReplyToken.objects.create(complaint=complaint, token_hash=token_hash(token))
-    return token
+def reply_token_new() -> str:
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(12))  # 60 bits
+
+
+_fernet_cache: tuple[tuple[str, tuple[str, ...]], MultiFernet] | None = None
 
 
 def _fernet() -> MultiFernet:
-    return sealing_fernet("email-ack")
+    """The e-mail acknowledgement's key, derived once per SECRET_KEY (and its fallbacks)."""
+    global _fernet_cache
+    keys = (settings.SECRET_KEY, tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())))
+    if _fernet_cache is None or _fernet_cache[0] != keys:
+        _fernet_cache = (keys, sealing_fernet("email-ack"))
+    return _fernet_cache[1]
 
 
 def seal_secret(value: str) -> str:
@@ -106,27 +120,31 @@ def _category_for(mail: ParsedMail) -> Category | None:
     return None
 
 
-def _add_evidence(complaint: Complaint, mail: ParsedMail) -> list[str]:
-    """Each attachment passes the web checks on its own; a refusal is noted, the mail is kept."""
-    refused = []
+def _evidence_checked(mail: ParsedMail) -> tuple[list[CheckedFile], list[str]]:
+    """Each attachment passes the web checks on its own: (accepted, refusals). A refused
+    attachment is noted on the case (``_refusals_note``); the mail is kept."""
+    accepted, refused = [], []
     for att in mail.attachments:
         try:
-            checked = evidence_check(ContentFile(att.data, name=att.filename), name=att.filename)
+            accepted.append(evidence_check(ContentFile(att.data, name=att.filename), name=att.filename))
         except EvidenceRejected as exc:
             refused.append(f"{exc.filename}: {exc.reason}")
-            timeline_add(
-                complaint=complaint,
-                kind=TimelineEvent.Kind.EVIDENCE_REJECTED,
-                is_public=False,
-                text=f"attachment refused: {exc.filename}: {exc.reason}",
-            )
-            continue
-        attachment_add(complaint_id=complaint.pk, checked=checked)
-    return refused
+    return accepted, refused
+
+
+def _refusals_note(complaint: Complaint, refused: list[str]) -> None:
+    for refusal in refused:
+        timeline_add(
+            complaint=complaint,
+            kind=TimelineEvent.Kind.EVIDENCE_REJECTED,
+            is_public=False,
+            text=f"attachment refused: {refusal}",
+        )
 
 
 def _traffic(mail: ParsedMail, item: InboundItem, reference: str) -> None:
-    TrafficRecord.objects.create(
+    """The traffic record of the message (inside ``rows_together``: written with its other rows)."""
+    record = TrafficRecord(
         at=timezone.now(),
         ip_address=mail.originating_ip,
         host=mail.from_address.rpartition("@")[2][:255],
@@ -138,6 +156,7 @@ def _traffic(mail: ParsedMail, item: InboundItem, reference: str) -> None:
         referrer="",
         status_code=None,
     )
+    rows_insert([record], later=True)
 
 
 def _description(mail: ParsedMail) -> str:
@@ -175,13 +194,29 @@ def _fax_from_email(mail: ParsedMail, item: InboundItem) -> Processed:
     return Processed(complaint=complaint, note="fax-to-e-mail")
 
 
+def _parsed(raw: bytes) -> tuple[ParsedMail | None, str]:
+    """The parsed message, or None and why it could not be parsed (it is then quarantined)."""
+    try:
+        return parse_message(raw), ""
+    except Exception as exc:  # noqa: BLE001 - any parser failure quarantines, never drops
+        return None, f"{type(exc).__name__}: {exc}"
+
+
 @processor("email")
 def process_email(item: InboundItem) -> Processed:
-    raw = item.raw.open("rb").read()
-    try:
-        mail = parse_message(raw)
-    except Exception as exc:  # noqa: BLE001 - any parser failure quarantines, never drops
-        raise Quarantine(f"the message could not be parsed: {type(exc).__name__}: {exc}") from exc
+    """The message as ``email_ingest_one`` parsed it before storing it, or (reprocessing a kept
+    item) read from storage and parsed now."""
+    prepared = inbound_prepared()
+    if prepared is None:
+        with item.raw.open("rb") as fh:
+            prepared = _parsed(fh.read())
+    mail, error = prepared
+    return _process(item, mail, error)
+
+
+def _process(item: InboundItem, mail: ParsedMail | None, error: str) -> Processed:
+    if mail is None:
+        raise Quarantine(f"the message could not be parsed: {error}")
     item.metadata = {
         **item.metadata,
         "from_domain": mail.from_address.rpartition("@")[2],
@@ -205,27 +240,7 @@ def process_email(item: InboundItem) -> Processed:
             continue
         case = reply.complaint
         if case.complainant.email and case.complainant.email.lower() == mail.from_address.lower():
-            # A reply to a case joined to another as its duplicate threads into the surviving case.
-            target = complaint_survivor(case)
-            timeline_add(
-                complaint=target,
-                kind=TimelineEvent.Kind.CITIZEN_MESSAGE,
-                is_public=False,
-                text=_description(mail)[:10000],
-            )
-            if target.pk != case.pk:
-                timeline_add(
-                    complaint=case,
-                    kind=TimelineEvent.Kind.JOINED,
-                    is_public=False,
-                    text=f"a reply by e-mail was attached to the surviving case {target.reference}",
-                )
-            _add_evidence(target, mail)
-            _traffic(mail, item, target.reference)
-            note = f"reply attached to {target.reference}"
-            if target.pk != case.pk:
-                note += f" (reply to {case.reference}, a duplicate of it)"
-            return Processed(complaint=target, note=note)
+            return _reply(item, mail, case)
         raise Quarantine(
             f"carries the reply token of {case.reference} but the sender is not the case's contact; "
             "an agent must decide"
@@ -235,32 +250,73 @@ def process_email(item: InboundItem) -> Processed:
     quoted = REFERENCE.search(f"{mail.subject} {mail.body[:2000]}")
     if quoted:
         note = f"mentions {quoted.group(0).upper()} without its reply token: filed as a new complaint, not attached"
+    accepted, refused = _evidence_checked(mail)
+    token = reply_token_new()
+
+    def also(complaint: Complaint) -> None:
+        # the channel's own rows, written with the intake's rows in its one statement
+        if note:
+            timeline_add(
+                complaint=complaint, kind=TimelineEvent.Kind.INTERNAL_NOTE, is_public=False, text=note
+            )
+        _refusals_note(complaint, refused)
+        _traffic(mail, item, complaint.reference)
+        rows_insert([ReplyToken(complaint=complaint, token_hash=token_hash(token))], later=True)
+
     try:
         registered = complaint_register(
             channel=Channel.EMAIL,
             category=_category_for(mail),
             description=_description(mail)[:10000],
             identity={"email": mail.from_address, "name": mail.from_name[:200]},
+            files=accepted,
             acknowledge=False,
             received_at=timezone.now(),
+            also=also,
         )
     except ValidationError as exc:
         raise Quarantine(f"the sender's details were refused: {exc.messages}") from exc
     complaint = registered.complaint
-    if note:
-        timeline_add(complaint=complaint, kind=TimelineEvent.Kind.INTERNAL_NOTE, is_public=False, text=note)
-    _add_evidence(complaint, mail)
-    _traffic(mail, item, complaint.reference)
-    token = reply_token_new(complaint)
     sealed = seal_secret(f"{registered.tracking_code}|{token}")  # the outbox keeps it sealed
-    outbox.enqueue("channels_intake.email.tasks.email_acknowledge", complaint.pk, sealed)
-    return Processed(complaint=complaint, note=note or "new complaint")
+    # the acknowledgement's outbox row, written with the item's outcome (one statement)
+    ack = ("channels_intake.email.tasks.email_acknowledge", (complaint.pk, sealed))
+    return Processed(complaint=complaint, note=note or "new complaint", tasks=(ack,))
+
+
+def _reply(item: InboundItem, mail: ParsedMail, case: Complaint) -> Processed:
+    """A reply from the case's contact, with its token: threaded into the case (the surviving
+    case when it was joined to another as its duplicate), never a new complaint."""
+    target = complaint_survivor(case)
+    accepted, refused = _evidence_checked(mail)
+    with rows_together():
+        timeline_add(
+            complaint=target,
+            kind=TimelineEvent.Kind.CITIZEN_MESSAGE,
+            is_public=False,
+            text=_description(mail)[:10000],
+        )
+        if target.pk != case.pk:
+            timeline_add(
+                complaint=case,
+                kind=TimelineEvent.Kind.JOINED,
+                is_public=False,
+                text=f"a reply by e-mail was attached to the surviving case {target.reference}",
+            )
+        for checked in accepted:
+            attachment_add(complaint_id=target.pk, checked=checked)
+        _refusals_note(target, refused)
+        _traffic(mail, item, target.reference)
+    note = f"reply attached to {target.reference}"
+    if target.pk != case.pk:
+        note += f" (reply to {case.reference}, a duplicate of it)"
+    return Processed(complaint=target, note=note)
 
 
 def email_ingest_one(raw: bytes, *, source: str, mailbox: str) -> tuple[InboundItem, bool]:
-    """The one path for every source: keep the raw message, then process it once (in its own
-    transaction; a failure quarantines it). Returns (item, stored): stored is False when the
-    message was already kept (same mailbox and Message-ID, or the same bytes)."""
+    """The one path for every source: keep the raw message and process it once, in one
+    transaction (``inbound_ingest``; a failure rolls the processing back and keeps the message
+    quarantined). Returns (item, stored): stored is False when the message was already kept (same
+    mailbox and Message-ID, or the same bytes). The message is parsed once, before it is stored."""
     if len(raw) > settings.OCC_EMAIL_MAX_BYTES:
         item, created = inbound_store(
             channel=Channel.EMAIL, kind="email", source=source, fileobj=io.BytesIO(raw)
@@ -271,23 +327,25 @@ def email_ingest_one(raw: bytes, *, source: str, mailbox: str) -> tuple[InboundI
                 reason=f"message of {len(raw)} bytes is larger than the limit of {settings.OCC_EMAIL_MAX_BYTES}",
             )
         return item, created
-    try:
-        message_id = message_id_of(raw)
-    except Exception:  # noqa: BLE001 - an unreadable header block: deduplicate by content
-        message_id = ""
+    mail, error = _parsed(raw)
+    if mail is not None:
+        message_id = mail.dedup_id
+    else:
+        try:
+            message_id = message_id_of(raw)
+        except Exception:  # noqa: BLE001 - an unreadable header block: deduplicate by content
+            message_id = ""
     # The dedup key is a hash of the whole id (inbound_store); the id is kept whole.
     dedup = f"{mailbox}:{message_id}" if message_id else None
-    item, created = inbound_store(
+    return inbound_ingest(
         channel=Channel.EMAIL,
         kind="email",
         source=source,
         fileobj=io.BytesIO(raw),
         dedup_key=dedup,
         metadata={"mailbox": mailbox},
+        prepared=(mail, error),
     )
-    if not created and item.state != InboundItem.State.RECEIVED:
-        return item, False  # kept and settled before: nothing to do (no lock, no transaction)
-    return inbound_process(item_id=item.pk), created
 
 
 def email_ingest(raw: bytes, *, source: str, mailbox: str) -> InboundItem:

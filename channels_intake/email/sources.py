@@ -6,11 +6,14 @@ from __future__ import annotations
 import imaplib
 import logging
 import mailbox
+import queue
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection, connections
 
 from .processing import email_ingest_one, ingest_tally
 
@@ -39,15 +42,83 @@ def _messages_at(path: Path) -> Iterator[tuple[str, bytes]]:
     yield f"file:{path.name}", path.read_bytes()
 
 
-def ingest_paths(paths: list[str], *, mailbox_name: str = "files") -> Counter:
-    """Ingest .eml, mbox and Maildir; memory stays flat (one message at a time). Returns the
-    counts of ``ingest_tally`` (read, stored, duplicates, complaints, replies, quarantined, ignored)."""
+def ingest_paths(paths: list[str], *, mailbox_name: str = "files", workers: int | None = None) -> Counter:
+    """Ingest .eml, mbox and Maildir; memory stays flat (a few messages at a time). Returns the
+    counts of ``ingest_tally`` (read, stored, duplicates, complaints, replies, quarantined, ignored).
+
+    With ``workers`` > 1 (default ``OCC_EMAIL_INGEST_WORKERS``) that many threads of this process
+    ingest the messages, each on its own database connection, so one message's waits on the
+    database overlap another's work. Each message is still its own transaction, exactly as with
+    that many ingest processes (the same message twice is one item; a failure touches its own
+    message only). Threads are used only on a database that takes concurrent writers (not SQLite)
+    and outside a caller's transaction (the threads' connections could not see it). The first
+    error that stops a run (a lost database, storage that cannot be written) stops reading, lets
+    the messages in hand finish and is raised, as in one thread: what was not stored stays in its
+    source for the next run."""
+    messages = (message for p in paths for message in _messages_at(Path(p)))
     counts: Counter = Counter()
-    for p in paths:
-        for source, raw in _messages_at(Path(p)):
+    if workers is None:
+        workers = settings.OCC_EMAIL_INGEST_WORKERS
+    if workers <= 1 or connection.vendor == "sqlite" or connection.in_atomic_block:
+        for source, raw in messages:
             item, stored = email_ingest_one(raw, source=source, mailbox=mailbox_name)
             ingest_tally(counts, item, stored)
+        return counts
+    _ingest_threads(messages, mailbox_name=mailbox_name, workers=workers, counts=counts)
     return counts
+
+
+def _ingest_threads(
+    messages: Iterable[tuple[str, bytes]], *, mailbox_name: str, workers: int, counts: Counter
+) -> None:
+    todo: queue.Queue = queue.Queue(maxsize=2 * workers)  # bounded: memory stays flat
+    done: queue.Queue = queue.Queue()
+    failed = threading.Event()
+
+    def work() -> None:
+        try:
+            while (job := todo.get()) is not None:
+                if failed.is_set():
+                    continue  # a run that stopped: the rest stays in its source
+                source, raw = job
+                try:
+                    done.put((email_ingest_one(raw, source=source, mailbox=mailbox_name), None))
+                except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, raised there
+                    failed.set()
+                    done.put((None, exc))
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    errors: list[BaseException] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                result, exc = done.get_nowait()
+            except queue.Empty:
+                return
+            if exc is not None:
+                errors.append(exc)
+            else:
+                ingest_tally(counts, *result)
+
+    threads = [threading.Thread(target=work, name=f"ingest-{n}", daemon=True) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for job in messages:
+            if failed.is_set():
+                break
+            todo.put(job)
+            drain()
+    finally:
+        for _ in threads:
+            todo.put(None)
+        for thread in threads:
+            thread.join()
+    drain()
+    if errors:
+        raise errors[0]
 
 
 def imap_poll(connect: Callable[[], imaplib.IMAP4] | None = None) -> Counter:

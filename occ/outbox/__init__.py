@@ -18,7 +18,7 @@ from typing import Any
 
 from occ.observability.logs import current_request_id
 
-__all__ = ["eager", "enqueue", "publish", "relay_now"]
+__all__ = ["eager", "enqueue", "enqueue_with", "publish", "relay_now"]
 
 
 def eager() -> bool:
@@ -54,6 +54,28 @@ def enqueue(task: Any, *args: Any, using: str = "default") -> int | None:
     if relay.eager():
         transaction.on_commit(lambda: relay.relay_ids([row.pk], using=using), using=using, robust=True)
     return row.pk
+
+
+def enqueue_with(
+    sql: str, params: list[Any], tasks: list[tuple[Any, list[Any]]], *, using: str = "default"
+) -> None:
+    """Run the caller's own data-modifying statement ``sql`` and write an outbox row for each
+    ``(task, args)`` of ``tasks``, in the current transaction and, on PostgreSQL, in ONE statement
+    (``sql`` a data-modifying CTE before the rows' INSERT: one round trip). Elsewhere ``sql`` runs,
+    then each row is written as ``enqueue`` writes it."""
+    from django.db import transaction
+
+    from . import relay
+    from .models import OutboxMessage
+
+    request_id = (current_request_id() or "")[:64]
+    rows = [
+        OutboxMessage(task=task_name(task), args=list(args), request_id=request_id) for task, args in tasks
+    ]
+    relay.rows_insert_with(sql, params, rows, using=using)
+    if rows and relay.eager():
+        pks = [row.pk for row in rows]
+        transaction.on_commit(lambda: relay.relay_ids(pks, using=using), using=using, robust=True)
 
 
 def relay_now() -> int:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import cache, partial
+from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -26,6 +27,7 @@ from django.utils.module_loading import import_string
 
 from occ.celery import app as celery_app
 from occ.observability.logs import request_id_var
+from occ.rows import rows_insert
 
 from .models import OutboxMessage
 
@@ -45,6 +47,49 @@ def _task(name: str):
 def _backoff(attempts: int) -> timedelta:
     ceiling = getattr(settings, "OCC_OUTBOX_BACKOFF_MAX_SECONDS", 5)
     return timedelta(seconds=min(ceiling, 0.5 * 2 ** max(attempts - 1, 0)))
+
+
+def row_insert(row: OutboxMessage, *, using: str = "default") -> None:
+    """Write one new outbox row: save()'s INSERT with its text built once (``occ.rows``)."""
+    rows_insert([row], using=using)
+
+
+_WITH: dict[tuple, str] = {}
+
+
+def rows_insert_with(sql: str, params: list, rows: list[OutboxMessage], *, using: str = "default") -> None:
+    """The caller's statement and these new outbox rows: on PostgreSQL one statement (the
+    caller's a data-modifying CTE, the rows' INSERT with its text built once per shape), elsewhere
+    the caller's statement, then the rows."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not rows:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        if rows:
+            rows_insert(rows, using=using)
+        return
+    meta = OutboxMessage._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    key = (sql, len(rows), using)
+    text = _WITH.get(key)
+    if text is None:
+        qn: Any = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        text = _WITH[key] = (
+            f"WITH caller AS ({sql}) INSERT INTO {qn(meta.db_table)} "  # noqa: S608 - names from the model
+            f"({', '.join(qn(f.column) for f in fields)}) VALUES {', '.join([row] * len(rows))} "
+            f"RETURNING {qn(meta.pk.column)}"
+        )
+    values = [
+        f.get_db_prep_save(f.pre_save(obj, add=True), connection=connection) for obj in rows for f in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(text, [*params, *values])
+        keys = [found[0] for found in cursor.fetchall()]
+    for obj, pk in zip(rows, keys, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = using
 
 
 def publish(name: str, args: list) -> None:

@@ -368,6 +368,7 @@ from .parts import telephony as _telephony  # noqa: E402
 from .parts import web as _web  # noqa: E402
 from .parts.email import (  # noqa: E402
     OCC_ACK_PER_SENDER_PER_HOUR,
+    OCC_EMAIL_INGEST_WORKERS,
     OCC_EMAIL_MAX_BYTES,
     OCC_EMAIL_RULES_TTL,
     OCC_FAX_TO_EMAIL_SENDERS,

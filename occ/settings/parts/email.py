@@ -28,6 +28,9 @@ OCC_EMAIL_MAX_BYTES = env.int("OCC_EMAIL_MAX_BYTES", default=30 * 1024 * 1024)
 # Seconds a process keeps its copy of the active mail rules (a rule saved in the admin reaches
 # ingesting processes within this time).
 OCC_EMAIL_RULES_TTL = env.int("OCC_EMAIL_RULES_TTL", default=30)
+# Threads of one ingest_email run (each on its own database connection, each message its own
+# transaction): one message's waits on PostgreSQL overlap another's work. 1 = one at a time.
+OCC_EMAIL_INGEST_WORKERS = env.int("OCC_EMAIL_INGEST_WORKERS", default=2)
 # At most this many acknowledgements per sender per hour, so two auto-responders cannot loop.
 OCC_ACK_PER_SENDER_PER_HOUR = env.int("OCC_ACK_PER_SENDER_PER_HOUR", default=3)
 # Fax servers that mail faxes as attachments (fax-to-e-mail): their mail goes to the fax channel.
