@@ -27,6 +27,8 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django_otp.middleware import OTPMiddleware
 
+from occ.http import behind_proxies, client_ip
+
 # JSON endpoints with no authentication at all (occ.api.views.PublicAPIView).
 CITIZEN_API_PREFIXES = ("/api/v1/complaints/", "/api/v1/track/", "/api/v1/categories/")
 
@@ -115,8 +117,8 @@ _AUDIT_DUID = ("occ-request", 0)
 
 class AuditlogMiddleware(auditlog.middleware.AuditlogMiddleware):
     """django-auditlog's middleware: the request's actor, address, port and correlation id on every
-    audit entry written while it runs, with the same values (the library's own
-    ``get_extra_data``) and the library's own receiver (``_set_extra_data``).
+    audit entry written while it runs (the library's own ``get_extra_data`` and receiver,
+    ``_set_extra_data``), the address and port as the trusted proxies report them.
 
     The library connects a new receiver to LogEntry's ``pre_save`` for each request and
     disconnects it afterwards (a lock and the signal's cache emptied twice per request, about a
@@ -129,6 +131,22 @@ class AuditlogMiddleware(auditlog.middleware.AuditlogMiddleware):
     def __init__(self, get_response=None):
         super().__init__(get_response)
         _audit_receiver_connect()  # once: the dispatch id makes a second connect a no-op
+
+    @staticmethod
+    def _get_remote_addr(request):
+        # The library takes the first X-Forwarded-For hop as it comes, which any client can set:
+        # here the address the trusted proxies saw (occ.http.client_ip, as the traffic log and
+        # the throttles), or none when AUDITLOG_DISABLE_REMOTE_ADDR says so.
+        if settings.AUDITLOG_DISABLE_REMOTE_ADDR:
+            return None
+        return client_ip(request)
+
+    @staticmethod
+    def _get_remote_port(request):
+        # X-Forwarded-Port is as much the client's to set: only behind a trusted proxy
+        if not behind_proxies():
+            return None
+        return auditlog.middleware.AuditlogMiddleware._get_remote_port(request)
 
     def __call__(self, request):
         auditlog.cid.set_cid(request)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.utils import timezone
 
+from occ.http import client_ip
 from occ.rows import rows_insert
 
 from .models import TrafficRecord
@@ -29,17 +29,6 @@ PUBLIC_PREFIXES = (
     "/cookies/",
     "/statistics/",
 )
-
-
-def client_ip(request) -> str | None:
-    """The client address, trusting X-Forwarded-For only for as many proxies as configured."""
-    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if hops:
-            return hops[-min(proxies, len(hops))]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def traffic_mark(request, *, channel: str | None = None, reference: str | None = None) -> None:

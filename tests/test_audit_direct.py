@@ -121,9 +121,12 @@ def test_an_intake_outside_a_request_names_no_actor_from_an_earlier_context(demo
 def test_the_audit_context_middleware_writes_what_the_librarys_writes_and_leaves_nothing_behind(
     user_factory,
 ):
-    """clause: OCC-8 (each audit entry names who acted and from where; never a stale actor)"""
+    """clause: OCC-8 (each audit entry names who acted and from where, an address the client
+    cannot choose; never a stale actor)"""
     import auditlog.middleware
+    from django.conf import settings
     from django.db.models.signals import pre_save
+    from django.test import override_settings
     from django.http import HttpResponse
     from django.test import RequestFactory
 
@@ -150,10 +153,27 @@ def test_the_audit_context_middleware_writes_what_the_librarys_writes_and_leaves
 
     ours, theirs = entry_of(AuditlogMiddleware), entry_of(auditlog.middleware.AuditlogMiddleware)
     compared = [
-        f for f in COMPARED if f not in ("object_pk", "object_id", "object_repr", "serialized_data", "cid")
+        f
+        for f in COMPARED
+        if f
+        not in (
+            "object_pk",
+            "object_id",
+            "object_repr",
+            "serialized_data",
+            "cid",
+            "remote_addr",
+            "remote_port",
+        )
     ]
     assert {f: getattr(ours, f) for f in compared} == {f: getattr(theirs, f) for f in compared}
-    assert ours.actor_id == agent.pk and ours.remote_addr == "203.0.113.9" and ours.remote_port == 4433
+    assert ours.actor_id == agent.pk
+    # the library records the client's own X-Forwarded-For; with no trusted proxy this records the peer
+    assert theirs.remote_addr == "203.0.113.9" and theirs.remote_port == 4433
+    assert ours.remote_addr == "127.0.0.1" and ours.remote_port is None
+    with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}):
+        behind = entry_of(AuditlogMiddleware)  # what the one trusted proxy saw, and its port header
+    assert behind.remote_addr == "203.0.113.9" and behind.remote_port == 4433
     receivers = len(pre_save.receivers)
     for _ in range(3):
         entry_of(AuditlogMiddleware)

@@ -1,0 +1,22 @@
+"""The client's address as this installation can trust it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+
+def client_ip(request) -> str | None:
+    """The client address, trusting X-Forwarded-For only for as many proxies as configured
+    (REST_FRAMEWORK["NUM_PROXIES"], as DRF's throttles do): with none, the socket's peer; with
+    N, the address the N-th proxy from us saw. A client cannot choose what is recorded."""
+    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def behind_proxies() -> bool:
+    return bool(settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0)
