@@ -126,9 +126,8 @@ def test_the_audit_context_middleware_writes_what_the_librarys_writes_and_leaves
     import auditlog.middleware
     from django.conf import settings
     from django.db.models.signals import pre_save
-    from django.test import override_settings
     from django.http import HttpResponse
-    from django.test import RequestFactory
+    from django.test import RequestFactory, override_settings
 
     from complaints.models import Role
     from occ.middleware import AuditlogMiddleware
