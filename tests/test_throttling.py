@@ -110,3 +110,18 @@ def test_an_unreachable_redis_admits_the_request_and_warns(throttle_rates, monke
     assert len(asked) == 2
     assert len(kept.lines) == 2 and "throttle store unreachable" in kept.lines[0]
     assert not any("203.0.113.7" in line for line in kept.lines)
+
+
+def test_retry_after_is_never_longer_than_the_window(throttle_rates, monkeypatch):
+    """clause: OCC-8 (Retry-After is true: a request whose clock was read just before another's
+    reached Redis first is not told to wait longer than the window)"""
+    if _window_script() is None:
+        pytest.skip("needs the Redis cache (REDIS_CACHE_URL), as in production and the CI PostgreSQL pass")
+    throttle_rates(track="1/min")
+    now = [3_000_000.002]
+    monkeypatch.setattr(ScopedRateThrottle, "timer", lambda self: now[0])
+    assert ScopedRateThrottle().allow_request(_request("198.51.100.77"), _View())
+    now[0] = 3_000_000.000  # read a moment before the admitted one's, arriving after it
+    late = ScopedRateThrottle()
+    assert not late.allow_request(_request("198.51.100.77"), _View())
+    assert late.wait() == 60

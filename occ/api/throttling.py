@@ -79,7 +79,9 @@ class AtomicWindowMixin(throttling.SimpleRateThrottle):
             log.warning("throttle store unreachable (%s); request admitted", type(exc).__name__)
             _unreachable_until = time.monotonic() + BREAKER_SECONDS
             return True
-        self._wait_seconds = max(int(wait_ms), 0) / 1000
+        # never longer than the window: a request whose clock was read just before another's
+        # reached Redis first sees that one's later timestamp as the oldest
+        self._wait_seconds = min(max(int(wait_ms), 0), self.duration * 1000) / 1000
         return bool(allowed)
 
     def wait(self):
