@@ -9,7 +9,7 @@ def client_ip(request) -> str | None:
     """The client address, trusting X-Forwarded-For only for as many proxies as configured
     (REST_FRAMEWORK["NUM_PROXIES"], as DRF's throttles do): with none, the socket's peer; with
     N, the address the N-th proxy from us saw. A client cannot choose what is recorded."""
-    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    proxies = _trusted_proxies()
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:
         hops = [h.strip() for h in forwarded.split(",") if h.strip()]
@@ -19,4 +19,8 @@ def client_ip(request) -> str | None:
 
 
 def behind_proxies() -> bool:
-    return bool(settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0)
+    return _trusted_proxies() > 0
+
+
+def _trusted_proxies() -> int:
+    return settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0

@@ -367,11 +367,11 @@ def test_the_csp_header_built_once_is_the_header_the_library_builds():
 
     for view in (plain, with_nonce, updated, exempt):
         ours, request = header_of(CSPMiddleware, view)
-        theirs, _ = header_of(csp.middleware.CSPMiddleware, view)
+        theirs, their_request = header_of(csp.middleware.CSPMiddleware, view)
         if view is with_nonce:
             assert ours != theirs and "'nonce-" in ours  # a nonce of its own per response
             ours = ours.replace(request._csp_nonce, "N")
-            theirs = theirs.replace(_._csp_nonce, "N")
+            theirs = theirs.replace(their_request._csp_nonce, "N")
         assert (ours and directives(ours)) == (theirs and directives(theirs)), view.__name__
     assert header_of(CSPMiddleware, exempt)[0] is None
     # the nonce cannot be asked for after the header is written, as with the library

@@ -6,6 +6,7 @@ stored rows are then read back and compared column by column."""
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -101,14 +102,7 @@ def _pairs(n: int, category: Category) -> list:
     ]
 
 
-def _counter():
-    n = 0
-    while True:
-        n += 1
-        yield n
-
-
-_numbers = _counter()
+_numbers = itertools.count(1)
 
 
 @pytest.mark.django_db
