@@ -63,6 +63,7 @@ def main() -> None:
     ap.add_argument("--profile", choices=["intake", "intake-idem", "track", "track-wrong", "bare", "drf"])
     ap.add_argument("--only", choices=["intake", "intake-idem", "track", "track-wrong", "bare", "drf"])
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--dump", help="with --profile: also write the pstats file here")
     ap.add_argument("--sort", default="cumulative")
     ap.add_argument("--reuse", action="store_true", help="keep the database of a previous run")
     args = ap.parse_args()
@@ -168,6 +169,8 @@ def main() -> None:
             f"({args.n} requests, answers {codes}{', UNEXPECTED ' + str(bad[:3]) if bad else ''})"
         )
         if prof:
+            if args.dump:
+                prof.dump_stats(args.dump)
             stream = io.StringIO()
             pstats.Stats(prof, stream=stream).sort_stats(args.sort).print_stats(args.top)
             print(stream.getvalue())

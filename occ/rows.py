@@ -17,6 +17,8 @@ cannot return the new keys from an INSERT. A value that is an expression (``F()`
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -277,12 +279,166 @@ def rows_combined(*, using: str = DEFAULT_DB_ALIAS) -> bool:
     return rows_deferred(using=using) and connections[using].vendor == "postgresql"
 
 
+class _Later(str):
+    """What ``value_later`` hands back: a stand-in text, replaced before anything is stored."""
+
+    __slots__ = ()
+
+
+# Stand-ins are this process's random salt and the statement's place in its block: a caller's
+# text cannot hold one by chance, and none outlives its block (each is replaced in the block's
+# own statement, and the instances' attributes after it).
+_SALT = secrets.token_hex(16)
+
+
+if _psycopg_queries is not None:  # a stand-in that reaches psycopg was not replaced: refuse it
+    import psycopg
+    from psycopg.adapt import Dumper
+
+    class _LaterRefused(Dumper):
+        def dump(self, obj: Any) -> bytes:
+            raise ValueError(
+                "occ.rows.value_later: a stand-in reached the database outside its block's statement"
+            )
+
+    psycopg.adapters.register_dumper(_Later, _LaterRefused)
+
+
+def _later_token(k: int) -> str:
+    return f"occ-later-{_SALT}-{k}-"
+
+
+def value_later(
+    sql: str, params: Sequence[Any], *, name: str, column: str, using: str = DEFAULT_DB_ALIAS
+) -> str:
+    """Inside ``rows_combined()``: run the data-modifying statement ``sql`` (which returns one row
+    with ``column`` among its columns, e.g. ``UPDATE ... RETURNING ... AS column``) FIRST in the
+    block's one statement, and return a stand-in for that value. The stand-in may be a field's
+    value of the rows handed over in the block, or part of a text or JSON value of them or of
+    ``statement_later()``'s parameters; in the database each holds the statement's value, and
+    after the block the instances' attributes do. A value only the database knows (a counter
+    taken under its row lock) is then known without a round trip of its own, and locked for that
+    statement and the commit only. Elsewhere ``ValueError``: the caller runs its own statement."""
+    if not rows_combined(using=using):
+        raise ValueError("value_later needs rows_combined()")
+    pending = _later.get()
+    assert pending is not None
+    k = sum(1 for item in pending[1] if item[2] == "first")
+    pending[1].append((None, (sql, list(params), name, column), "first"))
+    return _Later(_later_token(k))
+
+
+def _has_token(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SALT in value
+    if isinstance(value, dict):
+        return any(_has_token(v) or _has_token(k) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_token(v) for v in value)
+    return False
+
+
+def _resolved(value: Any, values: Sequence[str]) -> Any:
+    """``value`` with every stand-in replaced by its statement's value (a container as JSON
+    would store it)."""
+    if isinstance(value, str):
+        if _SALT not in value:
+            return value
+        for k, found in enumerate(values):
+            value = value.replace(_later_token(k), found)
+        return str(value)
+    if isinstance(value, dict | list | tuple):
+        return json.loads(_resolved(json.dumps(value), values))
+    return value
+
+
+def _firsts_now(firsts: list, inserts: list, others: list, connection) -> None:
+    """Not one statement: the first statements run now, and the stand-ins are replaced in the
+    rows' attributes and the statements' parameters before they are written."""
+    values = []
+    with connection.cursor() as cursor:
+        for sql, params, name, column in firsts:
+            cursor.execute(f"WITH {name} AS ({sql}) SELECT {column}::text FROM {name}", params)  # noqa: S608 - the caller's text
+            values.append(cursor.fetchone()[0])
+    for _model, instances, _signals in inserts:
+        for obj in instances:
+            for field in obj._meta.concrete_fields:
+                value = getattr(obj, field.attname)
+                if _has_token(value):
+                    setattr(obj, field.attname, _resolved(value, values))
+    for n, (sql, params, name) in enumerate(others):
+        others[n] = (sql, [_resolved(v, values) for v in params], name)
+
+
+def _with_firsts(params: list[Any], firsts: list) -> tuple[list[Any], list[int], tuple]:
+    """The combined statement's values with each stand-in replaced in SQL (``_sql_with_firsts``):
+    a value that is one is left out (its statement's value takes its place), a text or JSON value
+    holding one is ``replace()``d (JSON sent as its text: the text psycopg would send). Also the
+    positions of the values that held one, and the shape of the change (part of the text's key)."""
+    from psycopg.types.json import Jsonb
+
+    shape, marked, values = [], [], []
+    salt = _SALT
+    for i, value in enumerate(params):
+        of = type(value)
+        if of is str:
+            if salt not in value:
+                values.append(value)
+                continue
+            kind = "t"
+        elif of is _Later:
+            kind = "v"
+        elif of is Jsonb:
+            text = (value.dumps or json.dumps)(value.obj)
+            if salt not in text:
+                values.append(value)
+                continue
+            kind, value = "j", text
+        else:
+            values.append(value)
+            continue
+        held = [k for k in range(len(firsts)) if _later_token(k) in value]
+        if len(held) != 1:
+            raise ValueError("value_later: a value may hold one stand-in")
+        shape.append((i, kind, held[0]))
+        marked.append(i)
+        if kind != "v":
+            values.append(value)
+    return values, marked, tuple(shape)
+
+
+def _sql_with_firsts(sql: str, shape: tuple, firsts: list) -> str:
+    """``sql`` with the placeholders of ``shape``'s values replaced as ``_with_firsts`` says."""
+    pieces = sql.split("%s")
+    changed = {i: (kind, k) for i, kind, k in shape}
+    out = []
+    for i, piece in enumerate(pieces[:-1]):
+        out.append(piece)
+        if i not in changed:
+            out.append("%s")
+            continue
+        kind, k = changed[i]
+        got = f"(SELECT {firsts[k][3]}::text FROM {firsts[k][2]})"  # noqa: S608 - the caller's names
+        token = _later_token(k)  # letters, digits and hyphens only: safe as a literal
+        out.append(
+            got
+            if kind == "v"
+            else f"replace(%s, '{token}', {got})"
+            if kind == "t"
+            else f"replace(%s::text, '{token}', {got})::jsonb"
+        )
+    out.append(pieces[-1])
+    return "".join(out)
+
+
 def _together(pending: list, connection) -> None:
     if not pending:
         return
     using = connection.alias
     inserts = [item for item in pending if item[0] is not None]
-    others = [item[1] for item in pending if item[0] is None]  # statement_later's (sql, params, name)
+    # value_later's (sql, params, name, column) and statement_later's (sql, params, name)
+    firsts = [item[1] for item in pending if item[0] is None and item[2] == "first"]
+    others = [item[1] for item in pending if item[0] is None and item[2] != "first"]
     combined = (
         connection.vendor == "postgresql"
         and len(pending) > 1
@@ -294,6 +450,8 @@ def _together(pending: list, connection) -> None:
         )
     )
     if not combined:
+        if firsts:
+            _firsts_now(firsts, inserts, others, connection)
         for _model, instances, signals in inserts:  # in order, each as rows_insert would
             rows_insert(instances, using=using, signals=signals)
         if others and connection.vendor == "postgresql":
@@ -311,32 +469,73 @@ def _together(pending: list, connection) -> None:
         found = _prepared(model, instances, connection, signals)
         assert found is not None  # lean, checked above
         statements.append((model, instances, signals, *found))
+    params = [value for first in firsts for value in first[1]]
+    params += [value for part in statements for value in part[4]]
+    params += [value for other in others for value in other[1]]
+    marked: list[int] = []
+    shape: tuple = ()
+    if firsts:
+        params, marked, shape = _with_firsts(params, firsts)
     # the statement's text is the same for the same models, row counts and statements
     key = (
         tuple((m, w, len(i)) for m, i, _, _, _, w in statements),
         tuple((o[0], o[2]) for o in others),
+        tuple((f[0], f[2], f[3]) for f in firsts),
+        shape,
         using,
     )
     sql = _TOGETHER.get(key)
     if sql is None:
         qn = connection.ops.quote_name
-        ctes = [f"r{n} AS ({part[3]})" for n, part in enumerate(statements)]
+        ctes = [f"{first[2]} AS ({first[0]})" for first in firsts]
+        ctes += [f"r{n} AS ({part[3]})" for n, part in enumerate(statements)]
         ctes += [f"{other[2] or f'u{n}'} AS ({other[0]})" for n, other in enumerate(others)]
-        keys = " UNION ALL ".join(
-            f"SELECT {n}, {qn(part[0]._meta.pk.column)} FROM r{n}"  # noqa: S608 - names from the models
+        extra = ", NULL::text" if firsts else ""
+        selects = [
+            f"SELECT {n}, {qn(part[0]._meta.pk.column)}{extra} FROM r{n}"  # noqa: S608 - names from the models
             for n, part in enumerate(statements)
-        )
-        sql = _TOGETHER[key] = f"WITH {', '.join(ctes)} {keys or 'SELECT 0, 0 WHERE FALSE'}"
-    params = [value for part in statements for value in part[4]]
-    params += [value for other in others for value in other[1]]
+        ]
+        # the first statements' values come back too (as -1, -2, ...), for the instances
+        selects += [f"SELECT {-1 - k}, NULL, {f[3]}::text FROM {f[2]}" for k, f in enumerate(firsts)]  # noqa: S608
+        keys = " UNION ALL ".join(selects)
+        sql = f"WITH {', '.join(ctes)} {keys or 'SELECT 0, 0 WHERE FALSE'}"
+        if shape:
+            sql = _sql_with_firsts(sql, shape, firsts)
+        _TOGETHER[key] = sql
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     by_group: list[list[Any]] = [[] for _ in statements]
-    for n, pk in rows:
-        by_group[n].append(pk)
+    values: list[Any] = [None] * len(firsts)
+    for n, pk, *value in rows:
+        if n < 0:
+            values[-1 - n] = value[0]
+        else:
+            by_group[n].append(pk)
+    if marked:
+        _attributes_resolve(marked, firsts, statements, values, connection)
     for (model, instances, signals, _sql, _params, with_pk), pks in zip(statements, by_group, strict=True):
         _saved(model, instances, pks, with_pk, using, signals)
+
+
+def _attributes_resolve(
+    marked: list[int], firsts: list, statements: list, values: list[Any], connection
+) -> None:
+    """The instances' attributes whose values held a stand-in (at these positions of the
+    statement's values) now hold the first statements' values."""
+    base = sum(len(first[1]) for first in firsts)
+    spans = []
+    for model, instances, _signals, _sql, part_params, with_pk in statements:
+        steps = _plan(model, with_pk, len(instances), connection)[1]
+        spans.append((base, base + len(part_params), instances, steps))
+        base += len(part_params)
+    for i in marked:
+        for start, end, instances, steps in spans:
+            if start <= i < end:
+                obj = instances[(i - start) // len(steps)]
+                attname = steps[(i - start) % len(steps)][1]
+                setattr(obj, attname, _resolved(getattr(obj, attname), values))
+                break
 
 
 _TOGETHER: dict[tuple[Any, ...], str] = {}
@@ -411,4 +610,12 @@ def _orm_insert(instances, *, using: str, signals: bool) -> None:
         type(instances[0])._base_manager.using(using).bulk_create(list(instances))
 
 
-__all__ = ["row_update", "rows_combined", "rows_deferred", "rows_insert", "rows_together", "statement_later"]
+__all__ = [
+    "row_update",
+    "rows_combined",
+    "rows_deferred",
+    "rows_insert",
+    "rows_together",
+    "statement_later",
+    "value_later",
+]

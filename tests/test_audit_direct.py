@@ -1,11 +1,15 @@
 """The intake writes its two audit entries directly (one INSERT) instead of through
 django-auditlog's signals: the entries must be exactly what the signals would have written."""
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from auditlog.models import LogEntry
 from auditlog.receivers import log_create
 
-from complaints.models import Complainant, Complaint
+from complaints.models import Complainant, Complaint, ReferenceCounter
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +44,18 @@ def test_direct_audit_entries_equal_what_the_signals_would_write(api, file_compl
     def both(instances):
         real(instances)  # the direct entries, then, in the same request context, the signal's
         before = set(LogEntry.objects.values_list("pk", flat=True))
+        complaint = next(i for i in instances if isinstance(i, Complaint))
+        stand_in = complaint.reference
+        # On PostgreSQL the reference is taken by the intake's one statement, after this point
+        # (occ.rows.value_later): the signal's entry is given the number that statement will
+        # take (nothing else files meanwhile), so a wrong number fails the comparison below.
+        if "occ-later-" in stand_in:
+            counter = ReferenceCounter.objects.filter(year=complaint.received_at.astimezone(BANGKOK).year)
+            last = counter.values_list("last_number", flat=True).first() or 0
+            complaint.reference = f"OCC-{complaint.received_at.astimezone(BANGKOK).year}-{last + 1:06d}"
         for instance in instances:
             log_create(sender=type(instance), instance=instance, created=True)
+        complaint.reference = stand_in
         replayed.update(
             {(e.content_type.model, e.object_pk): e for e in LogEntry.objects.exclude(pk__in=before)}
         )

@@ -230,3 +230,102 @@ def test_statements_later_still_run_together_when_the_rows_cannot_join_them(demo
         )
         rows_insert([TrafficRecord(at=AT, method="GET", path="/orm/")], later=True)
     assert {"/a/", "/a/b/", "/orm/"} <= set(TrafficRecord.objects.values_list("path", flat=True))
+
+
+COUNTER_SQL = (
+    "INSERT INTO complaints_referencecounter (year, last_number) VALUES (%s, 1) "
+    "ON CONFLICT (year) DO UPDATE SET last_number = complaints_referencecounter.last_number + 1 "
+    "RETURNING 'N-' || last_number::text AS number"
+)
+
+
+@pytest.mark.django_db
+def test_a_value_only_the_statement_knows_is_in_every_row_and_attribute_that_holds_it(demo):
+    """value_later: the statement runs first in the block's one statement; its value replaces the
+    stand-in given as a field's value, inside a text and inside a JSON value, in the database and
+    in the instances' attributes afterwards; nothing else is sent. clause: OCC-2 (the one intake
+    path's gap-free number is taken in that statement)"""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from complaints.models import ReferenceCounter
+    from occ.rows import rows_combined, value_later
+
+    if connection.vendor != "postgresql":
+        with transaction.atomic(), rows_together():
+            assert not rows_combined()
+            with pytest.raises(ValueError, match="needs rows_combined"):
+                value_later(COUNTER_SQL, [1999], name="n", column="number")
+        return
+    ReferenceCounter.objects.create(year=1999, last_number=41)
+    record = TrafficRecord(at=AT, method="GET", path="/p/")
+    entry = LogEntry(
+        content_type=ContentType.objects.get_for_model(TrafficRecord),
+        object_pk="1",
+        object_repr="",
+        action=LogEntry.Action.CREATE,
+        changes={"reference": ["None", ""]},
+    )
+    with CaptureQueriesContext(connection) as ctx, transaction.atomic(), rows_together():
+        number = value_later(COUNTER_SQL, [1999], name="n", column="number")
+        record.complaint_reference = number
+        record.path = f"/p/{number}/"
+        entry.object_repr = number
+        entry.changes = {"reference": ["None", number], "note": f"filed as {number}"}
+        rows_insert([record], later=True)
+        rows_insert([entry], signals=False, later=True)
+    statements = [q["sql"] for q in ctx.captured_queries if "INSERT" in q["sql"]]
+    assert len(statements) == 1 and statements[0].startswith(
+        "WITH n AS (INSERT INTO complaints_referencecounter"
+    )
+    assert ReferenceCounter.objects.get(year=1999).last_number == 42
+    stored = TrafficRecord.objects.get(pk=record.pk)
+    assert (stored.complaint_reference, stored.path) == ("N-42", "/p/N-42/")
+    stored_entry = LogEntry.objects.get(pk=entry.pk)
+    assert stored_entry.object_repr == "N-42"
+    assert stored_entry.changes == {"reference": ["None", "N-42"], "note": "filed as N-42"}
+    assert (record.complaint_reference, record.path, entry.object_repr) == ("N-42", "/p/N-42/", "N-42")
+    assert entry.changes == {"reference": ["None", "N-42"], "note": "filed as N-42"}
+    assert type(record.complaint_reference) is str
+
+
+@pytest.mark.django_db
+def test_a_value_later_is_taken_first_when_the_rows_cannot_join_one_statement(demo, monkeypatch):
+    """Rows that go through the ORM: the value's statement runs first, on its own, and the rows
+    are written with its value."""
+    from django.db import connection
+
+    from complaints.models import ReferenceCounter
+    from occ import rows
+    from occ.rows import value_later
+
+    if connection.vendor != "postgresql":
+        pytest.skip("value_later needs PostgreSQL")
+    ReferenceCounter.objects.create(year=1998, last_number=6)
+    record = TrafficRecord(at=AT, method="GET", path="/q/")
+    with transaction.atomic(), rows_together():
+        number = value_later(COUNTER_SQL, [1998], name="n", column="number")
+        monkeypatch.setattr(rows, "_lean", lambda model, connection: False)
+        record.complaint_reference = number
+        record.path = f"/q/{number}/"
+        rows_insert([record], later=True)
+        rows_insert([TrafficRecord(at=AT, method="GET", path="/other/")], later=True)
+    stored = TrafficRecord.objects.get(pk=record.pk)
+    assert (stored.complaint_reference, stored.path) == ("N-7", "/q/N-7/")
+    assert ReferenceCounter.objects.get(year=1998).last_number == 7
+
+
+@pytest.mark.django_db
+def test_a_stand_in_written_outside_its_statement_is_refused_not_stored(demo):
+    """A stand-in saved through the ORM before its block's statement would store the stand-in's
+    text; it is refused instead, and nothing is stored."""
+    from django.db import connection
+
+    from occ.rows import value_later
+
+    if connection.vendor != "postgresql":
+        pytest.skip("value_later needs PostgreSQL")
+    with pytest.raises(ValueError, match="outside its block"), transaction.atomic(), rows_together():
+        number = value_later(COUNTER_SQL, [1997], name="n", column="number")
+        TrafficRecord.objects.create(at=AT, method="GET", path="/r/", complaint_reference=number)
+    assert not TrafficRecord.objects.filter(path="/r/").exists()

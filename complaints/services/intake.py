@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from occ import outbox
 from occ.audit import audit_created
-from occ.rows import rows_insert, rows_together
+from occ.rows import rows_combined, rows_insert, rows_together, value_later
 from privacy.minimum_data import identity_check
 
 from .. import hooks
@@ -68,10 +68,33 @@ def tracking_code_hash(code: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
+def _reference_sql() -> str:
+    """PostgreSQL: this year's counter incremented in one statement (the year's row made by its
+    first complaint) and the reference formatted in SQL as ``_reference_format`` formats it."""
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    return (
+        f"INSERT INTO {table} (year, last_number) VALUES (%s, 1) "  # noqa: S608 - the model's table
+        f"ON CONFLICT (year) DO UPDATE SET last_number = {table}.last_number + 1 "
+        "RETURNING %s::text || lpad(last_number::text, greatest(6, length(last_number::text)), '0') AS reference"
+    )
+
+
+def _reference_format(prefix: str, year: int, number: int) -> str:
+    return f"{prefix}-{year}-{number:06d}"
+
+
 def _reference_next(*, received_at: datetime, prefix: str) -> str:
-    """Increment this year's counter in one statement; the row stays locked until the intake
-    transaction ends, so numbers are unique, and a rollback gives the number back (gap-free)."""
+    """The next reference of the year. The counter's row stays locked until the intake
+    transaction ends, so numbers are unique, and a rollback gives the number back (gap-free).
+
+    Inside the intake's one statement (PostgreSQL, ``occ.rows.value_later``): a stand-in for it,
+    which that statement replaces with the number it takes (``_reference_sql``), so the counter is
+    locked for that statement and the commit only, with no round trip of its own. Otherwise
+    incremented now, in one statement."""
     year = timezone.localtime(received_at).year
+    if rows_combined():
+        params = [year, _reference_format(prefix, year, 0)[:-6]]
+        return value_later(_reference_sql(), params, name="occ_reference", column="reference")
     table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
     sql = f"UPDATE {table} SET last_number = last_number + 1 WHERE year = %s RETURNING last_number"  # noqa: S608
     with connection.cursor() as cursor:
@@ -83,30 +106,42 @@ def _reference_next(*, received_at: datetime, prefix: str) -> str:
             )
             cursor.execute(sql, [year])
             row = cursor.fetchone()
-    return f"{prefix}-{year}-{row[0]:06d}"
+    return _reference_format(prefix, year, row[0])
 
 
 _SEQUENCES: dict[str, tuple[str, str]] = {}
+# How many complaint and complainant ids a connection takes from the identity sequences at once
+# (as Hibernate's pooled sequence optimiser): one round trip per this many intakes instead of one
+# per intake. Ids may have gaps (a process that ends leaves its unused ids unused) and, across
+# processes, do not follow filing order; references, gap-free and per year, do. Nothing orders or
+# pages complaints by id alone for correctness (docs/architecture.md).
+IDS_BLOCK = 32
 
 
 def _ids_reserve() -> tuple[int | None, int | None]:
     """On PostgreSQL, the next complaint and complainant ids from their tables' identity
-    sequences, in one statement (ids may have gaps; references may not): with the ids known, every
-    row of the intake is written at its end in one statement. Elsewhere (None, None): the database
-    assigns the ids at the INSERTs."""
+    sequences, taken ``IDS_BLOCK`` at a time per connection (Django's connection object is this
+    thread's own): with the ids known, every row of the intake is written at its end in one
+    statement. Elsewhere (None, None): the database assigns the ids at the INSERTs."""
     if connection.vendor != "postgresql":
         return None, None
-    with connection.cursor() as cursor:
-        names = _SEQUENCES.get(connection.alias)
-        if names is None:
+    pool: list[tuple[int, int]] | None = getattr(connection, "_occ_intake_ids", None)
+    if not pool:
+        with connection.cursor() as cursor:
+            names = _SEQUENCES.get(connection.alias)
+            if names is None:
+                cursor.execute(
+                    "SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id')",
+                    [Complaint._meta.db_table, Complainant._meta.db_table],
+                )
+                names = _SEQUENCES[connection.alias] = cursor.fetchone()
             cursor.execute(
-                "SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id')",
-                [Complaint._meta.db_table, Complainant._meta.db_table],
+                "SELECT nextval(%s::regclass), nextval(%s::regclass) FROM generate_series(1, %s)",
+                [*names, IDS_BLOCK],
             )
-            names = _SEQUENCES[connection.alias] = cursor.fetchone()
-        cursor.execute("SELECT nextval(%s::regclass), nextval(%s::regclass)", list(names))
-        complaint_id, complainant_id = cursor.fetchone()
-    return complaint_id, complainant_id
+            pool = sorted(cursor.fetchall(), reverse=True)  # popped from the end: ascending
+        connection._occ_intake_ids = pool  # type: ignore[attr-defined]
+    return pool.pop()
 
 
 def sla_due(*, category: Category | None, received_at: datetime) -> datetime | None:

@@ -77,9 +77,9 @@ def test_concurrent_intake_gives_unique_gap_free_references(demo):
 @pytest.mark.django_db
 def test_the_yearly_counter_is_locked_only_for_the_complaints_own_insert(demo):
     """clause: OCC-2 (every channel files through one path; the gap-free counter every intake waits
-    for is held from the number's allocation only for ONE statement and the commit: the complaint,
-    its complainant, timeline entry, policy record and audit entries are written together in that
-    statement, the fraud indicators and evidence rows before the number is taken)"""
+    for is taken INSIDE the one statement that writes the complaint, its complainant, timeline
+    entry, policy record and audit entries, so it is held for that statement and the commit
+    only; the reference the statement formats is the one every row and the answer carry)"""
     from auditlog.models import LogEntry
     from django.test.utils import CaptureQueriesContext
 
@@ -91,17 +91,22 @@ def test_the_yearly_counter_is_locked_only_for_the_complaints_own_insert(demo):
         pytest.skip("ids are reserved ahead only on PostgreSQL")
     demo_privacy_load()  # a published privacy policy, so the policy record is written too
     category = Category.objects.get(code="other")
-    _register(category)  # this year's counter row exists
+    first = _register(category).complaint  # this connection's block of ids is taken
     with CaptureQueriesContext(connection) as ctx:
         complaint = _register(category).complaint
     sqls = [q["sql"] for q in ctx.captured_queries]
-    counter = next(
-        i for i, q in enumerate(sqls) if q.startswith("UPDATE") and ReferenceCounter._meta.db_table in q
-    )
-    after = [q for q in sqls[counter + 1 :] if not q.startswith(("RELEASE SAVEPOINT", "COMMIT"))]
-    assert len(after) == 1, after
+    counter = [i for i, q in enumerate(sqls) if ReferenceCounter._meta.db_table in q]
+    assert len(counter) == 1, sqls
+    after = [q for q in sqls[counter[0] + 1 :] if not q.startswith(("RELEASE SAVEPOINT", "COMMIT"))]
+    assert after == [], after
     for table in (Complaint, Complainant, TimelineEvent, ComplaintPolicy, LogEntry):
-        assert f'INSERT INTO "{table._meta.db_table}"' in after[0], table
+        assert f'INSERT INTO "{table._meta.db_table}"' in sqls[counter[0]], table
+    assert complaint.reference == f"{first.reference[:-6]}{int(first.reference[-6:]) + 1:06d}"
+    stored = Complaint.objects.get(pk=complaint.pk)
+    assert stored.reference == complaint.reference
+    entry = LogEntry.objects.get_for_object(stored).get()
+    assert entry.object_repr == complaint.reference
+    assert entry.changes["reference"] == ["None", complaint.reference]
     assert TimelineEvent.objects.filter(complaint=complaint).count() == 1
     assert ComplaintPolicy.objects.filter(complaint=complaint).exists()
 
@@ -151,3 +156,21 @@ def test_concurrent_duplicates_with_one_idempotency_key_make_one_complaint(demo)
     assert not errors
     assert Complaint.objects.count() == 1
     assert len(set(answers)) == 1 and answers[0][0] == 201
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", [1, 2, 999_999, 1_000_000, 1_234_567])
+def test_the_reference_formatted_in_sql_is_the_one_python_formats(number):
+    """clause: OCC-2 (the reference the intake's one statement formats, at the year's first
+    complaint and past six digits, is the one the other databases' path formats)"""
+    from complaints.models import ReferenceCounter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the reference is formatted in SQL only on PostgreSQL")
+    if number > 1:
+        ReferenceCounter.objects.create(year=2031, last_number=number - 1)
+    with connection.cursor() as cursor:
+        cursor.execute(intake._reference_sql(), [2031, "OCC-2031-"])
+        (formatted,) = cursor.fetchone()
+    assert formatted == intake._reference_format("OCC", 2031, number)
+    assert ReferenceCounter.objects.get(year=2031).last_number == number
