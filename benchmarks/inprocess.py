@@ -88,7 +88,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.wsgi import get_wsgi_application
+    from occ.handlers import get_wsgi_application
 
     app = get_wsgi_application()
     seen: list[str] = []

@@ -1,4 +1,4 @@
-"""The client's address as this installation can trust it."""
+"""The client's address as this installation can trust it, and which paths are the citizens' API."""
 
 from __future__ import annotations
 
@@ -24,3 +24,12 @@ def behind_proxies() -> bool:
 
 def _trusted_proxies() -> int:
     return settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+
+
+# JSON endpoints with no authentication at all (occ.api.views.PublicAPIView): their own middleware
+# chain (occ.handlers) and the CitizenSkip* middleware (occ.middleware).
+CITIZEN_API_PREFIXES = ("/api/v1/complaints/", "/api/v1/track/", "/api/v1/categories/")
+
+
+def is_citizen_api(request) -> bool:
+    return request.path_info.startswith(CITIZEN_API_PREFIXES)

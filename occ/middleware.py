@@ -27,14 +27,7 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django_otp.middleware import OTPMiddleware
 
-from occ.http import behind_proxies, client_ip
-
-# JSON endpoints with no authentication at all (occ.api.views.PublicAPIView).
-CITIZEN_API_PREFIXES = ("/api/v1/complaints/", "/api/v1/track/", "/api/v1/categories/")
-
-
-def is_citizen_api(request) -> bool:
-    return request.path_info.startswith(CITIZEN_API_PREFIXES)
+from occ.http import behind_proxies, client_ip, is_citizen_api
 
 
 class _CitizenBypass:

@@ -68,6 +68,18 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Not in the chain of the citizens' JSON API at all (occ.handlers: no session, log-in, CSRF token,
+# one-time password, htmx, messages or log-in lock-out there).
+CITIZEN_API_SKIPPED_MIDDLEWARE = [
+    "occ.middleware.CitizenSkipSessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "occ.middleware.CitizenSkipAuthenticationMiddleware",
+    "occ.middleware.CitizenSkipOTPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "occ.middleware.CitizenSkipMessageMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
 ROOT_URLCONF = "occ.urls"
 WSGI_APPLICATION = "occ.wsgi.application"
 AUTH_USER_MODEL = "complaints.User"
