@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from occ.rows import rows_insert
+from occ.rows import new, rows_insert
 
 
 def mask_value(value: str) -> str:
@@ -162,7 +162,8 @@ def _entries_write(action: int, items: list[tuple[Any, Any, Any]]) -> None:
         if not changes:
             continue
         pk = log_entry.objects._get_pk_value(instance)
-        entry = log_entry(
+        entry = new(
+            log_entry,
             content_type=ContentType.objects.get_for_model(instance),
             object_pk=pk,
             object_id=pk if isinstance(pk, int) else None,

@@ -28,7 +28,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.backends.base.operations import BaseDatabaseOperations as _BASE_OPS
 from django.db.models.fields import AutoFieldMixin
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_init, post_save, pre_init, pre_save
 
 from .append_only import AppendOnly
 
@@ -187,6 +187,73 @@ def _saved(model, instances, keys, with_pk: bool, using: str, signals: bool) -> 
             post_save.send(
                 sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
             )
+
+
+_NEW_PLANS: dict[type, Any] = {}
+
+
+def _new_plan(model: type[models.Model]) -> Any:
+    """What ``Model.__init__(**kwargs)`` does for this model, worked out once: for each field in
+    its order, the attribute, the field's name when it is a relation (whose descriptor caches
+    the related object), and the default. None when the constructor cannot be followed exactly:
+    an overridden ``__init__``, an abstract model, a field whose attribute has its own setter (a
+    file, say), or a default that is not a constant or a plain callable."""
+    from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+
+    meta = model._meta
+    if meta.abstract or model.__init__ is not models.Model.__init__:
+        return None
+    steps = []
+    for field in meta.fields:
+        if field.column is None or getattr(field, "generated", False):
+            continue
+        descriptor = model.__dict__.get(field.attname) or getattr(model, field.attname, None)
+        relation = field.name if field.is_relation and field.many_to_one else None
+        if hasattr(type(descriptor), "__set__") and not isinstance(descriptor, ForeignKeyDeferredAttribute):
+            return None
+        if field.is_relation and not field.many_to_one:
+            return None
+        if field.has_db_default() or (field.has_default() and callable(field.default)):
+            default, call = field.get_default, True  # a new value each time
+        else:  # a constant (the same object get_default() returns), "" or None
+            default, call = field.get_default(), False
+        steps.append((field.attname, relation, default, call))
+    names = frozenset(step[0] for step in steps) | frozenset(step[1] for step in steps if step[1])
+    return tuple(steps), names
+
+
+def new(model: type[models.Model], **values: Any) -> Any:
+    """``model(**values)``, for the hot paths' new rows, without the constructor's general work:
+    each field's value or default set as the constructor sets it (a related object through its
+    descriptor, which caches it). The constructor itself when the model has ``pre_init`` or
+    ``post_init`` receivers, when a value is not a field's (a property), or when ``_new_plan``
+    cannot follow it. tests/test_rows.py compares the instances for every hot-path model."""
+    plan = _NEW_PLANS.get(model, False)
+    if plan is False:
+        plan = _NEW_PLANS[model] = _new_plan(model)
+    if (
+        plan is None
+        or not values.keys() <= plan[1]
+        or pre_init.has_listeners(model)
+        or post_init.has_listeners(model)
+    ):
+        return model(**values)
+    obj = model.__new__(model)
+    obj._state = models.base.ModelState()
+    attributes = obj.__dict__
+    get = values.get
+    for attname, relation, default, call in plan[0]:
+        if relation is not None and relation in values:
+            setattr(obj, relation, values[relation])
+            continue
+        value = get(attname, _MISSING)
+        if value is _MISSING:
+            value = default() if call else default
+        attributes[attname] = value
+    return obj
+
+
+_MISSING = object()
 
 
 # Rows handed to rows_insert(..., later=True) inside rows_together(): [(model, instances, signals)]
@@ -611,6 +678,7 @@ def _orm_insert(instances, *, using: str, signals: bool) -> None:
 
 
 __all__ = [
+    "new",
     "row_update",
     "rows_combined",
     "rows_deferred",

@@ -7,7 +7,7 @@ import logging
 from django.utils import timezone
 
 from occ.http import client_ip
-from occ.rows import rows_insert
+from occ.rows import new, rows_insert
 
 from .models import TrafficRecord
 
@@ -41,7 +41,8 @@ def traffic_mark(request, *, channel: str | None = None, reference: str | None =
 
 
 def _record(request, status_code: int, reference: str | None = None, *, later: bool = False) -> TrafficRecord:
-    record = TrafficRecord(
+    record = new(
+        TrafficRecord,
         at=timezone.now(),
         ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],

@@ -329,3 +329,67 @@ def test_a_stand_in_written_outside_its_statement_is_refused_not_stored(demo):
         number = value_later(COUNTER_SQL, [1997], name="n", column="number")
         TrafficRecord.objects.create(at=AT, method="GET", path="/r/", complaint_reference=number)
     assert not TrafficRecord.objects.filter(path="/r/").exists()
+
+
+def _state_of(obj) -> dict:
+    """The instance's attributes and state; a value of a callable default (a time stamp made a
+    moment apart) by its type."""
+    made = {f.attname for f in obj._meta.concrete_fields if f.has_default() and callable(f.default)}
+    attributes = {k: type(v) if k in made else v for k, v in vars(obj).items() if k != "_state"}
+    return {
+        **attributes,
+        "_adding": obj._state.adding,
+        "_db": obj._state.db,
+        "_cached": obj._state.fields_cache,
+    }
+
+
+@pytest.mark.django_db
+def test_new_instances_are_what_the_constructor_makes(demo):
+    """occ.rows.new for every hot-path model: the same attributes, defaults, related-object cache
+    and state as Model(**values); the constructor itself where it cannot be followed."""
+    from django.db.models.signals import post_init
+
+    from channels_intake.email.models import ReplyToken
+    from occ.rows import new
+    from privacy.ops.models import ComplaintPolicy
+
+    category = Category.objects.first()
+    person = Complainant(id=5, name="n", phone="+66812345678")
+    complaint = Complaint(id=9, complainant=person, category=category, reference="R")
+    cases = [
+        (Complainant, {"id": 5, "is_anonymous": False, "name": "n", "phone": "+66812345678", "email": ""}),
+        (Complainant, {}),
+        (
+            Complaint,
+            {"id": 9, "complainant": person, "category": category, "description": "d", "received_at": AT},
+        ),
+        (Complaint, {"complainant_id": 5, "category": None, "channel": "email"}),
+        (TimelineEvent, {"complaint": complaint, "kind": "created", "is_public": True}),
+        (TimelineEvent, {"complaint_id": 9, "kind": "note", "actor": None}),
+        (TrafficRecord, {"at": AT, "method": "POST", "path": "/p/", "status_code": 201}),
+        (ComplaintPolicy, {"complaint": complaint, "policy_id": 3}),
+        (LogEntry, {"object_pk": "1", "object_repr": "x", "action": 0, "changes": {"a": ["b", "c"]}}),
+        (ReplyToken, {"complaint": complaint, "token_hash": "h"}),
+    ]
+    for model, values in cases:
+        expected, made = model(**values), new(model, **values)
+        assert type(made) is model
+        assert _state_of(made) == _state_of(expected), (model, values)
+    # a callable default is called for each instance, as by the constructor
+    first, second = new(LogEntry), new(LogEntry)
+    assert isinstance(first.timestamp, datetime) and second.timestamp >= first.timestamp
+    # not a field: the constructor itself (its error), and with a post_init receiver
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        new(TrafficRecord, nonsense=1)
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=TrafficRecord)
+    try:
+        made = new(TrafficRecord, at=AT, method="GET", path="/")
+    finally:
+        post_init.disconnect(receiver, sender=TrafficRecord)
+    assert seen == [made]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from occ.rows import rows_insert
+from occ.rows import new, rows_insert
 
 from ..models import Complaint, TimelineEvent, User
 
@@ -30,7 +30,8 @@ def timeline_add(
     if (complaint is None) == (complaint_id is None):
         raise TypeError("timeline_add needs exactly one of complaint and complaint_id")
     case = {"complaint": complaint} if complaint is not None else {"complaint_id": complaint_id}
-    event = TimelineEvent(
+    event = new(
+        TimelineEvent,
         **case,
         kind=kind,
         is_public=is_public,

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from occ import outbox
 from occ.audit import audit_created
-from occ.rows import rows_combined, rows_insert, rows_together, value_later
+from occ.rows import new, rows_combined, rows_insert, rows_together, value_later
 from privacy.minimum_data import identity_check
 
 from .. import hooks
@@ -233,7 +233,8 @@ def complaint_register(
             # that statement and the commit only. Foreign keys are checked at commit.
             reserved = complaint_id is not None
             with rows_together():
-                complainant = Complainant(
+                complainant = new(
+                    Complainant,
                     id=complainant_id,
                     is_anonymous=checked_identity.is_anonymous,
                     name=checked_identity.name,
@@ -243,7 +244,8 @@ def complaint_register(
                     national_id=checked_identity.national_id,
                 )
                 rows_insert([complainant], later=reserved)  # save()'s INSERT, compiled once
-                complaint = Complaint(
+                complaint = new(
+                    Complaint,
                     id=complaint_id,
                     tracking_code_hash=tracking_code_hash(tracking_code),
                     channel=channel,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from complaints.access import Can, require
 from complaints.models import Complaint
 from occ.refcache import ProcessCopy
-from occ.rows import rows_insert
+from occ.rows import new, rows_insert
 
 from ..models import ComplaintPolicy, CookiePreference, PolicyNotice, PolicyVersion
 
@@ -78,7 +78,7 @@ def policy_record_for_complaint(complaint: Complaint) -> None:
     current_id = policy_in_force_id(complaint.received_at)
     if current_id is not None:
         # create(); in the intake's rows_together() block, written with its other rows
-        rows_insert([ComplaintPolicy(complaint=complaint, policy_id=current_id)], later=True)
+        rows_insert([new(ComplaintPolicy, complaint=complaint, policy_id=current_id)], later=True)
 
 
 def cookie_preference_record(*, browser_id: str | None, statistics: bool) -> CookiePreference:
