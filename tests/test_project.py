@@ -241,3 +241,29 @@ def test_the_connection_health_check_runs_after_idle_time_only(monkeypatch):
     request_starts_and_queries()
     request_starts_and_queries()
     assert checks == [True, True, True]  # 0: before every request, as Django
+
+
+def test_every_foreign_key_without_its_own_index_is_led_by_another():
+    """A foreign key declared without its own index (so that an intake writes fewer index
+    entries) is the first column of a composite index or unique constraint: look-ups, joins
+    and the cascades of a deletion by it still use an index."""
+    from django.apps import apps
+    from django.db import models
+
+    ours = {"complaints", "channels_intake", "privacy", "privacy_ops", "routing", "interfaces", "indicators"}
+    unindexed = []
+    for model in apps.get_models():
+        if model._meta.app_label not in ours and not model.__module__.startswith(tuple(ours)):
+            continue
+        leading = {idx.fields[0].lstrip("-") for idx in model._meta.indexes if idx.fields}
+        leading |= {
+            c.fields[0]
+            for c in model._meta.constraints
+            if isinstance(c, models.UniqueConstraint) and c.fields
+        }
+        leading |= {fields[0] for fields in model._meta.unique_together}
+        for field in model._meta.local_fields:
+            own_index = field.db_index or field.unique
+            if isinstance(field, models.ForeignKey) and not own_index and field.name not in leading:
+                unindexed.append(f"{model._meta.label}.{field.name}")
+    assert unindexed == []

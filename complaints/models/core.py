@@ -169,7 +169,10 @@ class Complaint(models.Model):
     reference = models.CharField(max_length=32, unique=True)
     tracking_code_hash = models.CharField(max_length=64)
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="complaints", null=True)
+    # no index of its own: (category, status) below leads with it
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="complaints", null=True, db_index=False
+    )
     complainant = models.OneToOneField(Complainant, on_delete=models.PROTECT, related_name="complaint")
     description = models.TextField()
     incident_url = models.URLField(max_length=2000, blank=True)
@@ -239,7 +242,8 @@ class TimelineEvent(models.Model):
         JOINED = "joined", _("joined to another case")
         IDENTITY = "identity", _("identity changed")
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    # no index of its own: (complaint, is_public, created_at) below leads with it
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     is_public = models.BooleanField(default=False)
     from_status = models.CharField(max_length=12, blank=True)
