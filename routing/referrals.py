@@ -30,7 +30,14 @@ from .delivery import (  # noqa: F401 - webhook_headers is part of this module's
     TransientDeliveryError,
     webhook_headers,
 )
-from .disclosure import Decision, DisclosureRefused, disclosure_decide
+from .disclosure import (
+    Decision,
+    DisclosureRefused,
+    GateReads,
+    disclosure_decide,
+    gate_reads_annotations,
+    gate_reads_of,
+)
 from .models import Referral, ReferralAttempt
 
 
@@ -126,7 +133,7 @@ def referral_create(
     # the rows after the referral (timeline entries, the audit entry, the outbox row) are written
     # together at the block's end in one statement (occ.rows.rows_together)
     with transaction.atomic(), rows_together():
-        complaint = _CASE_LOCKED.get(complaint.pk)
+        complaint, reads = _case_locked(complaint.pk, agency.pk)
         decision: Decision = disclosure_decide(
             complaint=complaint,
             recipient=agency,
@@ -135,6 +142,7 @@ def referral_create(
             actor=actor,
             consent_id=consent_id,
             legal_order_id=legal_order_id,
+            reads=reads,
         )
         method = agency.delivery_method
         referral = Referral(
@@ -174,6 +182,36 @@ _CASE_LOCKED = Compiled(
         .filter(pk=pk)
     )
 )
+# on PostgreSQL the same read carries the gate's two reads for this agency and day (GateReads)
+_CASE_LOCKED_WITH_GATE_READS = Compiled(
+    lambda pk, agency_id, today: (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("complainant", "category")
+        .filter(pk=pk)
+        .annotate(
+            **(
+                gate_reads_annotations(
+                    using=DEFAULT_DB_ALIAS,
+                    complaint_table=Complaint._meta.db_table,
+                    agency=agency_id,
+                    today=today,
+                )
+                or {}
+            )
+        )
+    )
+)
+
+
+def _case_locked(pk: int, agency_id: int) -> tuple[Complaint, GateReads | None]:
+    """The case locked for the routing call with its complainant and category, and on
+    PostgreSQL in the same statement the gate's reads for this agency today."""
+    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+        return _CASE_LOCKED.get(pk), None
+    today = timezone.localdate()
+    complaint = _CASE_LOCKED_WITH_GATE_READS.get(pk, agency_id, today)
+    return complaint, gate_reads_of(complaint, complaint=complaint, agency_id=agency_id, today=today)
+
 
 # routing.tasks.referral_deliver, by name: the outbox row names the task (tasks import this module)
 DELIVER_TASK = "routing.tasks.referral_deliver"
@@ -196,11 +234,12 @@ def reason_code_of(referral: Referral, refused: DisclosureRefused) -> str:
     return refused.code
 
 
-def referral_gate(referral: Referral, *, loaded: bool = False) -> Decision:
+def referral_gate(referral: Referral, *, loaded: bool = False, reads: GateReads | None = None) -> Decision:
     """Ask the gate now about this referral's basis (the same consent or legal order; an agreement
     in force now), the subject's state now, and minimise the case as it is now. Raises
     DisclosureRefused. ``loaded``: the caller has just read the referral with its case,
-    complainant, category and agency (``_DELIVERY_RELATED``), so they are not read again."""
+    complainant, category and agency (``_DELIVERY_RELATED``), so they are not read again;
+    ``reads``: the gate's own reads made in that same statement (``_delivery_read``)."""
     if loaded:
         complaint, agency = referral.complaint, referral.agency
     else:
@@ -214,6 +253,7 @@ def referral_gate(referral: Referral, *, loaded: bool = False) -> Decision:
         # 0 matches no row: a referral whose consent or order is gone is refused, never re-based
         consent_id=(referral.consent_id or 0) if referral.basis == Basis.CONSENT else None,
         legal_order_id=(referral.legal_order_id or 0) if referral.basis == Basis.LEGAL_ORDER else None,
+        reads=reads,
     )
 
 
@@ -288,6 +328,38 @@ def _send(referral: Referral, body: bytes) -> int:
 
 _DELIVERY_RELATED = ("agency", "complaint__complainant", "complaint__category", "created_by")
 _DELIVERY_READ = Compiled(lambda pk: Referral.objects.select_related(*_DELIVERY_RELATED).filter(pk=pk))
+# on PostgreSQL the same read carries the gate's two reads for the referral's agency today
+_DELIVERY_READ_WITH_GATE_READS = Compiled(
+    lambda pk, today: (
+        Referral.objects.select_related(*_DELIVERY_RELATED)
+        .filter(pk=pk)
+        .annotate(
+            **(
+                gate_reads_annotations(
+                    using=DEFAULT_DB_ALIAS,
+                    complaint_table=Complaint._meta.db_table,
+                    agency=(
+                        f"{connections[DEFAULT_DB_ALIAS].ops.quote_name(Referral._meta.db_table)}."
+                        f"{connections[DEFAULT_DB_ALIAS].ops.quote_name(Referral._meta.get_field('agency').column)}"  # type: ignore[union-attr]
+                    ),
+                    today=today,
+                )
+                or {}
+            )
+        )
+    )
+)
+
+
+def _delivery_read(pk: int) -> tuple[Referral, GateReads | None]:
+    """The referral with what the gate, the transport and the transfer record need, and on
+    PostgreSQL in the same statement the gate's reads for its agency today."""
+    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+        return _DELIVERY_READ.get(pk), None
+    today = timezone.localdate()
+    referral = _DELIVERY_READ_WITH_GATE_READS.get(pk, today)
+    reads = gate_reads_of(referral, complaint=referral.complaint, agency_id=referral.agency_id, today=today)
+    return referral, reads
 
 
 def referral_deliver(*, referral_id: int) -> str:
@@ -296,10 +368,11 @@ def referral_deliver(*, referral_id: int) -> str:
     transfer record of this release (a repeat of the same bytes finds it and appends nothing)."""
     if not delivery.claim(Referral, referral_id, [State.PENDING, State.RETRYING]):
         return "not-claimed"
-    # one read after the claim: what the gate, the transport and the transfer record need
-    referral = _DELIVERY_READ.get(referral_id)
+    # one read after the claim: what the gate (its own reads too), the transport and the
+    # transfer record need
+    referral, reads = _delivery_read(referral_id)
     try:
-        decision = referral_gate(referral, loaded=True)
+        decision = referral_gate(referral, loaded=True, reads=reads)
     except DisclosureRefused as refused:
         referral_withdraw(referral=referral, reason_code=reason_code_of(referral, refused))
         return "withdrawn"
