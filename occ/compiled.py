@@ -128,12 +128,30 @@ class Compiled(Generic[M]):
         plan = self._plan(args, using)
         if plan is None:
             return list(self.build(*args).using(using))
+        return self._run(plan, "", [], args, using)
+
+    def all_after(
+        self, before: str, before_params: list[Any], *args: Any, using: str = DEFAULT_DB_ALIAS
+    ) -> list[M] | None:
+        """The instances of this query run as ONE statement after ``before``, a ``WITH ...``
+        clause (e.g. a data-modifying CTE that the query's own condition reads, written into
+        ``build`` with ``extra(where=...)``), with ``before_params`` ahead of the query's own.
+        None when the query has no plan on this database (the caller then runs them apart)."""
+        plan = self._plan(args, using)
+        if plan is None:
+            return None
+        return self._run(plan, before, before_params, args, using)
+
+    def _run(self, plan: _Plan, before: str, before_params: list[Any], args: tuple, using: str) -> list[M]:
         params = plan.params.copy()
         for position, n, as_str in plan.slots:
             params[position] = str(args[n]) if as_str else args[n]
         connection = connections[using]
         with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
+            if before:
+                cursor.execute(f"{before} {plan.sql}", [*before_params, *params])
+            else:
+                cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         found: list[M] = []
         for raw in rows:

@@ -12,7 +12,7 @@ import select
 import ssl
 import time
 import urllib.request
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urlsplit
 
@@ -49,17 +49,27 @@ def claim(model, pk: int, pending_states: list[str], *, using: str = DEFAULT_DB_
     """Conditional claim of one outbox row: pending/retrying, or sending with an expired lease.
     One UPDATE whose text is built once per model (what
     ``filter(Q(state__in=...) | Q(state="sending", claimed_at__lt=lease)).update(...)`` writes)."""
+    sql, params, _ = claim_statement(model, pk, pending_states, using=using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def claim_statement(
+    model, pk: int, pending_states: list[str], *, using: str = DEFAULT_DB_ALIAS
+) -> tuple[str, list, datetime]:
+    """(the claim's UPDATE, its parameters, the claim time it stamps), for ``claim`` or for a
+    caller that runs it as part of one statement (``UPDATE ... RETURNING`` in a CTE)."""
     now = timezone.now()
     lease = now - timedelta(seconds=settings.OCC_DELIVERY_LEASE_SECONDS)
     connection = connections[using]
     field = model._meta.get_field("claimed_at")
     stamps = [field.get_db_prep_save(v, connection=connection) for v in (now, lease)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _claim_sql(model, len(pending_states), connection),
-            [stamps[0], pk, *pending_states, "sending", stamps[1]],
-        )
-        return cursor.rowcount == 1
+    return (
+        _claim_sql(model, len(pending_states), connection),
+        [stamps[0], pk, *pending_states, "sending", stamps[1]],
+        now,
+    )
 
 
 _CLAIMS: dict[tuple, str] = {}

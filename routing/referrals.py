@@ -351,6 +351,59 @@ _DELIVERY_READ_WITH_GATE_READS = Compiled(
 )
 
 
+# on PostgreSQL the claim and that read are one statement: the claim's UPDATE a CTE whose row the
+# read requires (the read sees the row as it was before the claim, in the same snapshot)
+_CLAIMED = "occ_claimed"
+_CLAIMED_READ = Compiled(
+    lambda pk, today: (
+        Referral.objects.select_related(*_DELIVERY_RELATED)
+        .filter(pk=pk)
+        .annotate(
+            **(
+                gate_reads_annotations(
+                    using=DEFAULT_DB_ALIAS,
+                    complaint_table=Complaint._meta.db_table,
+                    agency=(
+                        f"{connections[DEFAULT_DB_ALIAS].ops.quote_name(Referral._meta.db_table)}."
+                        f"{connections[DEFAULT_DB_ALIAS].ops.quote_name(Referral._meta.get_field('agency').column)}"  # type: ignore[union-attr]
+                    ),
+                    today=today,
+                )
+                or {}
+            )
+        )
+        .extra(where=[f"EXISTS (SELECT 1 FROM {_CLAIMED})"])  # noqa: S608, S610 - a fixed text
+    )
+)
+
+
+def _claimed_read(pk: int) -> tuple[bool, Referral | None, GateReads | None]:
+    """Claim the referral and read it (with the gate's reads on PostgreSQL): (claimed, the
+    referral, the gate's reads). On PostgreSQL one statement; the instance is given the claim's
+    state, time and attempt count, as a read after the claim would have found them."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    pending: list[str] = [State.PENDING, State.RETRYING]
+    if connection.vendor == "postgresql":
+        sql, params, now = delivery.claim_statement(Referral, pk, pending)
+        today = timezone.localdate()
+        qn = connection.ops.quote_name
+        before = f"WITH {_CLAIMED} AS ({sql} RETURNING {qn(str(Referral._meta.pk.column))})"
+        found = _CLAIMED_READ.all_after(before, params, pk, today)
+        if found is not None:
+            if not found:
+                return False, None, None
+            (referral,) = found
+            referral.state, referral.claimed_at, referral.attempts = State.SENDING, now, referral.attempts + 1
+            reads = gate_reads_of(
+                referral, complaint=referral.complaint, agency_id=referral.agency_id, today=today
+            )
+            return True, referral, reads
+    if not delivery.claim(Referral, pk, pending):
+        return False, None, None
+    referral, reads = _delivery_read(pk)
+    return True, referral, reads
+
+
 def _delivery_read(pk: int) -> tuple[Referral, GateReads | None]:
     """The referral with what the gate, the transport and the transfer record need, and on
     PostgreSQL in the same statement the gate's reads for its agency today."""
@@ -366,11 +419,11 @@ def referral_deliver(*, referral_id: int) -> str:
     """Deliver once per claim. The gate is asked first, on every attempt; a refusal withdraws the
     referral and sends nothing. The HTTP call happens outside any transaction; success appends the
     transfer record of this release (a repeat of the same bytes finds it and appends nothing)."""
-    if not delivery.claim(Referral, referral_id, [State.PENDING, State.RETRYING]):
+    # the claim, then one read: what the gate (its own reads too), the transport and the transfer
+    # record need (on PostgreSQL the claim and the read are one statement)
+    claimed, referral, reads = _claimed_read(referral_id)
+    if not claimed or referral is None:
         return "not-claimed"
-    # one read after the claim: what the gate (its own reads too), the transport and the
-    # transfer record need
-    referral, reads = _delivery_read(referral_id)
     try:
         decision = referral_gate(referral, loaded=True, reads=reads)
     except DisclosureRefused as refused:

@@ -14,6 +14,7 @@ from complaints.models import Agency, Attachment, Category, Complaint, Role
 from privacy.models import DataSharingAgreement, TransferChainHead
 from routing import disclosure, referrals
 from routing.disclosure import AgreementTerms, DisclosureRefused, GateReads
+from routing.models import Referral
 
 pytestmark = pytest.mark.django_db
 POSTGRESQL = connection.vendor == "postgresql"
@@ -149,9 +150,14 @@ def test_a_routing_call_and_a_delivery_read_the_case_and_the_gates_rows_in_one_s
     TransferChainHead.objects.get_or_create(id=1)  # the log's head exists (written once per log)
     with CaptureQueriesContext(connection) as delivery:
         assert referrals.referral_deliver(referral_id=ref.pk) == "delivered"
-    reads = [q["sql"] for q in delivery.captured_queries if q["sql"].startswith("SELECT")]
-    # the referral with its case and the gate's rows; the chain head under its lock
-    assert len(reads) == 2 and "complaints_attachment" in reads[0] and "privacy_transferchainhead" in reads[1]
+    sql = [q["sql"] for q in delivery.captured_queries]
+    # the claim, the referral with its case and the gate's rows: one statement; then the chain
+    # head under its lock; no other read
+    (claimed_read,) = [q for q in sql if q.startswith("WITH occ_claimed AS (UPDATE")]
+    assert "complaints_attachment" in claimed_read and "privacy_datasharingagreement" in claimed_read
+    reads = [q for q in sql if q.startswith("SELECT")]
+    assert len(reads) == 1 and "privacy_transferchainhead" in reads[0]
+    assert not [q for q in sql if q.startswith('UPDATE "complaints_referral" SET "state" = \'sending\'')]
 
 
 def test_an_agreement_ended_after_the_routing_call_refuses_the_delivery(
@@ -196,3 +202,25 @@ def test_reads_of_another_case_agency_or_day_are_not_used(case, ccib):
         **decide, reads=GateReads(case.pk, ccib.pk, case.category_id, today, [forged], [])
     )
     assert decided.fields == ["complainant.name"] and decided.basis_reference == "agreement #99: x"
+
+
+def test_the_claim_read_with_the_referral_claims_once_and_reads_the_claimed_state(case, ccib, user_factory):
+    """A delivery claims and reads in one go (one statement on PostgreSQL): a second claim while
+    the lease runs finds nothing, a lapsed lease is claimed again; the instance read says what
+    the row says after the claim.
+
+    clause: OCC-7, OCC-8 (one release per claim; the gate asked at each)"""
+    ref = _route(case, ccib, user_factory)
+    claimed, read, reads = referrals._claimed_read(ref.pk)
+    assert claimed and read is not None
+    ref.refresh_from_db()
+    assert (read.state, read.attempts, read.claimed_at) == (ref.state, ref.attempts, ref.claimed_at)
+    assert ref.state == "sending" and ref.attempts == 1
+    assert (reads is not None) == POSTGRESQL
+    assert referrals._claimed_read(ref.pk) == (False, None, None)  # the lease runs: not again
+    Referral.objects.filter(pk=ref.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
+    claimed, read, _ = referrals._claimed_read(ref.pk)
+    assert claimed and read is not None and read.attempts == 2
+    Referral.objects.filter(pk=ref.pk).update(state="delivered")
+    assert referrals._claimed_read(ref.pk) == (False, None, None)
+    assert referrals._claimed_read(ref.pk + 1000) == (False, None, None)
