@@ -328,9 +328,14 @@ def _send(referral: Referral, body: bytes) -> int:
 
 _DELIVERY_RELATED = ("agency", "complaint__complainant", "complaint__category", "created_by")
 _DELIVERY_READ = Compiled(lambda pk: Referral.objects.select_related(*_DELIVERY_RELATED).filter(pk=pk))
-# on PostgreSQL the same read carries the gate's two reads for the referral's agency today
-_DELIVERY_READ_WITH_GATE_READS = Compiled(
-    lambda pk, today: (
+
+
+def _delivery_read_with_gate_reads(pk: int, today):
+    """The delivery's read with, on PostgreSQL, the gate's two reads for the referral's agency
+    on ``today`` as annotations (routing.disclosure.gate_reads_annotations)."""
+    qn = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    agency_column: Any = Referral._meta.get_field("agency")
+    return (
         Referral.objects.select_related(*_DELIVERY_RELATED)
         .filter(pk=pk)
         .annotate(
@@ -338,42 +343,23 @@ _DELIVERY_READ_WITH_GATE_READS = Compiled(
                 gate_reads_annotations(
                     using=DEFAULT_DB_ALIAS,
                     complaint_table=Complaint._meta.db_table,
-                    agency=(
-                        f"{connections[DEFAULT_DB_ALIAS].ops.quote_name(Referral._meta.db_table)}."
-                        f"{connections[DEFAULT_DB_ALIAS].ops.quote_name(Referral._meta.get_field('agency').column)}"  # type: ignore[union-attr]
-                    ),
+                    agency=f"{qn(Referral._meta.db_table)}.{qn(agency_column.column)}",
                     today=today,
                 )
                 or {}
             )
         )
     )
-)
 
 
+# on PostgreSQL the same read carries the gate's two reads for the referral's agency today
+_DELIVERY_READ_WITH_GATE_READS = Compiled(_delivery_read_with_gate_reads)
 # on PostgreSQL the claim and that read are one statement: the claim's UPDATE a CTE whose row the
 # read requires (the read sees the row as it was before the claim, in the same snapshot)
 _CLAIMED = "occ_claimed"
+_CLAIMED_WHERE = f"EXISTS (SELECT 1 FROM {_CLAIMED})"  # noqa: S608 - a fixed text
 _CLAIMED_READ = Compiled(
-    lambda pk, today: (
-        Referral.objects.select_related(*_DELIVERY_RELATED)
-        .filter(pk=pk)
-        .annotate(
-            **(
-                gate_reads_annotations(
-                    using=DEFAULT_DB_ALIAS,
-                    complaint_table=Complaint._meta.db_table,
-                    agency=(
-                        f"{connections[DEFAULT_DB_ALIAS].ops.quote_name(Referral._meta.db_table)}."
-                        f"{connections[DEFAULT_DB_ALIAS].ops.quote_name(Referral._meta.get_field('agency').column)}"  # type: ignore[union-attr]
-                    ),
-                    today=today,
-                )
-                or {}
-            )
-        )
-        .extra(where=[f"EXISTS (SELECT 1 FROM {_CLAIMED})"])  # noqa: S608, S610 - a fixed text
-    )
+    lambda pk, today: _delivery_read_with_gate_reads(pk, today).extra(where=[_CLAIMED_WHERE])  # noqa: S610
 )
 
 
