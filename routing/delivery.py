@@ -159,7 +159,8 @@ def _timeout() -> httpx.Timeout:
 # for the connection and the TLS handshake and the read timeout for the rest, no redirect followed
 # (a 3xx is permanent, as before), no cookie kept, the response read to its end. httpx itself is
 # used when the environment names a proxy (httpx honours HTTP(S)_PROXY/ALL_PROXY; this path does
-# not) or for a scheme other than http/https.
+# not), for a URL with credentials in it (httpx sends them as Basic auth) or for a scheme other
+# than http/https.
 
 _CONNECTIONS: dict[tuple[int, str, str, int], http.client.HTTPConnection] = {}
 _TLS: tuple[int, ssl.SSLContext] | None = None
@@ -230,7 +231,13 @@ def _post_lean(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
     """POST the body; the status code. Transport failures raise TransientDeliveryError."""
-    if not _proxied() and urlsplit(url).scheme in ("http", "https"):
+    parts = urlsplit(url)
+    if (
+        not _proxied()
+        and parts.scheme in ("http", "https")
+        and parts.username is None
+        and parts.password is None
+    ):
         return _post_lean(url, body, headers)
     try:
         response = _http_client().post(url, content=body, headers=headers, timeout=_timeout())

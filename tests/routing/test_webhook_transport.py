@@ -140,3 +140,11 @@ def test_with_a_proxy_in_the_environment_httpx_posts(endpoint_of, monkeypatch):
     with pytest.raises(TransientDeliveryError, match="Connect"):
         delivery._post(e.url, b"{}", {})
     assert e.requests == []
+
+
+def test_a_url_with_credentials_goes_through_httpx_which_sends_them(endpoint_of, monkeypatch):
+    e = endpoint_of()
+    monkeypatch.setattr(delivery, "_CLIENT", None)
+    url = e.url.replace("http://", "http://agency:s3cret@")
+    assert delivery._post(url, b"{}", {}) == 200
+    assert e.requests[0]["Authorization"].startswith("Basic ")
