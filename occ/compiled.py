@@ -7,7 +7,8 @@ stand-in values (one per argument, of the argument's type), lets Django's own co
 SQL, and notes where each stand-in sits among the parameters; every call then runs that text with
 the real values (psycopg prepares it on PostgreSQL) and turns the rows into instances exactly as
 iterating the queryset would (the compiler's converters, ``Model.from_db``, the select_related
-populators). Django's SQL compilation is most of the CPU of a short indexed read.
+populators, annotations set as attributes). Django's SQL compilation is most of the CPU of a short
+indexed read.
 
 Only values that reach the SQL unchanged (PostgreSQL) or as ``str()`` (a date on SQLite) can be
 located: when a stand-in cannot be found exactly once in its form, or the queryset is not a plain
@@ -41,7 +42,18 @@ M = TypeVar("M", bound=Model)
 
 
 class _Plan:
-    __slots__ = ("sql", "params", "slots", "init_list", "start", "end", "model", "populators", "converters")
+    __slots__ = (
+        "sql",
+        "params",
+        "slots",
+        "init_list",
+        "start",
+        "end",
+        "model",
+        "populators",
+        "converters",
+        "annotations",
+    )
     sql: str
     params: list[Any]
     slots: list[tuple[int, int, bool]]
@@ -51,6 +63,7 @@ class _Plan:
     model: Any
     populators: list[Any]
     converters: list[Any]
+    annotations: list[tuple[str, int]]
 
 
 class Compiled(Generic[M]):
@@ -96,11 +109,7 @@ class Compiled(Generic[M]):
                 return None
             slots += found
         klass_info, select = compiler.klass_info, compiler.select
-        if (
-            klass_info is None
-            or compiler.annotation_col_map
-            or compiler.has_composite_fields([s[0] for s in select[: compiler.col_count]])
-        ):
+        if klass_info is None or compiler.has_composite_fields([s[0] for s in select[: compiler.col_count]]):
             return None
         plan = _Plan()
         plan.sql, plan.params, plan.slots = sql, list(params), slots
@@ -110,6 +119,8 @@ class Compiled(Generic[M]):
         plan.model = klass_info["model"]
         plan.populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]  # the stubs are Django 6's
         plan.converters = list(compiler.get_converters([s[0] for s in select[: compiler.col_count]]).items())
+        # annotations (and extra selects): set on the instance as ModelIterable sets them
+        plan.annotations = list((compiler.annotation_col_map or {}).items())
         return plan
 
     def all(self, *args: Any, using: str = DEFAULT_DB_ALIAS) -> list[M]:
@@ -117,12 +128,30 @@ class Compiled(Generic[M]):
         plan = self._plan(args, using)
         if plan is None:
             return list(self.build(*args).using(using))
+        return self._run(plan, "", [], args, using)
+
+    def all_after(
+        self, before: str, before_params: list[Any], *args: Any, using: str = DEFAULT_DB_ALIAS
+    ) -> list[M] | None:
+        """The instances of this query run as ONE statement after ``before``, a ``WITH ...``
+        clause (e.g. a data-modifying CTE that the query's own condition reads, written into
+        ``build`` with ``extra(where=...)``), with ``before_params`` ahead of the query's own.
+        None when the query has no plan on this database (the caller then runs them apart)."""
+        plan = self._plan(args, using)
+        if plan is None:
+            return None
+        return self._run(plan, before, before_params, args, using)
+
+    def _run(self, plan: _Plan, before: str, before_params: list[Any], args: tuple, using: str) -> list[M]:
         params = plan.params.copy()
         for position, n, as_str in plan.slots:
             params[position] = str(args[n]) if as_str else args[n]
         connection = connections[using]
         with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
+            if before:
+                cursor.execute(f"{before} {plan.sql}", [*before_params, *params])
+            else:
+                cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         found: list[M] = []
         for raw in rows:
@@ -135,6 +164,8 @@ class Compiled(Generic[M]):
             obj = plan.model.from_db(using, plan.init_list, row[plan.start : plan.end])
             for populator in plan.populators:
                 populator.populate(row, obj)
+            for name, position in plan.annotations:
+                setattr(obj, name, row[position])
             found.append(obj)
         return found
 

@@ -16,9 +16,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import Q
+from django.db import connections
+from django.db.models import JSONField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
@@ -188,16 +190,140 @@ _AGREEMENTS_IN_FORCE = Compiled(
 )
 
 
-def _attachments(complaint: Complaint) -> list[Attachment]:
-    """``complaint.attachments.all()``: read now, unless the caller prefetched them."""
+class AgreementTerms(NamedTuple):
+    """What the gate reads of an agreement in force (read with the case: ``GateReads``)."""
+
+    pk: int
+    purposes: list[str]
+    field_profile: list[str]
+    legal_reference: str
+
+
+class AttachmentFacts(NamedTuple):
+    """What the gate releases of an attachment (read with the case: ``GateReads``)."""
+
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class GateReads:
+    """The gate's two reads (the agreements in force for this agency, category and day; the
+    case's attachments) made as part of the caller's read of the case, in the same statement, at
+    this release: the same rows ``_AGREEMENTS_IN_FORCE`` and ``_ATTACHMENTS`` give, read at the
+    same moment as the case. ``disclosure_decide`` uses them only for the case, agency, category
+    and day they were read for (else it reads again), and only once: they are handed to one
+    decision, never kept on an instance."""
+
+    complaint_id: int
+    agency_id: int
+    category_id: int | None
+    today: date
+    agreements: list[AgreementTerms]
+    attachments: list[AttachmentFacts]
+
+
+# the annotation names a read carries the gate's reads under (gate_reads_annotations)
+_AGREEMENTS_AS, _ATTACHMENTS_AS = "gate_agreements_in_force", "gate_attachments"
+
+
+def gate_reads_annotations(
+    *, using: str, complaint_table: str, agency: str | int, today: date
+) -> dict[str, RawSQL] | None:
+    """On PostgreSQL, the gate's two reads as two annotations of a read of the case (one
+    statement): ``complaint_table`` is the alias of the case's table in that read, ``agency``
+    the SQL of the agency's id there (a column) or the id itself. None elsewhere (the gate reads
+    them itself). The rows, the filter and the order are those of ``_AGREEMENTS_IN_FORCE`` and
+    ``_ATTACHMENTS`` (Attachment's ordering), as JSON arrays of the fields the gate uses."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    qn = connection.ops.quote_name
+    dsa, att, case_meta = DataSharingAgreement._meta, Attachment._meta, Complaint._meta
+    categories: Any = dsa.get_field("categories")
+    through = categories.remote_field.through._meta
+
+    def col(meta, name: str) -> str:
+        return qn(meta.get_field(name).column)
+
+    case = qn(complaint_table)
+    case_id, case_category = f"{case}.{col(case_meta, 'id')}", f"{case}.{col(case_meta, 'category')}"
+    order = ", ".join(
+        f"a.{col(att, name[1:])} DESC" if name.startswith("-") else f"a.{col(att, name)}"
+        for name in [str(n) for n in att.ordering or ["id"]]  # names (Attachment's Meta.ordering)
+    )
+    if isinstance(agency, int):
+        agency_sql, agency_params = "%s", [agency]
+    else:
+        agency_sql, agency_params = agency, []
+    agreements = (
+        f"SELECT json_agg(json_build_array(d.{col(dsa, 'id')}, d.{col(dsa, 'purposes')}, "  # noqa: S608 - names from the models
+        f"d.{col(dsa, 'field_profile')}, d.{col(dsa, 'legal_reference')}) ORDER BY d.{col(dsa, 'id')})::text "
+        f"FROM {qn(dsa.db_table)} d INNER JOIN {qn(through.db_table)} dc "
+        f"ON dc.{qn(categories.m2m_column_name())} = d.{col(dsa, 'id')} "
+        f"WHERE d.{col(dsa, 'agency')} = {agency_sql} AND dc.{qn(categories.m2m_reverse_name())} = {case_category} "
+        f"AND d.{col(dsa, 'is_active')} AND d.{col(dsa, 'valid_from')} <= %s "
+        f"AND (d.{col(dsa, 'valid_until')} IS NULL OR d.{col(dsa, 'valid_until')} >= %s)"
+    )
+    attachments = (
+        f"SELECT json_agg(json_build_array(a.{col(att, 'original_name')}, a.{col(att, 'content_type')}, "  # noqa: S608
+        f"a.{col(att, 'size')}, a.{col(att, 'sha256')}) ORDER BY {order})::text "
+        f"FROM {qn(att.db_table)} a WHERE a.{col(att, 'complaint')} = {case_id}"
+    )
+    # the texts hold names from the models (and ``agency``, a column the caller names from its
+    # model), every value is a parameter
+    return {
+        _AGREEMENTS_AS: RawSQL(agreements, [*agency_params, today, today], output_field=JSONField()),  # noqa: S611
+        _ATTACHMENTS_AS: RawSQL(attachments, [], output_field=JSONField()),  # noqa: S611
+    }
+
+
+def gate_reads_of(obj: Any, *, complaint: Complaint, agency_id: int, today: date) -> GateReads | None:
+    """The gate's reads an instance read with ``gate_reads_annotations`` carries, taken off it
+    (so they serve one decision only); None when it carries none."""
+    if not hasattr(obj, _AGREEMENTS_AS):
+        return None
+    agreements = obj.__dict__.pop(_AGREEMENTS_AS) or []
+    attachments = obj.__dict__.pop(_ATTACHMENTS_AS, None) or []
+    return GateReads(
+        complaint_id=complaint.pk,
+        agency_id=agency_id,
+        category_id=complaint.category_id,
+        today=today,
+        agreements=[AgreementTerms(*a) for a in agreements],
+        attachments=[AttachmentFacts(*a) for a in attachments],
+    )
+
+
+def _usable(reads: GateReads | None, complaint: Complaint, agency: Agency) -> GateReads | None:
+    if reads is None:
+        return None
+    if (reads.complaint_id, reads.agency_id, reads.category_id) != (
+        complaint.pk,
+        agency.pk,
+        complaint.category_id,
+    ):
+        return None
+    return reads
+
+
+def _attachments(complaint: Complaint, reads: GateReads | None = None) -> list[Any]:
+    """``complaint.attachments.all()``: read now, unless the caller prefetched them or read them
+    with the case (``GateReads``)."""
+    if reads is not None:
+        return reads.attachments
     if "attachments" in getattr(complaint, "_prefetched_objects_cache", {}):
         return list(complaint.attachments.all())
     return _ATTACHMENTS.all(complaint.pk)
 
 
-def minimised_payload(complaint: Complaint, fields: list[str]) -> tuple[dict[str, Any], dict[str, int]]:
+def minimised_payload(
+    complaint: Complaint, fields: list[str], reads: GateReads | None = None
+) -> tuple[dict[str, Any], dict[str, int]]:
     """Only the allowed fields; free text redacted of identifiers the recipient may not have,
-    shown as [redacted: ...]."""
+    shown as [redacted: ...]. ``reads``: the attachments read with the case (``GateReads``)."""
     keep = _keep_kinds(fields)
     redactions: dict[str, int] = {}
 
@@ -239,7 +365,7 @@ def minimised_payload(complaint: Complaint, fields: list[str]) -> tuple[dict[str
                 "size": a.size,
                 "sha256": a.sha256,
             }
-            for a in _attachments(complaint)
+            for a in _attachments(complaint, reads)
         ]
     if redactions:
         payload["redacted"] = dict(sorted(redactions.items()))
@@ -263,11 +389,20 @@ def _consent(complaint: Complaint, agency: Agency, purpose: str, consent_id: int
     )
 
 
-def _agreement(complaint: Complaint, agency: Agency, purpose: str) -> DataSharingAgreement:
+def _agreement(
+    complaint: Complaint, agency: Agency, purpose: str, reads: GateReads | None = None
+) -> DataSharingAgreement | AgreementTerms:
     today = timezone.localdate()
     category_id = complaint.category_id
-    # one query (asked at every release): the agreements in force for this agency and category
-    in_force = _AGREEMENTS_IN_FORCE.all(agency.pk, category_id, today) if category_id is not None else []
+    # one query (asked at every release): the agreements in force for this agency and category,
+    # unless read with the case at this release, for this day
+    in_force: list[Any]
+    if reads is not None and reads.today == today:
+        in_force = reads.agreements
+    elif category_id is not None:
+        in_force = _AGREEMENTS_IN_FORCE.all(agency.pk, category_id, today)
+    else:
+        in_force = []
     for agreement in in_force:
         if purpose in agreement.purposes:
             return agreement
@@ -320,8 +455,12 @@ def disclosure_decide(
     actor: Any = None,
     consent_id: int | None = None,
     legal_order_id: int | None = None,
+    reads: GateReads | None = None,
 ) -> Decision:
-    """Decide whether the case may go to the recipient, and what exactly goes."""
+    """Decide whether the case may go to the recipient, and what exactly goes. ``reads``: the
+    gate's reads made with the caller's read of the case a moment before (``GateReads``), used
+    only when they are of this case, agency, category and day."""
+    reads = _usable(reads, complaint, recipient)
     if purpose in NEVER:
         raise DisclosureRefused(
             "marketing_refused",
@@ -370,7 +509,7 @@ def disclosure_decide(
             "channel": consent.channel,
         }
     elif basis == Basis.RELATED_AGENCY:
-        agreement = _agreement(complaint, recipient, purpose)
+        agreement = _agreement(complaint, recipient, purpose, reads)
         fields = [f for f in agreement.field_profile if f in DISCLOSABLE_FIELDS]
         reference = AGREEMENT_REFERENCE % {"id": agreement.pk, "ref": agreement.legal_reference}
     elif basis == Basis.LEGAL_ORDER:
@@ -390,7 +529,7 @@ def disclosure_decide(
             {"basis": basis},
         )
 
-    payload, redactions = minimised_payload(complaint, fields)
+    payload, redactions = minimised_payload(complaint, fields, reads)
     payload["disclosure"] = {
         "basis": basis,
         "basis_reference": reference,

@@ -30,7 +30,14 @@ from .delivery import (  # noqa: F401 - webhook_headers is part of this module's
     TransientDeliveryError,
     webhook_headers,
 )
-from .disclosure import Decision, DisclosureRefused, disclosure_decide
+from .disclosure import (
+    Decision,
+    DisclosureRefused,
+    GateReads,
+    disclosure_decide,
+    gate_reads_annotations,
+    gate_reads_of,
+)
 from .models import Referral, ReferralAttempt
 
 
@@ -126,7 +133,7 @@ def referral_create(
     # the rows after the referral (timeline entries, the audit entry, the outbox row) are written
     # together at the block's end in one statement (occ.rows.rows_together)
     with transaction.atomic(), rows_together():
-        complaint = _CASE_LOCKED.get(complaint.pk)
+        complaint, reads = _case_locked(complaint.pk, agency.pk)
         decision: Decision = disclosure_decide(
             complaint=complaint,
             recipient=agency,
@@ -135,6 +142,7 @@ def referral_create(
             actor=actor,
             consent_id=consent_id,
             legal_order_id=legal_order_id,
+            reads=reads,
         )
         method = agency.delivery_method
         referral = Referral(
@@ -174,6 +182,36 @@ _CASE_LOCKED = Compiled(
         .filter(pk=pk)
     )
 )
+# on PostgreSQL the same read carries the gate's two reads for this agency and day (GateReads)
+_CASE_LOCKED_WITH_GATE_READS = Compiled(
+    lambda pk, agency_id, today: (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("complainant", "category")
+        .filter(pk=pk)
+        .annotate(
+            **(
+                gate_reads_annotations(
+                    using=DEFAULT_DB_ALIAS,
+                    complaint_table=Complaint._meta.db_table,
+                    agency=agency_id,
+                    today=today,
+                )
+                or {}
+            )
+        )
+    )
+)
+
+
+def _case_locked(pk: int, agency_id: int) -> tuple[Complaint, GateReads | None]:
+    """The case locked for the routing call with its complainant and category, and on
+    PostgreSQL in the same statement the gate's reads for this agency today."""
+    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+        return _CASE_LOCKED.get(pk), None
+    today = timezone.localdate()
+    complaint = _CASE_LOCKED_WITH_GATE_READS.get(pk, agency_id, today)
+    return complaint, gate_reads_of(complaint, complaint=complaint, agency_id=agency_id, today=today)
+
 
 # routing.tasks.referral_deliver, by name: the outbox row names the task (tasks import this module)
 DELIVER_TASK = "routing.tasks.referral_deliver"
@@ -196,11 +234,12 @@ def reason_code_of(referral: Referral, refused: DisclosureRefused) -> str:
     return refused.code
 
 
-def referral_gate(referral: Referral, *, loaded: bool = False) -> Decision:
+def referral_gate(referral: Referral, *, loaded: bool = False, reads: GateReads | None = None) -> Decision:
     """Ask the gate now about this referral's basis (the same consent or legal order; an agreement
     in force now), the subject's state now, and minimise the case as it is now. Raises
     DisclosureRefused. ``loaded``: the caller has just read the referral with its case,
-    complainant, category and agency (``_DELIVERY_RELATED``), so they are not read again."""
+    complainant, category and agency (``_DELIVERY_RELATED``), so they are not read again;
+    ``reads``: the gate's own reads made in that same statement (``_delivery_read``)."""
     if loaded:
         complaint, agency = referral.complaint, referral.agency
     else:
@@ -214,6 +253,7 @@ def referral_gate(referral: Referral, *, loaded: bool = False) -> Decision:
         # 0 matches no row: a referral whose consent or order is gone is refused, never re-based
         consent_id=(referral.consent_id or 0) if referral.basis == Basis.CONSENT else None,
         legal_order_id=(referral.legal_order_id or 0) if referral.basis == Basis.LEGAL_ORDER else None,
+        reads=reads,
     )
 
 
@@ -290,16 +330,88 @@ _DELIVERY_RELATED = ("agency", "complaint__complainant", "complaint__category", 
 _DELIVERY_READ = Compiled(lambda pk: Referral.objects.select_related(*_DELIVERY_RELATED).filter(pk=pk))
 
 
+def _delivery_read_with_gate_reads(pk: int, today):
+    """The delivery's read with, on PostgreSQL, the gate's two reads for the referral's agency
+    on ``today`` as annotations (routing.disclosure.gate_reads_annotations)."""
+    qn = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    agency_column: Any = Referral._meta.get_field("agency")
+    return (
+        Referral.objects.select_related(*_DELIVERY_RELATED)
+        .filter(pk=pk)
+        .annotate(
+            **(
+                gate_reads_annotations(
+                    using=DEFAULT_DB_ALIAS,
+                    complaint_table=Complaint._meta.db_table,
+                    agency=f"{qn(Referral._meta.db_table)}.{qn(agency_column.column)}",
+                    today=today,
+                )
+                or {}
+            )
+        )
+    )
+
+
+# on PostgreSQL the same read carries the gate's two reads for the referral's agency today
+_DELIVERY_READ_WITH_GATE_READS = Compiled(_delivery_read_with_gate_reads)
+# on PostgreSQL the claim and that read are one statement: the claim's UPDATE a CTE whose row the
+# read requires (the read sees the row as it was before the claim, in the same snapshot)
+_CLAIMED = "occ_claimed"
+_CLAIMED_WHERE = f"EXISTS (SELECT 1 FROM {_CLAIMED})"  # noqa: S608 - a fixed text
+_CLAIMED_READ = Compiled(
+    lambda pk, today: _delivery_read_with_gate_reads(pk, today).extra(where=[_CLAIMED_WHERE])  # noqa: S610
+)
+
+
+def _claimed_read(pk: int) -> tuple[bool, Referral | None, GateReads | None]:
+    """Claim the referral and read it (with the gate's reads on PostgreSQL): (claimed, the
+    referral, the gate's reads). On PostgreSQL one statement; the instance is given the claim's
+    state, time and attempt count, as a read after the claim would have found them."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    pending: list[str] = [State.PENDING, State.RETRYING]
+    if connection.vendor == "postgresql":
+        sql, params, now = delivery.claim_statement(Referral, pk, pending)
+        today = timezone.localdate()
+        qn = connection.ops.quote_name
+        before = f"WITH {_CLAIMED} AS ({sql} RETURNING {qn(str(Referral._meta.pk.column))})"
+        found = _CLAIMED_READ.all_after(before, params, pk, today)
+        if found is not None:
+            if not found:
+                return False, None, None
+            (referral,) = found
+            referral.state, referral.claimed_at, referral.attempts = State.SENDING, now, referral.attempts + 1
+            reads = gate_reads_of(
+                referral, complaint=referral.complaint, agency_id=referral.agency_id, today=today
+            )
+            return True, referral, reads
+    if not delivery.claim(Referral, pk, pending):
+        return False, None, None
+    referral, reads = _delivery_read(pk)
+    return True, referral, reads
+
+
+def _delivery_read(pk: int) -> tuple[Referral, GateReads | None]:
+    """The referral with what the gate, the transport and the transfer record need, and on
+    PostgreSQL in the same statement the gate's reads for its agency today."""
+    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+        return _DELIVERY_READ.get(pk), None
+    today = timezone.localdate()
+    referral = _DELIVERY_READ_WITH_GATE_READS.get(pk, today)
+    reads = gate_reads_of(referral, complaint=referral.complaint, agency_id=referral.agency_id, today=today)
+    return referral, reads
+
+
 def referral_deliver(*, referral_id: int) -> str:
     """Deliver once per claim. The gate is asked first, on every attempt; a refusal withdraws the
     referral and sends nothing. The HTTP call happens outside any transaction; success appends the
     transfer record of this release (a repeat of the same bytes finds it and appends nothing)."""
-    if not delivery.claim(Referral, referral_id, [State.PENDING, State.RETRYING]):
+    # the claim, then one read: what the gate (its own reads too), the transport and the transfer
+    # record need (on PostgreSQL the claim and the read are one statement)
+    claimed, referral, reads = _claimed_read(referral_id)
+    if not claimed or referral is None:
         return "not-claimed"
-    # one read after the claim: what the gate, the transport and the transfer record need
-    referral = _DELIVERY_READ.get(referral_id)
     try:
-        decision = referral_gate(referral, loaded=True)
+        decision = referral_gate(referral, loaded=True, reads=reads)
     except DisclosureRefused as refused:
         referral_withdraw(referral=referral, reason_code=reason_code_of(referral, refused))
         return "withdrawn"

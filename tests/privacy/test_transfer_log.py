@@ -141,3 +141,45 @@ def test_auditors_filter_and_export_json_and_csv(staff_api):
     assert csv["Content-Type"].startswith("text/csv") and csv.content.count(b"\n") == 4
     assert auditor.get("/api/v1/audit/transfers/verify/").json()["ok"] is True
     assert staff_api(Role.AGENT).get("/api/v1/audit/transfers/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        "2026-12-01T20:05:10+00:00",  # no microseconds: isoformat() writes none
+        "2026-12-01T20:05:10.100000+00:00",  # trailing zeros: isoformat() keeps all six digits
+        "2026-12-01T20:05:10.000001+00:00",
+    ],
+)
+def test_verify_hashes_each_record_as_record_hash_does(monkeypatch, at):
+    """clause: OCC-8 (the verifier's fast path reads the time and the JSON lists as text on
+    PostgreSQL: it must hash exactly what record_hash hashed when the record was appended)"""
+    from datetime import datetime, timedelta
+
+    stamp = datetime.fromisoformat(at)
+    monkeypatch.setattr(transfer_log.timezone, "now", lambda: stamp)
+    odd = 'ศูนย์ "1212"\\ line\nbreak\u2028tab\t'
+    recs = _append(2, basis_reference=odd, fields=["complainant.name", odd], data_categories=[odd])
+    recs += _append(1, tag="plain")
+    assert TransferRecord.objects.get(seq=1).hash == transfer_log.record_hash(
+        {f: getattr(TransferRecord.objects.get(seq=1), f) for f in transfer_log.HASHED_FIELDS}
+    )
+    result = transfer_log.verify(batch=2)  # several batches
+    assert result.ok and result.checked == 3
+    # one microsecond later is another record
+    later = stamp + timedelta(microseconds=1)
+    if connection.vendor != "postgresql":  # SQLite keeps the time as Django writes it
+        later = later.replace(tzinfo=None).isoformat(" ")
+    _raw("UPDATE privacy_transferrecord SET at = %s WHERE seq = 2", [later])
+    result = transfer_log.verify()
+    assert not result.ok and result.first_bad_seq == 2 and "altered" in result.problem
+
+
+def test_verify_detects_a_changed_field_list():
+    """clause: OCC-8"""
+    _append(3)
+    _raw(
+        """UPDATE privacy_transferrecord SET fields = '["complainant.name", "complainant.phone"]' WHERE seq = 2"""
+    )
+    result = transfer_log.verify()
+    assert not result.ok and result.first_bad_seq == 2 and "altered" in result.problem

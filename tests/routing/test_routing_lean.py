@@ -235,3 +235,17 @@ def test_a_deliverys_writes_are_one_statement(file_complaint, user_factory, monk
 
     head = TransferChainHead.objects.get(id=1)  # the head advanced to the record
     assert ref.state == "delivered" and (head.seq, head.hash) == (record.seq, record.hash)
+
+
+def test_a_compiled_read_sets_annotations_as_the_orm_does(file_complaint):
+    from django.db.models import Count, F
+
+    case = Complaint.objects.get(reference=file_complaint(category="financial_scam")["reference"])
+    annotated = Compiled(
+        lambda pk: Complaint.objects.filter(pk=pk).annotate(doubled=F("id") * 2, n_events=Count("events"))
+    )
+    (read,) = annotated.all(case.pk)
+    orm = Complaint.objects.filter(pk=case.pk).annotate(doubled=F("id") * 2, n_events=Count("events")).get()
+    assert next(iter(annotated._plans.values())) is not None  # compiled, not the ORM's every call
+    assert (read.doubled, read.n_events) == (orm.doubled, orm.n_events) == (case.pk * 2, orm.n_events)
+    assert orm.n_events > 0
