@@ -64,6 +64,10 @@ def main() -> None:
     ap.add_argument("--only", choices=["intake", "intake-idem", "track", "track-wrong", "bare", "drf"])
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--dump", help="with --profile: also write the pstats file here")
+    ap.add_argument(
+        "--inclusive",
+        help="with --only: comma-separated function names; prints the calls made inside each, per request",
+    )
     ap.add_argument("--sort", default="cumulative")
     ap.add_argument("--reuse", action="store_true", help="keep the database of a previous run")
     args = ap.parse_args()
@@ -150,6 +154,8 @@ def main() -> None:
             fn(25_000_000 + i)
         calls.disable()
         ncalls = pstats.Stats(calls).total_calls / 20  # type: ignore[attr-defined]
+        if args.inclusive:
+            print(kind, "calls inside, per request:", _inclusive(fn, args.inclusive.split(",")))
         pg0 = backend_cpu()
         prof = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not waits
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -174,6 +180,29 @@ def main() -> None:
             stream = io.StringIO()
             pstats.Stats(prof, stream=stream).sort_stats(args.sort).print_stats(args.top)
             print(stream.getvalue())
+
+
+def _inclusive(fn, names: list[str], n: int = 20) -> dict[str, float]:
+    """Calls (Python and built-in, as cProfile counts them) made inside each named function."""
+    counts = dict.fromkeys(names, 0)
+    active: list[tuple[object, str]] = []
+
+    def hook(frame, event, arg):
+        if event in ("call", "c_call"):
+            for _, name in active:
+                counts[name] += 1
+            if event == "call" and frame.f_code.co_name in counts:
+                active.append((frame, frame.f_code.co_name))
+        elif event == "return" and active and active[-1][0] is frame:
+            active.pop()
+
+    sys.setprofile(hook)
+    try:
+        for i in range(n):
+            fn(40_000_000 + i)
+    finally:
+        sys.setprofile(None)
+    return {name: round(count / n) for name, count in counts.items()}
 
 
 if __name__ == "__main__":
