@@ -1,4 +1,5 @@
-"""Parse real-world e-mail (stdlib ``email`` with the modern policy) into what intake needs.
+"""Parse real-world e-mail (the standard library's parser, compat32 policy: ``.mime``) into what
+intake needs.
 
 Thai mail arrives in UTF-8, TIS-620, windows-874 and ISO-8859-11, often with a missing or wrong
 charset label; ``decode_text`` picks the decoding that gives real text."""
@@ -9,16 +10,16 @@ import codecs
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from email import policy
 from email.header import Header, decode_header
 from email.message import Message
-from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from bs4 import BeautifulSoup
 from charset_normalizer import from_bytes
 
 from occ.text import safe_line, safe_text
+
+from .mime import message_from_bytes
 
 
 def _thai_codecs(name: str):
@@ -221,7 +222,7 @@ def _originating_ip(msg: Message) -> str | None:
 
 def parse_message(raw: bytes) -> ParsedMail:
     """Every text field comes out safe for the database (``occ.text``): whatever the bytes were."""
-    msg = BytesParser(policy=policy.compat32).parsebytes(raw)
+    msg = message_from_bytes(raw)
     name, address = parseaddr(_header_text(msg, "From"))
     address = safe_line(address, max_length=254)
     recipients = [
@@ -267,4 +268,4 @@ def message_id_of(raw: bytes) -> str:
     if header_end < 0:
         header_end = raw.find(b"\n\n")
     head = raw[: header_end if header_end > 0 else 65536]
-    return _dedup_id(BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True))
+    return _dedup_id(message_from_bytes(head, headersonly=True))
