@@ -161,3 +161,65 @@ def test_a_multipart_message_compiles_no_pattern(monkeypatch):
     monkeypatch.setattr(mime.re, "compile", spy)
     message_from_bytes(_multipart(f"fresh-{random.getrandbits(64)}", parts=["x", "y"]))
     assert seen and seen[0].startswith("--fresh-") and compiled == []
+
+
+def _header_text_by_get(msg, name: str) -> str:
+    """The header text as parse_message read it with ``msg.get`` (one scan per name)."""
+    from email.header import Header
+
+    from channels_intake.email.parsing import _decode_header_value
+
+    value = msg.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, Header):
+        value = next((raw for key, raw in msg.raw_items() if key.lower() == name.lower()), str(value))
+    return _decode_header_value(str(value))
+
+
+def test_headers_looked_up_once_read_as_msg_get_reads_them():
+    """parse_message reads every header from one look-up of the block (_first_headers): the same
+    text as msg.get gives, for repeated, raw 8-bit, encoded, folded and missing headers."""
+    from benchmarks.mail_corpus import corpus
+    from channels_intake.email.parsing import _first_headers, _header_text
+
+    from .conftest import raw_8bit
+
+    odd = [
+        b"From: a@example.com\r\nTo: one@example.com\r\nTO: two@example.com\r\nSubject: first\r\n"
+        b"subject: second\r\n\r\nbody",
+        raw_8bit(THAI.encode("cp874"), charset_label=None, subject_bytes=THAI.encode("cp874")),
+        b"From: =?utf-8?b?4Lij4LmJ4Lit4LiH?= <a@example.com>\r\nSubject: folded\r\n  over lines\r\n\r\nx",
+        b"Date:\r\nFrom: a@example.com\r\n\r\n",
+    ]
+    names = [
+        "From",
+        "To",
+        "Cc",
+        "Delivered-To",
+        "X-Original-To",
+        "Date",
+        "Subject",
+        "Message-ID",
+        "In-Reply-To",
+        "References",
+        "X-Not-There",
+    ]
+    compared = 0
+    for raw in odd + corpus(800, 3):
+        msg = message_from_bytes(raw)
+        headers = _first_headers(msg)
+        for name in names + msg.keys():
+            assert _header_text(headers, name.lower()) == _header_text_by_get(msg, name), (raw[:60], name)
+            assert bool(headers.get(name.lower())) == bool(msg.get(name))
+            compared += 1
+    assert compared > 10000
+
+
+def test_high_bytes_are_counted_as_before():
+    from channels_intake.email.parsing import _HIGH_BYTES
+
+    for payload in (bytes(range(256)), THAI.encode("cp874"), b"plain", b"\xff" * 9):
+        assert len(payload) - len(payload.translate(None, _HIGH_BYTES)) == sum(
+            1 for b in payload if b >= 0x80
+        )
