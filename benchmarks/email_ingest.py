@@ -10,7 +10,8 @@ process and of its PostgreSQL backends (read from /proc for every backend of the
 every 0.1 s: PostgreSQL must run on this machine), and the process's resident memory sampled
 through the run (at 10 %, 50 % and 100 % of it: flat means it does not grow with the number of
 messages). Then 300 more messages in one thread with every statement counted (statements per
-message; each transaction adds its BEGIN and COMMIT round trips). Throughput is measured
+message; each transaction adds its BEGIN and COMMIT round trips), and 300 more under cProfile
+(Python calls per message: deterministic, comparable across machines and loads). Throughput is measured
 without tracemalloc, which slows Python down severalfold; the Python heap peak is then measured
 with tracemalloc on a further 1,000 messages. Finally it ingests the first Maildir again and
 prints how many complaints the second pass created (target: 0).
@@ -138,6 +139,27 @@ class BackendCpu:
         return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
+def calls_per_message(image: bytes, start: int, n: int = 300) -> None:
+    """Ingest n more messages in this thread under cProfile: Python calls per message (the same on
+    any machine, so a before/after on a loaded machine still compares)."""
+    import cProfile
+    import pstats
+
+    from channels_intake.email.sources import ingest_paths
+
+    folder = Path(tempfile.mkdtemp(prefix="occ-bench-maildir-")) / "Maildir"
+    box = mailbox.Maildir(str(folder))
+    for i in range(start, start + n):
+        box.add(build(i, image))
+    box.flush()
+    profile = cProfile.Profile()
+    profile.enable()
+    ingest_paths([str(folder)], mailbox_name="bench", workers=1)
+    profile.disable()
+    calls = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
+    print(f"calls:       {calls / n:.0f} Python calls per message in one thread")
+
+
 def statements_per_message(image: bytes, start: int, n: int = 300) -> None:
     """Ingest n more messages in this thread with every statement counted (by kind)."""
     from collections import Counter
@@ -259,6 +281,7 @@ def main() -> None:
         f"second pass: {args.n / wall:7.1f} messages/s, complaints created: {Complaint.objects.count() - before}"
     )
     statements_per_message(image, args.n + 2000)
+    calls_per_message(image, args.n + 3000)
     from django.db import connections
 
     from occ.celery import app

@@ -1,7 +1,11 @@
 """The one content-addressed file store: bytes kept under their SHA-256, written once, never changed.
 
 Evidence, call recordings, fax page previews and raw inbound items are all stored here, through
-Django's storage API (the local disk, or object storage in production). A name is
+Django's storage API (object storage in production), or on the local disk (Django's own
+``FileSystemStorage``) by this module's own write: the bytes go to a new temporary file beside the
+name, which is then linked to the name (``os.link`` never replaces a file), so a name never holds
+part of its bytes, even after a crash mid-write; with the permissions and group Django's save gives
+and, as Django's save, no fsync. A name is
 ``<prefix>/<first two hex digits>/<sha256><suffix>``, so a name always holds the same bytes: the
 same content stored twice is one file (dedup), and nothing is ever overwritten. Files are streamed
 to storage in chunks, never read whole. This module knows no case and no channel; what a file is
@@ -12,12 +16,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO
 
 from django.core.files.base import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.utils._os import safe_makedirs
 
 CHUNK = 1024 * 1024
 log = logging.getLogger(__name__)
@@ -73,6 +79,8 @@ def blob_put(
     if sha256 is None or size is None:
         sha256, size = blob_hash(fileobj)
     name = blob_name(prefix, sha256, suffix)
+    if default_storage.__class__ is FileSystemStorage:  # the local disk: no storage API round
+        return _put_local(default_storage, fileobj, name=name, sha256=sha256, size=size)
     if default_storage.exists(name):
         if _whole(name, size):
             return Blob(name, sha256, size, written=False)
@@ -91,6 +99,70 @@ def blob_put(
         default_storage.delete(saved)
         return Blob(name, sha256, size, written=False)
     return Blob(name, sha256, size, written=True)
+
+
+def _size_of(path: str) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return None
+
+
+def _put_local(storage: FileSystemStorage, fileobj: IO[bytes], *, name: str, sha256: str, size: int) -> Blob:
+    """``blob_put`` on the local disk: what Django's ``FileSystemStorage.save`` would store under
+    ``name`` (the same directories, permissions and group; no fsync, as its save), written whole to
+    a temporary file beside it and then linked to the name. ``os.link`` fails when the name exists,
+    so a copy another writer linked meanwhile stands (it is whole: linked only once written); a
+    copy of the wrong size (left by a writer that died mid-way before this module wrote this way)
+    is replaced by an atomic rename."""
+    path = storage.path(name)
+    held = _size_of(path)
+    if held == size:
+        return Blob(name, sha256, size, written=False)
+    part = f"{path}.{secrets.token_hex(8)}.part"
+    try:
+        out = open(part, "xb")  # noqa: SIM115 - closed below, before the link
+    except FileNotFoundError:
+        directory = os.path.dirname(path)
+        if storage.directory_permissions_mode is not None:
+            safe_makedirs(directory, storage.directory_permissions_mode, exist_ok=True)
+        else:
+            os.makedirs(directory, exist_ok=True)
+        out = open(part, "xb")  # noqa: SIM115
+    try:
+        try:
+            fd = out.fileno()
+            if storage.file_permissions_mode is not None:
+                os.fchmod(fd, storage.file_permissions_mode)
+            group = os.stat(storage.location).st_gid  # Django's save: the file takes the root's group
+            if os.fstat(fd).st_gid != group:
+                try:
+                    os.fchown(fd, -1, group)
+                except PermissionError:
+                    pass
+            fileobj.seek(0)
+            while chunk := fileobj.read(CHUNK):
+                out.write(chunk)
+        finally:
+            out.close()
+            fileobj.seek(0)
+        if held is not None:
+            log.warning("stored file %s has the wrong size; written again", name)
+            os.replace(part, path)
+            return Blob(name, sha256, size, written=True)
+        try:
+            os.link(part, path)
+        except FileExistsError:  # a concurrent writer linked its copy first: it stands if whole
+            if _size_of(path) == size:
+                return Blob(name, sha256, size, written=False)
+            log.warning("stored file %s has the wrong size; written again", name)
+            os.replace(part, path)
+        return Blob(name, sha256, size, written=True)
+    finally:
+        try:
+            os.unlink(part)
+        except FileNotFoundError:  # renamed to the name
+            pass
 
 
 def blob_open(name: str, mode: str = "rb") -> IO[bytes]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 
 from occ import blobstore
 from occ.blobstore import blob_name, blob_put
@@ -30,40 +30,120 @@ def test_same_bytes_are_one_file_never_overwritten():
     assert blob_put(io.BytesIO(b"png"), prefix="fax-previews", suffix=".png").name.endswith(".png")
 
 
-def test_a_racing_second_copy_is_removed_and_the_first_stands(monkeypatch):
+class ApiStorage(FileSystemStorage):
+    """The local disk through Django's storage API (what object storage goes through): blob_put's
+    own local write is for Django's FileSystemStorage itself only."""
+
+
+@pytest.fixture(params=["local", "storage-api"])
+def storage_kind(request, settings):
+    if request.param == "storage-api":
+        settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.test_blobstore.ApiStorage"}}
+        assert default_storage.__class__ is ApiStorage
+    else:
+        assert default_storage.__class__ is FileSystemStorage
+    return request.param
+
+
+def _folder_of(name: str) -> list[str]:
+    return sorted(p.name for p in Path(default_storage.path(name)).parent.iterdir())
+
+
+def test_a_racing_second_copy_is_removed_and_the_first_stands(monkeypatch, storage_kind):
+    """clause: OCC-8 (never overwritten)"""
     data = b"raced"
     first = blob_put(io.BytesIO(data), prefix="inbound/x")
-    # the second writer checked before the first one's file appeared
-    exists, asked = default_storage.exists, []
-    monkeypatch.setattr(
-        default_storage, "exists", lambda name: bool(asked) and exists(name) or asked.append(1)
-    )
-    again = blob_put(io.BytesIO(data), prefix="inbound/x")
+    # the second writer looked before the first one's file appeared
+    if storage_kind == "local":
+        size_of, asked = blobstore._size_of, []
+        monkeypatch.setattr(blobstore, "_size_of", lambda path: size_of(path) if asked else asked.append(1))
+    else:
+        exists, asked = default_storage.exists, []
+        monkeypatch.setattr(
+            default_storage, "exists", lambda name: bool(asked) and exists(name) or asked.append(1)
+        )
+    again = blob_put(io.BytesIO(b"raced"), prefix="inbound/x")
     monkeypatch.undo()
-    assert again.name == first.name and not again.written
-    folder = Path(default_storage.path(first.name)).parent
-    assert [p.name for p in folder.iterdir()] == [Path(first.name).name]
+    assert asked and again.name == first.name and not again.written
+    assert _folder_of(first.name) == [Path(first.name).name]
+    assert default_storage.open(first.name).read() == data
 
 
-def test_a_failed_write_leaves_no_partial_file(monkeypatch):
-    """clause: OCC-8 (a name never holds part of its bytes)"""
-    data = b"x" * 5000
-    save = default_storage._save
-
-    def half_then_fail(name, content):
-        save(name, ContentFile(data[:100]))
-        raise OSError("disk full")
-
-    monkeypatch.setattr(default_storage, "_save", half_then_fail)
-    with pytest.raises(OSError):
-        blob_put(io.BytesIO(data), prefix="recordings")
-    monkeypatch.undo()
+def test_a_copy_of_the_wrong_size_is_replaced_by_the_whole_one(monkeypatch, storage_kind):
+    """A writer that died mid-way (before the local write linked whole files only) left part of
+    the bytes under the name: the next put writes the whole file there."""
+    data = b"y" * 3000
     name = blob_name("recordings", hashlib.sha256(data).hexdigest())
-    assert not default_storage.exists(name)
-    # and a copy cut short by a writer that died is replaced by the whole one
-    save(name, ContentFile(data[:10]))
+    default_storage.save(name, ContentFile(data[:10]))
     blob = blob_put(io.BytesIO(data), prefix="recordings")
     assert blob.written and default_storage.open(name).read() == data
+    assert _folder_of(name) == [Path(name).name]
+    if storage_kind == "local":  # ... also when the short copy appeared between the look and the link
+        other = b"z" * 3000
+        name = blob_name("recordings", hashlib.sha256(other).hexdigest())
+        size_of, asked = blobstore._size_of, []
+
+        def short_copy_appears(path):
+            if asked:
+                return size_of(path)
+            asked.append(1)
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_bytes(other[:5])
+            return None
+
+        monkeypatch.setattr(blobstore, "_size_of", short_copy_appears)
+        assert blob_put(io.BytesIO(other), prefix="recordings").written
+        assert default_storage.open(name).read() == other and _folder_of(name) == [Path(name).name]
+
+
+class _FailsMidway(io.BytesIO):
+    def read(self, n=-1):
+        if self.tell() >= 100:
+            raise OSError("disk full")
+        return super().read(min(100, n if n >= 0 else 100))
+
+
+def test_a_failed_write_leaves_no_partial_file(monkeypatch, storage_kind):
+    """clause: OCC-8 (a name never holds part of its bytes)"""
+    data = b"x" * 5000
+    sha = hashlib.sha256(data).hexdigest()
+    name = blob_name("recordings", sha)
+    if storage_kind == "storage-api":
+        save = default_storage._save
+
+        def half_then_fail(name, content):
+            save(name, ContentFile(data[:100]))
+            raise OSError("disk full")
+
+        monkeypatch.setattr(default_storage, "_save", half_then_fail)
+        source: io.BytesIO = io.BytesIO(data)
+    else:
+        source = _FailsMidway(data)  # the bytes stop coming after 100 of them
+    with pytest.raises(OSError, match="disk full"):
+        blob_put(source, prefix="recordings", sha256=sha, size=len(data))
+    monkeypatch.undo()
+    assert not default_storage.exists(name)
+    folder = Path(default_storage.path(name)).parent
+    assert not folder.exists() or list(folder.iterdir()) == []  # no temporary file left either
+
+
+@pytest.mark.parametrize("modes", [(None, None), (0o640, 0o750), (0o600, None)])
+def test_the_local_write_stores_what_djangos_save_stores(settings, modes):
+    """The same bytes under the same name, with the same permissions (FILE_UPLOAD_PERMISSIONS,
+    FILE_UPLOAD_DIRECTORY_PERMISSIONS) and group as FileSystemStorage.save gives."""
+    settings.FILE_UPLOAD_PERMISSIONS, settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS = modes
+    data = b"same bytes either way"
+    sha = hashlib.sha256(data).hexdigest()
+    local = blob_put(io.BytesIO(data), prefix="evidence/new/deeper")
+    assert default_storage.__class__ is FileSystemStorage and local.written
+    reference = "reference/new/deeper/" + sha[:2] + "/" + sha
+    assert default_storage.save(reference, ContentFile(data)) == reference
+    ours, theirs = Path(default_storage.path(local.name)), Path(default_storage.path(reference))
+    assert ours.read_bytes() == theirs.read_bytes() == data
+    assert ours.name == theirs.name == sha
+    for mine, django in zip([ours, *ours.parents][:4], [theirs, *theirs.parents][:4], strict=True):
+        a, b = mine.stat(), django.stat()
+        assert (oct(a.st_mode), a.st_gid, a.st_uid) == (oct(b.st_mode), b.st_gid, b.st_uid), mine
 
 
 def test_files_are_stored_and_checked_in_one_place_each():

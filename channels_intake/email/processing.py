@@ -273,6 +273,9 @@ def _process(item: InboundItem, mail: ParsedMail | None, error: str) -> Processe
             acknowledge=False,
             received_at=timezone.now(),
             also=also,
+            # the message's own transaction rolls back whole when this raises (inbound_ingest,
+            # inbound_process): no savepoint pair of complaint_register's own
+            savepoint=False,
         )
     except ValidationError as exc:
         raise Quarantine(f"the sender's details were refused: {exc.messages}") from exc

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from occ.blobstore import blob_discard, blob_put
 from occ.content import ContentRejected, ContentTooLarge
 from occ.content.documents import DOCUMENT_TYPES, document_check
+from occ.rows import rows_insert
 from occ.text import safe_line
 from privacy.processors import processor_handoff
 
@@ -123,10 +124,12 @@ def attachment_add(*, complaint_id: int, checked: CheckedFile) -> Added:
 
     The file is written (once per content) before the row; a caller whose transaction then fails
     removes ``written`` (``evidence_discard``). The content lock is held from before the file is
-    looked for until the caller's transaction ends."""
+    looked for until the caller's transaction ends. Inside a ``rows_together()`` block (the
+    intake's) the row is written with the block's rows, in its one statement (``occ.rows``: the
+    row ``save()`` writes); the attachment has its key from the block's end."""
     evidence_lock([checked.sha256])
     name, new = evidence_store(checked)
-    attachment = Attachment.objects.create(
+    attachment = Attachment(
         complaint_id=complaint_id,
         file=name,
         original_name=checked.original_name,
@@ -134,4 +137,5 @@ def attachment_add(*, complaint_id: int, checked: CheckedFile) -> Added:
         size=checked.size,
         sha256=checked.sha256,
     )
+    rows_insert([attachment], later=True)
     return Added(attachment, name if new else None)

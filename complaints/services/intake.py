@@ -187,13 +187,16 @@ def complaint_register(
     reference_prefix: str = "OCC",
     acknowledge: bool = True,
     also: Callable[[Complaint], None] | None = None,
+    savepoint: bool = True,
 ) -> Registered:
     """File a complaint from any channel: minimum-data check, reference, tracking code, evidence,
     first timeline entry, audit; all in one transaction. The acknowledgement is an outbox row of
     the same transaction (``acknowledge=False`` when the channel sends its own, e.g. e-mail replies carry the
     tracking code). Raises ValidationError (per-field) and leaves nothing stored on any failure.
     ``also(complaint)`` writes the channel's own rows in the same transaction (the web request's
-    traffic record: one commit instead of two)."""
+    traffic record: one commit instead of two). ``savepoint=False``: a caller inside its own transaction,
+    rolled back whole when this raises (e-mail's per-message one), is spared the savepoint pair;
+    kept when files are given (their discard on failure needs the transaction usable)."""
     if channel not in Channel.values:
         raise ValidationError({"channel": [f"Unknown channel '{channel}'."]})
     if not description or not description.strip():
@@ -225,7 +228,8 @@ def complaint_register(
         hooks.incident_facts_changed(complaint, created=True)
 
     try:
-        with transaction.atomic(), disable_auditlog():  # its two entries: audit_created below
+        # its two audit entries: audit_created below
+        with transaction.atomic(savepoint=savepoint or bool(files)), disable_auditlog():
             complaint_id, complainant_id = _ids_reserve()
             # With the ids known (PostgreSQL) the rows are handed over as they are made and all
             # written at the end of this block in one statement (occ.rows.rows_together); the

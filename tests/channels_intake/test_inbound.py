@@ -175,3 +175,56 @@ def test_concurrent_deliveries_of_one_item_store_one_row_and_one_file(demo):
     assert len({item.pk for item, _ in results}) == 1 and sum(created for _, created in results) == 1
     item = InboundItem.objects.get()
     assert default_storage.open(item.raw.name).read() == b"once"
+
+
+def test_the_claim_and_the_outcome_store_the_row_save_stores(test_kind):
+    """The claim statement and the outcome's UPDATE hand each column to the database as save()
+    does (text as it is, the rest prepared by its field): the same stored row, column by column."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from channels_intake.services import _finish, inbound_ingest
+
+    def columns(pk):
+        row = dict(InboundItem.objects.filter(pk=pk).values().get())
+        row.pop("id")
+        return row
+
+    metadata = {"mailbox": "ทดสอบ", "n": [1, 2.5, None], "nested": {"ok": True}}
+    item, stored = inbound_ingest(
+        channel="email",
+        kind="test",
+        source="source ที่มา",
+        fileobj=io.BytesIO(b"row bytes"),
+        dedup_key="mailbox:<row@example.com>",
+        metadata=metadata,
+    )
+    assert stored and item.state == "processed"
+    reference = InboundItem.objects.get(pk=item.pk)
+    reference.pk = None
+    reference._state.adding = True
+    reference.dedup_key = "sha256:" + "0" * 64
+    reference.save()
+    mine, theirs = columns(item.pk), columns(reference.pk)
+    assert mine.pop("dedup_key") != theirs.pop("dedup_key")
+    for name in ("received_at",):
+        assert abs(mine.pop(name) - theirs.pop(name)) < timedelta(seconds=30)
+    assert mine == theirs and mine["metadata"] == metadata and mine["source"] == "source ที่มา"
+    # the outcome's UPDATE against save(update_fields=...)
+    at = timezone.now()
+    for row in (item, reference):
+        row.metadata = {**metadata, "extra": "ค่า"}
+        row.attempts = 7
+    _finish(item, state="quarantined", reason="เหตุผล", complaint=None)
+    reference.state, reference.reason, reference.complaint, reference.processed_at = (
+        "quarantined",
+        "เหตุผล",
+        None,
+        at,
+    )
+    reference.save(update_fields=["state", "reason", "complaint", "processed_at", "attempts", "metadata"])
+    mine, theirs = columns(item.pk), columns(reference.pk)
+    mine.pop("dedup_key"), theirs.pop("dedup_key"), mine.pop("received_at"), theirs.pop("received_at")
+    assert abs(mine.pop("processed_at") - theirs.pop("processed_at")) < timedelta(seconds=30)
+    assert mine == theirs and mine["attempts"] == 7 and mine["metadata"]["extra"] == "ค่า"

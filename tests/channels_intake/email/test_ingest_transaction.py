@@ -257,3 +257,94 @@ def test_threads_stop_at_the_first_storage_failure_and_the_next_run_takes_the_re
     monkeypatch.setattr("channels_intake.services.blob_put", blobstore.blob_put)
     counts = ingest_paths([str(tmp_path / "Maildir")], mailbox_name="flaky", workers=3)
     assert counts["stored"] == 15 and counts["duplicates"] == 5 and Complaint.objects.count() == 20
+
+
+def test_complaint_register_takes_no_savepoint_of_its_own_inside_the_message(ingest, monkeypatch):
+    """issue 14: the message's transaction is the intake's (complaint_register(savepoint=False));
+    a message with files keeps the intake's savepoint (their discard on failure needs it)."""
+    from complaints.services import intake
+
+    # the first step inside complaint_register's atomic block: was a savepoint made for it?
+    reserve, made = intake._ids_reserve, []
+    monkeypatch.setattr(
+        intake, "_ids_reserve", lambda: made.append(connection.savepoint_ids[-1]) or reserve()
+    )
+    assert ingest(mime(body="ไม่มีไฟล์", message_id="<nosp@example.com>")).state == "processed"
+    item = ingest(mime(body="มีไฟล์", message_id="<sp@example.com>", attachments=[image_part()]))
+    assert item.state == "processed" and Attachment.objects.filter(complaint=item.complaint).count() == 1
+    assert made[0] is None and made[1] is not None, made
+    # the web's intake (no savepoint argument) keeps its savepoint when called inside a transaction
+    intake.complaint_register(channel="web", category=None, description="d", identity={}, anonymous=True)
+    assert made[2] is not None
+
+
+@pytest.mark.parametrize("failure", ["error", "database"])
+def test_a_failure_inside_the_intake_quarantines_with_its_own_reason(ingest, monkeypatch, failure):
+    """clause: OCC-2 (without the intake's savepoint a failure inside complaint_register still
+    rolls the message's work back whole and keeps the message quarantined, the reason naming the
+    failure itself, not a broken transaction)"""
+    from complaints.services import intake
+
+    def broken(*args, **kwargs):
+        if failure == "database":  # the database refuses a row: the transaction is aborted
+            with connection.cursor() as cursor:
+                cursor.execute(f"INSERT INTO {TimelineEvent._meta.db_table} (kind) VALUES (NULL)")
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(intake, "audit_created", broken)
+    raw = mime(message_id=f"<inside-{failure}@example.com>")
+    item = ingest(raw)
+    assert item.state == "quarantined" and item.attempts == 1
+    expected = "IntegrityError" if failure == "database" else "RuntimeError: audit store unavailable"
+    assert expected in item.reason and "TransactionManagementError" not in item.reason, item.reason
+    assert not Complaint.objects.exists() and not ReplyToken.objects.exists()
+    assert not OutboxMessage.objects.exists() and not TrafficRecord.objects.exists()
+    assert default_storage.open(item.raw.name).read() == raw
+    monkeypatch.undo()
+    call_command("reprocess_inbound", str(item.pk), stdout=io.StringIO())
+    item.refresh_from_db()
+    assert item.state == "processed" and Complaint.objects.count() == 1
+
+
+def test_a_failure_after_an_attachment_was_written_leaves_no_file(ingest, monkeypatch, settings):
+    """clause: OCC-8 (a message whose intake fails after its evidence was written: no orphan file;
+    only the kept raw message stays)"""
+    from complaints.services import intake
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(intake, "audit_created", broken)
+    item = ingest(mime(message_id="<att-fails@example.com>", attachments=[image_part("slip.png")]))
+    assert item.state == "quarantined" and "RuntimeError" in item.reason
+    files = [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
+    assert [p.relative_to(settings.MEDIA_ROOT).parts[0] for p in files] == ["inbound"], files
+
+
+def test_the_senders_refused_details_quarantine_the_message(ingest):
+    """clause: OCC-2 (complaint_register's ValidationError: the message is kept quarantined with
+    the reason, nothing filed)"""
+    item = ingest(mime(sender="bad..dots@example.com", message_id="<refused@example.com>"))
+    assert item.state == "quarantined" and "the sender's details were refused" in item.reason
+    assert not Complaint.objects.exists() and not TrafficRecord.objects.exists()
+    assert InboundItem.objects.get().pk == item.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_complaint_register_without_its_savepoint_outside_a_transaction_is_still_one(demo, monkeypatch):
+    """savepoint=False outside any transaction: complaint_register's own transaction, as before."""
+    from complaints.services import intake
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(intake, "audit_created", broken)
+    with pytest.raises(RuntimeError):
+        intake.complaint_register(
+            channel="email",
+            category=None,
+            description="d",
+            identity={"email": "a@example.com"},
+            savepoint=False,
+        )
+    assert not Complaint.objects.exists() and not TrafficRecord.objects.exists()
