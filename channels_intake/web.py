@@ -165,9 +165,12 @@ def intake_validate(payload: dict, uploads: list) -> tuple[dict, list]:
     return data, files
 
 
-def intake_register(data: dict, files: list, also=None):
+def intake_register(data: dict, files: list, also=None, savepoint: bool = True):
+    """``savepoint=False``: the caller rolls its own transaction back whole when this raises (the
+    API's Idempotency-Key block), so the intake opens no savepoint inside it (complaint_register)."""
     return _register(
         also=also,
+        savepoint=savepoint,
         channel=data["channel"],
         category=data["category"],
         description=data["description"],
@@ -225,6 +228,8 @@ class ComplaintIntakeView(PublicAPIView):
             registered = intake_register(
                 data,
                 files,
+                # inside the Idempotency-Key's transaction (rolled back whole on an error) or none
+                savepoint=False,
                 # the traffic record in the intake's own transaction: one commit, not two
                 also=lambda c: traffic_record_in_transaction(
                     request, status_code=status.HTTP_201_CREATED, reference=c.reference
