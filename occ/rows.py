@@ -38,8 +38,9 @@ try:  # psycopg 3 (PostgreSQL)
     from psycopg import _queries as _psycopg_queries
 
     _PG_ADAPT_DATETIME: Any = _PGOps.adapt_datetimefield_value
+    _PG_ADAPT_INTEGER: Any = _PGOps.adapt_integerfield_value
 except ImportError:  # pragma: no cover - SQLite-only installations
-    _psycopg_queries = _PG_ADAPT_DATETIME = None
+    _psycopg_queries = _PG_ADAPT_DATETIME = _PG_ADAPT_INTEGER = None
 if _psycopg_queries is not None and hasattr(_psycopg_queries, "MAX_CACHED_STATEMENT_LENGTH"):
     # psycopg converts a query's %s placeholders once per distinct text (an LRU), but only texts
     # of up to 4096 bytes and 50 parameters, so that ORM queries of varying shape do not crowd the
@@ -59,7 +60,7 @@ _PASSTHROUGH = {
     models.TextField.get_prep_value: (str, _NONE),
     models.BooleanField.get_prep_value: (bool, _NONE),
 }
-_PLANS: dict[tuple[Any, ...], tuple[str, tuple[tuple[models.Field, str, bool, tuple, bool], ...]]] = {}
+_PLANS: dict[tuple[Any, ...], tuple[str, tuple[tuple[models.Field, str, bool, tuple, bool, Any], ...]]] = {}
 _LEAN: dict[tuple[Any, ...], bool] = {}
 
 
@@ -79,19 +80,11 @@ def _passthrough(field: models.Field, connection) -> tuple[tuple, bool]:
         # ForeignKey.get_db_prep_save: None stays None, else the target's preparation (an
         # automatic integer key: int(value), and the backend's check of an automatic key, a
         # no-op but on MySQL; not a plain IntegerField, which PostgreSQL's adapter wraps)
-        target = field.target_field
-        if (
-            cls.get_db_prep_save is models.ForeignKey.get_db_prep_save
-            and isinstance(target, models.IntegerField)
-            and type(target).get_db_prep_save is models.Field.get_db_prep_save
-            and type(target).get_db_prep_value is AutoFieldMixin.get_db_prep_value
-            and type(target).get_prep_value is models.IntegerField.get_prep_value
-            and type(connection.ops).validate_autopk_value is _BASE_OPS.validate_autopk_value
-        ):
-            return (int, _NONE), False
-        return (), False
+        return ((int, _NONE), False) if _automatic_key(field.target_field, connection) else ((), False)
     if cls.get_db_prep_save is not models.Field.get_db_prep_save:
         return (), False
+    if _automatic_key(field, connection):
+        return (int, _NONE), False
     if (
         cls.get_db_prep_value is models.DateTimeField.get_db_prep_value
         and cls.get_prep_value is models.DateTimeField.get_prep_value
@@ -100,9 +93,54 @@ def _passthrough(field: models.Field, connection) -> tuple[tuple, bool]:
     ):
         # PostgreSQL takes the datetime itself; a naive one goes the long way (Django's warning)
         return (datetime, _NONE), True
+    if (
+        cls.get_db_prep_value is models.DecimalField.get_db_prep_value
+        and cls.get_prep_value is models.DecimalField.get_prep_value
+        and cls.to_python is models.DecimalField.to_python
+    ):
+        return (_NONE,), False  # None stays None (a decimal is checked by to_python)
     if cls.get_db_prep_value is not models.Field.get_db_prep_value:
         return (), False
     return _PASSTHROUGH.get(cls.get_prep_value, ()), False
+
+
+def _automatic_key(field: models.Field, connection) -> bool:
+    """An automatic integer key: its preparation is int(value) and the backend's check of an
+    automatic key (a no-op but on MySQL)."""
+    cls = type(field)
+    return (
+        isinstance(field, models.IntegerField)
+        and cls.get_db_prep_save is models.Field.get_db_prep_save
+        and cls.get_db_prep_value is AutoFieldMixin.get_db_prep_value
+        and cls.get_prep_value is models.IntegerField.get_prep_value
+        and type(connection.ops).validate_autopk_value is _BASE_OPS.validate_autopk_value
+    )
+
+
+def _converted(field: models.Field, connection) -> Any:
+    """For a value of a type ``_passthrough`` does not name, a cheaper preparation giving what the
+    field's own would, or None: a text field takes any str (an enumeration's member: to_python
+    hands a str back as it is); PostgreSQL's integer fields wrap an int in the adapter's type
+    for the column, as ``adapt_integerfield_value`` does."""
+    cls = type(field)
+    if cls.get_db_prep_save is not models.Field.get_db_prep_save:
+        return None
+    if cls.get_db_prep_value is models.Field.get_db_prep_value and cls.get_prep_value in (
+        models.CharField.get_prep_value,
+        models.TextField.get_prep_value,
+    ):
+        if cls.to_python in (models.CharField.to_python, models.TextField.to_python):
+            return lambda value: value if isinstance(value, str) else _MISSING
+        return None
+    wrap = getattr(connection.ops, "integerfield_type_map", {}).get(field.get_internal_type())
+    if (
+        wrap is not None
+        and cls.get_db_prep_value is models.IntegerField.get_db_prep_value
+        and cls.get_prep_value is models.IntegerField.get_prep_value
+        and type(connection.ops).adapt_integerfield_value is _PG_ADAPT_INTEGER
+    ):
+        return lambda value: wrap(value) if type(value) is int else None if value is None else _MISSING
+    return None
 
 
 def _plan(model: type[models.Model], with_pk: bool, rows: int, connection) -> tuple[str, tuple]:
@@ -121,7 +159,10 @@ def _plan(model: type[models.Model], with_pk: bool, rows: int, connection) -> tu
             f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608 - names from the model
             f"VALUES {', '.join([row] * rows)} RETURNING {qn(meta.pk.column)}"
         )
-        steps = tuple((f, f.attname, _plain_pre_save(f), *_passthrough(f, connection)) for f in fields)
+        steps = tuple(
+            (f, f.attname, _plain_pre_save(f), *_passthrough(f, connection), _converted(f, connection))
+            for f in fields
+        )
         found = _PLANS[key] = (sql, steps)
     return found
 
@@ -165,10 +206,13 @@ def _prepared(model, instances, connection, signals: bool) -> tuple[str, list[An
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]  # Django's own pre-save check
         if signals:
             pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
-        for field, attname, plain, passthrough, aware in steps:
+        for field, attname, plain, passthrough, aware, convert in steps:
             value = getattr(obj, attname) if plain else field.pre_save(obj, add=True)
             if type(value) in passthrough and not (aware and value is not None and value.tzinfo is None):
                 add(value)
+                continue
+            if convert is not None and (done := convert(value)) is not _MISSING:
+                add(done)
                 continue
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"rows_insert: {field.name} is an expression; use save()")

@@ -196,9 +196,11 @@ def test_a_lone_surrogate_is_refused_by_the_lean_path_as_by_the_serializer(db, t
     assert public._track_lean({**body, "reference": "OCC-2026-000001"})["reference"] == "OCC-2026-000001"
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_intakes_traffic_record_is_written_in_its_own_transaction_once(api, demo, monkeypatch):
     """clause: KC-2, OCC-4 (one traffic record per request, the filed one with its reference, and
-    none that claims a complaint whose transaction did not commit)"""
+    none that claims a complaint whose transaction did not commit). Not inside a test's own
+    transaction: the intake's is the request's outermost one, as in production."""
     from channels_intake import web
     from privacy.models import TrafficRecord
     from tests.conftest import complaint_body
