@@ -25,12 +25,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, models, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from complaints.models import Complaint
 from occ import outbox
 from occ.blobstore import blob_hash, blob_name, blob_put
+from occ.rows import field_values
 from occ.text import safe_json, safe_line, safe_text
 
 from .models import InboundItem
@@ -82,22 +83,6 @@ def _new_item(
 
 
 _CLAIM: dict[str, tuple[str, list[Any]]] = {}
-# Char and text fields hand a str to the database unchanged (get_db_prep_save -> to_python: the
-# str itself); other fields are prepared by the field, as save() prepares them
-_PLAIN_TEXT = (models.CharField, models.TextField)
-
-
-def _values(fields: list[Any], item: InboundItem, *, add: bool) -> list[Any]:
-    """The fields' values of ``item`` as save() hands them to the database."""
-    values = []
-    for field in fields:
-        if type(field) in _PLAIN_TEXT:
-            value = getattr(item, field.attname)
-            if type(value) is str:
-                values.append(value)
-                continue
-        values.append(field.get_db_prep_save(field.pre_save(item, add=add), connection=connection))
-    return values
 
 
 def _quote_name() -> Callable[[Any], str]:
@@ -143,7 +128,7 @@ def _claim(item: InboundItem) -> tuple[InboundItem, bool]:
             return InboundItem.objects.get(kind=item.kind, dedup_key=item.dedup_key), False
         return item, True
     sql, fields = _claim_statement()
-    params = _values(fields[1:], item, add=True)
+    params = field_values(item, fields[1:], add=True)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, item.kind, item.dedup_key])
         row = cursor.fetchone()
@@ -185,7 +170,7 @@ def _finish(
         sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
         found = _FINISH[connection.alias] = (sql, fields)
     sql, fields = found
-    params = _values(fields, item, add=False)
+    params = field_values(item, fields, add=False)
     outbox.enqueue_with(sql, [*params, item.pk], [(task, list(args)) for task, args in tasks])
     return item
 

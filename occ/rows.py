@@ -17,6 +17,7 @@ cannot return the new keys from an INSERT. A value that is an expression (``F()`
 
 from __future__ import annotations
 
+import inspect
 import json
 import secrets
 from collections.abc import Iterator, Sequence
@@ -60,6 +61,7 @@ _PASSTHROUGH = {
     models.TextField.get_prep_value: (str, _NONE),
     models.BooleanField.get_prep_value: (bool, _NONE),
 }
+_MISSING = object()
 _PLANS: dict[tuple[Any, ...], tuple[str, tuple[tuple[models.Field, str, bool, tuple, bool, Any], ...]]] = {}
 _LEAN: dict[tuple[Any, ...], bool] = {}
 
@@ -159,12 +161,51 @@ def _plan(model: type[models.Model], with_pk: bool, rows: int, connection) -> tu
             f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608 - names from the model
             f"VALUES {', '.join([row] * rows)} RETURNING {qn(meta.pk.column)}"
         )
-        steps = tuple(
-            (f, f.attname, _plain_pre_save(f), *_passthrough(f, connection), _converted(f, connection))
-            for f in fields
-        )
-        found = _PLANS[key] = (sql, steps)
+        found = _PLANS[key] = (sql, _steps(fields, connection))
     return found
+
+
+def _steps(fields: Sequence[models.Field], connection) -> tuple:
+    """How each field's value is read and prepared (``_values_into``), worked out once."""
+    return tuple(
+        (f, f.attname, _plain_pre_save(f), *_passthrough(f, connection), _converted(f, connection))
+        for f in fields
+    )
+
+
+def _values_into(add, obj: models.Model, steps: tuple, connection, *, adding: bool) -> None:
+    """Hand ``add`` the values save() would send for ``steps``' fields of ``obj``:
+    ``pre_save(obj, add=adding)`` then ``get_db_prep_save``, cheaper where it gives the same."""
+    for field, attname, plain, passthrough, aware, convert in steps:
+        value = getattr(obj, attname) if plain else field.pre_save(obj, add=adding)
+        if type(value) in passthrough and not (aware and value is not None and value.tzinfo is None):
+            add(value)
+            continue
+        if convert is not None and (done := convert(value)) is not _MISSING:
+            add(done)
+            continue
+        if hasattr(value, "resolve_expression"):
+            raise TypeError(f"occ.rows: {field.name} is an expression; use save()")
+        add(field.get_db_prep_save(value, connection=connection))
+
+
+_FIELD_STEPS: dict[tuple[Any, ...], tuple] = {}
+
+
+def field_values(
+    obj: models.Model, fields: Sequence[models.Field], *, add: bool, using: str = DEFAULT_DB_ALIAS
+) -> list[Any]:
+    """The values save() hands the database for these fields of ``obj`` (``add``: as for an
+    INSERT, else an UPDATE), for a caller that writes its own statement; prepared as
+    ``rows_insert`` prepares them."""
+    connection = connections[using]
+    key = (type(obj), tuple(f.attname for f in fields), using)
+    steps = _FIELD_STEPS.get(key)
+    if steps is None:
+        steps = _FIELD_STEPS[key] = _steps(fields, connection)
+    values: list[Any] = []
+    _values_into(values.append, obj, steps, connection, adding=add)
+    return values
 
 
 def _lean(model: type[models.Model], connection) -> bool:
@@ -206,17 +247,7 @@ def _prepared(model, instances, connection, signals: bool) -> tuple[str, list[An
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]  # Django's own pre-save check
         if signals:
             pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
-        for field, attname, plain, passthrough, aware, convert in steps:
-            value = getattr(obj, attname) if plain else field.pre_save(obj, add=True)
-            if type(value) in passthrough and not (aware and value is not None and value.tzinfo is None):
-                add(value)
-                continue
-            if convert is not None and (done := convert(value)) is not _MISSING:
-                add(done)
-                continue
-            if hasattr(value, "resolve_expression"):
-                raise TypeError(f"rows_insert: {field.name} is an expression; use save()")
-            add(field.get_db_prep_save(value, connection=connection))
+        _values_into(add, obj, steps, connection, adding=True)
     return sql, params, with_pk
 
 
@@ -241,7 +272,7 @@ def _new_plan(model: type[models.Model]) -> Any:
     its order, the attribute, the field's name when it is a relation (whose descriptor caches
     the related object), and the default. None when the constructor cannot be followed exactly:
     an overridden ``__init__``, an abstract model, a field whose attribute has its own setter (a
-    file, say), or a default that is not a constant or a plain callable."""
+    file, say), or a relation other than a foreign key."""
     from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 
     meta = model._meta
@@ -251,7 +282,7 @@ def _new_plan(model: type[models.Model]) -> Any:
     for field in meta.fields:
         if field.column is None or getattr(field, "generated", False):
             continue
-        descriptor = model.__dict__.get(field.attname) or getattr(model, field.attname, None)
+        descriptor = inspect.getattr_static(model, field.attname, None)
         relation = field.name if field.is_relation and field.many_to_one else None
         if hasattr(type(descriptor), "__set__") and not isinstance(descriptor, ForeignKeyDeferredAttribute):
             return None
@@ -295,9 +326,6 @@ def new(model: type[models.Model], **values: Any) -> Any:
             value = default() if call else default
         attributes[attname] = value
     return obj
-
-
-_MISSING = object()
 
 
 # Rows handed to rows_insert(..., later=True) inside rows_together(): [(model, instances, signals)]
@@ -481,14 +509,15 @@ def _firsts_now(firsts: list, inserts: list, others: list, connection) -> None:
         others[n] = (sql, [_resolved(v, values) for v in params], name)
 
 
-def _with_firsts(params: list[Any], firsts: list) -> tuple[list[Any], list[int], tuple]:
+def _with_firsts(params: list[Any], firsts: list) -> tuple[list[Any], tuple]:
     """The combined statement's values with each stand-in replaced in SQL (``_sql_with_firsts``):
     a value that is one is left out (its statement's value takes its place), a text or JSON value
     holding one is ``replace()``d (JSON sent as its text: the text psycopg would send). Also the
-    positions of the values that held one, and the shape of the change (part of the text's key)."""
+    shape of the change: (position, kind, statement) of each value that held one (part of the
+    text's key)."""
     from psycopg.types.json import Jsonb
 
-    shape, marked, values = [], [], []
+    shape, values = [], []
     salt = _SALT
     for i, value in enumerate(params):
         of = type(value)
@@ -512,10 +541,9 @@ def _with_firsts(params: list[Any], firsts: list) -> tuple[list[Any], list[int],
         if len(held) != 1:
             raise ValueError("value_later: a value may hold one stand-in")
         shape.append((i, kind, held[0]))
-        marked.append(i)
         if kind != "v":
             values.append(value)
-    return values, marked, tuple(shape)
+    return values, tuple(shape)
 
 
 def _sql_with_firsts(sql: str, shape: tuple, firsts: list) -> str:
@@ -583,10 +611,9 @@ def _together(pending: list, connection) -> None:
     params = [value for first in firsts for value in first[1]]
     params += [value for part in statements for value in part[4]]
     params += [value for other in others for value in other[1]]
-    marked: list[int] = []
     shape: tuple = ()
     if firsts:
-        params, marked, shape = _with_firsts(params, firsts)
+        params, shape = _with_firsts(params, firsts)
     # the statement's text is the same for the same models, row counts and statements
     key = (
         tuple((m, w, len(i)) for m, i, _, _, _, w in statements),
@@ -623,8 +650,8 @@ def _together(pending: list, connection) -> None:
             values[-1 - n] = value[0]
         else:
             by_group[n].append(pk)
-    if marked:
-        _attributes_resolve(marked, firsts, statements, values, connection)
+    if shape:
+        _attributes_resolve([i for i, _, _ in shape], firsts, statements, values, connection)
     for (model, instances, signals, _sql, _params, with_pk), pks in zip(statements, by_group, strict=True):
         _saved(model, instances, pks, with_pk, using, signals)
 
@@ -722,6 +749,7 @@ def _orm_insert(instances, *, using: str, signals: bool) -> None:
 
 
 __all__ = [
+    "field_values",
     "new",
     "row_update",
     "rows_combined",
