@@ -379,11 +379,19 @@ def http_checks(env: dict, procs: Processes, received: Path) -> None:
     expect(reference in got[0]["body"], "the delivered payload does not name the case")
 
     ok("the worker delivered it, signed (HMAC verified), to the local receiver")
-    worker_log = procs.tail("worker", 400)
-    expect(
-        request_id and f'"request_id": "{request_id}"' in worker_log,
-        "the worker's log lines of the delivery do not carry the routing request's id",
-    )
+    expect(request_id, "the routing answer has no X-Request-ID")
+    # The task's own log lines (its outcome) are written once the receiver has answered, so the
+    # receiver can hold the body a moment before the worker's log does: wait for the line.
+    try:
+        worker_log = wait_for(
+            lambda: (log := procs.tail("worker", 400)) and f'"request_id": "{request_id}"' in log and log,
+            "the worker's log lines of the delivery",
+            timeout=15,
+        )
+    except SmokeFailure:
+        raise SmokeFailure(
+            "the worker's log lines of the delivery do not carry the routing request's id"
+        ) from None
     expect("smoke@example.com" not in worker_log and "Smoke Test" not in worker_log, "personal value in log")
     ok(f"worker logs are JSON, carry the routing request's id {request_id[:12]}..., no personal value")
 
