@@ -267,3 +267,61 @@ def test_every_foreign_key_without_its_own_index_is_led_by_another():
             if isinstance(field, models.ForeignKey) and not own_index and field.name not in leading:
                 unindexed.append(f"{model._meta.label}.{field.name}")
     assert unindexed == []
+
+
+OUR_APPS = {
+    "complaints",
+    "channels_intake",
+    "intake_email",
+    "intake_telephony",
+    "open311",
+    "privacy",
+    "privacy_ops",
+    "routing",
+    "interfaces",
+    "indicators",
+    "signing",
+}
+
+
+def _pattern_indexes(tables: list[str]) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.relname || '.' || i.relname FROM pg_index x"
+            " JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
+            " JOIN pg_opclass o ON o.oid = ANY(x.indclass)"
+            " WHERE o.opcname IN ('varchar_pattern_ops', 'text_pattern_ops') AND t.relname = ANY(%s)",
+            [tables],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pattern indexes")
+def test_no_pattern_index_on_our_tables():
+    """Django gives every db_index or unique text column a second, ``varchar_pattern_ops``
+    index on PostgreSQL, for ``LIKE 'prefix%'``; none of our queries searches by prefix, so the
+    migrations drop them (occ.migration_ops.DropPatternIndexes) and a field changed later must
+    not bring one back unnoticed: each is an index entry more per row an intake writes."""
+    from django.apps import apps
+
+    ours = [m._meta.db_table for m in apps.get_models() if m._meta.app_label in OUR_APPS]
+    assert {"complaints_complaint", "privacy_trafficrecord", "signing_signedrequestnonce"} <= set(ours)
+    assert _pattern_indexes(ours) == []
+    # the check sees them where they are: a third-party table keeps its own
+    assert "auditlog_logentry.auditlog_logentry_cid_9f467263_like" in _pattern_indexes(["auditlog_logentry"])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pattern indexes")
+def test_pattern_indexes_come_back_when_the_migration_is_reversed():
+    from django.core.management import call_command
+
+    try:
+        call_command("migrate", "privacy", "0005", verbosity=0)
+        assert _pattern_indexes(["privacy_trafficrecord"]) == [
+            "privacy_trafficrecord.privacy_trafficrecord_complaint_reference_79ec5694_like"
+        ]
+    finally:
+        call_command("migrate", "privacy", verbosity=0)
+    assert _pattern_indexes(["privacy_trafficrecord"]) == []

@@ -1,0 +1,16 @@
+from django.db import migrations
+
+from occ.migration_ops import DropPatternIndexes
+
+
+class Migration(migrations.Migration):
+    """No pattern (_like) index on our text columns: none is searched by prefix, and each one
+    cost an index entry per row written (occ.migration_ops.DropPatternIndexes)."""
+
+    dependencies = [("routing", "0001_initial")]
+
+    operations = [
+        DropPatternIndexes('agencycredential', ['prefix']),
+        DropPatternIndexes('recipientnotice', ['state']),
+        DropPatternIndexes('referral', ['state']),
+    ]
