@@ -60,8 +60,12 @@ def environ(path: str, payload: bytes, i: int, extra: dict | None = None) -> dic
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--profile", choices=["intake", "intake-idem", "track", "track-wrong", "bare", "drf"])
-    ap.add_argument("--only", choices=["intake", "intake-idem", "track", "track-wrong", "bare", "drf"])
+    ap.add_argument(
+        "--profile", choices=["intake", "intake-idem", "track", "track-wrong", "bare", "drf", "floor"]
+    )
+    ap.add_argument(
+        "--only", choices=["intake", "intake-idem", "track", "track-wrong", "bare", "drf", "floor"]
+    )
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--dump", help="with --profile: also write the pstats file here")
     ap.add_argument(
@@ -127,6 +131,9 @@ def main() -> None:
     kinds = {
         "bare": lambda i: call("/bench/bare/", b"{}", i),
         "drf": lambda i: call("/bench/drf/", b'{"p": "x"}', i),
+        "floor": lambda i: call(
+            "/bench/floor/", json.dumps(body(base + 5_000_000 + i), ensure_ascii=False).encode(), i
+        ),
         "intake": intake,
         "intake-idem": lambda i: intake(i, True),
         "track": track,

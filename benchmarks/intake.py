@@ -9,7 +9,10 @@ postgres://postgres@127.0.0.1:5432), starts gunicorn with benchmarks.settings (p
 on, as in production) and the outbox relay (`manage.py outbox_relay`, publishing to Redis as in
 production; no worker consumes), and in each round runs, one after the other:
   1. bare: a bare Django view doing one INSERT; drf-bare: the same INSERT in a DRF view behind the
-     public per-IP throttle (what the framework alone costs),
+     public per-IP throttle (what the framework alone costs); floor: that DRF view parsing the
+     intake's own body and writing the intake's rows in one statement with none of its work
+     (no validation, audit diff, instances or indicators; benchmarks/urls.py IntakeFloor): what
+     no intake that keeps its guarantees can cost less than,
   2. intake: POST /api/v1/complaints/, a different complainant on every request, and intake-idem:
      the same with an Idempotency-Key on each,
   3. tracking: POST /api/v1/track/ cycling through complaints filed before the run,
@@ -323,6 +326,7 @@ def main() -> None:
         plan = [
             ("bare", lambda: wrk("bare", base, "/bench/bare/", "bare.lua", args)),
             ("drf-bare", lambda: wrk("drf-bare", base, "/bench/drf/", "drf.lua", args)),
+            ("floor", lambda: wrk("floor", base, "/bench/floor/", "floor.lua", args)),
             ("intake", lambda: wrk("intake", base, "/api/v1/complaints/", "intake.lua", args)),
             ("intake-idem", lambda: wrk("intake-idem", base, "/api/v1/complaints/", "intake_idem.lua", args)),
             ("tracking", lambda: wrk("tracking", base, "/api/v1/track/", "track.lua", args, track_env)),
@@ -366,7 +370,9 @@ def main() -> None:
         track_open = med[f"track@{args.track_rate:g}/s"]
         print(
             f"ratios     capacity intake / bare = {ratio('intake', 'bare'):.2f} (target >= 0.5), "
-            f"intake / drf-bare = {ratio('intake', 'drf-bare'):.2f}, intake-idem / bare = "
+            f"intake / drf-bare = {ratio('intake', 'drf-bare'):.2f}, floor / bare = "
+            f"{ratio('floor', 'bare'):.2f} (no intake can do better), intake / floor = "
+            f"{ratio('intake', 'floor'):.2f}, intake-idem / bare = "
             f"{ratio('intake-idem', 'bare'):.2f}, tracking / bare = {ratio('tracking', 'bare'):.2f}; "
             f"throughput intake / bare = {med['intake']['rps'] / med['bare']['rps']:.2f}"
         )
@@ -377,7 +383,10 @@ def main() -> None:
         )
         with psycopg.connect(f"{PG}/{DB}") as conn:
             numbers = sorted(
-                int(r[0][-6:]) for r in conn.execute("SELECT reference FROM complaints_complaint")
+                int(r[0][-6:])
+                for r in conn.execute(
+                    "SELECT reference FROM complaints_complaint WHERE reference NOT LIKE 'FLR-%'"
+                )
             )
         gap_free = numbers == list(range(1, len(numbers) + 1))
         print(f"references {len(numbers)} filed, unique and gap-free from 1: {gap_free}")
