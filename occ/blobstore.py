@@ -16,9 +16,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import IO
 
 from django.core.files.base import File
@@ -108,6 +111,42 @@ def _size_of(path: str) -> int | None:
         return None
 
 
+# The temporary file of a local write: the name, a dot, 16 hex digits, ".part".
+_PART = re.compile(r"[0-9a-f]{64}[^/]*\.[0-9a-f]{16}\.part")
+
+
+def _part_name(path: str) -> str:
+    return f"{path}.{secrets.token_hex(8)}.part"
+
+
+def blob_parts_purge(*, older_than: timedelta = timedelta(hours=1)) -> int:
+    """Remove the temporary files that local writes killed mid-way (SIGKILL, power loss) left
+    beside their names. A write removes its own temporary file whatever happens in the process,
+    so only a process that died leaves one; it may hold part of a citizen's file, which no row
+    names, so no erasure would find it. A file is removed once unchanged for ``older_than``
+    (a write in progress changes its file with every chunk). Object storage has no such files.
+    Beat runs it daily (channels_intake.tasks.blob_parts_purge)."""
+    storage = default_storage
+    if storage.__class__ is not FileSystemStorage or not os.path.isdir(storage.location):
+        return 0
+    cutoff = time.time() - older_than.total_seconds()
+    removed = 0
+    for folder, _dirs, files in os.walk(storage.location):
+        for filename in files:
+            if not filename.endswith(".part") or not _PART.fullmatch(filename):
+                continue
+            path = os.path.join(folder, filename)
+            try:
+                if os.stat(path).st_mtime < cutoff:
+                    os.unlink(path)
+                    removed += 1
+            except FileNotFoundError:  # its writer finished or another purge took it
+                continue
+    if removed:
+        log.warning("removed %d partial files left by interrupted writes", removed)
+    return removed
+
+
 def _put_local(storage: FileSystemStorage, fileobj: IO[bytes], *, name: str, sha256: str, size: int) -> Blob:
     """``blob_put`` on the local disk: what Django's ``FileSystemStorage.save`` would store under
     ``name`` (the same directories, permissions and group; no fsync, as its save), written whole to
@@ -119,7 +158,7 @@ def _put_local(storage: FileSystemStorage, fileobj: IO[bytes], *, name: str, sha
     held = _size_of(path)
     if held == size:
         return Blob(name, sha256, size, written=False)
-    part = f"{path}.{secrets.token_hex(8)}.part"
+    part = _part_name(path)
     try:
         out = open(part, "xb")  # noqa: SIM115 - closed below, before the link
     except FileNotFoundError:

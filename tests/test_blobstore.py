@@ -127,6 +127,40 @@ def test_a_failed_write_leaves_no_partial_file(monkeypatch, storage_kind):
     assert not folder.exists() or list(folder.iterdir()) == []  # no temporary file left either
 
 
+def test_the_partial_file_of_a_writer_that_died_is_purged_once_unchanged(monkeypatch):
+    """A writer killed mid-write (its own clean-up never ran) leaves its temporary file, which may
+    hold part of a citizen's file that no row names; the daily purge removes it once it has not
+    changed for an hour, and nothing else. clause: OCC-8 (a name never holds part of its bytes)"""
+    import os
+    import time
+
+    from channels_intake import tasks
+
+    data = b"y" * 5000
+    sha = hashlib.sha256(data).hexdigest()
+    name = blob_name("evidence", sha)
+    monkeypatch.setattr(blobstore.os, "unlink", lambda path: None)  # the process dies: no clean-up
+    with pytest.raises(OSError, match="disk full"):
+        blob_put(_FailsMidway(data), prefix="evidence", sha256=sha, size=len(data))
+    monkeypatch.undo()
+    folder = Path(default_storage.path(name)).parent
+    (left,) = list(folder.iterdir())
+    assert left.name.startswith(sha) and left.name.endswith(".part") and left.stat().st_size == 100
+    kept = blob_put(io.BytesIO(b"whole"), prefix="evidence")  # a whole blob beside it
+    own = Path(default_storage.path("evidence/notes.part"))  # not a temporary file of ours
+    own.write_bytes(b"n")
+    fresh = folder / f"{sha}.{'0' * 16}.part"  # a write in progress: changed moments ago
+    fresh.write_bytes(b"f")
+    hour_ago = time.time() - 3601
+    for path in (left, own):
+        os.utime(path, (hour_ago, hour_ago))
+
+    assert tasks.blob_parts_purge() == 1
+    assert not left.exists() and fresh.exists() and own.exists()
+    assert default_storage.open(kept.name).read() == b"whole"
+    assert tasks.blob_parts_purge() == 0
+
+
 @pytest.mark.parametrize("modes", [(None, None), (0o640, 0o750), (0o600, None)])
 def test_the_local_write_stores_what_djangos_save_stores(settings, modes):
     """The same bytes under the same name, with the same permissions (FILE_UPLOAD_PERMISSIONS,

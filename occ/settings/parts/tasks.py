@@ -25,6 +25,7 @@ _QUEUE_OF = {
     "channels_intake.telephony.tasks.fax_previews": "media",
     "channels_intake.telephony.tasks.fax_previews_retry_due": "media",
     "channels_intake.telephony.tasks.uploads_purge_expired": "media",
+    "channels_intake.tasks.blob_parts_purge": "media",
     "privacy.ops.tasks.traffic_purge": "privacy",
     "privacy.ops.tasks.closed_complaints_anonymise": "privacy",
     "privacy.ops.tasks.legal_holds_expire": "privacy",

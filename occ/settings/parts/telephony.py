@@ -49,4 +49,9 @@ BEAT = {
         "task": "channels_intake.telephony.tasks.uploads_purge_expired",
         "schedule": timedelta(hours=1),
     },
+    # the blob store's partial files of writes killed mid-way (occ.blobstore.blob_parts_purge)
+    "blob-parts-purge": {
+        "task": "channels_intake.tasks.blob_parts_purge",
+        "schedule": timedelta(days=1),
+    },
 }
