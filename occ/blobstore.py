@@ -4,8 +4,10 @@ Evidence, call recordings, fax page previews and raw inbound items are all store
 Django's storage API (object storage in production), or on the local disk (Django's own
 ``FileSystemStorage``) by this module's own write: the bytes go to a new temporary file beside the
 name, which is then linked to the name (``os.link`` never replaces a file), so a name never holds
-part of its bytes, even after a crash mid-write; with the permissions and group Django's save gives
-and, as Django's save, no fsync. A name is
+part of its bytes, even when the writing process dies mid-write (its temporary file is purged
+later: ``blob_parts_purge``); with the permissions and group Django's save gives and, as Django's
+save, no fsync: after a power loss the operating system may not have written a file's bytes out
+yet (object storage in production has no such gap). A name is
 ``<prefix>/<first two hex digits>/<sha256><suffix>``, so a name always holds the same bytes: the
 same content stored twice is one file (dedup), and nothing is ever overwritten. Files are streamed
 to storage in chunks, never read whole. This module knows no case and no channel; what a file is
@@ -180,11 +182,15 @@ def _put_local(storage: FileSystemStorage, fileobj: IO[bytes], *, name: str, sha
                 except PermissionError:
                     pass
             fileobj.seek(0)
+            written = 0
             while chunk := fileobj.read(CHUNK):
                 out.write(chunk)
+                written += len(chunk)
         finally:
             out.close()
             fileobj.seek(0)
+        if written != size:  # the file changed since it was hashed: its name would not be its hash
+            raise OSError(f"stored file {name}: {written} bytes read, {size} hashed")
         if held is not None:
             log.warning("stored file %s has the wrong size; written again", name)
             os.replace(part, path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 
 
@@ -14,8 +16,23 @@ def client_ip(request) -> str | None:
     if proxies and forwarded:
         hops = [h.strip() for h in forwarded.split(",") if h.strip()]
         if hops:
-            return hops[-min(proxies, len(hops))]
+            return _address(hops[-min(proxies, len(hops))])
     return request.META.get("REMOTE_ADDR") or None
+
+
+def _address(hop: str) -> str | None:
+    """The address in a proxy's hop: some proxies add the client's port ("203.0.113.5:4711",
+    "[2001:db8::1]:443"), which is taken off; a hop that is no address ("unknown", a name) is
+    None, recorded as no address rather than failing the row that records it."""
+    if hop.startswith("["):
+        hop = hop[1:].partition("]")[0]
+    elif hop.count(":") == 1:
+        hop = hop.partition(":")[0]
+    try:
+        ipaddress.ip_address(hop)
+    except ValueError:
+        return None
+    return hop
 
 
 def behind_proxies() -> bool:

@@ -457,7 +457,13 @@ def value_later(
     ``statement_later()``'s parameters; in the database each holds the statement's value, and
     after the block the instances' attributes do. A value only the database knows (a counter
     taken under its row lock) is then known without a round trip of its own, and locked for that
-    statement and the commit only. Elsewhere ``ValueError``: the caller runs its own statement."""
+    statement and the commit only. Elsewhere ``ValueError``: the caller runs its own statement.
+
+    The stand-in is replaced where it is whole: as the value itself, or inside a text or JSON
+    value (``str()`` of it, a dict holding it). A slice or a changed copy of it (``[:20]``,
+    ``.upper()``) is no stand-in any more and would be stored as it is: hand the stand-in over
+    whole, and truncate nothing that may hold one. Text that only looks like one (the salt
+    without a stand-in) is stored as it is."""
     if not rows_combined(using=using):
         raise ValueError("value_later needs rows_combined()")
     pending = _later.get()
@@ -538,6 +544,9 @@ def _with_firsts(params: list[Any], firsts: list) -> tuple[list[Any], tuple]:
             values.append(value)
             continue
         held = [k for k in range(len(firsts)) if _later_token(k) in value]
+        if not held and kind != "v":  # the salt but no stand-in (a caller's text): as it is
+            values.append(params[i])
+            continue
         if len(held) != 1:
             raise ValueError("value_later: a value may hold one stand-in")
         shape.append((i, kind, held[0]))

@@ -166,6 +166,9 @@ _CONNECTIONS: dict[tuple[int, str, str, int], http.client.HTTPConnection] = {}
 _TLS: tuple[int, ssl.SSLContext] | None = None
 _PROXIED: bool | None = None
 USER_AGENT = "1212-OCC-webhooks"
+# The agency's answer is read up to this many bytes (only its status counts); a longer one is
+# not read on: its connection is closed instead of kept.
+ANSWER_READ_MAX = 64 * 1024
 
 
 def _proxied() -> bool:
@@ -215,14 +218,20 @@ def _post_lean(url: str, body: bytes, headers: dict[str, str]) -> int:
         assert conn.sock is not None
         conn.sock.settimeout(read_timeout)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        if not target.isascii():  # a Thai path or query: percent-encoded (UTF-8) as httpx sends it
+            target = httpx.URL(url).raw_path.decode("ascii")
         conn.request("POST", target, body=body, headers={"User-Agent": USER_AGENT, **headers})
         response = conn.getresponse()
-        response.read()
+        response.read(ANSWER_READ_MAX)
+    except http.client.InvalidURL as exc:
+        if conn is not None:
+            conn.close()
+        raise PermanentDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
     except (OSError, http.client.HTTPException) as exc:
         if conn is not None:
             conn.close()
         raise TransientDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
-    if response.will_close:
+    if response.will_close or not response.isclosed():  # closing, or an answer longer than read
         conn.close()
     else:
         _CONNECTIONS[key] = conn
@@ -256,7 +265,10 @@ def webhook_post(agency: Agency, *, delivery_id: str, body: bytes, kind: str = "
         raise PermanentDeliveryError(
             gettext_noop("the agency's webhook secret is not a valid whsec_ secret")
         ) from exc
-    status = _post(agency.webhook_url, body, headers)
+    try:
+        status = _post(agency.webhook_url, body, headers)
+    except (ValueError, httpx.InvalidURL) as exc:  # a URL no request can be made of (an invalid IDN)
+        raise PermanentDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
     if 200 <= status < 300:
         return status
     if status in TRANSIENT_STATUS:

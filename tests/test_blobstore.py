@@ -127,6 +127,20 @@ def test_a_failed_write_leaves_no_partial_file(monkeypatch, storage_kind):
     assert not folder.exists() or list(folder.iterdir()) == []  # no temporary file left either
 
 
+def test_a_file_that_changed_since_it_was_hashed_is_not_stored_under_that_hash():
+    """The caller hashed the file (its content check) and the file is shorter when written (a
+    temporary upload truncated meanwhile): storing it would put other bytes under the hash's
+    name. clause: OCC-8 (a stored name always holds the bytes of its hash)"""
+    data = b"z" * 3000
+    sha = hashlib.sha256(data).hexdigest()
+    with pytest.raises(OSError, match="2000 bytes read, 3000 hashed"):
+        blob_put(io.BytesIO(data[:2000]), prefix="evidence", sha256=sha, size=len(data))
+    name = blob_name("evidence", sha)
+    assert not default_storage.exists(name)
+    folder = Path(default_storage.path(name)).parent
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
 def test_the_partial_file_of_a_writer_that_died_is_purged_once_unchanged(monkeypatch):
     """A writer killed mid-write (its own clean-up never ran) leaves its temporary file, which may
     hold part of a citizen's file that no row names; the daily purge removes it once it has not

@@ -316,6 +316,30 @@ def test_a_value_later_is_taken_first_when_the_rows_cannot_join_one_statement(de
 
 
 @pytest.mark.django_db
+def test_text_that_holds_the_salt_but_no_stand_in_is_stored_as_it_is(demo):
+    """A caller's text that happens to hold the process's salt (it is in the statements' text, so
+    it can be read from a statement log) is neither refused nor changed: an intake whose
+    description holds it is filed, its text as sent."""
+    from django.db import connection
+
+    from occ import rows
+    from occ.rows import value_later
+
+    if connection.vendor != "postgresql":
+        pytest.skip("value_later needs PostgreSQL")
+    odd = f"see occ-later-{rows._SALT}-x and {rows._SALT}"
+    record = TrafficRecord(at=AT, method="GET", path="/s/")
+    other = TrafficRecord(at=AT, method="GET", path=odd[:500])
+    with transaction.atomic(), rows_together():
+        number = value_later(COUNTER_SQL, [1996], name="n", column="number")
+        record.complaint_reference = number
+        rows_insert([record], later=True)
+        rows_insert([other], later=True)
+    assert TrafficRecord.objects.get(pk=other.pk).path == odd
+    assert TrafficRecord.objects.get(pk=record.pk).complaint_reference == "N-1"
+
+
+@pytest.mark.django_db
 def test_a_stand_in_written_outside_its_statement_is_refused_not_stored(demo):
     """A stand-in saved through the ORM before its block's statement would store the stand-in's
     text; it is refused instead, and nothing is stored."""

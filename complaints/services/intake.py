@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import weakref
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -125,7 +126,11 @@ def _ids_reserve() -> tuple[int | None, int | None]:
     statement. Elsewhere (None, None): the database assigns the ids at the INSERTs."""
     if connection.vendor != "postgresql":
         return None, None
-    pool: list[tuple[int, int]] | None = getattr(connection, "_occ_intake_ids", None)
+    connection.ensure_connection()
+    # Held per database session: a block taken on a session that has since closed (a reconnect,
+    # a fork's new connection, a sequence reset or a fail-over in between) is never used.
+    held = getattr(connection, "_occ_intake_ids", None)
+    pool = held[1] if held is not None and held[0]() is connection.connection else None
     if not pool:
         with connection.cursor() as cursor:
             names = _SEQUENCES.get(connection.alias)
@@ -140,7 +145,7 @@ def _ids_reserve() -> tuple[int | None, int | None]:
                 [*names, IDS_BLOCK],
             )
             pool = sorted(cursor.fetchall(), reverse=True)  # popped from the end: ascending
-        connection._occ_intake_ids = pool  # type: ignore[attr-defined]
+        connection._occ_intake_ids = (weakref.ref(connection.connection), pool)  # type: ignore[attr-defined]
     return pool.pop()
 
 

@@ -276,7 +276,7 @@ def test_intake_makes_the_same_number_of_queries_whatever_came_before(api, file_
         return len(ctx.captured_queries)
 
     if connection.vendor == "postgresql":
-        connection._occ_intake_ids = []  # the next intake takes a new block of ids (IDS_BLOCK)
+        connection._occ_intake_ids = None  # the next intake takes a new block of ids (IDS_BLOCK)
     file_complaint()  # the year's counter row and per-process caches (content types) exist from here on
     first = count()
     for _ in range(8):
@@ -293,6 +293,32 @@ def test_intake_makes_the_same_number_of_queries_whatever_came_before(api, file_
     else:
         assert count(incident={}) == first - 2
     assert count(anonymous=True, complainant={}) == first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_block_of_ids_is_used_only_on_the_database_session_that_took_it(api, file_complaint, category):
+    """A block of ids is taken per database session: after a reconnect (or a fork's new
+    connection, or a fail-over whose sequences went back) the rest of an old block is never used;
+    the new session takes its own. clause: OCC-2"""
+    from django.db import connection
+
+    from complaints.models import Complaint
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ids are taken in blocks on PostgreSQL only")
+    file_complaint()
+    first = Complaint.objects.order_by("-id").values_list("id", flat=True)[0]
+    connection.close()
+    with connection.cursor() as cursor:  # the sequence moves on meanwhile (another process's block)
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('complaints_complaint', 'id'), %s)", [first + 1000]
+        )
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('complaints_complainant', 'id'), %s)", [first + 1000]
+        )
+    file_complaint()
+    second = Complaint.objects.order_by("-id").values_list("id", flat=True)[0]
+    assert second > first + 1000  # from a new block, not the old block's next id (first + 1)
 
 
 def test_a_field_the_category_does_not_collect_is_explained_in_the_citizens_language(api, category):

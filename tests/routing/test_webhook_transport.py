@@ -19,9 +19,12 @@ class Endpoint:
     """An HTTP/1.1 endpoint that keeps connections alive unless told otherwise; it counts the
     connections it accepted and keeps each request's headers."""
 
-    def __init__(self, *, status=200, extra_headers=None, close_after_response=False, delay=0.0):
+    def __init__(
+        self, *, status=200, extra_headers=None, close_after_response=False, delay=0.0, answer=b"{}"
+    ):
         self.connections = 0
         self.requests: list[dict] = []
+        self.paths: list[str] = []
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,13 +37,14 @@ class Endpoint:
             def do_POST(self):  # noqa: N802
                 self.rfile.read(int(self.headers["Content-Length"]))
                 endpoint.requests.append(dict(self.headers))
+                endpoint.paths.append(self.path)
                 time.sleep(delay)
                 self.send_response(status)
                 for k, v in (extra_headers or {}).items():
                     self.send_header(k, v)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"{}")
+                self.wfile.write(answer)
                 self.wfile.flush()
                 if close_after_response:  # closed without saying so (an idle timeout)
                     self.close_connection = True
@@ -148,3 +152,40 @@ def test_a_url_with_credentials_goes_through_httpx_which_sends_them(endpoint_of,
     url = e.url.replace("http://", "http://agency:s3cret@")
     assert delivery._post(url, b"{}", {}) == 200
     assert e.requests[0]["Authorization"].startswith("Basic ")
+
+
+def test_a_thai_path_and_query_are_sent_percent_encoded_as_httpx_sends_them(endpoint_of):
+    """An agency's endpoint may name its path in Thai (Django's URL validator accepts it); the
+    request line is ASCII, so the path and query go percent-encoded in UTF-8, as httpx sent
+    them before, and the delivery is made (it was neither made nor failed: the encoding error
+    escaped the delivery)."""
+    import httpx
+
+    e = endpoint_of()
+    url = e.url.replace("/hook?x=1", "/hook/รับเรื่อง?หน่วยงาน=ปคบ&x=a b")
+    assert delivery._post(url, b"{}", {}) == 200
+    assert e.paths == [httpx.URL(url).raw_path.decode()]
+    assert e.paths[0].startswith("/hook/%E0%B8%A3") and e.paths[0].isascii()
+
+
+def test_a_url_no_request_can_be_made_of_fails_for_good(endpoint_of):
+    """A webhook URL that cannot become a request (an invalid internationalised host name, a
+    control character in the path) is a permanent failure of the delivery, stored as its error,
+    never an exception that leaves the referral in flight."""
+    from complaints.models import Agency
+
+    e = endpoint_of()
+    port = e.url.split(":")[2].split("/")[0]
+    for url in (f"http://{'ก' * 70}.th:{port}/hook", f"http://127.0.0.1:{port}/ho\x01ok"):
+        agency = Agency(code="x", webhook_url=url, webhook_secret="shared-secret-for-tests")
+        with pytest.raises(PermanentDeliveryError):
+            delivery.webhook_post(agency, delivery_id="d-1", body=b"{}")
+    assert e.requests == []
+
+
+def test_a_long_answer_is_not_read_to_its_end_and_its_connection_not_kept(endpoint_of):
+    long_one = endpoint_of(answer=b"x" * (delivery.ANSWER_READ_MAX + 10))
+    short = endpoint_of()
+    assert delivery._post(long_one.url, b"{}", {}) == 200
+    assert delivery._post(short.url, b"{}", {}) == 200
+    assert [key[3] for key in delivery._CONNECTIONS] == [short.server.server_address[1]]  # only its port
