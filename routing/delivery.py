@@ -198,6 +198,10 @@ def _idle_closed(conn: http.client.HTTPConnection) -> bool:
         return True
 
 
+# What a kept connection the other end closed meanwhile gives (never a timeout: not resent).
+_CLOSED_UNDER_US = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
 def _post_lean(url: str, body: bytes, headers: dict[str, str]) -> int:
     parts = urlsplit(url)
     scheme, host = parts.scheme, parts.hostname or ""
@@ -208,6 +212,7 @@ def _post_lean(url: str, body: bytes, headers: dict[str, str]) -> int:
     if conn is not None and _idle_closed(conn):
         conn.close()
         conn = None
+    reused = conn is not None
     try:
         if conn is None:
             if scheme == "https":
@@ -230,6 +235,10 @@ def _post_lean(url: str, body: bytes, headers: dict[str, str]) -> int:
     except (OSError, http.client.HTTPException) as exc:
         if conn is not None:
             conn.close()
+        if reused and isinstance(exc, _CLOSED_UNDER_US):
+            # the agency closed the kept connection as we wrote on it (after the idle check):
+            # once more at once on a new one, with the same webhook-id, as a retry would send it
+            return _post_lean(url, body, headers)
         raise TransientDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
     if response.will_close or not response.isclosed():  # closing, or an answer longer than read
         conn.close()

@@ -100,6 +100,21 @@ def test_a_connection_the_agency_closed_while_idle_is_not_reused(endpoint_of):
     assert e.connections == 2 and len(e.requests) == 2
 
 
+def test_a_kept_connection_closed_as_it_is_written_on_is_sent_again_on_a_new_one(endpoint_of, monkeypatch):
+    """The agency closes the idle connection just after the idle check: the POST goes once more
+    at once on a new connection (the same webhook-id, as a retry would send it), instead of a
+    failed attempt and a back-off; a fresh connection's failure is not resent."""
+    e = endpoint_of(close_after_response=True)
+    assert delivery._post(e.url, b"{}", {"webhook-id": "w-1"}) == 200
+    time.sleep(0.1)  # closed on the agency's side
+    monkeypatch.setattr(delivery, "_idle_closed", lambda conn: False)  # the close came just after
+    assert delivery._post(e.url, b"{}", {"webhook-id": "w-2"}) == 200
+    assert e.connections == 2 and [r["webhook-id"] for r in e.requests] == ["w-1", "w-2"]
+    e.close()
+    with pytest.raises(TransientDeliveryError, match="Connection"):
+        delivery._post(e.url, b"{}", {"webhook-id": "w-3"})  # nothing listens: no second try
+
+
 def test_a_redirect_is_not_followed_and_is_permanent(endpoint_of):
     """clause: OCC-7 (the bytes go to the agency's endpoint only)"""
     target = endpoint_of()
