@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from django.conf import settings
 
@@ -20,10 +21,15 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+_IPV4 = re.compile(r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)")
+
+
 def _address(hop: str) -> str | None:
     """The address in a proxy's hop: some proxies add the client's port ("203.0.113.5:4711",
     "[2001:db8::1]:443"), which is taken off; a hop that is no address ("unknown", a name) is
     None, recorded as no address rather than failing the row that records it."""
+    if _IPV4.fullmatch(hop):  # the common case, without ipaddress's parse
+        return hop
     if hop.startswith("["):
         hop = hop[1:].partition("]")[0]
     elif hop.count(":") == 1:

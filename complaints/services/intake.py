@@ -126,11 +126,10 @@ def _ids_reserve() -> tuple[int | None, int | None]:
     statement. Elsewhere (None, None): the database assigns the ids at the INSERTs."""
     if connection.vendor != "postgresql":
         return None, None
-    connection.ensure_connection()
     # Held per database session: a block taken on a session that has since closed (a reconnect,
     # a fork's new connection, a sequence reset or a fail-over in between) is never used.
-    held = getattr(connection, "_occ_intake_ids", None)
-    pool = held[1] if held is not None and held[0]() is connection.connection else None
+    held, session = getattr(connection, "_occ_intake_ids", None), connection.connection
+    pool = held[1] if held is not None and session is not None and held[0]() is session else None
     if not pool:
         with connection.cursor() as cursor:
             names = _SEQUENCES.get(connection.alias)
