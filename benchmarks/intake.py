@@ -326,7 +326,7 @@ def main() -> None:
         plan = [
             ("bare", lambda: wrk("bare", base, "/bench/bare/", "bare.lua", args)),
             ("drf-bare", lambda: wrk("drf-bare", base, "/bench/drf/", "drf.lua", args)),
-            ("floor", lambda: wrk("floor", base, "/bench/floor/", "floor.lua", args)),
+            ("floor", lambda: wrk("floor", base, "/bench/floor/", "intake.lua", args)),
             ("intake", lambda: wrk("intake", base, "/api/v1/complaints/", "intake.lua", args)),
             ("intake-idem", lambda: wrk("intake-idem", base, "/api/v1/complaints/", "intake_idem.lua", args)),
             ("tracking", lambda: wrk("tracking", base, "/api/v1/track/", "track.lua", args, track_env)),
