@@ -5,9 +5,10 @@ Django's storage API (object storage in production), or on the local disk (Djang
 ``FileSystemStorage``) by this module's own write: the bytes go to a new temporary file beside the
 name, which is then linked to the name (``os.link`` never replaces a file), so a name never holds
 part of its bytes, even when the writing process dies mid-write (its temporary file is purged
-later: ``blob_parts_purge``); with the permissions and group Django's save gives and, as Django's
-save, no fsync: after a power loss the operating system may not have written a file's bytes out
-yet (object storage in production has no such gap). A name is
+later: ``blob_parts_purge``); with the permissions and group Django's save gives and, unlike
+Django's save, flushed to the disk (``OCC_BLOB_FSYNC``: the file before its link, the folder
+after it) before the row that names it can commit, so a power loss cannot leave a committed row
+naming bytes that were never written. A name is
 ``<prefix>/<first two hex digits>/<sha256><suffix>``, so a name always holds the same bytes: the
 same content stored twice is one file (dedup), and nothing is ever overwritten. Files are streamed
 to storage in chunks, never read whole. This module knows no case and no channel; what a file is
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO
 
+from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.utils._os import safe_makedirs
@@ -149,10 +151,31 @@ def blob_parts_purge(*, older_than: timedelta = timedelta(hours=1)) -> int:
     return removed
 
 
+def _missing_folders(directory: str) -> list[str]:
+    """The folders of ``directory``'s path that do not exist yet, the outermost first."""
+    missing = []
+    while directory and not os.path.isdir(directory):
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return missing[::-1]
+
+
+def _fsync_folder(directory: str) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _put_local(storage: FileSystemStorage, fileobj: IO[bytes], *, name: str, sha256: str, size: int) -> Blob:
     """``blob_put`` on the local disk: what Django's ``FileSystemStorage.save`` would store under
-    ``name`` (the same directories, permissions and group; no fsync, as its save), written whole to
-    a temporary file beside it and then linked to the name. ``os.link`` fails when the name exists,
+    ``name`` (the same directories, permissions and group), written whole to a temporary file
+    beside it, flushed to the disk, then linked to the name, and the folder flushed (with
+    ``OCC_BLOB_FSYNC``; new folders' entries too). ``os.link`` fails when the name exists,
     so a copy another writer linked meanwhile stands (it is whole: linked only once written); a
     copy of the wrong size (left by a writer that died mid-way before this module wrote this way)
     is replaced by an atomic rename."""
@@ -161,14 +184,19 @@ def _put_local(storage: FileSystemStorage, fileobj: IO[bytes], *, name: str, sha
     if held == size:
         return Blob(name, sha256, size, written=False)
     part = _part_name(path)
+    durable = settings.OCC_BLOB_FSYNC
+    directory = os.path.dirname(path)
     try:
         out = open(part, "xb")  # noqa: SIM115 - closed below, before the link
     except FileNotFoundError:
-        directory = os.path.dirname(path)
+        made = _missing_folders(directory)
         if storage.directory_permissions_mode is not None:
             safe_makedirs(directory, storage.directory_permissions_mode, exist_ok=True)
         else:
             os.makedirs(directory, exist_ok=True)
+        if durable:  # the new folders' own entries, from the outermost one made
+            for folder in made:
+                _fsync_folder(os.path.dirname(folder))
         out = open(part, "xb")  # noqa: SIM115
     try:
         try:
@@ -186,6 +214,9 @@ def _put_local(storage: FileSystemStorage, fileobj: IO[bytes], *, name: str, sha
             while chunk := fileobj.read(CHUNK):
                 out.write(chunk)
                 written += len(chunk)
+            if durable and written == size:
+                out.flush()
+                os.fsync(fd)  # the bytes on the disk before the name can point at them
         finally:
             out.close()
             fileobj.seek(0)
@@ -194,14 +225,16 @@ def _put_local(storage: FileSystemStorage, fileobj: IO[bytes], *, name: str, sha
         if held is not None:
             log.warning("stored file %s has the wrong size; written again", name)
             os.replace(part, path)
-            return Blob(name, sha256, size, written=True)
-        try:
-            os.link(part, path)
-        except FileExistsError:  # a concurrent writer linked its copy first: it stands if whole
-            if _size_of(path) == size:
-                return Blob(name, sha256, size, written=False)
-            log.warning("stored file %s has the wrong size; written again", name)
-            os.replace(part, path)
+        else:
+            try:
+                os.link(part, path)
+            except FileExistsError:  # a concurrent writer linked its copy first: it stands if whole
+                if _size_of(path) == size:
+                    return Blob(name, sha256, size, written=False)
+                log.warning("stored file %s has the wrong size; written again", name)
+                os.replace(part, path)
+        if durable:
+            _fsync_folder(directory)  # the name itself
         return Blob(name, sha256, size, written=True)
     finally:
         try:

@@ -200,6 +200,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Files stored on the local disk (occ.blobstore: evidence, recordings, raw inbound items, fax
+# previews) are flushed to the disk (fsync of the file, then of its folder) before the row that
+# names them can commit, so a power loss never leaves a committed row naming a file whose bytes
+# were never written. Off only for throwaway environments (tests, benchmarks).
+OCC_BLOB_FSYNC = env.bool("OCC_BLOB_FSYNC", default=True)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
