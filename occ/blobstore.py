@@ -16,6 +16,7 @@ to storage in chunks, never read whole. This module knows no case and no channel
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -151,6 +152,10 @@ def blob_parts_purge(*, older_than: timedelta = timedelta(hours=1)) -> int:
     return removed
 
 
+# What link() gives on a file system without hard links.
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
 def _missing_folders(directory: str) -> list[str]:
     """The folders of ``directory``'s path that do not exist yet, the outermost first."""
     missing = []
@@ -178,7 +183,7 @@ def _put_local(storage: FileSystemStorage, fileobj: IO[bytes], *, name: str, sha
     ``OCC_BLOB_FSYNC``; new folders' entries too). ``os.link`` fails when the name exists,
     so a copy another writer linked meanwhile stands (it is whole: linked only once written); a
     copy of the wrong size (left by a writer that died mid-way before this module wrote this way)
-    is replaced by an atomic rename."""
+    is replaced by an atomic rename, as is every copy on a volume without hard links."""
     path = storage.path(name)
     held = _size_of(path)
     if held == size:
@@ -232,6 +237,13 @@ def _put_local(storage: FileSystemStorage, fileobj: IO[bytes], *, name: str, sha
                 if _size_of(path) == size:
                     return Blob(name, sha256, size, written=False)
                 log.warning("stored file %s has the wrong size; written again", name)
+                os.replace(part, path)
+            except OSError as exc:
+                if exc.errno not in _NO_HARD_LINKS:
+                    raise
+                # a volume without hard links (SMB, some FUSE mounts): an atomic rename instead,
+                # which may replace a whole copy a concurrent writer renamed meanwhile with the
+                # same bytes (the name is their hash), never with part of them
                 os.replace(part, path)
         if durable:
             _fsync_folder(directory)  # the name itself

@@ -252,3 +252,28 @@ def test_a_local_write_is_on_the_disk_before_it_is_reported_stored(monkeypatch, 
     settings.OCC_BLOB_FSYNC = False
     blob_put(io.BytesIO(b"third"), prefix="recordings")
     assert synced == []
+
+
+def test_a_volume_without_hard_links_still_stores_whole_files(monkeypatch):
+    """On a media volume whose file system has no hard links (link() refused), the whole file is
+    renamed to its name instead; nothing partial, no temporary file left, and the same bytes
+    stored again are one file. clause: OCC-8"""
+    import errno
+
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(blobstore.os, "link", no_links)
+    data = b"fax page"
+    first = blob_put(io.BytesIO(data), prefix="fax-previews", suffix=".png")
+    again = blob_put(io.BytesIO(data), prefix="fax-previews", suffix=".png")
+    assert first.written and not again.written and first.name == again.name
+    assert default_storage.open(first.name).read() == data
+    assert _folder_of(first.name) == [first.name.rsplit("/", 1)[1]]
+
+    def link_broken(src, dst):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(blobstore.os, "link", link_broken)
+    with pytest.raises(OSError, match="Input/output"):
+        blob_put(io.BytesIO(b"other bytes"), prefix="fax-previews")  # any other failure is raised
