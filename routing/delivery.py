@@ -164,6 +164,8 @@ def _timeout() -> httpx.Timeout:
 
 _CONNECTIONS: dict[tuple[int, str, str, int], http.client.HTTPConnection] = {}
 _TLS: tuple[int, ssl.SSLContext] | None = None
+# Endpoints (scheme, host, port) that answered with an informational status first: through httpx.
+_INFORMATIONAL: set[tuple[str, str, int]] = set()
 _PROXIED: bool | None = None
 USER_AGENT = "1212-OCC-webhooks"
 # The agency's answer is read up to this many bytes (only its status counts); a longer one is
@@ -240,6 +242,13 @@ def _post_lean(url: str, body: bytes, headers: dict[str, str]) -> int:
             # once more at once on a new one, with the same webhook-id, as a retry would send it
             return _post_lean(url, body, headers)
         raise TransientDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+    if 100 <= response.status < 200:
+        # an informational answer (103 Early Hints) that http.client takes for the final one:
+        # httpx (h11) reads past it; this endpoint's POSTs go through httpx from now on, this one
+        # at once, with the same webhook-id, as a retry would send it
+        conn.close()
+        _INFORMATIONAL.add(key[1:])
+        return _post_httpx(url, body, headers)
     if response.will_close or not response.isclosed():  # closing, or an answer longer than read
         conn.close()
     else:
@@ -255,8 +264,14 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
         and parts.scheme in ("http", "https")
         and parts.username is None
         and parts.password is None
+        and (parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+        not in _INFORMATIONAL
     ):
         return _post_lean(url, body, headers)
+    return _post_httpx(url, body, headers)
+
+
+def _post_httpx(url: str, body: bytes, headers: dict[str, str]) -> int:
     try:
         response = _http_client().post(url, content=body, headers=headers, timeout=_timeout())
     except (httpx.TimeoutException, httpx.TransportError) as exc:

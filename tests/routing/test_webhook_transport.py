@@ -20,7 +20,14 @@ class Endpoint:
     connections it accepted and keeps each request's headers."""
 
     def __init__(
-        self, *, status=200, extra_headers=None, close_after_response=False, delay=0.0, answer=b"{}"
+        self,
+        *,
+        status=200,
+        extra_headers=None,
+        close_after_response=False,
+        delay=0.0,
+        answer=b"{}",
+        early_hints=False,
     ):
         self.connections = 0
         self.requests: list[dict] = []
@@ -39,6 +46,10 @@ class Endpoint:
                 endpoint.requests.append(dict(self.headers))
                 endpoint.paths.append(self.path)
                 time.sleep(delay)
+                if early_hints:  # 103 Early Hints before the answer
+                    self.send_response_only(103)
+                    self.send_header("Link", "</hints.css>; rel=preload")
+                    self.end_headers()
                 self.send_response(status)
                 for k, v in (extra_headers or {}).items():
                     self.send_header(k, v)
@@ -75,6 +86,7 @@ def endpoint_of():
     for conn in delivery._CONNECTIONS.values():
         conn.close()
     delivery._CONNECTIONS.clear()
+    delivery._INFORMATIONAL.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -204,3 +216,15 @@ def test_a_long_answer_is_not_read_to_its_end_and_its_connection_not_kept(endpoi
     assert delivery._post(long_one.url, b"{}", {}) == 200
     assert delivery._post(short.url, b"{}", {}) == 200
     assert [key[3] for key in delivery._CONNECTIONS] == [short.server.server_address[1]]  # only its port
+
+
+def test_an_informational_answer_before_the_final_one_is_read_past(endpoint_of):
+    """An agency's server that sends 103 Early Hints before its 200: http.client would take the
+    103 for the answer (a delivery the agency accepted, recorded as failed); the POST goes once
+    more at once through httpx, which reads past it, with the same webhook-id, and that endpoint's
+    later POSTs go through httpx."""
+    e = endpoint_of(early_hints=True)
+    assert delivery._post(e.url, b"{}", {"webhook-id": "w-1"}) == 200
+    assert delivery._post(e.url, b"{}", {"webhook-id": "w-2"}) == 200
+    assert [r["webhook-id"] for r in e.requests] == ["w-1", "w-1", "w-2"]
+    assert delivery._CONNECTIONS == {}  # no kept http.client connection for it
