@@ -176,6 +176,29 @@ def _fsync_folder(directory: str) -> None:
         os.close(fd)
 
 
+def _placed(part: str, path: str, *, name: str, size: int, replace: bool) -> bool:
+    """The whole temporary file ``part`` given the name ``path``: False when a concurrent writer's
+    whole copy got there first and stands. ``replace``: the name holds a copy of the wrong size."""
+    if not replace:
+        try:
+            os.link(part, path)
+            return True
+        except FileExistsError:  # a concurrent writer linked its copy first: it stands if whole
+            if _size_of(path) == size:
+                return False
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise
+            # a volume without hard links (SMB, some FUSE mounts): an atomic rename instead, which
+            # may replace a whole copy a concurrent writer renamed meanwhile with the same bytes
+            # (the name is their hash), never with part of them
+            os.replace(part, path)
+            return True
+    log.warning("stored file %s has the wrong size; written again", name)
+    os.replace(part, path)
+    return True
+
+
 def _put_local(storage: FileSystemStorage, fileobj: IO[bytes], *, name: str, sha256: str, size: int) -> Blob:
     """``blob_put`` on the local disk: what Django's ``FileSystemStorage.save`` would store under
     ``name`` (the same directories, permissions and group), written whole to a temporary file
@@ -227,24 +250,8 @@ def _put_local(storage: FileSystemStorage, fileobj: IO[bytes], *, name: str, sha
             fileobj.seek(0)
         if written != size:  # the file changed since it was hashed: its name would not be its hash
             raise OSError(f"stored file {name}: {written} bytes read, {size} hashed")
-        if held is not None:
-            log.warning("stored file %s has the wrong size; written again", name)
-            os.replace(part, path)
-        else:
-            try:
-                os.link(part, path)
-            except FileExistsError:  # a concurrent writer linked its copy first: it stands if whole
-                if _size_of(path) == size:
-                    return Blob(name, sha256, size, written=False)
-                log.warning("stored file %s has the wrong size; written again", name)
-                os.replace(part, path)
-            except OSError as exc:
-                if exc.errno not in _NO_HARD_LINKS:
-                    raise
-                # a volume without hard links (SMB, some FUSE mounts): an atomic rename instead,
-                # which may replace a whole copy a concurrent writer renamed meanwhile with the
-                # same bytes (the name is their hash), never with part of them
-                os.replace(part, path)
+        if not _placed(part, path, name=name, size=size, replace=held is not None):
+            return Blob(name, sha256, size, written=False)
         if durable:
             _fsync_folder(directory)  # the name itself
         return Blob(name, sha256, size, written=True)

@@ -204,11 +204,21 @@ def _idle_closed(conn: http.client.HTTPConnection) -> bool:
 _CLOSED_UNDER_US = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
+def _failed(exc: BaseException) -> str:
+    """A transport failure as the delivery's stored error."""
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _endpoint(parts) -> tuple[str, str, int]:
+    """(scheme, host, port) of a split URL: what a kept connection is for."""
+    return parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+
+
 def _post_lean(url: str, body: bytes, headers: dict[str, str]) -> int:
     parts = urlsplit(url)
-    scheme, host = parts.scheme, parts.hostname or ""
-    port = parts.port or (443 if scheme == "https" else 80)
-    key = (os.getpid(), scheme, host, port)
+    endpoint = _endpoint(parts)
+    scheme, host, port = endpoint
+    key = (os.getpid(), *endpoint)
     connect_timeout, read_timeout = settings.OCC_WEBHOOK_CONNECT_TIMEOUT, settings.OCC_WEBHOOK_READ_TIMEOUT
     conn = _CONNECTIONS.pop(key, None)  # ours while in use
     if conn is not None and _idle_closed(conn):
@@ -233,7 +243,7 @@ def _post_lean(url: str, body: bytes, headers: dict[str, str]) -> int:
     except http.client.InvalidURL as exc:
         if conn is not None:
             conn.close()
-        raise PermanentDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+        raise PermanentDeliveryError(_failed(exc)) from exc
     except (OSError, http.client.HTTPException) as exc:
         if conn is not None:
             conn.close()
@@ -241,13 +251,13 @@ def _post_lean(url: str, body: bytes, headers: dict[str, str]) -> int:
             # the agency closed the kept connection as we wrote on it (after the idle check):
             # once more at once on a new one, with the same webhook-id, as a retry would send it
             return _post_lean(url, body, headers)
-        raise TransientDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+        raise TransientDeliveryError(_failed(exc)) from exc
     if 100 <= response.status < 200:
         # an informational answer (103 Early Hints) that http.client takes for the final one:
         # httpx (h11) reads past it; this endpoint's POSTs go through httpx from now on, this one
         # at once, with the same webhook-id, as a retry would send it
         conn.close()
-        _INFORMATIONAL.add(key[1:])
+        _INFORMATIONAL.add(endpoint)
         return _post_httpx(url, body, headers)
     if response.will_close or not response.isclosed():  # closing, or an answer longer than read
         conn.close()
@@ -264,8 +274,7 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
         and parts.scheme in ("http", "https")
         and parts.username is None
         and parts.password is None
-        and (parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
-        not in _INFORMATIONAL
+        and _endpoint(parts) not in _INFORMATIONAL
     ):
         return _post_lean(url, body, headers)
     return _post_httpx(url, body, headers)
@@ -275,7 +284,7 @@ def _post_httpx(url: str, body: bytes, headers: dict[str, str]) -> int:
     try:
         response = _http_client().post(url, content=body, headers=headers, timeout=_timeout())
     except (httpx.TimeoutException, httpx.TransportError) as exc:
-        raise TransientDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+        raise TransientDeliveryError(_failed(exc)) from exc
     return response.status_code
 
 
@@ -292,7 +301,7 @@ def webhook_post(agency: Agency, *, delivery_id: str, body: bytes, kind: str = "
     try:
         status = _post(agency.webhook_url, body, headers)
     except (ValueError, httpx.InvalidURL) as exc:  # a URL no request can be made of (an invalid IDN)
-        raise PermanentDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+        raise PermanentDeliveryError(_failed(exc)) from exc
     if 200 <= status < 300:
         return status
     if status in TRANSIENT_STATUS:
@@ -315,5 +324,5 @@ def email_send(
     try:
         message.send()
     except OSError as exc:
-        raise TransientDeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+        raise TransientDeliveryError(_failed(exc)) from exc
     return 250

@@ -175,29 +175,26 @@ def referral_create(
     return referral
 
 
-_CASE_LOCKED = Compiled(
-    lambda pk: (
+def _case_locked_read(pk):
+    return (
         Complaint.objects.select_for_update(of=("self",))
         .select_related("complainant", "category")
         .filter(pk=pk)
     )
-)
+
+
+_CASE_LOCKED = Compiled(_case_locked_read)
 # on PostgreSQL the same read carries the gate's two reads for this agency and day (GateReads)
 _CASE_LOCKED_WITH_GATE_READS = Compiled(
-    lambda pk, agency_id, today: (
-        Complaint.objects.select_for_update(of=("self",))
-        .select_related("complainant", "category")
-        .filter(pk=pk)
-        .annotate(
-            **(
-                gate_reads_annotations(
-                    using=DEFAULT_DB_ALIAS,
-                    complaint_table=Complaint._meta.db_table,
-                    agency=agency_id,
-                    today=today,
-                )
-                or {}
+    lambda pk, agency_id, today: _case_locked_read(pk).annotate(
+        **(
+            gate_reads_annotations(
+                using=DEFAULT_DB_ALIAS,
+                complaint_table=Complaint._meta.db_table,
+                agency=agency_id,
+                today=today,
             )
+            or {}
         )
     )
 )
@@ -380,10 +377,7 @@ def _claimed_read(pk: int) -> tuple[bool, Referral | None, GateReads | None]:
                 return False, None, None
             (referral,) = found
             referral.state, referral.claimed_at, referral.attempts = State.SENDING, now, referral.attempts + 1
-            reads = gate_reads_of(
-                referral, complaint=referral.complaint, agency_id=referral.agency_id, today=today
-            )
-            return True, referral, reads
+            return True, referral, _gate_reads_of(referral, today)
     if not delivery.claim(Referral, pk, pending):
         return False, None, None
     referral, reads = _delivery_read(pk)
@@ -397,8 +391,11 @@ def _delivery_read(pk: int) -> tuple[Referral, GateReads | None]:
         return _DELIVERY_READ.get(pk), None
     today = timezone.localdate()
     referral = _DELIVERY_READ_WITH_GATE_READS.get(pk, today)
-    reads = gate_reads_of(referral, complaint=referral.complaint, agency_id=referral.agency_id, today=today)
-    return referral, reads
+    return referral, _gate_reads_of(referral, today)
+
+
+def _gate_reads_of(referral: Referral, today) -> GateReads | None:
+    return gate_reads_of(referral, complaint=referral.complaint, agency_id=referral.agency_id, today=today)
 
 
 def referral_deliver(*, referral_id: int) -> str:

@@ -380,13 +380,16 @@ def http_checks(env: dict, procs: Processes, received: Path) -> None:
 
     ok("the worker delivered it, signed (HMAC verified), to the local receiver")
     expect(request_id, "the routing answer has no X-Request-ID")
+
     # The task's own log lines (its outcome) are written once the receiver has answered, so the
     # receiver can hold the body a moment before the worker's log does: wait for the line.
+    def worker_log_naming_the_request() -> str:
+        log = procs.tail("worker", 400)
+        return log if f'"request_id": "{request_id}"' in log else ""
+
     try:
         worker_log = wait_for(
-            lambda: (log := procs.tail("worker", 400)) and f'"request_id": "{request_id}"' in log and log,
-            "the worker's log lines of the delivery",
-            timeout=15,
+            worker_log_naming_the_request, "the worker's log lines of the delivery", timeout=15
         )
     except SmokeFailure:
         raise SmokeFailure(
